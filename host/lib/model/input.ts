@@ -1,0 +1,20 @@
+/**
+ * Input binarization (1-bit input, as in the chapter's feed_forward_quantized): a grayscale
+ * pixel p (0 = background, 255 = ink) becomes +1 (bit 1) when p >= threshold, else -1 (bit 0).
+ * Pixels are taken row-major, so pixel (row r, column c) is element 28*r + c of the packed input.
+ */
+import { wordsFor } from "../binary.ts";
+
+export const DEFAULT_INPUT_THRESHOLD = 128;
+
+export function inputIsOn(pixel: number, threshold: number): boolean {
+  return pixel >= threshold;
+}
+
+/** Packs `n` pixels from `pixels[offset..]` into input bits (bit order of binary.ts). */
+export function packPixels(pixels: Uint8Array, threshold: number, n: number, offset = 0, out?: Uint32Array): Uint32Array {
+  const words = out ?? new Uint32Array(wordsFor(n));
+  words.fill(0);
+  for (let i = 0; i < n; i++) if (inputIsOn(pixels[offset + i], threshold)) words[i >>> 5] |= 1 << (i & 31);
+  return words;
+}

@@ -1,0 +1,346 @@
+/**
+ * The training loop: mini-batch Adam on the latent weights, clipping to [-1, 1] after each step,
+ * exponential learning-rate decay from `lr` to `lrEnd` over the epochs, BatchNorm statistics
+ * recalibrated on training data after every epoch, model selection on a validation split carved
+ * out of the 60,000 training images (the test set is never looked at here).
+ */
+import { IMAGE_PIXELS, type MnistSet } from "../mnist.ts";
+import { inputIsOn } from "../model/input.ts";
+import { SeededRng } from "../rng.ts";
+import { augmentImage, isIdentity, type AugmentOptions } from "./augment.ts";
+import { Arena } from "./kernels.ts";
+import { DenseLayer, lossAndGradient, type Loss, type SparseBatch } from "./network.ts";
+
+export interface TrainOptions {
+  hidden: number[];
+  epochs: number;
+  batch: number;
+  lr: number;
+  lrEnd: number;
+  loss: Loss;
+  seed: number;
+  threshold: number;
+  /** Training images held out for model selection. */
+  validation: number;
+  /** Use only this many of the remaining training images (0 = all). */
+  limit: number;
+  /** Training images used to recalibrate the BatchNorm statistics after each epoch. */
+  calibration: number;
+  augment: AugmentOptions;
+  /** Stochastic binarization (eqs. 1.4-1.5) of hidden activations in the training forward pass. */
+  stochastic: boolean;
+}
+
+export interface EpochRecord {
+  epoch: number;
+  lr: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  validationAccuracy: number;
+  seconds: number;
+  samplesPerSecond: number;
+}
+
+export interface Progress {
+  epoch: number;
+  epochs: number;
+  done: number; // samples done in this epoch
+  total: number; // samples per epoch
+  loss: number;
+  accuracy: number;
+  samplesPerSecond: number;
+  etaSeconds: number;
+}
+
+/** The trained float network: binarized weights, BatchNorm parameters and statistics. */
+export interface TrainedLayer {
+  nIn: number;
+  nOut: number;
+  /** sign(W): ±1, [i * nOut + j]. */
+  weights: Int8Array;
+  gamma: Float64Array;
+  beta: Float64Array;
+  mean: Float64Array;
+  variance: Float64Array;
+}
+
+export interface TrainResult {
+  layers: TrainedLayer[];
+  history: EpochRecord[];
+  bestEpoch: number;
+  trainSamples: number;
+  validationSamples: number;
+}
+
+/** Input on-lists for a set of images. */
+export function sparseInputs(images: Uint8Array, indices: ArrayLike<number>, threshold: number): SparseBatch {
+  const start = new Int32Array(indices.length + 1);
+  let total = 0;
+  for (let k = 0; k < indices.length; k++) {
+    const base = indices[k] * IMAGE_PIXELS;
+    for (let i = 0; i < IMAGE_PIXELS; i++) if (inputIsOn(images[base + i], threshold)) total++;
+  }
+  const on = new Int32Array(total);
+  let p = 0;
+  for (let k = 0; k < indices.length; k++) {
+    start[k] = p;
+    const base = indices[k] * IMAGE_PIXELS;
+    for (let i = 0; i < IMAGE_PIXELS; i++) if (inputIsOn(images[base + i], threshold)) on[p++] = i;
+  }
+  start[indices.length] = p;
+  return { on, start, count: indices.length };
+}
+
+/** Samples per forward/backward chunk outside training (calibration, prediction). */
+const CHUNK = 1000;
+
+export class Network {
+  /** Input on-lists of the current batch or chunk, in the kernels' memory. */
+  readonly input: SparseBatch;
+  private constructor(
+    readonly layers: DenseLayer[],
+    input: SparseBatch,
+  ) {
+    this.input = input;
+  }
+
+  static async create(sizes: number[], batch: number, rng: SeededRng): Promise<Network> {
+    const capacity = Math.max(batch, CHUNK);
+    let bytes = 4 * (capacity * (sizes[0] + 1) + 1);
+    for (let k = 1; k < sizes.length; k++) bytes += DenseLayer.arenaBytes(sizes[k - 1], sizes[k], capacity);
+    const arena = await Arena.create(bytes);
+    const input = { on: arena.i32(capacity * sizes[0]), start: arena.i32(capacity + 1), count: 0 };
+    const layers: DenseLayer[] = [];
+    for (let k = 1; k < sizes.length; k++) {
+      const layer = new DenseLayer(sizes[k - 1], sizes[k], k < sizes.length - 1, capacity, arena);
+      layer.init(rng);
+      layers.push(layer);
+    }
+    return new Network(layers, input);
+  }
+
+  /** Copies samples [from, to) of `src` into this.input. */
+  load(src: SparseBatch, from: number, to: number): SparseBatch {
+    const base = src.start[from];
+    const dst = this.input;
+    for (let b = 0; b <= to - from; b++) dst.start[b] = src.start[from + b] - base;
+    dst.on.set(src.on.subarray(base, src.start[to]));
+    dst.count = to - from;
+    return dst;
+  }
+
+  /** Forward pass with batch statistics; returns loss and correct count; fills gradients. */
+  trainStep(input: SparseBatch, labels: ArrayLike<number>, loss: Loss, stochastic: SeededRng | undefined) {
+    const { layers } = this;
+    const count = input.count;
+    let x = input;
+    for (const layer of layers) {
+      layer.linear(x);
+      layer.batchNormTrain(count);
+      if (layer.hidden) {
+        layer.binarizeOutput(count, stochastic);
+        x = layer.out;
+      }
+    }
+    const out = layers[layers.length - 1];
+    const result = lossAndGradient(out, labels, count, loss);
+    for (let k = layers.length - 1; k >= 0; k--) {
+      const layer = layers[k];
+      layer.batchNormBackward(count);
+      layer.weightGradient(k === 0 ? input : layers[k - 1].out);
+      if (k > 0) layer.inputGradient(layers[k - 1], count);
+    }
+    return result;
+  }
+
+  /**
+   * Sets each layer's inference statistics to the exact mean and variance of its sums over
+   * `inputs`, layer by layer (layer k's statistics are measured with layers < k already
+   * calibrated), then leaves the calibrated forward pass's outputs in place.
+   */
+  calibrate(inputs: SparseBatch): void {
+    const chunk = CHUNK;
+    const n = inputs.count;
+    // Binarized outputs of every layer for the whole calibration set.
+    let current: SparseBatch = inputs;
+    for (const layer of this.layers) {
+      const sum = new Float64Array(layer.nOut);
+      const sumsq = new Float64Array(layer.nOut);
+      const sums = new Float32Array(n * layer.nOut);
+      for (let from = 0; from < n; from += chunk) {
+        const to = Math.min(n, from + chunk);
+        layer.linear(this.load(current, from, to));
+        sums.set(layer.s.subarray(0, (to - from) * layer.nOut), from * layer.nOut);
+      }
+      for (let b = 0; b < n; b++) {
+        const base = b * layer.nOut;
+        for (let j = 0; j < layer.nOut; j++) sum[j] += sums[base + j];
+      }
+      for (let j = 0; j < layer.nOut; j++) layer.mean[j] = sum[j] / n;
+      for (let b = 0; b < n; b++) {
+        const base = b * layer.nOut;
+        for (let j = 0; j < layer.nOut; j++) {
+          const d = sums[base + j] - layer.mean[j];
+          sumsq[j] += d * d;
+        }
+      }
+      for (let j = 0; j < layer.nOut; j++) layer.variance[j] = sumsq[j] / n;
+      if (!layer.hidden) break;
+      // Binarize with the inference statistics for the next layer.
+      const on = new Int32Array(n * layer.nOut);
+      const start = new Int32Array(n + 1);
+      let p = 0;
+      for (let b = 0; b < n; b++) {
+        start[b] = p;
+        const base = b * layer.nOut;
+        for (let j = 0; j < layer.nOut; j++) if (layer.bnAffine(j, sums[base + j]) >= 0) on[p++] = j;
+      }
+      start[n] = p;
+      current = { on, start, count: n };
+    }
+  }
+
+  /** Predictions with inference statistics (float BatchNorm): the float reference. */
+  predict(inputs: SparseBatch, onScores?: (b: number, scores: Float32Array) => void): Uint8Array {
+    const chunk = CHUNK;
+    const preds = new Uint8Array(inputs.count);
+    for (let from = 0; from < inputs.count; from += chunk) {
+      const to = Math.min(inputs.count, from + chunk);
+      const count = to - from;
+      let x: SparseBatch = this.load(inputs, from, to);
+      for (const layer of this.layers) {
+          layer.linear(x);
+        layer.batchNormInference(count);
+        if (layer.hidden) {
+          layer.binarizeOutput(count);
+          x = layer.out;
+        }
+      }
+      const out = this.layers[this.layers.length - 1];
+      for (let b = 0; b < count; b++) {
+        const base = b * out.nOut;
+        let best = 0;
+        for (let j = 1; j < out.nOut; j++) if (out.a[base + j] > out.a[base + best]) best = j;
+        preds[from + b] = best;
+        onScores?.(from + b, out.a.subarray(base, base + out.nOut));
+      }
+    }
+    return preds;
+  }
+
+  snapshot(): TrainedLayer[] {
+    return this.layers.map((l) => ({
+      nIn: l.nIn,
+      nOut: l.nOut,
+      weights: Int8Array.from(l.Wb),
+      gamma: Float64Array.from(l.gamma),
+      beta: Float64Array.from(l.beta),
+      mean: Float64Array.from(l.mean),
+      variance: Float64Array.from(l.variance),
+    }));
+  }
+}
+
+/** Splits the training set into (train, validation) index lists, seeded. */
+export function splitTraining(count: number, validation: number, seed: number): { train: Int32Array; validation: Int32Array } {
+  const order = new SeededRng(seed ^ 0x5eed5eed).shuffle(Int32Array.from({ length: count }, (_, i) => i));
+  return { validation: order.slice(0, validation).sort(), train: order.slice(validation).sort() };
+}
+
+export async function train(data: MnistSet, o: TrainOptions, onProgress?: (p: Progress) => void, onEpoch?: (r: EpochRecord) => void): Promise<TrainResult> {
+  const rng = new SeededRng(o.seed);
+  const split = splitTraining(data.count, o.validation, o.seed);
+  let trainIdx = split.train;
+  if (o.limit > 0 && o.limit < trainIdx.length) trainIdx = trainIdx.slice(0, o.limit);
+  const net = await Network.create([IMAGE_PIXELS, ...o.hidden, 10], o.batch, rng);
+  const plain = sparseInputs(data.images, trainIdx, o.threshold);
+  const valInputs = sparseInputs(data.images, split.validation, o.threshold);
+  const valLabels = Uint8Array.from(split.validation, (i) => data.labels[i]);
+  const calibIdx = trainIdx.slice(0, Math.min(o.calibration, trainIdx.length));
+  const calibInputs = sparseInputs(data.images, calibIdx, o.threshold);
+  const augmenting = !isIdentity(o.augment);
+  const stochastic = o.stochastic ? new SeededRng(o.seed ^ 0x57c4a57c) : undefined;
+
+  const n = trainIdx.length;
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  const batchInput = net.input;
+  const labels = new Uint8Array(o.batch);
+  const warped = new Uint8Array(IMAGE_PIXELS);
+  const tmp = new Uint8Array(IMAGE_PIXELS);
+  const history: EpochRecord[] = [];
+  let best: { acc: number; epoch: number; layers: TrainedLayer[] } | undefined;
+  let step = 0;
+  const decay = o.epochs > 1 ? Math.pow(o.lrEnd / o.lr, 1 / (o.epochs - 1)) : 1;
+  const started = performance.now();
+
+  for (let epoch = 1; epoch <= o.epochs; epoch++) {
+    const lr = o.lr * Math.pow(decay, epoch - 1);
+    rng.shuffle(order);
+    const t0 = performance.now();
+    let lossSum = 0;
+    let correct = 0;
+    let seen = 0;
+    let lastReport = 0;
+    for (let from = 0; from < n; from += o.batch) {
+      const count = Math.min(o.batch, n - from);
+      if (count < 2) break; // BatchNorm needs at least two samples.
+      let p = 0;
+      for (let b = 0; b < count; b++) {
+        const k = order[from + b];
+        labels[b] = data.labels[trainIdx[k]];
+        batchInput.start[b] = p;
+        if (augmenting) {
+          const src = data.images.subarray(trainIdx[k] * IMAGE_PIXELS, (trainIdx[k] + 1) * IMAGE_PIXELS);
+          augmentImage(src, warped, o.augment, rng, tmp);
+          for (let i = 0; i < IMAGE_PIXELS; i++) if (inputIsOn(warped[i], o.threshold)) batchInput.on[p++] = i;
+        } else {
+          for (let q = plain.start[k]; q < plain.start[k + 1]; q++) batchInput.on[p++] = plain.on[q];
+        }
+      }
+      batchInput.start[count] = p;
+      batchInput.count = count;
+      const r = net.trainStep(batchInput, labels, o.loss, stochastic);
+      step++;
+      for (const layer of net.layers) layer.adamStep(lr, step);
+      lossSum += r.loss;
+      correct += r.correct;
+      seen += count;
+      const now = performance.now();
+      if (onProgress && (now - lastReport > 200 || seen === n)) {
+        lastReport = now;
+        const elapsed = (now - started) / 1000;
+        const rate = seen / ((now - t0) / 1000);
+        const remaining = (o.epochs - epoch) * n + (n - seen);
+        onProgress({
+          epoch,
+          epochs: o.epochs,
+          done: seen,
+          total: n,
+          loss: lossSum / seen,
+          accuracy: correct / seen,
+          samplesPerSecond: rate,
+          etaSeconds: elapsed > 0 ? remaining / rate : 0,
+        });
+      }
+    }
+    const trainSeconds = (performance.now() - t0) / 1000;
+    net.calibrate(calibInputs);
+    const preds = net.predict(valInputs);
+    let valCorrect = 0;
+    for (let i = 0; i < preds.length; i++) if (preds[i] === valLabels[i]) valCorrect++;
+    const record: EpochRecord = {
+      epoch,
+      lr,
+      trainLoss: lossSum / seen,
+      trainAccuracy: correct / seen,
+      validationAccuracy: valCorrect / Math.max(1, preds.length),
+      seconds: trainSeconds,
+      samplesPerSecond: seen / trainSeconds,
+    };
+    history.push(record);
+    onEpoch?.(record);
+    if (!best || record.validationAccuracy > best.acc) best = { acc: record.validationAccuracy, epoch, layers: net.snapshot() };
+  }
+  if (!best) throw new Error("no epoch was trained");
+  return { layers: best.layers, history, bestEpoch: best.epoch, trainSamples: n, validationSamples: split.validation.length };
+}
