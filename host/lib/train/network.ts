@@ -10,10 +10,10 @@
  * MNIST digit, about half of a hidden layer). The sums of ±1 values are exact in float32.
  */
 import { hardSigmoid } from "../binary.ts";
+import { BN_EPSILON, batchNorm } from "../model/batchnorm.ts";
 import type { SeededRng } from "../rng.ts";
 import type { Arena, Kernels } from "./kernels.ts";
 
-export const BN_EPSILON = 1e-4;
 
 /** A batch of ±1 vectors: the +1 positions of sample b are on[start[b] .. start[b+1]). */
 export interface SparseBatch {
@@ -163,7 +163,7 @@ export class DenseLayer {
 
   /** The inference BatchNorm of neuron j applied to an integer sum s (float64). */
   bnAffine(j: number, s: number): number {
-    return (this.gamma[j] * (s - this.mean[j])) / Math.sqrt(this.variance[j] + BN_EPSILON) + this.beta[j];
+    return batchNorm(this, j, s);
   }
 
   /** Binarize the post-BatchNorm values into this.out: eq. 1.3, or eqs. 1.4-1.5 with an rng. */

@@ -1,0 +1,43 @@
+/** `bnn eval`: accuracy and confusion matrix of a model on the official MNIST test set. */
+import { existsSync, writeFileSync } from "node:fs";
+import { ExitCode, UserError } from "../lib/errors.ts";
+import { tableBytes } from "../lib/export/tables.ts";
+import { loadMnist } from "../lib/mnist.ts";
+import { evaluate } from "../lib/model/evaluate.ts";
+import { readModelFile } from "../lib/model/format.ts";
+import { resolveModelPath } from "../lib/paths.ts";
+import { defineCommand } from "./args.ts";
+
+export const evalCommand = defineCommand({
+  name: "eval",
+  summary: "evaluate a model on the 10,000 MNIST test images (integer inference)",
+  options: {
+    model: { type: "string", description: "shipped model name or path", default: "default", metavar: "name|path" },
+    json: { type: "boolean", description: "print JSON (top-level accuracy, confusion, perClass, footprint)" },
+    dump: { type: "string", description: "write each test image's integer scores as JSONL", metavar: "file" },
+    force: { type: "boolean", description: "overwrite the --dump file if it exists" },
+  },
+  async run(o) {
+    const path = resolveModelPath(o.model);
+    const model = readModelFile(path);
+    if (o.dump && existsSync(o.dump) && !o.force) throw new UserError(`${o.dump} exists; pass --force to overwrite it`, ExitCode.WouldOverwrite);
+    const test = loadMnist("test");
+    const lines: string[] = [];
+    const e = evaluate(model, test, o.dump ? (i, scores, digit) => lines.push(JSON.stringify({ index: i, label: test.labels[i], digit, scores: Array.from(scores) })) : undefined);
+    if (o.dump) writeFileSync(o.dump, lines.join("\n") + "\n");
+    const bytes = tableBytes(model);
+    const footprint = { packedWeightBytes: bytes.weights, thresholdBytes: bytes.thresholds, float32WeightBytes: bytes.floatWeights, ratio: bytes.floatWeights / bytes.weights };
+    if (o.json) {
+      console.log(JSON.stringify({ model: model.file.name, id: model.id, accuracy: e.accuracy, correct: e.correct, total: e.total, perClass: e.perClass, confusion: e.confusion, footprint }));
+      return;
+    }
+    console.log(`model ${model.file.name} (id ${model.id}), layers ${[model.hidden[0]?.inputs ?? model.output.inputs, ...model.hidden.map((h) => h.outputs), model.output.outputs].join("-")}`);
+    console.log(`test accuracy: ${(100 * e.accuracy).toFixed(2)} % (${e.correct}/${e.total})`);
+    console.log(`packed weights: ${bytes.weights} bytes + ${bytes.thresholds} bytes of thresholds/scales; float32 weights would take ${bytes.floatWeights} bytes (${footprint.ratio.toFixed(2)}x smaller)`);
+    console.log("");
+    console.log("confusion matrix (rows: true digit, columns: predicted)");
+    console.log("      " + e.confusion.map((_, k) => String(k).padStart(5)).join("") + "   accuracy");
+    e.confusion.forEach((row, k) => console.log(`  ${k}:  ` + row.map((v) => String(v).padStart(5)).join("") + `   ${(100 * e.perClass[k]).toFixed(2)} %`));
+    if (o.dump) console.log(`\nscores of ${e.total} images written to ${o.dump}`);
+  },
+});

@@ -1,0 +1,50 @@
+/** `bnn`: the host-side entry point (train, eval, export, bench). */
+import { ExitCode, UserError } from "../lib/errors.ts";
+import { helpText, parseCommand, type Command } from "./args.ts";
+import { benchCommand } from "./bench.ts";
+import { evalCommand } from "./eval.ts";
+import { exportCommand } from "./export.ts";
+import { trainCommand } from "./train.ts";
+
+const PROG = "bnn";
+const COMMANDS = [trainCommand, evalCommand, exportCommand, benchCommand] as unknown as Command[];
+
+function mainHelp(): string {
+  return [
+    `${PROG} — binary neural network digit recognition: train, evaluate and export models`,
+    "",
+    `usage: ${PROG} <command> [options]     (${PROG} <command> --help for its options)`,
+    "",
+    "commands:",
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`),
+  ].join("\n");
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    console.log(mainHelp());
+    return name ? ExitCode.Ok : ExitCode.Usage;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) throw new UserError(`unknown command '${name}' (commands: ${COMMANDS.map((c) => c.name).join(", ")})`, ExitCode.Usage);
+  const parsed = parseCommand(PROG, command, rest);
+  if (!parsed) return ExitCode.Ok;
+  return (await command.run(parsed.opts, parsed.positionals)) ?? ExitCode.Ok;
+}
+
+export async function run(argv: string[]): Promise<void> {
+  try {
+    process.exitCode = await main(argv);
+  } catch (e) {
+    if (e instanceof UserError) {
+      console.error(`${PROG}: ${e.message}`);
+      process.exitCode = e.exitCode;
+    } else {
+      console.error(`${PROG}: internal error (a bug, please report): ${(e as Error)?.stack ?? e}`);
+      process.exitCode = ExitCode.Internal;
+    }
+  }
+}
+
+export { helpText };

@@ -1,0 +1,143 @@
+/** `bnn train`: trains a preset (options override it), folds it and writes the model folder. */
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { cpus, hostname } from "node:os";
+import { join, relative, resolve } from "node:path";
+import { ExitCode, UserError } from "../lib/errors.ts";
+import { loadMnist } from "../lib/mnist.ts";
+import { evaluate, type Evaluation } from "../lib/model/evaluate.ts";
+import { foldModel } from "../lib/model/fold.ts";
+import { serializeModel, validateModel } from "../lib/model/format.ts";
+import { MODELS_DIR, ROOT } from "../lib/paths.ts";
+import { writeModelPictures } from "../lib/report/pictures.ts";
+import { ProgressBar } from "../lib/report/progress.ts";
+import { LIGHT_AUGMENT, PRESET_NAMES, PRESETS, type PresetName } from "../lib/train/presets.ts";
+import { NO_AUGMENT } from "../lib/train/augment.ts";
+import { train, type TrainOptions } from "../lib/train/trainer.ts";
+import { defineCommand, usageError } from "./args.ts";
+
+export const trainCommand = defineCommand({
+  name: "train",
+  summary: "train a binary MLP on MNIST and write model.json, metrics and pictures",
+  usage: "The test set is only used once, for the final figures; model selection uses a validation split of the training set.",
+  options: {
+    preset: { type: "string", description: "training recipe", default: "default", choices: PRESET_NAMES },
+    out: { type: "string", description: "model folder (default: models/<name>)", metavar: "dir" },
+    name: { type: "string", description: "model name (default: the preset)" },
+    hidden: { type: "string", description: "hidden layer sizes, e.g. 128,64", metavar: "list" },
+    epochs: { type: "int", description: "epochs", min: 1, max: 10000 },
+    batch: { type: "int", description: "batch size", min: 2, max: 1000 },
+    lr: { type: "number", description: "initial learning rate (Adam)", min: 1e-7, max: 1 },
+    lrEnd: { type: "number", description: "learning rate of the last epoch (exponential decay)", min: 1e-9, max: 1 },
+    loss: { type: "string", description: "loss", choices: ["ce", "hinge"] },
+    seed: { type: "int", description: "random seed", min: 0, max: 2 ** 32 - 1 },
+    threshold: { type: "int", description: "input pixel threshold (pixel >= t is +1)", min: 1, max: 255 },
+    augment: { type: "string", description: "augmentation", choices: ["none", "light"] },
+    stochastic: { type: "boolean", description: "stochastic binarization of hidden activations in training (eqs. 1.4-1.5)" },
+    validation: { type: "int", description: "training images held out for model selection", min: 100, max: 30000 },
+    limit: { type: "int", description: "train on at most this many images (0 = all)", min: 0, max: 60000 },
+    force: { type: "boolean", description: "overwrite an existing model" },
+    json: { type: "boolean", description: "print the final metrics as JSON" },
+  },
+  async run(o) {
+    const preset = o.preset as PresetName;
+    const name = o.name ?? preset;
+    if (!/^[a-z][a-z0-9-]*$/.test(name)) throw usageError(`--name must be lowercase letters, digits and dashes; got '${name}'`);
+    const options: TrainOptions = { ...PRESETS[preset] };
+    if (o.hidden !== undefined) options.hidden = parseHidden(o.hidden);
+    if (o.epochs !== undefined) options.epochs = o.epochs;
+    if (o.batch !== undefined) options.batch = o.batch;
+    if (o.lr !== undefined) options.lr = o.lr;
+    if (o.lrEnd !== undefined) options.lrEnd = o.lrEnd;
+    if (o.loss !== undefined) options.loss = o.loss as TrainOptions["loss"];
+    if (o.seed !== undefined) options.seed = o.seed;
+    if (o.threshold !== undefined) options.threshold = o.threshold;
+    if (o.augment !== undefined) options.augment = o.augment === "light" ? LIGHT_AUGMENT : NO_AUGMENT;
+    if (o.stochastic) options.stochastic = true;
+    if (o.validation !== undefined) options.validation = o.validation;
+    if (o.limit !== undefined) options.limit = o.limit;
+    if (options.lrEnd > options.lr) throw usageError(`--lr-end (${options.lrEnd}) must not exceed --lr (${options.lr})`);
+
+    const dir = resolve(o.out ?? join(MODELS_DIR, name));
+    const modelPath = join(dir, "model.json");
+    if (existsSync(modelPath) && !o.force) throw new UserError(`${relative(process.cwd(), modelPath) || modelPath} exists; pass --force to overwrite it`, ExitCode.WouldOverwrite);
+
+    const data = loadMnist("train");
+    const test = loadMnist("test");
+    const started = performance.now();
+    let bar: ProgressBar | undefined;
+    let barEpoch = 0;
+    const result = await train(
+      data,
+      options,
+      (p) => {
+        if (p.epoch !== barEpoch) {
+          bar = new ProgressBar({ label: `epoch ${p.epoch}/${p.epochs}`, total: p.total, unit: "img" });
+          barEpoch = p.epoch;
+        }
+        bar?.update(p.done, { loss: p.loss.toFixed(3), acc: (100 * p.accuracy).toFixed(1) + "%", "total eta": formatEta(p.etaSeconds) });
+      },
+      (r) => {
+        bar?.finish({ loss: r.trainLoss.toFixed(3), acc: (100 * r.trainAccuracy).toFixed(2) + "%", val: (100 * r.validationAccuracy).toFixed(2) + "%" });
+      },
+    );
+    const wallSeconds = (performance.now() - started) / 1000;
+    const training = {
+      preset,
+      options,
+      bestEpoch: result.bestEpoch,
+      trainSamples: result.trainSamples,
+      validationSamples: result.validationSamples,
+    };
+    const file = foldModel(name, { width: 28, height: 28, threshold: options.threshold }, result.layers, training);
+    const model = validateModel(JSON.parse(serializeModel(file)), "folded model");
+    const evaluation = evaluate(model, test);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(modelPath, serializeModel(file));
+    const metrics = {
+      model: name,
+      id: file.id,
+      command: `bnn train ${process.argv.slice(3).join(" ")}`.trim(),
+      seed: options.seed,
+      epochs: options.epochs,
+      bestEpoch: result.bestEpoch,
+      testAccuracy: evaluation.accuracy,
+      testCorrect: evaluation.correct,
+      testTotal: evaluation.total,
+      validationAccuracy: result.history[result.bestEpoch - 1].validationAccuracy,
+      wallSeconds: round(wallSeconds, 1),
+      meanEpochSeconds: round(result.history.reduce((s, h) => s + h.seconds, 0) / result.history.length, 3),
+      samplesPerSecond: Math.round(result.history.reduce((s, h) => s + h.samplesPerSecond, 0) / result.history.length),
+      machine: { host: hostname(), cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, node: process.version },
+      history: result.history,
+    };
+    writeFileSync(join(dir, "metrics.json"), JSON.stringify(metrics, null, 1) + "\n");
+    writeModelPictures(dir, metrics.history, evaluation, name);
+    if (o.json) console.log(JSON.stringify({ ...metrics, accuracy: evaluation.accuracy, history: undefined }));
+    else printSummary(dir, metrics, evaluation);
+  },
+});
+
+function parseHidden(text: string): number[] {
+  const parts = text.split(",").map((s) => s.trim());
+  const sizes = parts.map(Number);
+  if (!parts.length || sizes.some((n, k) => parts[k] === "" || !Number.isInteger(n) || n < 1 || n > 4096)) {
+    throw usageError(`--hidden must list layer sizes between 1 and 4096, e.g. 128,64; got '${text}'`);
+  }
+  return sizes;
+}
+
+function formatEta(s: number): string {
+  const m = Math.floor(s / 60);
+  return `${m}:${String(Math.round(s % 60)).padStart(2, "0")}`;
+}
+
+function round(x: number, d: number): number {
+  return Math.round(x * 10 ** d) / 10 ** d;
+}
+
+function printSummary(dir: string, m: { model: string; id: string; bestEpoch: number; wallSeconds: number; samplesPerSecond: number }, e: Evaluation): void {
+  const rel = relative(ROOT, dir) || dir;
+  console.log(`model ${m.model} (id ${m.id}) written to ${rel}/model.json`);
+  console.log(`test accuracy ${(100 * e.accuracy).toFixed(2)} % (${e.correct}/${e.total}); best epoch ${m.bestEpoch}; ${m.wallSeconds} s; ${m.samplesPerSecond} samples/s`);
+  console.log(`pictures: ${rel}/curves.svg, ${rel}/confusion.svg, ${rel}/per-class.svg`);
+}

@@ -1,0 +1,34 @@
+/** Named training recipes. `default` is the chapter's 784-128-64-10 network. */
+import { DEFAULT_INPUT_THRESHOLD } from "../model/input.ts";
+import { NO_AUGMENT } from "./augment.ts";
+import type { TrainOptions } from "./trainer.ts";
+
+/** Augmentation that helps real hand-drawn input: small shifts, rotations, scaling, stroke width. */
+export const LIGHT_AUGMENT = { shift: 1.5, rotate: 8, scale: 0.08, thickness: 0.1 };
+
+const base: TrainOptions = {
+  hidden: [128, 64],
+  epochs: 50,
+  batch: 100,
+  lr: 3e-3,
+  lrEnd: 3e-5,
+  loss: "ce",
+  seed: 1,
+  threshold: DEFAULT_INPUT_THRESHOLD,
+  validation: 5000,
+  limit: 0,
+  calibration: 10000,
+  augment: NO_AUGMENT,
+  stochastic: false,
+};
+
+export const PRESETS = {
+  /** Seconds to train: for tests and smoke runs. */
+  tiny: { ...base, hidden: [64, 32], epochs: 3, limit: 6000, validation: 1000, calibration: 2000 },
+  default: { ...base },
+  /** Wider, still under 64 KB of packed weights. */
+  large: { ...base, hidden: [448, 320] },
+} satisfies Record<string, TrainOptions>;
+
+export type PresetName = keyof typeof PRESETS;
+export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[];

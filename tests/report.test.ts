@@ -1,0 +1,118 @@
+import { describe, it, expect } from "vitest";
+import { barChartSvg, confusionMatrixSvg, learningCurvesSvg } from "../host/lib/report/svg.ts";
+import { ProgressBar, formatDuration, formatRate } from "../host/lib/report/progress.ts";
+
+const history = [1, 2, 3, 4, 5].map((epoch) => ({
+  epoch,
+  trainLoss: 1 / epoch,
+  trainAccuracy: 0.8 + epoch * 0.03,
+  validationAccuracy: 0.78 + epoch * 0.028,
+  lr: 0.01,
+}));
+
+function wellFormed(svg: string): void {
+  expect(svg.startsWith("<svg")).toBe(true);
+  expect(svg.trimEnd().endsWith("</svg>")).toBe(true);
+  expect(svg).not.toMatch(/NaN|Infinity|undefined/);
+}
+
+describe("svg charts", () => {
+  it("learning curves: labels, determinism, escaping", () => {
+    const svg = learningCurvesSvg(history, { title: "run <1> & co", testAccuracy: 0.93 });
+    wellFormed(svg);
+    expect(svg).toContain("accuracy");
+    expect(svg).toContain("loss");
+    expect(svg).toContain("validation");
+    expect(svg).toContain("test 93.00%");
+    expect(svg).toContain("stroke-dasharray");
+    expect(svg).toContain("run &lt;1&gt; &amp; co");
+    expect(svg).not.toContain("run <1>");
+    expect(learningCurvesSvg(history, { title: "run <1> & co", testAccuracy: 0.93 })).toBe(svg);
+  });
+
+  it("learning curves survive empty and single-epoch histories", () => {
+    wellFormed(learningCurvesSvg([]));
+    wellFormed(learningCurvesSvg(history.slice(0, 1)));
+  });
+
+  it("confusion matrix: counts, row accuracy, overall accuracy", () => {
+    const m = [
+      [8, 2, 0],
+      [1, 3, 0],
+      [0, 0, 5],
+    ];
+    const svg = confusionMatrixSvg(m, { title: "<test>", labels: ["a", "b", "c"] });
+    wellFormed(svg);
+    for (const s of [">8<", ">2<", ">3<", ">5<", ">a<", ">b<", ">c<", "predicted", "true"]) expect(svg).toContain(s);
+    expect(svg).toContain("80.0%"); // 8 / 10
+    expect(svg).toContain("75.0%"); // 3 / 4
+    expect(svg).toContain("100.0%"); // 5 / 5
+    expect(svg).toContain("accuracy 84.21% (16/19)");
+    expect(svg).toContain("&lt;test&gt;");
+    expect(confusionMatrixSvg(m, { title: "<test>", labels: ["a", "b", "c"] })).toBe(svg);
+  });
+
+  it("bar chart: labels and values", () => {
+    const items = [
+      { label: "digit <0>", value: 99.1 },
+      { label: "digit 1", value: 97.45 },
+    ];
+    const svg = barChartSvg(items, { title: "per-class", unit: "%" });
+    wellFormed(svg);
+    expect(svg).toContain("digit &lt;0&gt;");
+    expect(svg).toContain("99.1%");
+    expect(svg).toContain("97.5%");
+    expect(barChartSvg(items, { title: "per-class", unit: "%" })).toBe(svg);
+  });
+});
+
+function fakeStream(isTTY: boolean) {
+  const writes: string[] = [];
+  return { writes, stream: { isTTY, columns: 80, write: (s: string) => (writes.push(s), true) } };
+}
+
+describe("progress bar", () => {
+  it("non-TTY: one plain line per 10% step and on finish", () => {
+    const { writes, stream } = fakeStream(false);
+    const bar = new ProgressBar({ label: "train", total: 100, stream });
+    for (let i = 1; i <= 100; i++) bar.update(i, { loss: "0.5" });
+    bar.finish({ acc: "97%" });
+    expect(writes.length).toBe(10); // 10%..90% plus finish
+    expect(writes[0]).toContain("10/100");
+    expect(writes[9]).toContain("100/100");
+    expect(writes[9]).toContain("acc 97%");
+    expect(writes[9]).toContain("loss 0.5");
+    for (const w of writes) {
+      expect(w.endsWith("\n")).toBe(true);
+      expect(w).not.toMatch(/[\r\x1b]/);
+    }
+  });
+
+  it("TTY: throttled \\r redraws, finish ends the line", () => {
+    const { writes, stream } = fakeStream(true);
+    const bar = new ProgressBar({ label: "train", total: 50, stream });
+    bar.update(10);
+    bar.update(20); // within 100 ms: throttled
+    bar.finish();
+    expect(writes.length).toBe(2);
+    for (const w of writes) {
+      expect(w.startsWith("\r")).toBe(true);
+      expect(w).toContain("\x1b[K");
+      expect(w).toMatch(/[█░]/);
+      expect(w.replace(/\x1b\[K|\r|\n/g, "").length).toBeLessThan(80);
+    }
+    expect(writes[0]).toContain("10/50");
+    expect(writes[1]).toContain("20/50");
+    expect(writes[1].endsWith("\n")).toBe(true);
+  });
+
+  it("formats durations and rates", () => {
+    expect(formatDuration(75)).toBe("1:15");
+    expect(formatDuration(3725)).toBe("1:02:05");
+    expect(formatDuration(5)).toBe("0:05");
+    expect(formatDuration(Infinity)).toBe("--:--");
+    expect(formatRate(48200)).toBe("48.2k/s");
+    expect(formatRate(5)).toBe("5.0/s");
+    expect(formatRate(2.5e6, "img")).toBe("2.5M img/s");
+  });
+});
