@@ -1,0 +1,142 @@
+/** The `bnn` CLI as a user meets it: reproducible training, refusals, and one-line errors. */
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { bnn } from "./run-bnn.ts";
+
+const work = mkdtempSync(join(tmpdir(), "bnn-cli-"));
+const tinyA = join(work, "a");
+const tinyB = join(work, "b");
+
+function expectOneLineError(r: { code: number; stderr: string }, code: number, pattern: RegExp): void {
+  expect(r.code).toBe(code);
+  const lines = r.stderr.trim().split("\n");
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^bnn: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+}
+
+beforeAll(() => {
+  for (const dir of [tinyA, tinyB]) {
+    const r = bnn(["train", "--preset", "tiny", "--out", dir]);
+    expect(r.code, r.stderr).toBe(0);
+  }
+}, 120_000);
+
+describe("bnn train", () => {
+  it("is reproducible: same seed and options give a byte-identical model file", () => {
+    expect(readFileSync(join(tinyA, "model.json"))).toEqual(readFileSync(join(tinyB, "model.json")));
+  });
+
+  it("writes metrics and pictures next to the model", () => {
+    const m = JSON.parse(readFileSync(join(tinyA, "metrics.json"), "utf8"));
+    expect(m.seed).toBe(1);
+    expect(m.testTotal).toBe(10000);
+    expect(m.history).toHaveLength(3);
+    for (const f of ["curves.svg", "confusion.svg", "per-class.svg"]) expect(readFileSync(join(tinyA, f), "utf8")).toMatch(/^<svg/);
+  });
+
+  it("never overwrites an existing model without --force", () => {
+    const before = readFileSync(join(tinyA, "model.json"));
+    expectOneLineError(bnn(["train", "--preset", "tiny", "--out", tinyA, "--seed", "9"]), 4, /exists; pass --force/);
+    expect(readFileSync(join(tinyA, "model.json"))).toEqual(before);
+  });
+
+  it("rejects unknown presets and nonsense options", () => {
+    expectOneLineError(bnn(["train", "--preset", "huge"]), 2, /--preset must be one of tiny, default, large/);
+    expectOneLineError(bnn(["train", "--epochs", "0"]), 2, /--epochs must be at least 1/);
+    expectOneLineError(bnn(["train", "--epochs", "two"]), 2, /--epochs needs a number/);
+    expectOneLineError(bnn(["train", "--hidden", "128,x"]), 2, /--hidden must list layer sizes/);
+    expectOneLineError(bnn(["train", "--lr", "0.001", "--lr-end", "0.1"]), 2, /--lr-end/);
+    expectOneLineError(bnn(["train", "--frobnicate"]), 2, /Unknown option '--frobnicate'/);
+    expectOneLineError(bnn(["fly"]), 2, /unknown command 'fly'/);
+  });
+
+  it("names a missing dataset", () => {
+    const r = bnn(["eval", "--model", tinyA], { BNN_MNIST_DIR: join(work, "nowhere") });
+    expectOneLineError(r, 3, /MNIST file missing: .*nowhere/);
+  });
+});
+
+describe("bnn eval", () => {
+  it("prints accuracy and the confusion matrix, and JSON with a top-level accuracy", () => {
+    const text = bnn(["eval", "--model", tinyA]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/test accuracy: \d+\.\d\d %/);
+    expect(text.stdout).toMatch(/confusion matrix/);
+    const json = JSON.parse(bnn(["eval", "--model", tinyA, "--json"]).stdout);
+    const metrics = JSON.parse(readFileSync(join(tinyA, "metrics.json"), "utf8"));
+    expect(json.accuracy).toBe(metrics.testAccuracy);
+    expect(json.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(10000);
+  });
+
+  it("dumps every test image's integer scores, and refuses to overwrite the dump", () => {
+    const dump = join(work, "scores.jsonl");
+    expect(bnn(["eval", "--model", tinyA, "--dump", dump]).code).toBe(0);
+    const lines = readFileSync(dump, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(10000);
+    expect(lines[0].scores).toHaveLength(10);
+    expect(lines.every((l: { scores: number[] }) => l.scores.every(Number.isInteger))).toBe(true);
+    expectOneLineError(bnn(["eval", "--model", tinyA, "--dump", dump]), 4, /exists; pass --force/);
+  });
+
+  it("rejects an unknown model name", () => {
+    expectOneLineError(bnn(["eval", "--model", "nosuch"]), 3, /no shipped model named 'nosuch'/);
+  });
+});
+
+describe("hand-edited or damaged model files", () => {
+  const original = () => JSON.parse(readFileSync(join(tinyA, "model.json"), "utf8"));
+  const cases: [string, (m: any) => unknown, RegExp][] = [
+    ["an unknown format version", (m) => ((m.version = 2), m), /unknown model format version 2/],
+    ["a layer whose size does not chain", (m) => ((m.layers[1].inputs = 65), m), /inputs 65, but the previous layer gives 64/],
+    ["a weight row of the wrong length", (m) => ((m.layers[0].weights[3] = m.layers[0].weights[3].slice(8)), m), /row 3 must be 200 lowercase hex digits/],
+    ["a padding bit set (a weight that is not ±1)", (m) => ((m.layers[0].weights[0] = m.layers[0].weights[0].slice(0, 192) + "ffffffff"), m), /not ±1/],
+    ["a non-integer threshold", (m) => ((m.layers[0].thresholds[5] = 1.5), m), /thresholds\[5\] must be an integer, got 1.5/],
+    ["a NaN threshold", (m) => ((m.layers[1].thresholds[0] = "NaN"), m), /must be an integer, got "NaN"/],
+    ["a changed threshold (id no longer matches)", (m) => ((m.layers[0].thresholds[0] += 2), m), /does not match the contents/],
+    ["missing scales", (m) => (delete m.layers[2].scale, m), /scale must list 10 integers/],
+  ];
+  it.each(cases)("rejects %s", (_what, edit, pattern) => {
+    const path = join(work, `edited-${Math.random().toString(36).slice(2)}.json`);
+    writeFileSync(path, JSON.stringify(edit(original())));
+    expectOneLineError(bnn(["eval", "--model", path]), 3, pattern);
+  });
+
+  it("rejects a truncated file", () => {
+    const path = join(work, "truncated.json");
+    const text = readFileSync(join(tinyA, "model.json"), "utf8");
+    writeFileSync(path, text.slice(0, text.length / 2));
+    expectOneLineError(bnn(["eval", "--model", path]), 3, /not valid JSON/);
+  });
+});
+
+describe("bnn export", () => {
+  it("writes tables, checks staleness, and refuses to overwrite a file it did not write", () => {
+    const out = join(work, "tables.ts");
+    expect(bnn(["export", "--model", tinyA, "--out", out, "--check"]).code).toBe(5);
+    expect(bnn(["export", "--model", tinyA, "--out", out]).code).toBe(0);
+    expect(bnn(["export", "--model", tinyA, "--out", out, "--check"]).code).toBe(0);
+    writeFileSync(out, readFileSync(out, "utf8").replace(/L1_THRESHOLDS = hex`\n  ../, "L1_THRESHOLDS = hex`\n  00"));
+    expectOneLineError(bnn(["export", "--model", tinyA, "--out", out, "--check"]), 5, /stale/);
+    const mine = join(work, "mine.ts");
+    writeFileSync(mine, "export const X = 1\n");
+    expectOneLineError(bnn(["export", "--model", tinyA, "--out", mine]), 4, /not generated by bnn; pass --force/);
+    expect(readFileSync(mine, "utf8")).toBe("export const X = 1\n");
+    expect(existsSync(out)).toBe(true);
+  });
+});
+
+describe("help", () => {
+  it("every subcommand has --help", () => {
+    for (const c of ["train", "eval", "export", "bench"]) {
+      const r = bnn([c, "--help"]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`usage: bnn ${c}`));
+    }
+    expect(bnn(["--help"]).stdout).toMatch(/commands:/);
+  });
+});
+
