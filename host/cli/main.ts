@@ -2,12 +2,13 @@
 import { ExitCode, UserError } from "../lib/errors.ts";
 import { helpText, parseCommand, type Command } from "./args.ts";
 import { benchCommand } from "./bench.ts";
+import { codegenCommand } from "./codegen.ts";
 import { evalCommand } from "./eval.ts";
 import { exportCommand } from "./export.ts";
 import { trainCommand } from "./train.ts";
 
 const PROG = "bnn";
-const COMMANDS = [trainCommand, evalCommand, exportCommand, benchCommand] as unknown as Command[];
+const COMMANDS = [trainCommand, evalCommand, exportCommand, codegenCommand, benchCommand] as unknown as Command[];
 
 function mainHelp(): string {
   return [

@@ -9,6 +9,11 @@ export const MODELS_DIR = join(ROOT, "models");
 /** Generated TypeScript weight tables, imported by the DeviceScript program and by Node. */
 export const TABLES_DIR = join(ROOT, "src", "models");
 
+/** Generated C inference, one folder per model. */
+export const GENERATED_C_DIR = join(ROOT, "firmware-codegen", "generated");
+/** Hand-written C the generated code and harnesses use. */
+export const C_DIR = join(ROOT, "firmware-codegen", "c");
+
 const NAME = /^[a-z][a-z0-9-]*$/;
 
 /** A shipped model's name (`default`) or a path to a model.json or to the folder holding it. */

@@ -72,6 +72,10 @@ export function generateTables(model: Model, source: string): string {
     `/** Output offsets: ${o.outputs} x int32, little-endian. */`,
     `export const ${L}_OFFSET = ${hexBlock([intsHex(o.offset, 4)])}`,
     "",
+    "/** The layers in order, for code that walks any depth. */",
+    `export const HIDDEN = [${model.hidden.map((h, k) => `\n  { inputs: ${h.inputs}, outputs: ${h.outputs}, weights: L${k + 1}_WEIGHTS, thresholds: L${k + 1}_THRESHOLDS },`).join("")}\n]`,
+    `export const OUTPUT = { inputs: ${o.inputs}, outputs: ${o.outputs}, weights: ${L}_WEIGHTS, scale: ${L}_SCALE, offset: ${L}_OFFSET }`,
+    "",
   );
   return out.join("\n");
 }

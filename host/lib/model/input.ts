@@ -5,7 +5,8 @@
  */
 import { wordsFor } from "../binary.ts";
 
-export const DEFAULT_INPUT_THRESHOLD = 128;
+/** Measured on the validation split (default network, 50 epochs): 128 -> 95.3 %, 64 -> 96.1 %, 32 -> 96.0 %. */
+export const DEFAULT_INPUT_THRESHOLD = 64;
 
 export function inputIsOn(pixel: number, threshold: number): boolean {
   return pixel >= threshold;

@@ -1,0 +1,44 @@
+/** `bnn codegen`: generates the C inference (bnn_model.h/.c) from a model's TypeScript weight tables. */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { generateHeader, generateSource, modelFromTables } from "../../firmware-codegen/src/generate.ts";
+import { ExitCode, UserError } from "../lib/errors.ts";
+import { loadTables } from "../lib/export/load-tables.ts";
+import { GENERATED_C_DIR, ROOT, TABLES_DIR } from "../lib/paths.ts";
+import { defineCommand } from "./args.ts";
+
+/** The generated C files of the tables at `tablesPath`, by file name. */
+export async function generateC(tablesPath: string): Promise<{ name: string; files: Record<string, string> }> {
+  const model = modelFromTables(await loadTables(tablesPath));
+  const source = relative(ROOT, tablesPath);
+  return { name: model.name, files: { "bnn_model.h": generateHeader(model, source), "bnn_model.c": generateSource(model, source) } };
+}
+
+export const codegenCommand = defineCommand({
+  name: "codegen",
+  summary: "generate C99 inference from a model's TypeScript weight tables",
+  options: {
+    model: { type: "string", description: "shipped model name (reads src/models/<name>.ts)", default: "default", metavar: "name" },
+    tables: { type: "string", description: "weight tables module to read instead", metavar: "file.ts" },
+    out: { type: "string", description: "output folder (default: firmware-codegen/generated/<name>)", metavar: "dir" },
+    check: { type: "boolean", description: "write nothing; exit 5 if the C files are missing or stale" },
+  },
+  async run(o) {
+    const tablesPath = resolve(o.tables ?? join(TABLES_DIR, `${o.model}.ts`));
+    if (!existsSync(tablesPath)) throw new UserError(`weight tables not found: ${relative(process.cwd(), tablesPath)} (run bnn export --model ${o.model})`);
+    const { name, files } = await generateC(tablesPath);
+    const dir = resolve(o.out ?? join(GENERATED_C_DIR, name));
+    const rel = relative(process.cwd(), dir) || ".";
+    for (const [file, text] of Object.entries(files)) {
+      const path = join(dir, file);
+      const current = existsSync(path) ? readFileSync(path, "utf8") : undefined;
+      if (o.check) {
+        if (current !== text) throw new UserError(`${join(rel, file)} is ${current === undefined ? "missing" : "stale"}: run bnn codegen --model ${name}`, ExitCode.Mismatch);
+        continue;
+      }
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(path, text);
+    }
+    console.log(o.check ? `${rel}: C of ${name} is up to date` : `${rel}: ${Object.keys(files).join(", ")} of ${name}`);
+  },
+});
