@@ -14,6 +14,18 @@ export async function generateC(tablesPath: string): Promise<{ name: string; fil
   return { name: model.name, files: { "bnn_model.h": generateHeader(model, source), "bnn_model.c": generateSource(model, source) } };
 }
 
+/** Throws unless the committed C of model `name` in `dir` equals what its tables generate. */
+export async function checkGenerated(name: string, dir: string): Promise<void> {
+  const tablesPath = join(TABLES_DIR, `${name}.ts`);
+  const { files } = await generateC(tablesPath);
+  for (const [file, text] of Object.entries(files)) {
+    const path = join(dir, file);
+    if (!existsSync(path) || readFileSync(path, "utf8") !== text) {
+      throw new UserError(`${relative(process.cwd(), path)} is missing or stale: run bnn codegen --model ${name}`, ExitCode.Mismatch);
+    }
+  }
+}
+
 export const codegenCommand = defineCommand({
   name: "codegen",
   summary: "generate C99 inference from a model's TypeScript weight tables",

@@ -6,9 +6,10 @@ import { codegenCommand } from "./codegen.ts";
 import { evalCommand } from "./eval.ts";
 import { exportCommand } from "./export.ts";
 import { trainCommand } from "./train.ts";
+import { verifyCommand } from "./verify.ts";
 
 const PROG = "bnn";
-const COMMANDS = [trainCommand, evalCommand, exportCommand, codegenCommand, benchCommand] as unknown as Command[];
+const COMMANDS = [trainCommand, evalCommand, exportCommand, codegenCommand, verifyCommand, benchCommand] as unknown as Command[];
 
 function mainHelp(): string {
   return [

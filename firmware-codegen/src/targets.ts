@@ -1,0 +1,169 @@
+/**
+ * The C targets of the verification matrix and the benchmarks: how each is compiled and run.
+ * Every target runs the same harness (c/harness/): input records in, scores and hidden-layer
+ * outputs out, so results compare byte for byte with the TypeScript reference.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { C_DIR } from "../../host/lib/paths.ts";
+import { run, which } from "./toolchain.ts";
+
+const HARNESS = join(C_DIR, "harness");
+export const STRICT = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"];
+
+export interface Target {
+  name: string;
+  description: string;
+  /** Tools that must be on PATH (the first missing one is reported). */
+  tools: string[];
+  /** Debian packages that bring the tools. */
+  packages: string[];
+  /** Compiles the harness with the model's C in `modelDir`; returns what `execute` needs. */
+  build(modelDir: string, buildDir: string, extraFlags?: string[]): string;
+  /** Runs input records through the built program, returns the output records. */
+  execute(built: string, input: Buffer, buildDir: string): Buffer;
+}
+
+function includes(modelDir: string): string[] {
+  return [`-I${C_DIR}`, `-I${HARNESS}`, `-I${modelDir}`];
+}
+
+function hostTarget(name: string, cc: string, description: string, flags: string[]): Target {
+  return {
+    name,
+    description,
+    tools: [cc],
+    packages: [cc === "gcc" ? "gcc" : "clang"],
+    build(modelDir, buildDir, extra = []) {
+      const out = join(buildDir, `${name}.bin`);
+      run(cc, [...STRICT, ...flags, ...extra, ...includes(modelDir), join(modelDir, "bnn_model.c"), join(HARNESS, "harness.c"), join(HARNESS, "host_main.c"), "-o", out]);
+      return out;
+    },
+    execute(built, input) {
+      return run(built, [], { input }).stdout;
+    },
+  };
+}
+
+/** A bare-metal core under QEMU with semihosting: files bnn_in.bin / bnn_out.bin in the run folder. */
+function emulatedTarget(t: { name: string; description: string; cc: string; qemu: string; packages: string[]; cflags: string[]; link: string[]; qemuArgs: string[] }): Target {
+  return {
+    name: t.name,
+    description: t.description,
+    tools: [t.cc, t.qemu],
+    packages: t.packages,
+    build(modelDir, buildDir, extra = []) {
+      const out = join(buildDir, `${t.name}.elf`);
+      run(t.cc, [...STRICT, ...t.cflags, ...extra, "-ffreestanding", "-nostdlib", ...includes(modelDir), join(modelDir, "bnn_model.c"), join(HARNESS, "harness.c"), join(HARNESS, "semihost_main.c"), join(HARNESS, "runtime.c"), ...t.link, "-lgcc", "-o", out]);
+      return out;
+    },
+    execute(built, input, buildDir) {
+      writeFileSync(join(buildDir, "bnn_in.bin"), input);
+      writeFileSync(join(buildDir, "bnn_out.bin"), Buffer.alloc(0));
+      const r = run(t.qemu, [...t.qemuArgs, "-nographic", "-monitor", "none", "-serial", "none", "-semihosting-config", "enable=on,target=native", "-kernel", built], { cwd: buildDir, allowFail: true });
+      if (r.code !== 0) throw new Error(`${t.name}: the emulated program stopped with an error (exit ${r.code}) ${r.stderr.trim()}`);
+      return readFileSync(join(buildDir, "bnn_out.bin"));
+    },
+  };
+}
+
+export const CORTEX_M0 = emulatedTarget({
+  name: "cortex-m0",
+  description: "arm-none-eabi-gcc -O2 -mcpu=cortex-m0plus -mthumb, qemu-system-arm -M microbit (semihosting)",
+  cc: "arm-none-eabi-gcc",
+  qemu: "qemu-system-arm",
+  packages: ["gcc-arm-none-eabi", "qemu-system-arm"],
+  cflags: ["-O2", "-mcpu=cortex-m0plus", "-mthumb"],
+  link: ["-T", join(HARNESS, "cortex-m0.ld")],
+  qemuArgs: ["-M", "microbit"],
+});
+
+export const RV32IMC = emulatedTarget({
+  name: "rv32imc",
+  description: "riscv64-unknown-elf-gcc -O2 -march=rv32imc (no Zbb), qemu-system-riscv32 -M virt (semihosting)",
+  cc: "riscv64-unknown-elf-gcc",
+  qemu: "qemu-system-riscv32",
+  packages: ["gcc-riscv64-unknown-elf", "qemu-system-misc"],
+  cflags: ["-O2", "-march=rv32imc", "-mabi=ilp32", "-mno-relax"],
+  link: [join(HARNESS, "start-riscv32.S"), "-T", join(HARNESS, "riscv32.ld"), "-Wl,--no-warn-rwx-segments"],
+  qemuArgs: ["-M", "virt", "-bios", "none", "-cpu", "rv32,zbb=false"],
+});
+
+export const RV32IMC_ZBB = emulatedTarget({
+  name: "rv32imc-zbb",
+  description: "riscv64-unknown-elf-gcc -O2 -march=rv32imc_zbb (hardware cpop), qemu-system-riscv32 -cpu rv32,zbb=true",
+  cc: "riscv64-unknown-elf-gcc",
+  qemu: "qemu-system-riscv32",
+  packages: ["gcc-riscv64-unknown-elf", "qemu-system-misc"],
+  cflags: ["-O2", "-march=rv32imc_zbb", "-mabi=ilp32", "-mno-relax"],
+  link: [join(HARNESS, "start-riscv32.S"), "-T", join(HARNESS, "riscv32.ld"), "-Wl,--no-warn-rwx-segments"],
+  qemuArgs: ["-M", "virt", "-bios", "none", "-cpu", "rv32,zbb=true"],
+});
+
+export const HOST_GCC = hostTarget("host-gcc", "gcc", "gcc -O2 -mpopcnt -fsanitize=address,undefined (x86-64 POPCNT)", ["-O2", "-mpopcnt", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"]);
+export const HOST_CLANG = hostTarget("host-clang", "clang", "clang -O2, software popcount (no -mpopcnt)", ["-O2"]);
+
+export function missingTool(t: Target): string | undefined {
+  return t.tools.find((tool) => !which(tool));
+}
+
+/** The exports of the WebAssembly build (c/harness/wasm_glue.c). */
+export interface WasmBnn {
+  memory: WebAssembly.Memory;
+  bnn_wasm_classify(): number;
+  bnn_wasm_input_ptr(): number;
+  bnn_wasm_scores_ptr(): number;
+  bnn_wasm_hidden_ptr(layer: number): number;
+  bnn_wasm_hidden_words(layer: number): number;
+}
+
+export const WASM_EXPORTS = ["bnn_wasm_classify", "bnn_wasm_input_ptr", "bnn_wasm_scores_ptr", "bnn_wasm_hidden_ptr", "bnn_wasm_hidden_words"];
+
+/** clang flags of the wasm32 build (i32.popcnt via __builtin_popcount). */
+export function wasmFlags(): string[] {
+  return ["--target=wasm32", "-O2", "-nostdlib", "-Wl,--no-entry", ...WASM_EXPORTS.map((e) => `-Wl,--export=${e}`)];
+}
+
+export async function instantiateWasm(bytes: Uint8Array): Promise<WasmBnn> {
+  const { instance } = await WebAssembly.instantiate(bytes, {});
+  return instance.exports as unknown as WasmBnn;
+}
+
+/** Runs input records through a wasm build; output records as the C harness writes them. */
+export function runWasm(bnn: WasmBnn, input: Buffer, inputWords: number, outputs: number, hiddenLayers: number): Buffer {
+  const hiddenWords = Array.from({ length: hiddenLayers }, (_, l) => bnn.bnn_wasm_hidden_words(l));
+  const recordOut = 4 * (outputs + hiddenWords.reduce((a, b) => a + b, 0));
+  const count = input.length / (4 * inputWords);
+  const out = Buffer.alloc(count * recordOut);
+  const inPtr = bnn.bnn_wasm_input_ptr();
+  const scoresPtr = bnn.bnn_wasm_scores_ptr();
+  for (let i = 0; i < count; i++) {
+    const mem = new Uint8Array(bnn.memory.buffer);
+    mem.set(input.subarray(i * 4 * inputWords, (i + 1) * 4 * inputWords), inPtr);
+    if (bnn.bnn_wasm_classify() < 0) throw new Error("wasm: bnn_classify failed");
+    let o = i * recordOut;
+    out.set(mem.subarray(scoresPtr, scoresPtr + 4 * outputs), o);
+    o += 4 * outputs;
+    hiddenWords.forEach((w, l) => {
+      const p = bnn.bnn_wasm_hidden_ptr(l);
+      out.set(mem.subarray(p, p + 4 * w), o);
+      o += 4 * w;
+    });
+  }
+  return out;
+}
+
+export const WASM_SYSTEM_CLANG: Target = {
+  name: "wasm32",
+  description: "clang --target=wasm32 -O2 (i32.popcnt), run in Node's WebAssembly",
+  tools: ["clang", "wasm-ld"],
+  packages: ["clang", "lld"],
+  build(modelDir, buildDir, extra = []) {
+    const out = join(buildDir, "bnn.wasm");
+    run("clang", [...STRICT, ...wasmFlags(), ...extra, ...includes(modelDir), join(modelDir, "bnn_model.c"), join(HARNESS, "wasm_glue.c"), "-o", out]);
+    return out;
+  },
+  execute() {
+    throw new Error("wasm32 runs in-process: use runWasm");
+  },
+};

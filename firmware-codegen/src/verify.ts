@@ -1,0 +1,158 @@
+/**
+ * The verification matrix: every test image through every backend, integer scores and every
+ * hidden layer's packed output compared with the TypeScript reference. A difference is reported
+ * with the image, the layer and the neuron where it starts.
+ */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { IMAGE_PIXELS, type MnistSet } from "../../host/lib/mnist.ts";
+import type { Model } from "../../host/lib/model/format.ts";
+import { classify, type Trace } from "../../host/lib/model/infer.ts";
+import { packPixels } from "../../host/lib/model/input.ts";
+import { CORTEX_M0, HOST_CLANG, HOST_GCC, instantiateWasm, missingTool, runWasm, RV32IMC, RV32IMC_ZBB, WASM_SYSTEM_CLANG, type Target } from "./targets.ts";
+
+export const BACKENDS: Target[] = [HOST_GCC, HOST_CLANG, WASM_SYSTEM_CLANG, CORTEX_M0, RV32IMC, RV32IMC_ZBB];
+
+export interface Layout {
+  inputWords: number;
+  outputs: number;
+  hiddenWords: number[];
+  recordWords: number;
+}
+
+export function layoutOf(model: Model): Layout {
+  const hiddenWords = model.hidden.map((h) => (h.outputs + 31) >>> 5);
+  return { inputWords: (model.input.width * model.input.height + 31) >>> 5, outputs: model.output.outputs, hiddenWords, recordWords: model.output.outputs + hiddenWords.reduce((a, b) => a + b, 0) };
+}
+
+/** Packed input records of the first `count` images. */
+export function inputRecords(model: Model, set: MnistSet, count: number): Buffer {
+  const words = layoutOf(model).inputWords;
+  const out = new Uint32Array(count * words);
+  for (let i = 0; i < count; i++) out.set(packPixels(set.images, model.input.threshold, IMAGE_PIXELS, i * IMAGE_PIXELS), i * words);
+  return Buffer.from(out.buffer);
+}
+
+/** The reference's output records: scores, then each hidden layer's packed output. */
+export function referenceRecords(model: Model, input: Buffer): Buffer {
+  const L = layoutOf(model);
+  const count = input.length / (4 * L.inputWords);
+  const words = new Uint32Array(input.buffer.slice(input.byteOffset, input.byteOffset + input.length));
+  const out = new Int32Array(count * L.recordWords);
+  for (let i = 0; i < count; i++) {
+    const trace: Trace = { hidden: [], scores: new Int32Array(0), digit: 0 };
+    classify(model, words.subarray(i * L.inputWords, (i + 1) * L.inputWords), trace);
+    let o = i * L.recordWords;
+    out.set(trace.scores, o);
+    o += L.outputs;
+    trace.hidden.forEach((h) => {
+      out.set(new Int32Array(h.buffer, h.byteOffset, h.length), o);
+      o += h.length;
+    });
+  }
+  return Buffer.from(out.buffer);
+}
+
+export interface Difference {
+  image: number;
+  /** 1-based layer where outputs first differ (the output layer is hidden.length + 1). */
+  layer: number;
+  neuron: number;
+  expected: number;
+  actual: number;
+}
+
+export interface Comparison {
+  agree: number;
+  total: number;
+  first?: Difference;
+}
+
+export function compareRecords(model: Model, expected: Buffer, actual: Buffer): Comparison {
+  const L = layoutOf(model);
+  const total = expected.length / (4 * L.recordWords);
+  const e = new Int32Array(expected.buffer.slice(expected.byteOffset, expected.byteOffset + expected.length));
+  const a = new Int32Array(actual.buffer.slice(actual.byteOffset, actual.byteOffset + Math.min(actual.length, expected.length) - (Math.min(actual.length, expected.length) % 4)));
+  let agree = 0;
+  let first: Difference | undefined;
+  for (let i = 0; i < total; i++) {
+    const base = i * L.recordWords;
+    let same = base + L.recordWords <= a.length;
+    for (let k = 0; same && k < L.recordWords; k++) same = e[base + k] === a[base + k];
+    if (same) {
+      agree++;
+      continue;
+    }
+    first ??= locate(L, e, a, i);
+  }
+  return { agree, total, first };
+}
+
+function locate(L: Layout, e: Int32Array, a: Int32Array, image: number): Difference {
+  const base = image * L.recordWords;
+  if (base + L.recordWords > a.length) return { image, layer: 0, neuron: -1, expected: 0, actual: 0 };
+  let o = base + L.outputs;
+  for (let layer = 0; layer < L.hiddenWords.length; layer++) {
+    for (let w = 0; w < L.hiddenWords[layer]; w++) {
+      const x = (e[o + w] ^ a[o + w]) >>> 0;
+      if (x) {
+        const bit = 31 - Math.clz32(x & -x);
+        return { image, layer: layer + 1, neuron: 32 * w + bit, expected: (e[o + w] >>> bit) & 1, actual: (a[o + w] >>> bit) & 1 };
+      }
+    }
+    o += L.hiddenWords[layer];
+  }
+  for (let j = 0; j < L.outputs; j++) if (e[base + j] !== a[base + j]) return { image, layer: L.hiddenWords.length + 1, neuron: j, expected: e[base + j], actual: a[base + j] };
+  return { image, layer: 0, neuron: -1, expected: 0, actual: 0 };
+}
+
+export interface BackendResult {
+  name: string;
+  description: string;
+  status: "ok" | "differs" | "unavailable" | "error";
+  agree: number;
+  total: number;
+  seconds: number;
+  first?: Difference;
+  message?: string;
+}
+
+export function describeDifference(d: Difference): string {
+  if (d.neuron < 0) return `image ${d.image}: output missing or truncated`;
+  return `first difference: image ${d.image}, layer ${d.layer}, neuron ${d.neuron} (expected ${d.expected}, got ${d.actual})`;
+}
+
+/** Runs each backend on the records; `modelDir` holds the generated bnn_model.c/.h. */
+export async function verifyBackends(model: Model, modelDir: string, input: Buffer, backends: Target[], onResult?: (r: BackendResult) => void): Promise<BackendResult[]> {
+  const expected = referenceRecords(model, input);
+  const L = layoutOf(model);
+  const total = expected.length / (4 * L.recordWords);
+  const results: BackendResult[] = [];
+  const buildDir = mkdtempSync(join(tmpdir(), "bnn-verify-"));
+  try {
+    for (const t of backends) {
+      const base = { name: t.name, description: t.description, agree: 0, total, seconds: 0 };
+      const missing = missingTool(t);
+      let result: BackendResult;
+      if (missing) {
+        result = { ...base, status: "unavailable", message: `${missing} not found (Debian: apt-get install ${t.packages.join(" ")})` };
+      } else {
+        const t0 = performance.now();
+        try {
+          const built = t.build(modelDir, buildDir);
+          const actual = t === WASM_SYSTEM_CLANG ? runWasm(await instantiateWasm(readFileSync(built)), input, L.inputWords, L.outputs, L.hiddenWords.length) : t.execute(built, input, buildDir);
+          const c = compareRecords(model, expected, actual);
+          result = { ...base, ...c, seconds: (performance.now() - t0) / 1000, status: c.agree === c.total ? "ok" : "differs" };
+        } catch (e) {
+          result = { ...base, seconds: (performance.now() - t0) / 1000, status: "error", message: (e as Error).message.split("\n").slice(0, 3).join(" | ") };
+        }
+      }
+      results.push(result);
+      onResult?.(result);
+    }
+  } finally {
+    rmSync(buildDir, { recursive: true, force: true });
+  }
+  return results;
+}
