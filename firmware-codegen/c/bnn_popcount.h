@@ -126,4 +126,16 @@ static inline int32_t bnn_xor_popcount(const uint32_t *a, const uint32_t *b, int
 #endif
 }
 
+/* Index of the lowest set bit of x (x != 0). */
+static inline int bnn_lowest_bit(uint32_t x) {
+#if BNN_POPCOUNT == BNN_POPCOUNT_HW
+    return __builtin_ctz(x);
+#else
+    /* de Bruijn multiply: no CTZ/CLZ instruction on ARMv6-M or RV32IMC */
+    static const uint8_t debruijn[32] = {0, 1, 28, 2, 29, 14, 24, 3, 30, 22, 20, 15, 25, 17, 4, 8,
+                                         31, 27, 13, 23, 21, 19, 16, 7, 26, 12, 18, 6, 11, 5, 10, 9};
+    return debruijn[((x & (0u - x)) * 0x077CB531u) >> 27];
+#endif
+}
+
 #endif /* BNN_POPCOUNT_H */

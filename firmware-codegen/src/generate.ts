@@ -70,6 +70,58 @@ export const hexWord = (v: number): string => `0x${(v >>> 0).toString(16).padSta
 /** An int32 literal that is valid C for every value (INT32_MIN has no literal of its own). */
 export const int32 = (v: number): string => (v === -2147483648 ? "(-2147483647 - 1)" : String(v));
 
+
+/** The columns form of a hidden layer (c/bnn_layers.h): transposed weights and counter start values. */
+export interface ColumnsForm {
+  planes: number;
+  outWords: number;
+  lastMask: number;
+  /** inputs x outWords words: bit j of column i = weight of neuron j at input i. */
+  columns: Uint32Array;
+  /** outWords x planes words, for an even and an odd count of +1 inputs. */
+  kEven: Uint32Array;
+  kOdd: Uint32Array;
+}
+
+function popcount(x: number): number {
+  let c = 0;
+  for (; x; x &= x - 1) c++;
+  return c;
+}
+
+export function columnsForm(h: CLayer & { thresholds: Int16Array }): ColumnsForm {
+  const n = h.inputs;
+  const m = h.outputs;
+  const outWords = (m + 31) >>> 5;
+  const A: number[] = [];
+  for (let j = 0; j < m; j++) {
+    let P = 0;
+    for (let k = 0; k < h.words; k++) P += popcount(h.weights[j * h.words + k]);
+    A.push(P - Math.floor((n - h.thresholds[j]) / 2));
+  }
+  // A counter ends at 2^B - R_j + C_j, R_j = ceil((|X| + A_j) / 2), 0 <= C_j <= |X| <= n:
+  // it must start >= 0 (2^B >= max R_j) and end below 2^(B+1) (C_j - R_j < 2^B).
+  const rMax = Math.max(0, ...A.map((a) => Math.ceil((n + a) / 2)));
+  const gainMax = Math.max(0, ...A.map((a) => n - Math.ceil(a / 2)));
+  let B = 3; // at least 4 planes: the adder tree adds 4-bit counts
+  while (2 ** B < rMax || 2 ** B <= gainMax) B++;
+  const planes = B + 1;
+  const columns = new Uint32Array(n * outWords);
+  for (let j = 0; j < m; j++) {
+    for (let i = 0; i < n; i++) if ((h.weights[j * h.words + (i >>> 5)] >>> (i & 31)) & 1) columns[i * outWords + (j >>> 5)] |= 1 << (j & 31);
+  }
+  const table = (q: number) => {
+    const t = new Uint32Array(outWords * planes);
+    for (let j = 0; j < m; j++) {
+      const k = 2 ** B - Math.floor((A[j] + 1 + q) / 2);
+      if (k < 0 || k >= 2 ** planes) throw new Error(`columns form: counter start ${k} of neuron ${j} outside [0, 2^${planes})`);
+      for (let p = 0; p < planes; p++) if ((k >>> p) & 1) t[(j >>> 5) * planes + p] |= 1 << (j & 31);
+    }
+    return t;
+  };
+  return { planes, outWords, lastMask: m % 32 ? ((1 << (m % 32)) - 1) >>> 0 : 0xffffffff, columns, kEven: table(0), kOdd: table(1) };
+}
+
 export function generateHeader(m: CModel, source: string): string {
   const inBits = m.width * m.height;
   const words = (inBits + 31) >>> 5;
@@ -130,33 +182,37 @@ export function generateSource(m: CModel, source: string): string {
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bnn_layers.h"
 #include "bnn_model.h"
-#include "bnn_popcount.h"
 `,
   ];
   const inBits = m.width * m.height;
   const words = (inBits + 31) >>> 5;
+  const forms = m.hidden.map(columnsForm);
+  const counterWords = Math.max(...forms.map((f) => f.outWords * f.planes));
+  parts.push("#if BNN_HIDDEN_METHOD == BNN_HIDDEN_ROWS\n");
   m.hidden.forEach((h, k) => {
     const L = `bnn_l${k + 1}`;
     parts.push(cArray("uint32_t", `${L}_weights`, h.weights, hexWord, 8, `layer ${k + 1}: ${h.outputs} rows of ${h.words} words (${h.inputs} inputs)`));
     parts.push(cArray("int16_t", `${L}_thresholds`, h.thresholds, String, 16, `layer ${k + 1}: on iff sum >= threshold`));
-    parts.push(`static uint32_t ${L}_out[${(h.outputs + 31) >>> 5}];\n`);
   });
+  parts.push("#else /* BNN_HIDDEN_COLUMNS */\n");
+  m.hidden.forEach((h, k) => {
+    const L = `bnn_l${k + 1}`;
+    const f = forms[k];
+    parts.push(cArray("uint32_t", `${L}_columns`, f.columns, hexWord, 8, `layer ${k + 1}: ${h.inputs} columns of ${f.outWords} words (${h.outputs} neurons)`));
+    parts.push(cArray("uint32_t", `${L}_k_even`, f.kEven, hexWord, 8, `layer ${k + 1}: counter starts (${f.planes} planes), even count of +1 inputs`));
+    parts.push(cArray("uint32_t", `${L}_k_odd`, f.kOdd, hexWord, 8, `layer ${k + 1}: counter starts, odd count of +1 inputs`));
+  });
+  parts.push(`static uint32_t bnn_counters[${counterWords}];\n`);
+  parts.push("#endif\n");
+  m.hidden.forEach((h, k) => parts.push(`static uint32_t bnn_l${k + 1}_out[${(h.outputs + 31) >>> 5}];\n`));
   const o = m.output;
   const Lo = `bnn_l${m.hidden.length + 1}`;
   parts.push(cArray("uint32_t", `${Lo}_weights`, o.weights, hexWord, 8, `output layer: ${o.outputs} rows of ${o.words} words (${o.inputs} inputs)`));
   parts.push(cArray("int32_t", `${Lo}_scale`, o.scale, int32, 10));
   parts.push(cArray("int32_t", `${Lo}_offset`, o.offset, int32, 10));
   parts.push(`static uint32_t bnn_input[${words}];
-
-/* One sign layer: y = packed bits (n - 2 * popcount(x XOR w_j) >= t_j). */
-static void bnn_sign_layer(const uint32_t *x, const uint32_t *w, const int16_t *t, int n, int words, int outputs, uint32_t *y) {
-    for (int k = 0; k < (outputs + 31) / 32; k++) y[k] = 0;
-    for (int j = 0; j < outputs; j++) {
-        int32_t s = n - 2 * bnn_xor_popcount(x, w + (size_t)j * (size_t)words, words);
-        if (s >= t[j]) y[j >> 5] |= (uint32_t)1 << (j & 31);
-    }
-}
 
 void bnn_pack_pixels(const uint8_t *pixels, uint32_t *input_bits) {
     for (int k = 0; k < BNN_INPUT_WORDS; k++) input_bits[k] = 0;
@@ -181,7 +237,13 @@ ${inBits % 32 ? `    bnn_input[${words - 1}] &= 0x${(((1 << (inBits % 32)) - 1) 
   let x = "bnn_input";
   m.hidden.forEach((h, k) => {
     const L = `bnn_l${k + 1}`;
-    parts.push(`    bnn_sign_layer(${x}, ${L}_weights, ${L}_thresholds, ${h.inputs}, ${h.words}, ${h.outputs}, ${L}_out);\n`);
+    const f = forms[k];
+    parts.push(`#if BNN_HIDDEN_METHOD == BNN_HIDDEN_ROWS
+    bnn_rows_layer(${x}, ${L}_weights, ${L}_thresholds, ${h.inputs}, ${h.words}, ${h.outputs}, ${L}_out);
+#else
+    bnn_columns_layer(${x}, ${h.words}, ${L}_columns, ${L}_k_even, ${L}_k_odd, ${f.planes}, ${f.outWords}, ${hexWord(f.lastMask)}, bnn_counters, ${L}_out);
+#endif
+`);
     x = `${L}_out`;
   });
   parts.push(`    int best = 0;
