@@ -1,43 +1,139 @@
-/** `bnn bench`: measured figures. `bnn bench train`: training samples/s of a preset on this machine. */
+/**
+ * `bnn bench <subject>`: measured figures, ratios within one run where machines are noisy.
+ *   train     training samples/s of a preset on this machine
+ *   popcount  Cortex-M0 / rv32imc / rv32imc+Zbb instructions per inference, per popcount and layer method
+ *   c         XNOR/popcount C vs float32 MAC C vs one-int-per-bit C: host ns and Cortex-M0 instructions
+ *   wasm      the WebAssembly build vs the TypeScript reference, ns per inference in Node
+ */
 import { cpus } from "node:os";
+import { join } from "node:path";
+import { buildWasm, contenders, hostTimings, m0Counts, popcountMatrix, type CountRow } from "../../firmware-codegen/src/bench.ts";
+import { modelFromTables } from "../../firmware-codegen/src/generate.ts";
+import { inputRecords, layoutOf } from "../../firmware-codegen/src/verify.ts";
+import { loadTables } from "../lib/export/load-tables.ts";
 import { loadMnist } from "../lib/mnist.ts";
+import { readModelFile } from "../lib/model/format.ts";
+import { classify } from "../lib/model/infer.ts";
+import { GENERATED_C_DIR, resolveModelPath, TABLES_DIR } from "../lib/paths.ts";
 import { PRESET_NAMES, PRESETS, type PresetName } from "../lib/train/presets.ts";
 import { train } from "../lib/train/trainer.ts";
 import { defineCommand, usageError } from "./args.ts";
+import { checkGenerated } from "./codegen.ts";
+
+const SUBJECTS = ["train", "popcount", "c", "wasm"];
 
 export const benchCommand = defineCommand({
   name: "bench",
-  summary: "print measured figures: `bench train` = training samples/s",
+  summary: `print measured figures (subjects: ${SUBJECTS.join(", ")})`,
   positionals: ["subject"],
+  usage: "train: training samples/s; popcount: emulated-core instructions per popcount/layer method; c: XNOR C vs float32 and int-per-bit C; wasm: WebAssembly vs TypeScript reference.",
   options: {
-    preset: { type: "string", description: "network to train", default: "default", choices: PRESET_NAMES },
-    epochs: { type: "int", description: "epochs to time", default: 2, min: 1, max: 100 },
+    preset: { type: "string", description: "train: network to train", default: "default", choices: PRESET_NAMES },
+    epochs: { type: "int", description: "train: epochs to time", default: 2, min: 1, max: 100 },
+    model: { type: "string", description: "popcount/c/wasm: shipped model name or path", default: "default", metavar: "name|path" },
+    images: { type: "int", description: "popcount/c: test images per instruction count (wasm: all 10,000)", default: 20, min: 1, max: 10000 },
     json: { type: "boolean", description: "print JSON" },
   },
   async run(o, positionals) {
     const subject = positionals[0] ?? "train";
-    if (subject !== "train") throw usageError(`bench: unknown subject '${subject}' (subjects: train)`);
-    const preset = PRESETS[o.preset as PresetName];
-    const data = loadMnist("train");
-    const r = await train(data, { ...preset, epochs: o.epochs, lrEnd: preset.lr });
-    const rates = r.history.map((h) => Math.round(h.samplesPerSecond));
-    const result = {
-      bench: "train",
-      preset: o.preset,
-      layers: [784, ...preset.hidden, 10],
-      batch: preset.batch,
-      samplesPerEpoch: r.trainSamples,
-      epochSeconds: r.history.map((h) => Math.round(h.seconds * 1000) / 1000),
-      samplesPerSecond: Math.max(...rates),
-      samplesPerSecondEachEpoch: rates,
-      threads: 1,
-      cpu: cpus()[0]?.model ?? "unknown",
+    if (!SUBJECTS.includes(subject)) throw usageError(`bench: unknown subject '${subject}' (subjects: ${SUBJECTS.join(", ")})`);
+    const out = (text: string) => {
+      if (!o.json) console.log(text);
     };
-    if (o.json) console.log(JSON.stringify(result));
-    else {
-      console.log(`train ${o.preset} (${result.layers.join("-")}, batch ${result.batch}, 1 thread, ${result.cpu})`);
-      result.epochSeconds.forEach((s, k) => console.log(`  epoch ${k + 1}: ${s.toFixed(2)} s for ${r.trainSamples} images = ${rates[k]} samples/s`));
-      console.log(`best: ${result.samplesPerSecond} samples/s`);
+    if (subject === "train") return benchTrain(o.preset as PresetName, o.epochs, o.json, out);
+    const model = readModelFile(resolveModelPath(o.model));
+    const modelDir = join(GENERATED_C_DIR, model.file.name);
+    await checkGenerated(model.file.name, modelDir);
+    const test = loadMnist("test");
+    const L = layoutOf(model);
+    if (subject === "popcount") {
+      out(`executed instructions per inference, model ${model.file.name}, mean of ${o.images} test images, gcc -O2`);
+      const rows = await popcountMatrix(modelDir, inputRecords(model, test, o.images), 4 * L.inputWords, ["-O2"], (r: CountRow) => out(`  ${r.target.padEnd(12)} ${r.variant.padEnd(44)} ${String(r.instructions).padStart(8)}`));
+      if (o.json) console.log(JSON.stringify({ bench: "popcount", model: model.file.name, images: o.images, rows }));
+      return;
     }
+    if (subject === "c") {
+      const cmodel = modelFromTables(await loadTables(join(TABLES_DIR, `${model.file.name}.ts`)));
+      const cs = contenders(cmodel, modelDir, `src/models/${model.file.name}.ts`);
+      const all = inputRecords(model, test, test.count);
+      out(`model ${model.file.name}: the same network as XNOR/popcount C, float32 multiply-accumulate C, one-int-per-bit C`);
+      const host = hostTimings(cs, modelDir, all, 3);
+      const [x, f, q] = host;
+      out(`host (gcc -O2, ${cpus()[0]?.model ?? "cpu"}), ns per inference over 10,000 images x 3:`);
+      for (const h of host) out(`  ${h.name.padEnd(14)} ${h.nsPerInference.toFixed(0).padStart(9)} ns   ${(h.nsPerInference / x.nsPerInference).toFixed(1)}x xnor`);
+      const same = host.every((h) => h.checksum === x.checksum);
+      out(`  digits identical across the three: ${same ? "yes" : "NO"}`);
+      const m0 = await m0Counts(cs, modelDir, inputRecords(model, test, o.images), 4 * L.inputWords);
+      out(`Cortex-M0 (ARMv6-M code, gcc -O2), executed instructions per inference, mean of ${o.images} images:`);
+      for (const m of m0) out(`  ${m.name.padEnd(14)} ${String(m.instructions).padStart(11)}   ${(m.instructions / m0[0].instructions).toFixed(1)}x xnor`);
+      if (o.json) {
+        console.log(
+          JSON.stringify({
+            bench: "c",
+            model: model.file.name,
+            host: host.map((h) => ({ ...h, ratioToXnor: h.nsPerInference / x.nsPerInference })),
+            digitsIdentical: same,
+            cortexM0: m0.map((m) => ({ ...m, ratioToXnor: m.instructions / m0[0].instructions })),
+            floatOverXnorHost: f.nsPerInference / x.nsPerInference,
+            intPerBitOverXnorHost: q.nsPerInference / x.nsPerInference,
+            floatOverXnorM0: m0[1].instructions / m0[0].instructions,
+            intPerBitOverXnorM0: m0[2].instructions / m0[0].instructions,
+          }),
+        );
+      }
+      return;
+    }
+    // wasm vs TypeScript reference, same inputs, same process
+    const records = inputRecords(model, test, test.count);
+    const words = new Uint32Array(records.buffer.slice(records.byteOffset, records.byteOffset + records.length));
+    const wasm = await buildWasm(modelDir);
+    const inPtr = wasm.bnn_wasm_input_ptr();
+    const time = (fn: () => number) => {
+      fn(); // warm up
+      const t0 = performance.now();
+      const check = fn();
+      return { ns: ((performance.now() - t0) * 1e6) / test.count, check };
+    };
+    const ts = time(() => {
+      let c = 0;
+      for (let i = 0; i < test.count; i++) c = (c * 31 + classify(model, words.subarray(i * L.inputWords, (i + 1) * L.inputWords)).digit) >>> 0;
+      return c;
+    });
+    const wa = time(() => {
+      let c = 0;
+      const mem = new Uint32Array(wasm.memory.buffer);
+      for (let i = 0; i < test.count; i++) {
+        mem.set(words.subarray(i * L.inputWords, (i + 1) * L.inputWords), inPtr >>> 2);
+        c = (c * 31 + wasm.bnn_wasm_classify()) >>> 0;
+      }
+      return c;
+    });
+    out(`model ${model.file.name}, 10,000 test images in Node ${process.version}:`);
+    out(`  TypeScript reference  ${ts.ns.toFixed(0).padStart(7)} ns per inference`);
+    out(`  WebAssembly (C)       ${wa.ns.toFixed(0).padStart(7)} ns per inference   ${(ts.ns / wa.ns).toFixed(1)}x faster`);
+    out(`  digits identical: ${ts.check === wa.check ? "yes" : "NO"}`);
+    if (o.json) console.log(JSON.stringify({ bench: "wasm", model: model.file.name, tsNs: ts.ns, wasmNs: wa.ns, speedup: ts.ns / wa.ns, digitsIdentical: ts.check === wa.check }));
   },
 });
+
+async function benchTrain(presetName: PresetName, epochs: number, json: boolean, out: (s: string) => void): Promise<void> {
+  const preset = PRESETS[presetName];
+  const r = await train(loadMnist("train"), { ...preset, epochs, lrEnd: preset.lr });
+  const rates = r.history.map((h) => Math.round(h.samplesPerSecond));
+  const result = {
+    bench: "train",
+    preset: presetName,
+    layers: [784, ...preset.hidden, 10],
+    batch: preset.batch,
+    samplesPerEpoch: r.trainSamples,
+    epochSeconds: r.history.map((h) => Math.round(h.seconds * 1000) / 1000),
+    samplesPerSecond: Math.max(...rates),
+    samplesPerSecondEachEpoch: rates,
+    threads: 1,
+    cpu: cpus()[0]?.model ?? "unknown",
+  };
+  if (json) return console.log(JSON.stringify(result));
+  out(`train ${presetName} (${result.layers.join("-")}, batch ${result.batch}, 1 thread, ${result.cpu})`);
+  result.epochSeconds.forEach((s, k) => out(`  epoch ${k + 1}: ${s.toFixed(2)} s for ${r.trainSamples} images = ${rates[k]} samples/s`));
+  out(`best: ${result.samplesPerSecond} samples/s`);
+}

@@ -27,7 +27,7 @@ export const PRESETS = {
   tiny: { ...base, hidden: [64, 32], epochs: 3, limit: 6000, validation: 1000, calibration: 2000 },
   default: { ...base },
   /** Wider, still under 64 KB of packed weights. */
-  large: { ...base, hidden: [448, 320], augment: LIGHT_AUGMENT },
+  large: { ...base, hidden: [320, 320, 320], augment: LIGHT_AUGMENT },
 } satisfies Record<string, TrainOptions>;
 
 export type PresetName = keyof typeof PRESETS;
