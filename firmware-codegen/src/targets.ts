@@ -103,6 +103,11 @@ export const RV32IMC_ZBB = emulatedTarget({
 export const HOST_GCC = hostTarget("host-gcc", "gcc", "gcc -O2 -mpopcnt -fsanitize=address,undefined (x86-64 POPCNT)", ["-O2", "-mpopcnt", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"]);
 export const HOST_CLANG = hostTarget("host-clang", "clang", "clang -O2, software popcount (no -mpopcnt)", ["-O2"]);
 
+/** The same target built with extra compiler flags (e.g. the other hidden-layer method). */
+export function variant(t: Target, name: string, description: string, flags: string[]): Target {
+  return { ...t, name, description, build: (modelDir, buildDir, extra = []) => t.build(modelDir, buildDir, [...flags, ...extra]) };
+}
+
 export function missingTool(t: Target): string | undefined {
   return t.tools.find((tool) => !which(tool));
 }

@@ -10,9 +10,22 @@ import { IMAGE_PIXELS, type MnistSet } from "../../host/lib/mnist.ts";
 import type { Model } from "../../host/lib/model/format.ts";
 import { classify, type Trace } from "../../host/lib/model/infer.ts";
 import { packPixels } from "../../host/lib/model/input.ts";
-import { CORTEX_M0, HOST_CLANG, HOST_GCC, instantiateWasm, missingTool, runWasm, RV32IMC, RV32IMC_ZBB, WASM_SYSTEM_CLANG, type Target } from "./targets.ts";
+import { CORTEX_M0, HOST_CLANG, HOST_GCC, instantiateWasm, missingTool, runWasm, RV32IMC, RV32IMC_ZBB, variant, WASM_SYSTEM_CLANG, type Target } from "./targets.ts";
 
-export const BACKENDS: Target[] = [HOST_GCC, HOST_CLANG, WASM_SYSTEM_CLANG, CORTEX_M0, RV32IMC, RV32IMC_ZBB];
+const ROWS = ["-DBNN_HIDDEN_METHOD=1"];
+
+/** Every backend runs the default (columns) hidden layers; the -rows ones run the row/popcount form. */
+export const BACKENDS: Target[] = [
+  HOST_GCC,
+  variant(HOST_GCC, "host-gcc-rows", "as host-gcc, hidden layers as rows of XOR + POPCNT", ROWS),
+  HOST_CLANG,
+  WASM_SYSTEM_CLANG,
+  CORTEX_M0,
+  variant(CORTEX_M0, "cortex-m0-rows", "as cortex-m0, hidden layers as rows of XOR + software popcount", ROWS),
+  RV32IMC,
+  RV32IMC_ZBB,
+  variant(RV32IMC_ZBB, "rv32-zbb-rows", "as rv32imc-zbb, hidden layers as rows of XOR + cpop", ROWS),
+];
 
 export interface Layout {
   inputWords: number;

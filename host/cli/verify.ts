@@ -1,10 +1,14 @@
 /** `bnn verify`: the verification matrix (every backend, every test image, exact integer outputs). */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { cFromModel } from "../../firmware-codegen/src/pipeline.ts";
 import { describeDifference, inputRecords, verifyBackends, BACKENDS, type BackendResult } from "../../firmware-codegen/src/verify.ts";
 import { ExitCode, UserError } from "../lib/errors.ts";
 import { loadMnist } from "../lib/mnist.ts";
-import { readModelFile } from "../lib/model/format.ts";
-import { GENERATED_C_DIR, resolveModelPath } from "../lib/paths.ts";
+import { readModelFile, type Model } from "../lib/model/format.ts";
+import { GENERATED_C_DIR, MODELS_DIR, resolveModelPath } from "../lib/paths.ts";
+import { checkGenerated } from "./codegen.ts";
 import { defineCommand, usageError } from "./args.ts";
 
 export const verifyCommand = defineCommand({
@@ -18,8 +22,22 @@ export const verifyCommand = defineCommand({
     json: { type: "boolean", description: "print JSON: one entry per backend with name, agree, total" },
   },
   async run(o) {
-    const model = readModelFile(resolveModelPath(o.model));
-    const modelDir = join(GENERATED_C_DIR, model.file.name);
+    const path = resolveModelPath(o.model);
+    const model = readModelFile(path);
+    const shipped = path === join(MODELS_DIR, model.file.name, "model.json");
+    const tmp = shipped ? undefined : mkdtempSync(join(tmpdir(), "bnn-c-"));
+    const modelDir = tmp ? await cFromModel(model, tmp, path) : join(GENERATED_C_DIR, model.file.name);
+    if (shipped) await checkGenerated(model.file.name, modelDir);
+    try {
+      await verifyModel(model, modelDir, o);
+    } finally {
+      if (tmp) rmSync(tmp, { recursive: true, force: true });
+    }
+  },
+});
+
+async function verifyModel(model: Model, modelDir: string, o: { images: number; backends?: string; requireAll: boolean; json: boolean }): Promise<void> {
+  {
     let backends = BACKENDS;
     if (o.backends) {
       const names = o.backends.split(",").map((s) => s.trim());
@@ -27,18 +45,16 @@ export const verifyCommand = defineCommand({
       if (unknown) throw usageError(`--backends: unknown backend '${unknown}' (known: ${BACKENDS.map((b) => b.name).join(", ")})`);
       backends = BACKENDS.filter((b) => names.includes(b.name));
     }
-    const { checkGenerated } = await import("./codegen.ts");
-    await checkGenerated(model.file.name, modelDir);
     const input = inputRecords(model, loadMnist("test"), o.images);
     const print = (r: BackendResult) => {
       if (o.json) return;
       const figures = r.status === "unavailable" ? `unavailable: ${r.message}` : r.status === "error" ? `error: ${r.message}` : `${r.agree}/${r.total} agree  (${r.seconds.toFixed(1)} s)${r.first ? "  " + describeDifference(r.first) : ""}`;
-      console.log(`${r.status === "ok" ? "ok  " : "FAIL"}  ${r.name.padEnd(12)} ${figures}`);
+      console.log(`${r.status === "ok" ? "ok  " : "FAIL"}  ${r.name.padEnd(15)} ${figures}`);
     };
     if (!o.json) console.log(`reference: TypeScript integer inference, model ${model.file.name} (${model.id}), ${o.images} test images`);
     const results = await verifyBackends(model, modelDir, input, backends, print);
     if (o.json) console.log(JSON.stringify({ model: model.file.name, id: model.id, images: o.images, backends: results.map((r) => ({ ...r, first: r.first })) }));
     const bad = results.filter((r) => r.status === "differs" || r.status === "error" || (o.requireAll && r.status === "unavailable"));
     if (bad.length) throw new UserError(`verification failed on ${bad.map((b) => b.name).join(", ")}`, ExitCode.Mismatch);
-  },
-});
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * The classifier service core (firmware-codegen/c/service): its C unit test (spec constants,
+ * good payload, wrong length, model-id mismatch, unaligned payload) under ASan/UBSan, and
+ * libFuzzer runs of bounded time on the command handler and bnn_classify with zero findings.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { run } from "../firmware-codegen/src/toolchain.ts";
+import { C_DIR, GENERATED_C_DIR, ROOT } from "../host/lib/paths.ts";
+
+const SERVICE = join(C_DIR, "service");
+const MODEL = join(GENERATED_C_DIR, "default");
+const build = mkdtempSync(join(tmpdir(), "bnn-service-"));
+const includes = [`-I${C_DIR}`, `-I${SERVICE}`, `-I${MODEL}`];
+const core = [join(MODEL, "bnn_model.c"), join(SERVICE, "bnn_service.c")];
+afterAll(() => rmSync(build, { recursive: true, force: true }));
+
+describe("classifier service core", () => {
+  it("passes its unit test under ASan/UBSan, checked against the spec", () => {
+    const exe = join(build, "test_service");
+    run("gcc", ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all", ...includes, ...core, join(SERVICE, "test_service.c"), "-o", exe]);
+    const r = run(exe, [join(ROOT, "services", "bnnclassifier.md")], { allowFail: true });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+  });
+
+  it("compiles clean for Cortex-M0+ and rv32imc", () => {
+    const flags = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O2", "-ffreestanding", "-c", ...includes];
+    run("arm-none-eabi-gcc", [...flags, "-mcpu=cortex-m0plus", "-mthumb", join(SERVICE, "bnn_service.c"), "-o", join(build, "m0.o")]);
+    run("riscv64-unknown-elf-gcc", [...flags, "-march=rv32imc", "-mabi=ilp32", join(SERVICE, "bnn_service.c"), "-o", join(build, "rv.o")]);
+  });
+
+  it("survives a bounded libFuzzer run with zero findings", () => {
+    const exe = join(build, "fuzz_service");
+    run("clang", ["-g", "-O1", "-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=all", ...includes, ...core, join(SERVICE, "fuzz_service.c"), "-o", exe]);
+    const corpus = join(build, "corpus");
+    run("mkdir", ["-p", corpus]);
+    const r = run(exe, [corpus, "-max_total_time=30", "-seed=1", `-artifact_prefix=${build}/`], { allowFail: true });
+    expect(r.stderr).toMatch(/Done \d+ runs in \d+ second/);
+    expect(r.code).toBe(0);
+  });
+});

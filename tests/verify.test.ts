@@ -1,0 +1,54 @@
+/**
+ * The verification matrix on the whole official test set: every backend (host gcc with
+ * ASan/UBSan, host clang, wasm32, Cortex-M0 and rv32imc under QEMU, both hidden-layer methods)
+ * gives the reference's integer scores and hidden activations for all 10,000 images. And the
+ * matrix itself can fail: an injected fault is found and located.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { cFromModel } from "../firmware-codegen/src/pipeline.ts";
+import { HOST_GCC, variant } from "../firmware-codegen/src/targets.ts";
+import { BACKENDS, inputRecords, verifyBackends } from "../firmware-codegen/src/verify.ts";
+import { loadMnist } from "../host/lib/mnist.ts";
+import { readModelFile } from "../host/lib/model/format.ts";
+import { resolveModelPath } from "../host/lib/paths.ts";
+import { bnn } from "./run-bnn.ts";
+import { SHIPPED_MODELS } from "./shipped.ts";
+
+describe.each(SHIPPED_MODELS)("bnn verify --model %s", (name) => {
+  it("agrees on all 10,000 test images on every backend", () => {
+    const r = bnn(["verify", "--model", name, "--require-all", "--json"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.backends.map((b: { name: string }) => b.name)).toEqual(BACKENDS.map((b) => b.name));
+    for (const b of out.backends) expect({ name: b.name, agree: b.agree, total: b.total, status: b.status }).toEqual({ name: b.name, agree: 10000, total: 10000, status: "ok" });
+  });
+});
+
+describe("the matrix finds and locates a difference", () => {
+  it("reports the image, layer and neuron where an injected fault starts", async () => {
+    const model = readModelFile(resolveModelPath("default"));
+    const dir = await cFromModel(model, mkdtempSync(join(tmpdir(), "bnn-fault-")));
+    // break neuron 5 of layer 2 in the rows form: its threshold becomes "always on"
+    const c = readFileSync(join(dir, "bnn_model.c"), "utf8");
+    const start = c.indexOf("bnn_l2_thresholds[64] = {");
+    const values = c.slice(start).match(/\{\n\s*([^}]*)\}/)![1];
+    const nums = values.split(",").map((s) => s.trim()).filter(Boolean);
+    nums[5] = "-128";
+    writeFileSync(join(dir, "bnn_model.c"), c.replace(values, "    " + nums.join(", ") + ",\n"));
+    const rows = variant(HOST_GCC, "faulty-rows", "", ["-DBNN_HIDDEN_METHOD=1"]);
+    const [r] = await verifyBackends(model, dir, inputRecords(model, loadMnist("test"), 2000), [rows]);
+    expect(r.status).toBe("differs");
+    expect(r.agree).toBeLessThan(2000);
+    expect(r.first).toMatchObject({ layer: 2, neuron: 5, expected: 0, actual: 1 });
+  });
+
+  it("rejects an unknown backend name", () => {
+    const r = bnn(["verify", "--backends", "host-gcc,z80"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown backend 'z80'/);
+  });
+});
