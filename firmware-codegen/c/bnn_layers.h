@@ -9,8 +9,9 @@
  * X the +1 inputs, P_j = popcount(w_j) and C_j = #{i in X : w_ji = +1},
  *     popcount(x XOR w_j) = |X| + P_j - 2 C_j,
  * so the neuron is on iff C_j >= R_j = ceil((|X| + A_j) / 2), A_j = P_j - floor((n - t_j) / 2).
- * Counters start at 2^(planes-1) - E_j (E_j = floor((A_j + 1 + (|X| & 1)) / 2), two constant
- * tables chosen by the parity of |X|), then |X| >> 1 is subtracted in every lane; adding column
+ * Counters start at 2^(planes-1) - E_j with E_j = floor((A_j + 1 + (|X| & 1)) / 2): a constant
+ * table for even |X|, minus 1 in the lanes of odd_dec (A_j even) when |X| is odd; then |X| >> 1
+ * is subtracted in every lane; adding column
  * i (the weights of input i across the neurons) for every i in X leaves the top plane set
  * exactly where C_j >= R_j. Columns are added eight at a time through a carry-save adder tree.
  * Needs planes >= 4 (the generator guarantees it). The work is proportional to the number of +1 inputs (about 124 of
@@ -51,22 +52,29 @@ static inline void bnn_rows_layer(const uint32_t *x, const uint32_t *w, const in
 }
 
 /*
- * The columns method. cols: n columns of out_words words; k_even / k_odd: out_words x planes
- * words (word w, plane p at [w * planes + p]); counters: out_words x planes words of scratch.
+ * The columns method. cols: n columns of out_words words; k_even: out_words x planes words
+ * (word w, plane p at [w * planes + p]); odd_dec: out_words words; counters: out_words x planes
+ * words of scratch.
  */
-static inline void bnn_columns_layer(const uint32_t *x, int in_words, const uint32_t *cols, const uint32_t *k_even, const uint32_t *k_odd, int planes, int out_words, uint32_t last_mask, uint32_t *counters, uint32_t *y) {
+static inline void bnn_columns_layer(const uint32_t *x, int in_words, const uint32_t *cols, const uint32_t *k_even, const uint32_t *odd_dec, int planes, int out_words, uint32_t last_mask, uint32_t *counters, uint32_t *y) {
     int32_t ones = 0;
     for (int k = 0; k < in_words; k++) ones += bnn_popcount_swar(x[k]);
-    const uint32_t *init = (ones & 1) ? k_odd : k_even;
-    /* counters = init - (ones >> 1) in every lane: add the planes-bit two's complement */
+    /* counters = k_even - (ones >> 1) in every lane: add the planes-bit two's complement */
     uint32_t minus_h = (0u - (uint32_t)(ones >> 1));
     for (int w = 0; w < out_words; w++) {
         uint32_t carry = 0;
         for (int p = 0; p < planes; p++) {
-            uint32_t a = init[w * planes + p];
+            uint32_t a = k_even[w * planes + p];
             uint32_t b = 0u - ((minus_h >> p) & 1u);
             counters[w * planes + p] = a ^ b ^ carry;
             carry = (a & b) | (carry & (a ^ b));
+        }
+        /* odd count of +1 inputs: one less in the lanes of odd_dec (a borrow ripple) */
+        uint32_t borrow = (ones & 1) ? odd_dec[w] : 0u;
+        for (int p = 0; borrow && p < planes; p++) {
+            uint32_t t = ~counters[w * planes + p] & borrow;
+            counters[w * planes + p] ^= borrow;
+            borrow = t;
         }
     }
     /* add the columns of the +1 inputs, eight at a time: a carry-save adder tree turns eight

@@ -78,9 +78,10 @@ export interface ColumnsForm {
   lastMask: number;
   /** inputs x outWords words: bit j of column i = weight of neuron j at input i. */
   columns: Uint32Array;
-  /** outWords x planes words, for an even and an odd count of +1 inputs. */
+  /** outWords x planes words: counter starts for an even count of +1 inputs. */
   kEven: Uint32Array;
-  kOdd: Uint32Array;
+  /** outWords words: lanes whose start is one less for an odd count (A_j even). */
+  oddDec: Uint32Array;
 }
 
 function popcount(x: number): number {
@@ -119,7 +120,10 @@ export function columnsForm(h: CLayer & { thresholds: Int16Array }): ColumnsForm
     }
     return t;
   };
-  return { planes, outWords, lastMask: m % 32 ? ((1 << (m % 32)) - 1) >>> 0 : 0xffffffff, columns, kEven: table(0), kOdd: table(1) };
+  table(1); // range check of the odd starts
+  const oddDec = new Uint32Array(outWords);
+  for (let j = 0; j < m; j++) if (Math.floor((A[j] + 1) / 2) !== Math.floor((A[j] + 2) / 2)) oddDec[j >>> 5] |= 1 << (j & 31);
+  return { planes, outWords, lastMask: m % 32 ? ((1 << (m % 32)) - 1) >>> 0 : 0xffffffff, columns, kEven: table(0), oddDec };
 }
 
 export function generateHeader(m: CModel, source: string): string {
@@ -202,7 +206,7 @@ export function generateSource(m: CModel, source: string): string {
     const f = forms[k];
     parts.push(cArray("uint32_t", `${L}_columns`, f.columns, hexWord, 8, `layer ${k + 1}: ${h.inputs} columns of ${f.outWords} words (${h.outputs} neurons)`));
     parts.push(cArray("uint32_t", `${L}_k_even`, f.kEven, hexWord, 8, `layer ${k + 1}: counter starts (${f.planes} planes), even count of +1 inputs`));
-    parts.push(cArray("uint32_t", `${L}_k_odd`, f.kOdd, hexWord, 8, `layer ${k + 1}: counter starts, odd count of +1 inputs`));
+    parts.push(cArray("uint32_t", `${L}_odd_dec`, f.oddDec, hexWord, 8, `layer ${k + 1}: lanes one less for an odd count of +1 inputs`));
   });
   parts.push(`static uint32_t bnn_counters[${counterWords}];\n`);
   parts.push("#endif\n");
@@ -241,7 +245,7 @@ ${inBits % 32 ? `    bnn_input[${words - 1}] &= 0x${(((1 << (inBits % 32)) - 1) 
     parts.push(`#if BNN_HIDDEN_METHOD == BNN_HIDDEN_ROWS
     bnn_rows_layer(${x}, ${L}_weights, ${L}_thresholds, ${h.inputs}, ${h.words}, ${h.outputs}, ${L}_out);
 #else
-    bnn_columns_layer(${x}, ${h.words}, ${L}_columns, ${L}_k_even, ${L}_k_odd, ${f.planes}, ${f.outWords}, ${hexWord(f.lastMask)}, bnn_counters, ${L}_out);
+    bnn_columns_layer(${x}, ${h.words}, ${L}_columns, ${L}_k_even, ${L}_odd_dec, ${f.planes}, ${f.outWords}, ${hexWord(f.lastMask)}, bnn_counters, ${L}_out);
 #endif
 `);
     x = `${L}_out`;

@@ -5,11 +5,12 @@ import { benchCommand } from "./bench.ts";
 import { codegenCommand } from "./codegen.ts";
 import { evalCommand } from "./eval.ts";
 import { exportCommand } from "./export.ts";
+import { reportCommand } from "./report.ts";
 import { trainCommand } from "./train.ts";
 import { verifyCommand } from "./verify.ts";
 
 const PROG = "bnn";
-const COMMANDS = [trainCommand, evalCommand, exportCommand, codegenCommand, verifyCommand, benchCommand] as unknown as Command[];
+const COMMANDS = [trainCommand, evalCommand, exportCommand, codegenCommand, verifyCommand, reportCommand, benchCommand] as unknown as Command[];
 
 function mainHelp(): string {
   return [

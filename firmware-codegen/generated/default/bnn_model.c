@@ -880,14 +880,9 @@ static const uint32_t bnn_l1_k_even[44] = {
     0x02c92ff0u, 0x02c92ff0u, 0x02c92ff0u, 0xfd36d00fu,
 };
 
-/* layer 1: counter starts, odd count of +1 inputs */
-static const uint32_t bnn_l1_k_odd[44] = {
-    0x6161c406u, 0x02b6aefcu, 0xf1f4c6d8u, 0xe8f64afdu, 0xe8f4cafdu, 0xe8f4cafdu, 0xe8f4cafdu, 0xe8f4cafdu,
-    0xe8f4cafdu, 0xe8f4cafdu, 0x170b3502u, 0xc40c91b9u, 0x9e04b039u, 0x1e3c0d0eu, 0x1e89993bu, 0x1e0d993bu,
-    0x1e0d993bu, 0x1e0d993bu, 0x1e0d993bu, 0x1e0d993bu, 0x1e0d993bu, 0xe1f266c4u, 0xa81a6a50u, 0xe7021ad5u,
-    0xe6051f8au, 0xe6f45361u, 0xe6d45bc5u, 0xe6d45bc5u, 0xe6d45bc5u, 0xe6d45bc5u, 0xe6d45bc5u, 0xe6d45bc5u,
-    0x192ba43au, 0x99fdb074u, 0x5bb33660u, 0x0a505fd2u, 0x0ad93ff0u, 0x0ad93ff0u, 0x0ad93ff0u, 0x0ad93ff0u,
-    0x0ad93ff0u, 0x0ad93ff0u, 0x0ad93ff0u, 0xf526c00fu,
+/* layer 1: lanes one less for an odd count of +1 inputs */
+static const uint32_t bnn_l1_odd_dec[4] = {
+    0xeebbaa7du, 0x08142b26u, 0x924fd1e1u, 0x5c7b3815u,
 };
 
 /* layer 2: 128 columns of 2 words (64 neurons) */
@@ -933,11 +928,9 @@ static const uint32_t bnn_l2_k_even[18] = {
     0x4853bb12u, 0xb7ac44edu,
 };
 
-/* layer 2: counter starts, odd count of +1 inputs */
-static const uint32_t bnn_l2_k_odd[18] = {
-    0xd964e6efu, 0x147a5e0eu, 0xcbe42969u, 0xdde4ea2bu, 0xdde4ea2bu, 0xdde4ea2bu, 0xdde4ea2bu, 0xdde4ea2bu,
-    0x221b15d4u, 0xff47597eu, 0xab72a22fu, 0xe991bbbcu, 0xe953bb3eu, 0xe953bb3eu, 0xe953bb3eu, 0xe953bb3eu,
-    0xe953bb3eu, 0x16ac44c1u,
+/* layer 2: lanes one less for an odd count of +1 inputs */
+static const uint32_t bnn_l2_odd_dec[2] = {
+    0x07b9936du, 0xe76da93cu,
 };
 
 static uint32_t bnn_counters[44];
@@ -992,13 +985,13 @@ int bnn_classify(const uint32_t *input_bits, int32_t *scores) {
 #if BNN_HIDDEN_METHOD == BNN_HIDDEN_ROWS
     bnn_rows_layer(bnn_input, bnn_l1_weights, bnn_l1_thresholds, 784, 25, 128, bnn_l1_out);
 #else
-    bnn_columns_layer(bnn_input, 25, bnn_l1_columns, bnn_l1_k_even, bnn_l1_k_odd, 11, 4, 0xffffffffu, bnn_counters, bnn_l1_out);
+    bnn_columns_layer(bnn_input, 25, bnn_l1_columns, bnn_l1_k_even, bnn_l1_odd_dec, 11, 4, 0xffffffffu, bnn_counters, bnn_l1_out);
 #endif
 
 #if BNN_HIDDEN_METHOD == BNN_HIDDEN_ROWS
     bnn_rows_layer(bnn_l1_out, bnn_l2_weights, bnn_l2_thresholds, 128, 4, 64, bnn_l2_out);
 #else
-    bnn_columns_layer(bnn_l1_out, 4, bnn_l2_columns, bnn_l2_k_even, bnn_l2_k_odd, 9, 2, 0xffffffffu, bnn_counters, bnn_l2_out);
+    bnn_columns_layer(bnn_l1_out, 4, bnn_l2_columns, bnn_l2_k_even, bnn_l2_odd_dec, 9, 2, 0xffffffffu, bnn_counters, bnn_l2_out);
 #endif
 
     int best = 0;
