@@ -3,14 +3,16 @@ import { ExitCode, UserError } from "../lib/errors.ts";
 import { helpText, parseCommand, type Command } from "./args.ts";
 import { benchCommand } from "./bench.ts";
 import { codegenCommand } from "./codegen.ts";
+import { digitsCommand } from "./digits.ts";
 import { evalCommand } from "./eval.ts";
 import { exportCommand } from "./export.ts";
 import { reportCommand } from "./report.ts";
+import { simCommand } from "./sim.ts";
 import { trainCommand } from "./train.ts";
 import { verifyCommand } from "./verify.ts";
 
 const PROG = "bnn";
-const COMMANDS = [trainCommand, evalCommand, exportCommand, codegenCommand, verifyCommand, reportCommand, benchCommand] as unknown as Command[];
+const COMMANDS = [simCommand, trainCommand, evalCommand, exportCommand, digitsCommand, codegenCommand, verifyCommand, reportCommand, benchCommand] as unknown as Command[];
 
 function mainHelp(): string {
   return [
