@@ -7,7 +7,7 @@ import { barChartSvg, confusionMatrixSvg, learningCurvesSvg } from "./svg.ts";
 
 export function writeModelPictures(dir: string, history: EpochRecord[], e: Evaluation, name: string): void {
   writeFileSync(join(dir, "curves.svg"), learningCurvesSvg(history, { title: `${name}: learning curves`, testAccuracy: e.accuracy }));
-  writeFileSync(join(dir, "confusion.svg"), confusionMatrixSvg(e.confusion, { title: `${name}: confusion matrix (MNIST test set)` }));
+  writeFileSync(join(dir, "confusion.svg"), confusionMatrixSvg(e.confusion, { title: `${name}: MNIST test set, rows true, columns predicted` }));
   writeFileSync(
     join(dir, "per-class.svg"),
     barChartSvg(

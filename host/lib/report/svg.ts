@@ -203,14 +203,15 @@ export function confusionMatrixSvg(matrix: number[][], opts: { title?: string; l
   for (let i = 0; i < n; i++) correct += at(i, i);
 
   const left = 64;
-  const top = 84;
+  const top = 96;
   const gridW = n * cell;
   const W = left + gridW + 72;
   const H = top + gridW + 20;
   const overall = total > 0 ? `accuracy ${((100 * correct) / total).toFixed(2)}% (${correct}/${total})` : "no samples";
   const body: string[] = [
-    text(W / 2, 24, `${opts.title ?? "confusion matrix"} — ${overall}`, `text-anchor="middle" font-size="15" font-weight="bold"`),
-    text(left + gridW / 2, 48, "predicted", `text-anchor="middle" fill="${AXIS}"`),
+    text(W / 2, 20, opts.title ?? "confusion matrix", `text-anchor="middle" font-size="${Math.min(15, Math.floor((1.8 * (W - 16)) / Math.max(1, (opts.title ?? "confusion matrix").length)))}" font-weight="bold"`),
+    text(W / 2, 40, overall, `text-anchor="middle" font-size="13"`),
+    text(left + gridW / 2, 62, "predicted", `text-anchor="middle" fill="${AXIS}"`),
     text(18, top + gridW / 2, "true", `text-anchor="middle" fill="${AXIS}" transform="rotate(-90 18 ${f(top + gridW / 2)})"`),
     text(left + gridW + 36, top - 8, "acc", `text-anchor="middle" fill="${AXIS}"`),
   ];
