@@ -87,7 +87,7 @@ export function contenders(model: CModel, modelDir: string, source: string): Con
 export interface HostTiming {
   name: string;
   nsPerInference: number;
-  checksum: number;
+  checksum: string;
 }
 
 /** Wall-clock ns per inference on this machine (gcc -O2, all records, `rounds` passes). */

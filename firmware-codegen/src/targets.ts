@@ -22,6 +22,8 @@ export interface Target {
   build(modelDir: string, buildDir: string, extraFlags?: string[]): string;
   /** Runs input records through the built program, returns the output records. */
   execute(built: string, input: Buffer, buildDir: string): Buffer;
+  /** The built file is WebAssembly, run in this process (execute is not used). */
+  wasm?: boolean;
 }
 
 function includes(modelDir: string): string[] {
@@ -115,6 +117,10 @@ export function missingTool(t: Target): string | undefined {
 /** The exports of the WebAssembly build (c/harness/wasm_glue.c). */
 export interface WasmBnn {
   memory: WebAssembly.Memory;
+  bnn_wasm_packet_ptr(): number;
+  bnn_wasm_report_ptr(): number;
+  bnn_wasm_service_classify(len: number): number;
+  bnn_wasm_service_register(reg: number): number;
   bnn_wasm_classify(): number;
   bnn_wasm_input_ptr(): number;
   bnn_wasm_scores_ptr(): number;
@@ -122,15 +128,16 @@ export interface WasmBnn {
   bnn_wasm_hidden_words(layer: number): number;
 }
 
-export const WASM_EXPORTS = ["bnn_wasm_classify", "bnn_wasm_input_ptr", "bnn_wasm_scores_ptr", "bnn_wasm_hidden_ptr", "bnn_wasm_hidden_words"];
+export const WASM_EXPORTS = ["bnn_wasm_classify", "bnn_wasm_input_ptr", "bnn_wasm_scores_ptr", "bnn_wasm_hidden_ptr", "bnn_wasm_hidden_words", "bnn_wasm_packet_ptr", "bnn_wasm_report_ptr", "bnn_wasm_service_classify", "bnn_wasm_service_register"];
 
 /** clang flags of the wasm32 build (i32.popcnt via __builtin_popcount). */
 export function wasmFlags(): string[] {
   return ["--target=wasm32", "-O2", "-nostdlib", "-Wl,--no-entry", ...WASM_EXPORTS.map((e) => `-Wl,--export=${e}`)];
 }
 
+/** Instantiates a wasm build; env.now_us is the host's microsecond clock (wrapping at 2^32). */
 export async function instantiateWasm(bytes: Uint8Array): Promise<WasmBnn> {
-  const { instance } = await WebAssembly.instantiate(bytes, {});
+  const { instance } = await WebAssembly.instantiate(bytes, { env: { now_us: () => Math.floor(performance.now() * 1000) >>> 0 } });
   return instance.exports as unknown as WasmBnn;
 }
 
@@ -159,16 +166,34 @@ export function runWasm(bnn: WasmBnn, input: Buffer, inputWords: number, outputs
 }
 
 export const WASM_SYSTEM_CLANG: Target = {
+  wasm: true,
   name: "wasm32",
   description: "clang --target=wasm32 -O2 (i32.popcnt), run in Node's WebAssembly",
   tools: ["clang", "wasm-ld"],
   packages: ["clang", "lld"],
   build(modelDir, buildDir, extra = []) {
     const out = join(buildDir, "bnn.wasm");
-    run("clang", [...STRICT, ...wasmFlags(), ...extra, ...includes(modelDir), join(modelDir, "bnn_model.c"), join(HARNESS, "wasm_glue.c"), "-o", out]);
+    run("clang", [...STRICT, ...wasmFlags(), ...extra, ...includes(modelDir), `-I${join(C_DIR, "service")}`, join(modelDir, "bnn_model.c"), join(C_DIR, "service", "bnn_service.c"), join(HARNESS, "wasm_glue.c"), "-o", out]);
     return out;
   },
   execute() {
     throw new Error("wasm32 runs in-process: use runWasm");
+  },
+};
+
+/** The committed WebAssembly build (what the simulator runs); needs no toolchain. */
+export const WASM_COMMITTED: Target = {
+  wasm: true,
+  name: "wasm32-committed",
+  description: "the committed generated/<model>/bnn_model.wasm, run in Node's WebAssembly",
+  tools: [],
+  packages: [],
+  build(modelDir) {
+    const path = join(modelDir, "bnn_model.wasm");
+    readFileSync(path); // throws a clear ENOENT when missing
+    return path;
+  },
+  execute() {
+    throw new Error("wasm32-committed runs in-process: use runWasm");
   },
 };

@@ -10,7 +10,7 @@ import { IMAGE_PIXELS, type MnistSet } from "../../host/lib/mnist.ts";
 import type { Model } from "../../host/lib/model/format.ts";
 import { classify, type Trace } from "../../host/lib/model/infer.ts";
 import { packPixels } from "../../host/lib/model/input.ts";
-import { CORTEX_M0, HOST_CLANG, HOST_GCC, instantiateWasm, missingTool, runWasm, RV32IMC, RV32IMC_ZBB, variant, WASM_SYSTEM_CLANG, type Target } from "./targets.ts";
+import { CORTEX_M0, HOST_CLANG, HOST_GCC, instantiateWasm, missingTool, runWasm, RV32IMC, RV32IMC_ZBB, variant, WASM_COMMITTED, WASM_SYSTEM_CLANG, type Target } from "./targets.ts";
 
 const ROWS = ["-DBNN_HIDDEN_METHOD=1"];
 
@@ -20,6 +20,7 @@ export const BACKENDS: Target[] = [
   variant(HOST_GCC, "host-gcc-rows", "as host-gcc, hidden layers as rows of XOR + POPCNT", ROWS),
   HOST_CLANG,
   WASM_SYSTEM_CLANG,
+  WASM_COMMITTED,
   CORTEX_M0,
   variant(CORTEX_M0, "cortex-m0-rows", "as cortex-m0, hidden layers as rows of XOR + software popcount", ROWS),
   RV32IMC,
@@ -154,7 +155,7 @@ export async function verifyBackends(model: Model, modelDir: string, input: Buff
         const t0 = performance.now();
         try {
           const built = t.build(modelDir, buildDir);
-          const actual = t === WASM_SYSTEM_CLANG ? runWasm(await instantiateWasm(readFileSync(built)), input, L.inputWords, L.outputs, L.hiddenWords.length) : t.execute(built, input, buildDir);
+          const actual = t.wasm ? runWasm(await instantiateWasm(readFileSync(built)), input, L.inputWords, L.outputs, L.hiddenWords.length) : t.execute(built, input, buildDir);
           const c = compareRecords(model, expected, actual);
           result = { ...base, ...c, seconds: (performance.now() - t0) / 1000, status: c.agree === c.total ? "ok" : "differs" };
         } catch (e) {

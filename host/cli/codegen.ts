@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { generateHeader, generateSource, modelFromTables } from "../../firmware-codegen/src/generate.ts";
+import { buildCommittedWasm, recordedWasmHash, wasmInputsHash, WASM_FILE } from "../../firmware-codegen/src/wasm.ts";
 import { ExitCode, UserError } from "../lib/errors.ts";
 import { loadTables } from "../lib/export/load-tables.ts";
 import { GENERATED_C_DIR, ROOT, TABLES_DIR } from "../lib/paths.ts";
@@ -23,6 +24,9 @@ export async function checkGenerated(name: string, dir: string): Promise<void> {
     if (!existsSync(path) || readFileSync(path, "utf8") !== text) {
       throw new UserError(`${relative(process.cwd(), path)} is missing or stale: run bnn codegen --model ${name}`, ExitCode.Mismatch);
     }
+  }
+  if (recordedWasmHash(dir) !== wasmInputsHash(dir, files as { "bnn_model.c": string; "bnn_model.h": string })) {
+    throw new UserError(`${relative(process.cwd(), join(dir, WASM_FILE))} is missing or stale: run bnn codegen --model ${name} (needs clang and lld)`, ExitCode.Mismatch);
   }
 }
 
@@ -51,6 +55,16 @@ export const codegenCommand = defineCommand({
       mkdirSync(dir, { recursive: true });
       writeFileSync(path, text);
     }
-    console.log(o.check ? `${rel}: C of ${name} is up to date` : `${rel}: ${Object.keys(files).join(", ")} of ${name}`);
+    if (o.check) {
+      await checkGenerated(name, dir);
+      return console.log(`${rel}: C and wasm of ${name} are up to date`);
+    }
+    const hash = wasmInputsHash(dir, files as { "bnn_model.c": string; "bnn_model.h": string });
+    let wasmNote = "";
+    if (recordedWasmHash(dir) !== hash) {
+      if (!buildCommittedWasm(dir, hash)) throw new UserError(`C written, but ${WASM_FILE} is stale and clang/wasm-ld are missing: install clang and lld, then run bnn codegen again`, ExitCode.Mismatch);
+      wasmNote = `, ${WASM_FILE}`;
+    }
+    console.log(`${rel}: ${Object.keys(files).join(", ")}${wasmNote} of ${name}`);
   },
 });

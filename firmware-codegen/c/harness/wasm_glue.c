@@ -1,14 +1,21 @@
 /*
- * WebAssembly build: the host (Node, or the simulated classifier device) writes input bits into
- * bnn_wasm_input and calls bnn_wasm_classify; scores land in bnn_wasm_scores. No libc.
+ * WebAssembly build: the generated model and the classifier service core, as the firmware runs
+ * them. The host (Node: the verification matrix, the simulated classifier device) writes into
+ * the exported buffers and calls the exported functions. No libc. The host provides
+ * env.now_us, a microsecond clock, for the service's inference time.
  */
 #include <stddef.h>
 #include <stdint.h>
 
 #include "bnn_model.h"
+#include "bnn_service.h"
+
+__attribute__((import_module("env"), import_name("now_us"))) uint32_t bnn_host_now_us(void);
 
 uint32_t bnn_wasm_input[BNN_INPUT_WORDS];
 int32_t bnn_wasm_scores[BNN_OUTPUTS];
+uint8_t bnn_wasm_packet[BNN_SERVICE_MAX_PACKET_BYTES];
+uint8_t bnn_wasm_report[BNN_SERVICE_MAX_PACKET_BYTES];
 
 int bnn_wasm_classify(void) { return bnn_classify(bnn_wasm_input, bnn_wasm_scores); }
 
@@ -17,8 +24,26 @@ int32_t *bnn_wasm_scores_ptr(void) { return bnn_wasm_scores; }
 const uint32_t *bnn_wasm_hidden_ptr(int layer) { return bnn_hidden_output(layer); }
 int bnn_wasm_hidden_words(int layer) { return BNN_HIDDEN_WORDS(layer); }
 
+/* The service: a classify command payload of `len` bytes in bnn_wasm_packet; the report lands in
+ * bnn_wasm_report; returns its length (or a negative error). */
+uint8_t *bnn_wasm_packet_ptr(void) { return bnn_wasm_packet; }
+uint8_t *bnn_wasm_report_ptr(void) { return bnn_wasm_report; }
+int bnn_wasm_service_classify(int len) {
+    if (len < 0 || len > (int)sizeof bnn_wasm_packet) return -1;
+    return bnn_service_classify(bnn_wasm_packet, (size_t)len, bnn_wasm_report, sizeof bnn_wasm_report, bnn_host_now_us);
+}
+/* Register value of `reg` into bnn_wasm_report; returns its length, 0 for an unknown register. */
+int bnn_wasm_service_register(int reg) { return bnn_service_get_register((unsigned)reg, bnn_wasm_report, sizeof bnn_wasm_report); }
+
 void *memset(void *d, int c, size_t n) {
     unsigned char *p = d;
     while (n--) *p++ = (unsigned char)c;
+    return d;
+}
+
+void *memcpy(void *d, const void *s, size_t n) {
+    unsigned char *p = d;
+    const unsigned char *q = s;
+    while (n--) *p++ = *q++;
     return d;
 }
