@@ -9,6 +9,8 @@
 
 export const MODEL_NAME = "default"
 export const MODEL_ID = "191e9cb9617a53af"
+/** The first 32 bits of the id, as the classifier service's model_id register reports them. */
+export const MODEL_ID32 = 0x191e9cb9
 export const INPUT_WIDTH = 28
 export const INPUT_HEIGHT = 28
 export const INPUT_THRESHOLD = 64

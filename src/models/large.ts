@@ -9,6 +9,8 @@
 
 export const MODEL_NAME = "large"
 export const MODEL_ID = "75858029f58255ed"
+/** The first 32 bits of the id, as the classifier service's model_id register reports them. */
+export const MODEL_ID32 = 0x75858029
 export const INPUT_WIDTH = 28
 export const INPUT_HEIGHT = 28
 export const INPUT_THRESHOLD = 64

@@ -44,6 +44,8 @@ export function generateTables(model: Model, source: string): string {
     "",
     `export const MODEL_NAME = "${f.name}"`,
     `export const MODEL_ID = "${model.id}"`,
+    `/** The first 32 bits of the id, as the classifier service's model_id register reports them. */`,
+    `export const MODEL_ID32 = 0x${model.id.slice(0, 8)}`,
     `export const INPUT_WIDTH = ${model.input.width}`,
     `export const INPUT_HEIGHT = ${model.input.height}`,
     `export const INPUT_THRESHOLD = ${model.input.threshold}`,
