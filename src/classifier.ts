@@ -3,6 +3,7 @@
 // (devices/classifier.ts) in the simulator. (Module state, not a class: DeviceScript closures
 // cannot capture `this`.)
 import * as ds from "@devicescript/core"
+import { hex8 } from "./stream-format"
 
 const CMD_CLASSIFY = 0x80
 const STATUS_OK = 0
@@ -17,6 +18,12 @@ export const classifierRole = new ds.BnnClassifier()
 let waitingSeq = -1
 let answer: NativeResult = undefined
 let failed = false
+/** The binding was checked and its model differs: not asked again until it rebinds. */
+let mismatched = false
+
+classifierRole.binding().subscribe(bound => {
+    if (!bound) mismatched = false
+})
 
 classifierRole.report().subscribe(async pkt => {
     if (pkt.serviceCommand !== CMD_CLASSIFY || pkt.isRegGet) return
@@ -35,10 +42,11 @@ classifierRole.report().subscribe(async pkt => {
 /** True when a classifier is bound within `waitMs` and runs the model `modelId32`. */
 export async function nativeAvailable(modelId32: number, waitMs: number): Promise<boolean> {
     for (let t = 0; t < waitMs && !classifierRole.isBound; t += 50) await ds.sleep(50)
-    if (!classifierRole.isBound) return false
+    if (!classifierRole.isBound || mismatched) return false
     const id = await classifierRole.modelId.read()
     if (id !== modelId32) {
-        console.log(`bnn: the classifier runs model ${id}, this program ${modelId32}: not using it`)
+        console.log(`bnn: the classifier runs model ${hex8(id)}, this program ${hex8(modelId32)}: not using it`)
+        mismatched = true
         return false
     }
     return true

@@ -30,6 +30,13 @@ export function streamChecksum(body: string): string {
     return HEX[x >> 4] + HEX[x & 15]
 }
 
+/** An unsigned 32-bit number as 8 lowercase hex digits. */
+export function hex8(n: number): string {
+    let s = ""
+    for (let shift = 28; shift >= 0; shift -= 4) s = s + HEX[(n >>> shift) & 15]
+    return s
+}
+
 export function formatResult(r: StreamResult): string {
     // concatenation: DeviceScript's compiler takes only a few substitutions per template
     const body =

@@ -42,6 +42,8 @@ export const simCommand = defineCommand({
     count: { type: "int", description: "digits to classify", default: DEFAULT_DIGIT_COUNT, min: 1, max: DEFAULT_DIGIT_COUNT },
     timeout: { type: "int", description: "seconds to wait for all results", default: 300, min: 5, max: 3600 },
     backend: { type: "string", description: "native: start the simulated classifier device (the firmware's C service in WebAssembly); bytecode: do not, so the program uses its DeviceScript fallback", default: "native", choices: ["native", "bytecode"] },
+    classifierModel: { type: "string", description: "model the simulated classifier runs (default: the program's); another one shows the model-id check", metavar: "name" },
+    restartClassifierAt: { type: "int", description: "fault injection: stop the simulated classifier after N results, start it again 2 s later", min: 1, max: 10000, metavar: "N" },
     json: { type: "boolean", description: "print each result and the summary as JSON lines" },
   },
   async run(o) {
@@ -59,22 +61,29 @@ export const simCommand = defineCommand({
     let classifier: ReturnType<typeof start> | undefined;
     try {
       await hub.waitFor(/websocket\s*:\s*ws:\/\/127\.0\.0\.1:8081/, 60_000);
-      if (o.backend === "native") {
-        say("starting the simulated classifier device (firmware C service + model, WebAssembly) ...");
-        classifier = start(process.execPath, ["--import", "tsx", join(ROOT, "devices", "classifier.ts"), "--model", model.file.name], { cwd: ROOT, name: "the simulated classifier" });
+      const startClassifier = async () => {
+        const name = o.classifierModel ?? model.file.name;
+        say(`starting the simulated classifier device (firmware C service + model '${name}', WebAssembly) ...`);
+        classifier = start(process.execPath, ["--import", "tsx", join(ROOT, "devices", "classifier.ts"), "--model", name], { cwd: ROOT, name: "the simulated classifier" });
         await classifier.waitFor(/^classifier ready/, 30_000);
-      }
+      };
+      if (o.backend === "native") await startClassifier();
       say("starting src/main.ts in the DeviceScript VM ...");
       vm = start(process.execPath, [devs, "run", "src/main.ts"], { cwd: ROOT, name: "devs run" });
       const done = new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new UserError(`only ${results.length} of ${o.count} results arrived within ${o.timeout} s`, ExitCode.Mismatch)), o.timeout * 1000);
         vm!.onLine((line) => {
-          if (/error|panic|exception/i.test(line) && !line.includes("@bnn")) say(`  vm: ${line.trim()}`);
+          if (/error|panic|exception|bnn: /i.test(line) && !line.includes("@bnn")) say(`  vm: ${line.replace(/^WASM>\s*/, "").trim()}`);
           const r = parseResult(line);
           if (!r || r.seq >= o.count || results.some((x) => x.seq === r.seq)) return;
           const ref = classifyImage(model, test.images, r.seq);
           const reference = r.digit === ref.digit && r.scores.length === ref.scores.length && r.scores.every((s, k) => s === ref.scores[k]);
           results.push({ ...r, reference });
+          if (o.restartClassifierAt === results.length && classifier) {
+            const old = classifier;
+            say("fault injection: stopping the simulated classifier ...");
+            void old.stop().then(() => new Promise((r) => setTimeout(r, 2000))).then(startClassifier).catch((e) => say(`  restart failed: ${(e as Error).message}`));
+          }
           if (o.json) console.log(JSON.stringify({ ...r, reference }));
           else say(`  #${String(r.seq).padStart(3)}  digit ${r.digit}  label ${r.label} ${r.digit === r.label ? "✓" : "✗"}  ${scoreBar(r.scores)}  ${(r.micros / 1000).toFixed(3).padStart(7)} ms  ${r.backend.padEnd(8)}  ${reference ? "= reference" : "DIFFERS FROM REFERENCE"}`);
           if (results.length === o.count) {
