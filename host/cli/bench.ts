@@ -4,7 +4,9 @@
  *   popcount  Cortex-M0 / rv32imc / rv32imc+Zbb instructions per inference, per popcount and layer method
  *   c         XNOR/popcount C vs float32 MAC C vs one-int-per-bit C: host ns and Cortex-M0 instructions
  *   wasm      the WebAssembly build vs the TypeScript reference, ns per inference in Node
+ *   sim       the simulated board, native classifier vs bytecode fallback on the same digits
  */
+import { spawnSync } from "node:child_process";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { buildWasm, contenders, hostTimings, m0Counts, popcountMatrix, type CountRow } from "../../firmware-codegen/src/bench.ts";
@@ -14,13 +16,14 @@ import { loadTables } from "../lib/export/load-tables.ts";
 import { loadMnist } from "../lib/mnist.ts";
 import { readModelFile } from "../lib/model/format.ts";
 import { classify } from "../lib/model/infer.ts";
-import { GENERATED_C_DIR, resolveModelPath, TABLES_DIR } from "../lib/paths.ts";
+import { ExitCode, UserError } from "../lib/errors.ts";
+import { GENERATED_C_DIR, resolveModelPath, ROOT, TABLES_DIR } from "../lib/paths.ts";
 import { PRESET_NAMES, PRESETS, type PresetName } from "../lib/train/presets.ts";
 import { train } from "../lib/train/trainer.ts";
 import { defineCommand, usageError } from "./args.ts";
 import { checkGenerated } from "./codegen.ts";
 
-const SUBJECTS = ["train", "popcount", "c", "wasm"];
+const SUBJECTS = ["train", "popcount", "c", "wasm", "sim"];
 
 export const benchCommand = defineCommand({
   name: "bench",
@@ -41,6 +44,7 @@ export const benchCommand = defineCommand({
       if (!o.json) console.log(text);
     };
     if (subject === "train") return benchTrain(o.preset as PresetName, o.epochs, o.json, out);
+    if (subject === "sim") return benchSim(o.json, out);
     const model = readModelFile(resolveModelPath(o.model));
     const modelDir = join(GENERATED_C_DIR, model.file.name);
     await checkGenerated(model.file.name, modelDir);
@@ -136,4 +140,30 @@ async function benchTrain(presetName: PresetName, epochs: number, json: boolean,
   out(`train ${presetName} (${result.layers.join("-")}, batch ${result.batch}, 1 thread, ${result.cpu})`);
   result.epochSeconds.forEach((s, k) => out(`  epoch ${k + 1}: ${s.toFixed(2)} s for ${r.trainSamples} images = ${rates[k]} samples/s`));
   out(`best: ${result.samplesPerSecond} samples/s`);
+}
+
+/** Runs the simulated board twice on the same sample digits: native classifier, then bytecode. */
+async function benchSim(json: boolean, out: (s: string) => void): Promise<void> {
+  const bin = join(ROOT, "bin", "bnn.mjs");
+  const runs: Record<string, { latency: { backend: string; p50ms: number; p99ms: number }[]; throughput: { digitsPerSecond: number }; count: number }> = {};
+  for (const backend of ["native", "bytecode"]) {
+    const r = spawnSync(process.execPath, [bin, "sim", "--json", "--backend", backend], { encoding: "utf8" });
+    if (r.status !== 0) throw new UserError(`bench sim: the ${backend} run failed: ${r.stderr.trim().split("\n")[0]}`, ExitCode.Mismatch);
+    const lines = r.stdout.trim().split("\n");
+    runs[backend] = JSON.parse(lines[lines.length - 1]).summary;
+  }
+  const p50 = (b: string) => runs[b].latency.find((l) => l.backend === b)!.p50ms;
+  const result = {
+    bench: "sim",
+    digits: runs.native.count,
+    nativeInferenceP50ms: p50("native"),
+    bytecodeInferenceP50ms: p50("bytecode"),
+    ratio: p50("bytecode") / p50("native"),
+    nativeDigitsPerSecond: runs.native.throughput.digitsPerSecond,
+    bytecodeDigitsPerSecond: runs.bytecode.throughput.digitsPerSecond,
+  };
+  if (json) return console.log(JSON.stringify(result));
+  out(`simulated board, ${result.digits} sample digits each way:`);
+  out(`  inference p50: native (wasm classifier) ${result.nativeInferenceP50ms.toFixed(3)} ms, bytecode ${result.bytecodeInferenceP50ms.toFixed(3)} ms: ${result.ratio.toFixed(0)}x`);
+  out(`  end to end: native ${result.nativeDigitsPerSecond.toFixed(1)} digits/s, bytecode ${result.bytecodeDigitsPerSecond.toFixed(1)} digits/s`);
 }

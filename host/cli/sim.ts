@@ -56,7 +56,7 @@ export const simCommand = defineCommand({
     };
     say("starting the DeviceScript devtools hub (headless) ...");
     const hub = start(process.execPath, [devs, "devtools", "--ci"], { cwd: ROOT, name: "devs devtools" });
-    const results: (StreamResult & { reference: boolean })[] = [];
+    const results: (StreamResult & { reference: boolean; arrivedMs: number })[] = [];
     let vm: ReturnType<typeof start> | undefined;
     let classifier: ReturnType<typeof start> | undefined;
     try {
@@ -78,7 +78,7 @@ export const simCommand = defineCommand({
           if (!r || r.seq >= o.count || results.some((x) => x.seq === r.seq)) return;
           const ref = classifyImage(model, test.images, r.seq);
           const reference = r.digit === ref.digit && r.scores.length === ref.scores.length && r.scores.every((s, k) => s === ref.scores[k]);
-          results.push({ ...r, reference });
+          results.push({ ...r, reference, arrivedMs: performance.now() });
           if (o.restartClassifierAt === results.length && classifier) {
             const old = classifier;
             say("fault injection: stopping the simulated classifier ...");
@@ -110,15 +110,24 @@ export const simCommand = defineCommand({
       us.sort((a, b) => a - b);
       return { backend, count: us.length, p50ms: percentile(us, 50) / 1000, p99ms: percentile(us, 99) / 1000 };
     });
+    const arrivals = results.map((r) => r.arrivedMs).sort((a, b) => a - b);
+    const spanS = (arrivals[arrivals.length - 1] - arrivals[0]) / 1000;
+    const digitsPerSecond = results.length > 1 && spanS > 0 ? (results.length - 1) / spanS : undefined;
+    const meanIntervalMs = digitsPerSecond ? 1000 / digitsPerSecond : undefined;
+    const meanInferenceMs = results.reduce((a, r) => a + r.micros, 0) / results.length / 1000;
     const median = (b: string) => latency.find((l) => l.backend === b)?.p50ms;
     const nativeVsBytecode = median("native") && median("bytecode") ? median("bytecode")! / median("native")! : undefined;
-    const summary = { count: results.length, correct, accuracy: correct / results.length, agreeWithReference: agree, latency, nativeVsBytecode, images: `MNIST test images 0..${o.count - 1}`, pixelsPerImage: IMAGE_PIXELS };
+    const throughput = { digitsPerSecond, meanIntervalMs, meanInferenceMs, vmAndJacdacMs: meanIntervalMs !== undefined ? meanIntervalMs - meanInferenceMs : undefined };
+    const summary = { count: results.length, correct, accuracy: correct / results.length, agreeWithReference: agree, latency, nativeVsBytecode, throughput, images: `MNIST test images 0..${o.count - 1}`, pixelsPerImage: IMAGE_PIXELS };
     if (o.json) console.log(JSON.stringify({ summary }));
     else {
       say("");
       say(`${results.length} digits, ${correct} correct (${((100 * correct) / results.length).toFixed(1)} % against the labels), ${agree}/${results.length} identical to the TypeScript reference`);
       for (const l of latency) say(`inference time ${l.backend}: p50 ${l.p50ms.toFixed(3)} ms, p99 ${l.p99ms.toFixed(3)} ms (${l.backend === "native" ? "measured by the service, 1 µs resolution" : "VM clock, 1 ms resolution"})`);
       if (nativeVsBytecode) say(`native is ${nativeVsBytecode.toFixed(0)}x faster than the bytecode fallback (p50)`);
+      if (digitsPerSecond && meanIntervalMs !== undefined) {
+        say(`throughput ${digitsPerSecond.toFixed(1)} digits/s: ${meanIntervalMs.toFixed(1)} ms between results, of which ${meanInferenceMs.toFixed(3)} ms inference and ${Math.max(0, meanIntervalMs - meanInferenceMs).toFixed(1)} ms the VM (packing, waiting) and, for native, the Jacdac round trip through the hub`);
+      }
     }
     if (agree !== results.length) throw new UserError(`${results.length - agree} result(s) differ from the reference`, ExitCode.Mismatch);
   },

@@ -1,0 +1,53 @@
+/**
+ * How results and the summary are printed: `table` (aligned live rows with the scores as a
+ * little bar chart), `jsonl` (one JSON object per result, then {"summary": ...}) and `csv`.
+ */
+import type { StreamResult } from "../../../src/stream-format.ts";
+import type { Summary } from "./tally.ts";
+
+export const FORMATS = ["table", "jsonl", "csv"] as const;
+export type Format = (typeof FORMATS)[number];
+
+const BARS = "▁▂▃▄▅▆▇█";
+
+/** Scores as one bar character each, min-max normalized (all equal: all lowest). */
+export function scoreBar(scores: number[]): string {
+  const min = Math.min(...scores);
+  const span = Math.max(...scores) - min;
+  return scores.map((s) => BARS[span > 0 ? Math.round(((s - min) / span) * (BARS.length - 1)) : 0]).join("");
+}
+
+/** true/false when the label is known, null when it is not (label -1). */
+export function correctness(r: StreamResult): boolean | null {
+  return r.label < 0 ? null : r.label === r.digit;
+}
+
+const ms = (micros: number) => (micros / 1000).toFixed(2);
+
+export function header(format: Format): string | undefined {
+  if (format === "table") return `${"seq".padStart(7)} ${"digit".padStart(5)} ${"label".padStart(5)} ok ${"scores".padEnd(10)} ${"ms".padStart(8)} ${"backend".padEnd(8)} model`;
+  if (format === "csv") return "seq,digit,label,correct,latency_ms,backend,model,scores";
+  return undefined;
+}
+
+export function row(format: Format, r: StreamResult): string {
+  const ok = correctness(r);
+  if (format === "jsonl") return JSON.stringify({ ...r, correct: ok });
+  if (format === "csv") return [r.seq, r.digit, r.label, ok === null ? "" : String(ok), ms(r.micros), r.backend, r.model, `"${r.scores.join(",")}"`].join(",");
+  const mark = ok === null ? " " : ok ? "✓" : "✗";
+  return `${String(r.seq).padStart(7)} ${String(r.digit).padStart(5)} ${(r.label < 0 ? "-" : String(r.label)).padStart(5)}  ${mark} ${scoreBar(r.scores).padEnd(10)} ${ms(r.micros).padStart(8)} ${r.backend.padEnd(8)} ${r.model}`;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+/** The summary for people (table and csv modes print it on stderr). */
+export function summaryText(s: Summary): string {
+  const acc = s.accuracy === null ? "accuracy n/a (no labels)" : `accuracy ${(100 * s.accuracy).toFixed(2)} % (${s.correct}/${s.labeled} labeled)`;
+  const lines = [
+    `summary: ${plural(s.results, "result")}, ${acc}; ended: ${s.ended}`,
+    `  skipped: ${plural(s.invalidLines, "invalid line")}, ${plural(s.overlongLines, "overlong line")} cut; ${plural(s.reconnects, "reconnect")}`,
+    `  seq: ${s.seq.missing} missing, ${plural(s.seq.repeats, "repeat")}, ${plural(s.seq.restarts, "restart")}`,
+  ];
+  for (const [backend, l] of Object.entries(s.latency)) lines.push(`  latency ${backend}: p50 ${l.p50Ms.toFixed(2)} ms, p99 ${l.p99Ms.toFixed(2)} ms (${plural(l.results, "result")})`);
+  return lines.join("\n");
+}

@@ -1,0 +1,88 @@
+/**
+ * What a monitoring session saw: results, accuracy where labels are known, lines that looked
+ * like results but failed their checksum, seq gaps and repeats, and latency percentiles per
+ * backend. Every valid result is reported; gaps and repeats are only counted here: a seq equal
+ * to the previous one is a repeat, a jump forward counts the seqs skipped as missing, a jump
+ * back is a restart of the board's count.
+ */
+import type { StreamResult } from "../../../src/stream-format.ts";
+
+export interface LatencyStats {
+  results: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+export interface Summary {
+  results: number;
+  labeled: number;
+  correct: number;
+  /** correct / labeled, or null when no result had a label. */
+  accuracy: number | null;
+  /** Lines that carried "@bnn" but did not parse (damaged, bad checksum, other version). */
+  invalidLines: number;
+  /** Lines longer than the cap, cut. */
+  overlongLines: number;
+  reconnects: number;
+  seq: { missing: number; repeats: number; restarts: number };
+  latency: Record<string, LatencyStats>;
+  ended: string;
+}
+
+/** Nearest-rank percentile of sorted values. */
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
+}
+
+export class Tally {
+  results = 0;
+  labeled = 0;
+  correct = 0;
+  invalidLines = 0;
+  reconnects = 0;
+  private missing = 0;
+  private repeats = 0;
+  private restarts = 0;
+  private lastSeq: number | undefined;
+  private micros = new Map<string, number[]>();
+
+  add(r: StreamResult): void {
+    this.results++;
+    if (r.label >= 0) {
+      this.labeled++;
+      if (r.label === r.digit) this.correct++;
+    }
+    const last = this.lastSeq;
+    if (last !== undefined) {
+      if (r.seq === last) this.repeats++;
+      else if (r.seq > last + 1) this.missing += r.seq - last - 1;
+      else if (r.seq < last) this.restarts++; // counting went back: the board restarted
+    }
+    this.lastSeq = r.seq;
+    const list = this.micros.get(r.backend) ?? [];
+    list.push(r.micros);
+    this.micros.set(r.backend, list);
+  }
+
+  summary(ended: string, overlongLines: number): Summary {
+    const latency: Record<string, LatencyStats> = {};
+    for (const [backend, list] of [...this.micros].sort(([a], [b]) => a.localeCompare(b))) {
+      const sorted = [...list].sort((a, b) => a - b);
+      latency[backend] = { results: sorted.length, p50Ms: percentile(sorted, 50) / 1000, p99Ms: percentile(sorted, 99) / 1000 };
+    }
+    return {
+      results: this.results,
+      labeled: this.labeled,
+      correct: this.correct,
+      accuracy: this.labeled ? this.correct / this.labeled : null,
+      invalidLines: this.invalidLines,
+      overlongLines,
+      reconnects: this.reconnects,
+      seq: { missing: this.missing, repeats: this.repeats, restarts: this.restarts },
+      latency,
+      ended,
+    };
+  }
+}
