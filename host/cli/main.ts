@@ -6,13 +6,14 @@ import { codegenCommand } from "./codegen.ts";
 import { digitsCommand } from "./digits.ts";
 import { evalCommand } from "./eval.ts";
 import { exportCommand } from "./export.ts";
+import { monitorCommand } from "./monitor.ts";
 import { reportCommand } from "./report.ts";
 import { simCommand } from "./sim.ts";
 import { trainCommand } from "./train.ts";
 import { verifyCommand } from "./verify.ts";
 
 const PROG = "bnn";
-const COMMANDS = [simCommand, trainCommand, evalCommand, exportCommand, digitsCommand, codegenCommand, verifyCommand, reportCommand, benchCommand] as unknown as Command[];
+const COMMANDS = [simCommand, trainCommand, evalCommand, exportCommand, digitsCommand, codegenCommand, verifyCommand, reportCommand, benchCommand, monitorCommand] as unknown as Command[];
 
 function mainHelp(): string {
   return [

@@ -1,0 +1,252 @@
+/**
+ * `bnn monitor` against a fake serial port: socat makes a pseudo-terminal pair, the monitor
+ * reads one end, the test writes the other: valid result lines amid DMESG text, binary bytes,
+ * split lines, CR/LF mixtures, an overlong line and a damaged line; then the port vanishes and
+ * comes back. Also standard input and the one-line errors. Timeouts only keep tests from hanging.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { closeSync, constants, existsSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { start, type Managed } from "../host/lib/sim/processes.ts";
+import { formatResult, type StreamResult } from "../src/stream-format.ts";
+import { bnn } from "./run-bnn.ts";
+
+const BIN = fileURLToPath(new URL("../bin/bnn.mjs", import.meta.url));
+const WAIT_MS = 20_000;
+
+// ---- helpers ---------------------------------------------------------------------------
+
+function result(seq: number, over: Partial<StreamResult> = {}): StreamResult {
+  return { seq, digit: seq % 10, label: seq % 3 === 0 ? -1 : seq % 7, micros: 8000 + 37 * seq, backend: seq % 2 ? "bytecode" : "native", model: "191e9cb9", scores: [-5, 3, seq, 2147483647, -2147483648, 1, 2, 3, 4, 9], ...over };
+}
+const line = (seq: number) => formatResult(result(seq));
+
+/** Deterministic bytes, all values 0..255 possible (Jacdac frames look like this). */
+function noise(n: number, seed: number, withLineEnds = true): Buffer {
+  const b = Buffer.alloc(n);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    let v = (x >>> 0) & 0xff;
+    if (!withLineEnds && (v === 0x0a || v === 0x0d)) v = 0;
+    b[i] = v;
+  }
+  return b;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(what: string, ok: () => boolean, ms = WAIT_MS): Promise<void> {
+  const t0 = Date.now();
+  while (!ok()) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+/** A running `bnn monitor` with its stdout and stderr kept apart. */
+interface Monitor {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+const children: ChildProcess[] = [];
+const managed: Managed[] = [];
+const fds: number[] = [];
+
+function startMonitor(args: string[]): Monitor {
+  const child = spawn(process.execPath, [BIN, "monitor", ...args], { detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, FORCE_COLOR: "0" } });
+  children.push(child);
+  let out = "";
+  let err = "";
+  child.stdout!.setEncoding("utf8").on("data", (d: string) => (out += d));
+  child.stderr!.setEncoding("utf8").on("data", (d: string) => (err += d));
+  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+async function startSocat(a: string, b: string): Promise<Managed> {
+  rmSync(a, { force: true });
+  rmSync(b, { force: true });
+  const s = start("socat", ["-d", "-d", `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { name: "socat" });
+  managed.push(s);
+  await s.waitFor(/starting data transfer loop/, WAIT_MS);
+  await until("socat's links", () => existsSync(a) && existsSync(b));
+  return s;
+}
+
+function openWriter(path: string): (data: string | Buffer) => void {
+  const fd = openSync(path, constants.O_WRONLY | constants.O_NOCTTY);
+  fds.push(fd);
+  return (data) => {
+    const buf = typeof data === "string" ? Buffer.from(data, "latin1") : data;
+    let off = 0;
+    while (off < buf.length) off += writeSync(fd, buf, off);
+  };
+}
+
+function jsonLines(text: string): Record<string, unknown>[] {
+  return text.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+}
+
+function expected(seq: number): Record<string, unknown> {
+  const r = result(seq);
+  return { ...r, correct: r.label < 0 ? null : r.label === r.digit };
+}
+
+function killGroup(child: ChildProcess): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, "SIGKILL");
+  } catch {
+    // gone
+  }
+}
+
+afterEach(async () => {
+  for (const fd of fds.splice(0)) {
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed
+    }
+  }
+  for (const c of children.splice(0)) killGroup(c);
+  await Promise.all(managed.splice(0).map((m) => m.stop()));
+});
+
+beforeAll(() => {
+  const v = spawnSync("socat", ["-V"], { encoding: "utf8" });
+  if (v.error || v.status !== 0) throw new Error("socat is not installed (Debian: apt-get install socat; .ci/run installs it)");
+});
+
+function expectOneLineError(r: { code: number; stderr: string }, code: number, pattern: RegExp): void {
+  expect(r.code).toBe(code);
+  const lines = r.stderr.trim().split("\n");
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^bnn: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+}
+
+// ---- tests -----------------------------------------------------------------------------
+
+describe("bnn monitor on a serial port", () => {
+  it("reports every valid result exactly once amid noise, and skips a damaged line", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bnn-monitor-"));
+    const a = join(dir, "a");
+    const b = join(dir, "b");
+    await startSocat(a, b);
+    const m = startMonitor(["--port", a, "--json", "--count", "8", "--timeout", "60"]);
+    await until("the monitor to open the port", () => /bnn: reading .* at 115200 baud/.test(m.stderr()) || m.child.exitCode !== null);
+    expect(m.stderr()).toMatch(/bnn: reading/);
+    const write = openWriter(b);
+
+    const damaged = formatResult(result(100));
+    const bad = damaged.slice(0, -2) + (damaged.endsWith("00") ? "01" : "00");
+    write("DMESG: [0] boot ok\r\n");
+    write(Buffer.concat([noise(200, 7), Buffer.from("\n")]));
+    write(line(1) + "\r\n");
+    write(Buffer.concat([noise(50, 11, false), Buffer.from(line(2) + "\n")])); // a binary frame glued in front
+    const split = line(3);
+    write(split.slice(0, 20));
+    await sleep(150);
+    write(split.slice(20) + "\r\n");
+    write(bad + "\n");
+    write("y".repeat(6000) + "\n");
+    write(line(4) + "\n");
+    write(Buffer.concat([Buffer.from([0, 0, 0xff, 0x80]), Buffer.from("DMESG: gc\r")]));
+    write(line(5) + "\r");
+    write(`${line(6)}\n\n\r\n${line(7)}\r\nDMESG: tail\n${line(8)}\n`);
+
+    expect(await Promise.race([m.exited, sleep(WAIT_MS).then(() => "hung")])).toBe(0);
+    const out = jsonLines(m.stdout());
+    const summary = out.pop() as { summary: Record<string, unknown> };
+    expect(out).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map(expected));
+    expect(summary.summary).toMatchObject({ results: 8, invalidLines: 1, overlongLines: 1, reconnects: 0, ended: "count reached", seq: { missing: 0, repeats: 0, restarts: 0 } });
+    expect(m.stdout()).not.toMatch(/"seq":100/);
+    expect(m.stderr()).not.toMatch(/\n\s+at /);
+  }, 60_000);
+
+  it("reopens a port that vanishes and reports the rest of the stream", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bnn-monitor-"));
+    const a = join(dir, "a");
+    const b = join(dir, "b");
+    const socat1 = await startSocat(a, b);
+    const m = startMonitor(["--port", a, "--json", "--count", "6", "--timeout", "60"]);
+    await until("the monitor to open the port", () => /bnn: reading/.test(m.stderr()) || m.child.exitCode !== null);
+    let write = openWriter(b);
+    write(`DMESG: hello\n${line(1)}\n${line(2)}\r\n${line(3)}\n` + line(4).slice(0, 10)); // ends mid-line
+    await until("three results", () => jsonLines(m.stdout()).length >= 3 || m.child.exitCode !== null);
+
+    await socat1.stop();
+    await until("the close notice", () => /closed; reconnecting/.test(m.stderr()) || m.child.exitCode !== null);
+    await sleep(1000);
+    await startSocat(a, b);
+    await until("the reopen notice", () => /reopened/.test(m.stderr()) || m.child.exitCode !== null);
+    write = openWriter(b);
+    write(`${line(4)}\n\x00\x01DMESG: again\r\n${line(5)}\r\n${line(6)}\n`);
+
+    expect(await Promise.race([m.exited, sleep(WAIT_MS).then(() => "hung")])).toBe(0);
+    const out = jsonLines(m.stdout());
+    const summary = out.pop() as { summary: Record<string, unknown> };
+    expect(out).toEqual([1, 2, 3, 4, 5, 6].map(expected));
+    expect(summary.summary).toMatchObject({ results: 6, reconnects: 1, invalidLines: 0, seq: { missing: 0, repeats: 0, restarts: 0 } });
+    const notices = m.stderr().trim().split("\n");
+    expect(notices).toEqual([`bnn: reading ${a} at 115200 baud`, `bnn: port ${a} closed; reconnecting`, `bnn: port ${a} reopened`]);
+  }, 60_000);
+
+  it("fails with one line when the port never appears before --timeout", () => {
+    const missing = join(tmpdir(), "bnn-monitor-no-such-port");
+    expectOneLineError(bnn(["monitor", "--port", missing, "--timeout", "1"]), 3, /cannot open port .*bnn-monitor-no-such-port: No such file or directory \(waited 1 s\)/);
+    expectOneLineError(bnn(["monitor", "--port", missing]), 3, /cannot open port .*pass --timeout/);
+  });
+
+  it("rejects bad options with a usage error", () => {
+    expectOneLineError(bnn(["monitor", "--port", "/dev/null", "--format", "xml"]), 2, /--format must be one of table, jsonl, csv; got 'xml'/);
+    expectOneLineError(bnn(["monitor"]), 2, /--port is required/);
+    expectOneLineError(bnn(["monitor", "--stdin", "--port", "/dev/ttyACM0"]), 2, /either --port or --stdin/);
+    expectOneLineError(bnn(["monitor", "--stdin", "--count", "0"]), 2, /--count must be at least 1/);
+  });
+});
+
+describe("bnn monitor --stdin", () => {
+  const input = Buffer.concat([
+    Buffer.from(`WASM> DMESG: start\r\n${line(10)}\n`),
+    noise(300, 3),
+    Buffer.from(`\n${line(11)}\r\n${line(11)}\n${line(14)}\n${formatResult(result(15)).replace(/\*..$/, "*zz")}\n${line(2)}`), // no final line end
+  ]);
+  const run = (args: string[]) => spawnSync(process.execPath, [BIN, "monitor", "--stdin", ...args], { input, encoding: "utf8", env: { ...process.env, FORCE_COLOR: "0" } });
+
+  it("reads the stream from standard input, counting repeats, gaps and restarts", () => {
+    const r = run(["--json"]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toBe("");
+    const out = jsonLines(r.stdout);
+    const summary = out.pop() as { summary: Record<string, unknown> };
+    expect(out).toEqual([10, 11, 11, 14, 2].map(expected));
+    expect(summary.summary).toMatchObject({ results: 5, invalidLines: 1, ended: "end of input", seq: { missing: 2, repeats: 1, restarts: 1 } });
+  });
+
+  it("prints an aligned table with a summary on stderr, and CSV with a header", () => {
+    const t = run([]);
+    expect(t.status, t.stderr).toBe(0);
+    const rows = t.stdout.trim().split("\n");
+    expect(rows[0]).toMatch(/seq +digit +label +ok +scores +ms +backend +model/);
+    expect(rows).toHaveLength(6);
+    expect(new Set(rows.slice(1).map((l) => l.length)).size).toBe(1); // aligned
+    expect(rows[1]).toMatch(/^ +10 +0 +3 +✗ [▁▂▃▄▅▆▇█]{10} +8\.37 native +191e9cb9$/);
+    expect(t.stderr).toMatch(/summary: 5 results, accuracy/);
+    expect(t.stderr).toMatch(/latency native: p50 \d+\.\d\d ms, p99/);
+    const c = run(["--format", "csv", "--count", "2"]);
+    expect(c.status, c.stderr).toBe(0);
+    expect(c.stdout.trim().split("\n")).toEqual(["seq,digit,label,correct,latency_ms,backend,model,scores", `10,0,3,false,8.37,native,191e9cb9,"-5,3,10,2147483647,-2147483648,1,2,3,4,9"`, `11,1,4,false,8.41,bytecode,191e9cb9,"-5,3,11,2147483647,-2147483648,1,2,3,4,9"`]);
+  });
+});
