@@ -1,0 +1,252 @@
+// Camera frame -> 28x28 MNIST-style digit. Plain TypeScript with no imports and integer
+// arithmetic only (every intermediate value is an integer below 2^53, divisions are floored), so
+// the DeviceScript program and Node (tests, fixture generator) compute the same bytes.
+//
+// Input: a W x H grayscale frame as the camera sees it (services/digitcamera.md): row-major,
+// 0 = black, 255 = white, i.e. bright paper with dark ink.
+// Output: 784 bytes in the MNIST convention: 0 = background, 255 = ink, the digit's longer side
+// scaled to 20 px (keeping the aspect ratio, area-averaged) and placed so that its centre of
+// mass is at pixel (14, 14), as MNIST was made (its test set's mean centre of mass is
+// (14.00, 13.99) in pixel-index coordinates).
+//
+// Steps:
+//  1. threshold: Otsu's method on the 256-bin histogram (class means in quarter grey levels), pixel
+//     p is ink when p <= t. Ink mean `lo` and paper mean `hi` of the two classes.
+//  2. too little contrast (hi - lo < MIN_CONTRAST) or no ink: blank output, returns 0.
+//  3. ink amount per pixel (inverted): v = 255 at or below `lo`, 0 at or above
+//     `knee` = t + (hi - t) / 2 (so paper shading and noise around `hi` vanish), linear between.
+//  4. bounding box: the rows and columns holding at least MIN_LINE_INK ink pixels (p <= t), so a
+//     lone speck does not stretch it.
+//  5. area-averaging resample of the box's v values to tw x th, max(tw, th) = 20.
+//  6. centre of mass of the resampled patch, rounded placement at (14, 14), clamped to the field.
+//
+// DeviceScript: pass `pause` (e.g. `() => ds.sleep(0)`) so the VM's step limit is not hit.
+//
+// Not handled: frames whose border is darker than the paper (vignetting, the table around the
+// sheet), more than one mark on the paper, rotation. The frame should show the digit on plain paper.
+
+export const OUT_SIDE = 28
+export const OUT_PIXELS = 784
+export const BOX_SIDE = 20
+/** Centre of mass target, pixel index (MNIST). */
+export const CENTRE = 14
+/** Minimum paper - ink difference (grey levels) for a frame to count as showing a digit. */
+export const MIN_CONTRAST = 40
+/** A row or column belongs to the ink bounding box when it holds at least this many ink pixels. */
+export const MIN_LINE_INK = 2
+
+/** Byte storage: a DeviceScript Buffer, a Node Uint8Array / Buffer. */
+export interface Bytes {
+    length: number
+    [index: number]: number
+}
+
+export interface Levels {
+    /** Otsu threshold: pixel p is ink when p <= threshold. -1 when the frame has one grey level. */
+    threshold: number
+    /** Mean grey level of the ink class (floored). */
+    ink: number
+    /** Mean grey level of the paper class (floored). */
+    paper: number
+}
+
+function zeros(n: number): number[] {
+    const a: number[] = []
+    for (let i = 0; i < n; i++) a.push(0)
+    return a
+}
+
+/** Floored integer division of non-negative integers. */
+function idiv(a: number, b: number): number {
+    return Math.floor(a / b)
+}
+
+/** Otsu threshold and class means from a 256-bin histogram of `n` pixels. */
+export function otsuLevels(hist: number[], n: number): Levels {
+    let total = 0
+    for (let g = 0; g < 256; g++) total += g * hist[g]
+    let w0 = 0
+    let s0 = 0
+    let best = -1
+    let bestScore = -1
+    for (let t = 0; t < 255; t++) {
+        w0 += hist[t]
+        s0 += t * hist[t]
+        const w1 = n - w0
+        if (w0 === 0 || w1 === 0) continue
+        // between-class variance w0 * w1 * (m1 - m0)^2 with the means in quarter grey levels:
+        // at most 2^30 * 1020^2 < 2^50 for frames up to 65535 pixels
+        const d = idiv(4 * (total - s0), w1) - idiv(4 * s0, w0)
+        const score = w0 * w1 * d * d
+        if (score > bestScore) {
+            bestScore = score
+            best = t
+        }
+    }
+    if (best < 0) return { threshold: -1, ink: 0, paper: 0 }
+    let c0 = 0
+    let sum0 = 0
+    for (let g = 0; g <= best; g++) {
+        c0 += hist[g]
+        sum0 += g * hist[g]
+    }
+    return { threshold: best, ink: idiv(sum0, c0), paper: idiv(total - sum0, n - c0) }
+}
+
+/** Waits for the scheduler: DeviceScript passes `() => ds.sleep(0)`; Node passes nothing. */
+export type Pause = () => Promise<void>
+
+/**
+ * Pixel steps between two pauses. The DeviceScript VM throws InfiniteLoop when a fiber runs
+ * 128k opcodes without yielding (DEVS_MAX_STEPS); a histogram pixel costs ~40-60 of them (3072
+ * pixels between pauses failed, 2048 passed), so 512 leaves a margin of 4 or more.
+ */
+export const STEPS_PER_PAUSE = 512
+
+/**
+ * Turns the `width` x `height` frame into a 28x28 MNIST-style digit in `out[0..783]`.
+ * Returns the number of ink pixels found in the frame's bounding box (0: no digit; `out` is then
+ * all 0). Calls `pause` every STEPS_PER_PAUSE pixel steps (the result does not depend on it).
+ */
+export async function preprocess(frame: Bytes, width: number, height: number, out: Bytes, pause?: Pause): Promise<number> {
+    for (let i = 0; i < OUT_PIXELS; i++) out[i] = 0
+    const n = width * height
+    let budget = STEPS_PER_PAUSE
+
+    // 1. histogram and threshold
+    const hist = zeros(256)
+    for (let y = 0; y < height; y++) {
+        const base = y * width
+        for (let x = 0; x < width; x++) hist[frame[base + x]]++
+        budget -= width
+        if (budget <= 0 && pause) {
+            budget = STEPS_PER_PAUSE
+            await pause()
+        }
+    }
+    const lv = otsuLevels(hist, n)
+    const t = lv.threshold
+    // 2. contrast
+    if (t < 0 || lv.paper - lv.ink < MIN_CONTRAST) return 0
+    // 3. ink amount: 255 at or below `lo`, 0 at or above `knee`
+    const lo = lv.ink
+    const knee = t + ((lv.paper - t) >> 1)
+    const span = knee - lo
+
+    // 4. ink bounding box
+    const rowInk = zeros(height)
+    const colInk = zeros(width)
+    for (let y = 0; y < height; y++) {
+        const base = y * width
+        for (let x = 0; x < width; x++) {
+            if (frame[base + x] <= t) {
+                rowInk[y]++
+                colInk[x]++
+            }
+        }
+        budget -= 2 * width
+        if (budget <= 0 && pause) {
+            budget = STEPS_PER_PAUSE
+            await pause()
+        }
+    }
+    let x0 = 0
+    while (x0 < width && colInk[x0] < MIN_LINE_INK) x0++
+    let x1 = width - 1
+    while (x1 >= x0 && colInk[x1] < MIN_LINE_INK) x1--
+    let y0 = 0
+    while (y0 < height && rowInk[y0] < MIN_LINE_INK) y0++
+    let y1 = height - 1
+    while (y1 >= y0 && rowInk[y1] < MIN_LINE_INK) y1--
+    if (x0 > x1 || y0 > y1) return 0
+    const bw = x1 - x0 + 1
+    const bh = y1 - y0 + 1
+    let inkCount = 0
+
+    // 5. resample the box (bw x bh) to tw x th; the longer side becomes BOX_SIDE
+    const longer = bw > bh ? bw : bh
+    let tw = idiv(2 * bw * BOX_SIDE + longer, 2 * longer)
+    let th = idiv(2 * bh * BOX_SIDE + longer, 2 * longer)
+    if (tw < 1) tw = 1
+    if (th < 1) th = 1
+
+    // horizontal pass: source column sx covers [sx*tw, (sx+1)*tw), output column ox covers
+    // [ox*bw, (ox+1)*bw) on a common axis; each output sums v * overlap (overlaps add up to bw)
+    const rows = zeros(bh * tw)
+    for (let sy = 0; sy < bh; sy++) {
+        const base = (y0 + sy) * width + x0
+        for (let sx = 0; sx < bw; sx++) {
+            const p = frame[base + sx]
+            if (p <= t) inkCount++
+            let v = 0
+            if (p <= lo) v = 255
+            else if (p < knee) v = idiv(255 * (knee - p), span)
+            if (v === 0) continue
+            const a = sx * tw
+            const b = a + tw
+            let ox = idiv(a, bw)
+            while (ox < tw && ox * bw < b) {
+                const lo2 = ox * bw > a ? ox * bw : a
+                const hi2 = (ox + 1) * bw < b ? (ox + 1) * bw : b
+                rows[sy * tw + ox] += v * (hi2 - lo2)
+                ox++
+            }
+        }
+        budget -= 4 * bw
+        if (budget <= 0 && pause) {
+            budget = STEPS_PER_PAUSE
+            await pause()
+        }
+    }
+    // vertical pass into the patch (tw x th); the total weight of an output pixel is bw * bh
+    const patch = zeros(tw * th)
+    for (let sy = 0; sy < bh; sy++) {
+        const a = sy * th
+        const b = a + th
+        let oy = idiv(a, bh)
+        while (oy < th && oy * bh < b) {
+            const lo2 = oy * bh > a ? oy * bh : a
+            const hi2 = (oy + 1) * bh < b ? (oy + 1) * bh : b
+            const w = hi2 - lo2
+            for (let ox = 0; ox < tw; ox++) patch[oy * tw + ox] += rows[sy * tw + ox] * w
+            oy++
+            budget -= 2 * tw
+        }
+        if (budget <= 0 && pause) {
+            budget = STEPS_PER_PAUSE
+            await pause()
+        }
+    }
+
+    // 6. centre of mass, placement so that it lands on (CENTRE, CENTRE)
+    const denom = bw * bh
+    let mass = 0
+    let mx = 0
+    let my = 0
+    for (let oy = 0; oy < th; oy++) {
+        for (let ox = 0; ox < tw; ox++) {
+            let v = idiv(2 * patch[oy * tw + ox] + denom, 2 * denom)
+            if (v > 255) v = 255
+            patch[oy * tw + ox] = v
+            mass += v
+            mx += ox * v
+            my += oy * v
+        }
+        budget -= 2 * tw
+        if (budget <= 0 && pause) {
+            budget = STEPS_PER_PAUSE
+            await pause()
+        }
+    }
+    if (mass === 0) return 0
+    let px = idiv(2 * CENTRE * mass - 2 * mx + mass, 2 * mass)
+    let py = idiv(2 * CENTRE * mass - 2 * my + mass, 2 * mass)
+    if (px < 0) px = 0
+    if (py < 0) py = 0
+    if (px > OUT_SIDE - tw) px = OUT_SIDE - tw
+    if (py > OUT_SIDE - th) py = OUT_SIDE - th
+    for (let oy = 0; oy < th; oy++) {
+        for (let ox = 0; ox < tw; ox++) out[(py + oy) * OUT_SIDE + px + ox] = patch[oy * tw + ox]
+    }
+    return inkCount
+}
