@@ -1,11 +1,15 @@
-// The DeviceScript program: classifies digits with the BNN and streams one result line per digit
-// to the console, which a board sends out over serial (format: src/stream-format.ts).
-// Native path: the firmware's classifier service (src/classifier.ts) when one is bound and runs
-// this program's model; otherwise, or when it stops answering, the bytecode fallback (src/bnn.ts)
-// for that digit, so no digit is lost. This stage classifies the sample MNIST test digits
-// compiled into the image (src/digits.ts).
+// The DeviceScript program: reads digits from an input source, classifies them with the BNN and
+// streams one result line per digit to the console, which a board sends out over serial
+// (format: src/stream-format.ts).
+//
+// Input: a Digit Camera (src/camera/) or the sample MNIST test digits compiled into the image
+// (src/digits.ts) when no input device is bound. Classification: the firmware's classifier
+// service (src/classifier.ts) when one is bound and runs this program's model; otherwise, or
+// when it stops answering, the bytecode fallback (src/bnn.ts) for that digit, so no digit is lost.
 import * as ds from "@devicescript/core"
 import { argmax, packPixels, scores } from "./bnn"
+import { preprocess } from "./camera/preprocess"
+import { cameraRole, captureFrame } from "./camera/frames"
 import { classifierRole, classifyNative, nativeAvailable } from "./classifier"
 import { DIGIT_COUNT, DIGIT_HEIGHT, DIGIT_LABELS, DIGIT_PIXELS, DIGIT_WIDTH } from "./digits"
 import { HIDDEN, INPUT_THRESHOLD, MODEL_ID, MODEL_ID32, OUTPUT } from "./models/default"
@@ -14,25 +18,26 @@ import { formatResult } from "./stream-format"
 const PIXELS = DIGIT_WIDTH * DIGIT_HEIGHT
 const MODEL = MODEL_ID.slice(0, 8)
 const NATIVE_TIMEOUT_MS = 500
+const SOURCE_WAIT_MS = 2000
 
-let useNative = await nativeAvailable(MODEL_ID32, 3000)
-console.log(`bnn: model ${MODEL_ID}, ${DIGIT_COUNT} sample digits, backend ${useNative ? "native" : "bytecode"}`)
+let useNative = false
 
-for (let i = 0; i < DIGIT_COUNT; i++) {
-    const bits = packPixels(DIGIT_PIXELS.slice(i * PIXELS, (i + 1) * PIXELS), INPUT_THRESHOLD)
+/** Classifies 784 grayscale pixels and writes the result line. */
+async function classifyAndReport(seq: number, pixels: Buffer, label: number) {
+    const bits = packPixels(pixels, INPUT_THRESHOLD)
     let digit = -1
     let micros = 0
     let s: number[] = undefined
     let backend = "native"
     if (useNative) {
-        let r = await classifyNative(MODEL_ID32, i, bits, NATIVE_TIMEOUT_MS)
-        if (!r) r = await classifyNative(MODEL_ID32, i, bits, NATIVE_TIMEOUT_MS) // one retry
+        let r = await classifyNative(MODEL_ID32, seq, bits, NATIVE_TIMEOUT_MS)
+        if (!r) r = await classifyNative(MODEL_ID32, seq, bits, NATIVE_TIMEOUT_MS) // one retry
         if (r) {
             digit = r.digit
             micros = r.micros
             s = r.scores
         } else {
-            console.log(`bnn: no answer from the classifier for digit ${i}: bytecode fallback`)
+            console.log(`bnn: no answer from the classifier for digit ${seq}: bytecode fallback`)
             useNative = false
         }
     }
@@ -44,6 +49,40 @@ for (let i = 0; i < DIGIT_COUNT; i++) {
         digit = argmax(s)
         if (!useNative && classifierRole.isBound) useNative = await nativeAvailable(MODEL_ID32, 0)
     }
-    console.log(formatResult({ seq: i, digit, label: DIGIT_LABELS[i], micros, backend, model: MODEL, scores: s }))
+    console.log(formatResult({ seq, digit, label, micros, backend, model: MODEL, scores: s }))
 }
-console.log("bnn: done")
+
+async function fromSamples() {
+    for (let i = 0; i < DIGIT_COUNT; i++) {
+        await classifyAndReport(i, DIGIT_PIXELS.slice(i * PIXELS, (i + 1) * PIXELS), DIGIT_LABELS[i])
+    }
+    console.log("bnn: done")
+}
+
+async function fromCamera() {
+    const width = await cameraRole.width.read()
+    const height = await cameraRole.height.read()
+    const digit = Buffer.alloc(PIXELS)
+    for (let k = 0; ; k++) {
+        const frame = await captureFrame(k, 5000, 200)
+        if (!frame || frame.length !== width * height) {
+            console.log(`bnn: frame ${k} did not arrive whole`)
+            continue
+        }
+        const ink = await preprocess(frame, width, height, digit, async () => {
+            await ds.sleep(0)
+        })
+        if (ink === 0) continue // blank paper: no digit
+        await classifyAndReport(k, digit, -1)
+    }
+}
+
+let source = "samples"
+for (let t = 0; t < SOURCE_WAIT_MS && source === "samples"; t += 50) {
+    if (cameraRole.isBound) source = "camera"
+    else await ds.sleep(50)
+}
+useNative = await nativeAvailable(MODEL_ID32, 1000)
+console.log(`bnn: model ${MODEL_ID}, source ${source}, backend ${useNative ? "native" : "bytecode"}`)
+if (source === "camera") await fromCamera()
+else await fromSamples()

@@ -64,20 +64,27 @@ function expectAllOnceAndExact(lines: Line[], count: number): Line[] {
 }
 
 describe("bnn sim (the simulated board)", () => {
-  it("classifies through the native classifier, every digit once and exact", async () => {
-    const results = expectAllOnceAndExact(runSim(["--count", "40"]), 40);
+  it("camera: 300 MNIST test digits as frames through the native classifier, every digit once and exact", async () => {
+    const lines = runSim(["--source", "camera", "--count", "300"]);
+    const results = expectAllOnceAndExact(lines, 300);
+    expect(results.every((x) => x.backend === "native")).toBe(true);
+    await expectCleanedUp();
+  });
+
+  it("samples: classifies through the native classifier, every digit once and exact", async () => {
+    const results = expectAllOnceAndExact(runSim(["--source", "samples", "--count", "40"]), 40);
     expect(results.every((x) => x.backend === "native")).toBe(true);
     await expectCleanedUp();
   });
 
   it("uses the bytecode fallback without a classifier", async () => {
-    const results = expectAllOnceAndExact(runSim(["--count", "10", "--backend", "bytecode"]), 10);
+    const results = expectAllOnceAndExact(runSim(["--source", "samples", "--count", "10", "--backend", "bytecode"]), 10);
     expect(results.every((x) => x.backend === "bytecode")).toBe(true);
     await expectCleanedUp();
   });
 
   it("does not use a classifier running another model (model-id check)", async () => {
-    const r = bnn(["sim", "--count", "5", "--classifier-model", "large"]);
+    const r = bnn(["sim", "--source", "samples", "--count", "5", "--classifier-model", "large"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/the classifier runs model 75858029, this program 191e9cb9: not using it/);
     expect(r.stdout.match(/ bytecode /g)).toHaveLength(5);
@@ -86,14 +93,14 @@ describe("bnn sim (the simulated board)", () => {
   });
 
   it("recovers from a classifier restart and loses no digit", async () => {
-    const results = expectAllOnceAndExact(runSim(["--count", "40", "--restart-classifier-at", "5"]), 40);
+    const results = expectAllOnceAndExact(runSim(["--source", "samples", "--count", "40", "--restart-classifier-at", "5"]), 40);
     expect(results.filter((x) => x.backend === "bytecode").length).toBeGreaterThan(0);
     expect(results.filter((x) => x.backend === "native" && x.seq! > 10).length).toBeGreaterThan(0);
     await expectCleanedUp();
   });
 
   it("stops the hub, the device and the VM on Ctrl-C", async () => {
-    const child = spawn(process.execPath, [fileURLToPath(new URL("../bin/bnn.mjs", import.meta.url)), "sim", "--count", "40", "--backend", "bytecode"], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [fileURLToPath(new URL("../bin/bnn.mjs", import.meta.url)), "sim", "--source", "samples", "--count", "40", "--backend", "bytecode"], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     await new Promise<void>((resolve) => {

@@ -9,12 +9,15 @@ import { join } from "node:path";
 import { ExitCode, UserError } from "../lib/errors.ts";
 import { IMAGE_PIXELS, loadMnist } from "../lib/mnist.ts";
 import { readModelFile } from "../lib/model/format.ts";
-import { classifyImage } from "../lib/model/infer.ts";
+import { classify, classifyImage } from "../lib/model/infer.ts";
+import { packPixels } from "../lib/model/input.ts";
+import { preprocess } from "../../src/camera/preprocess.ts";
+import { FRAME_HEIGHT, FRAME_WIDTH, synthesizeFrame } from "../../devices/camera.ts";
 import { resolveModelPath, ROOT } from "../lib/paths.ts";
 import { ensurePortFree, start } from "../lib/sim/processes.ts";
 import { parseResult } from "../lib/stream.ts";
 import type { StreamResult } from "../../src/stream-format.ts";
-import { defineCommand } from "./args.ts";
+import { defineCommand, usageError } from "./args.ts";
 import { DEFAULT_DIGIT_COUNT } from "./digits.ts";
 
 const HUB_PORTS = [8081, 8082, 8083];
@@ -39,7 +42,9 @@ export const simCommand = defineCommand({
   name: "sim",
   summary: "run the DeviceScript program on a simulated board and show its serial result stream",
   options: {
-    count: { type: "int", description: "digits to classify", default: DEFAULT_DIGIT_COUNT, min: 1, max: DEFAULT_DIGIT_COUNT },
+    source: { type: "string", description: "input: camera = the simulated Digit Camera serving MNIST test images as frames; samples = the test digits compiled into the program", default: "camera", choices: ["camera", "samples"] },
+    count: { type: "int", description: `digits to classify (samples: at most ${DEFAULT_DIGIT_COUNT})`, default: DEFAULT_DIGIT_COUNT, min: 1, max: 10000 },
+    first: { type: "int", description: "camera: first MNIST test image", default: 0, min: 0, max: 9999 },
     timeout: { type: "int", description: "seconds to wait for all results", default: 300, min: 5, max: 3600 },
     backend: { type: "string", description: "native: start the simulated classifier device (the firmware's C service in WebAssembly); bytecode: do not, so the program uses its DeviceScript fallback", default: "native", choices: ["native", "bytecode"] },
     classifierModel: { type: "string", description: "model the simulated classifier runs (default: the program's); another one shows the model-id check", metavar: "name" },
@@ -49,6 +54,17 @@ export const simCommand = defineCommand({
   async run(o) {
     const model = readModelFile(resolveModelPath("default"));
     const test = loadMnist("test");
+    if (o.source === "samples" && o.count > DEFAULT_DIGIT_COUNT) throw usageError(`--count: the program holds ${DEFAULT_DIGIT_COUNT} sample digits`);
+    if (o.source === "camera" && o.first + o.count > test.count) throw usageError(`--first + --count must stay within the ${test.count} test images`);
+    /** What the program should report for result `seq`, computed here the same way, and the label. */
+    const expected = async (seq: number): Promise<{ scores: Int32Array; digit: number; label: number; image: number }> => {
+      if (o.source === "samples") return { ...classifyImage(model, test.images, seq), label: test.labels[seq], image: seq };
+      const image = o.first + seq;
+      const frame = synthesizeFrame(test.images, image * IMAGE_PIXELS, image);
+      const pixels = new Uint8Array(IMAGE_PIXELS);
+      await preprocess(frame, FRAME_WIDTH, FRAME_HEIGHT, pixels);
+      return { ...classify(model, packPixels(pixels, model.input.threshold, IMAGE_PIXELS)), label: test.labels[image], image };
+    };
     for (const port of HUB_PORTS) await ensurePortFree(port, "the DeviceScript devtools hub");
     const devs = devsCli();
     const say = (s: string) => {
@@ -57,8 +73,10 @@ export const simCommand = defineCommand({
     say("starting the DeviceScript devtools hub (headless) ...");
     const hub = start(process.execPath, [devs, "devtools", "--ci"], { cwd: ROOT, name: "devs devtools" });
     const results: (StreamResult & { reference: boolean; arrivedMs: number })[] = [];
+    const seen = new Set<number>();
     let vm: ReturnType<typeof start> | undefined;
     let classifier: ReturnType<typeof start> | undefined;
+    const devices: ReturnType<typeof start>[] = [];
     try {
       await hub.waitFor(/websocket\s*:\s*ws:\/\/127\.0\.0\.1:8081/, 60_000);
       const startClassifier = async () => {
@@ -68,6 +86,13 @@ export const simCommand = defineCommand({
         await classifier.waitFor(/^classifier ready/, 30_000);
       };
       if (o.backend === "native") await startClassifier();
+      let camera: ReturnType<typeof start> | undefined;
+      if (o.source === "camera") {
+        say(`starting the simulated camera (MNIST test images ${o.first}..${o.first + o.count - 1} as ${FRAME_WIDTH}x${FRAME_HEIGHT} frames) ...`);
+        camera = start(process.execPath, ["--import", "tsx", join(ROOT, "devices", "camera.ts"), "--first", String(o.first), "--count", String(o.count)], { cwd: ROOT, name: "the simulated camera" });
+        devices.push(camera);
+        await camera.waitFor(/^camera ready/, 30_000);
+      }
       say("starting src/main.ts in the DeviceScript VM ...");
       vm = start(process.execPath, [devs, "run", "src/main.ts"], { cwd: ROOT, name: "devs run" });
       const done = new Promise<void>((resolve, reject) => {
@@ -75,22 +100,29 @@ export const simCommand = defineCommand({
         vm!.onLine((line) => {
           if (/error|panic|exception|bnn: /i.test(line) && !line.includes("@bnn")) say(`  vm: ${line.replace(/^WASM>\s*/, "").trim()}`);
           const r = parseResult(line);
-          if (!r || r.seq >= o.count || results.some((x) => x.seq === r.seq)) return;
-          const ref = classifyImage(model, test.images, r.seq);
-          const reference = r.digit === ref.digit && r.scores.length === ref.scores.length && r.scores.every((s, k) => s === ref.scores[k]);
-          results.push({ ...r, reference, arrivedMs: performance.now() });
+          if (!r || r.seq >= o.count || seen.has(r.seq)) return;
+          seen.add(r.seq);
+          const arrivedMs = performance.now();
+          void expected(r.seq).then((ref) => {
+            const reference = r.digit === ref.digit && r.scores.length === ref.scores.length && r.scores.every((s, k) => s === ref.scores[k]);
+            results.push({ ...r, label: ref.label, reference, arrivedMs });
+            report(r.seq, ref.label, reference);
+          });
+        });
+        const report = (seq: number, label: number, reference: boolean) => {
+          const r = results[results.length - 1];
           if (o.restartClassifierAt === results.length && classifier) {
             const old = classifier;
             say("fault injection: stopping the simulated classifier ...");
             void old.stop().then(() => new Promise((r) => setTimeout(r, 2000))).then(startClassifier).catch((e) => say(`  restart failed: ${(e as Error).message}`));
           }
           if (o.json) console.log(JSON.stringify({ ...r, reference }));
-          else say(`  #${String(r.seq).padStart(3)}  digit ${r.digit}  label ${r.label} ${r.digit === r.label ? "✓" : "✗"}  ${scoreBar(r.scores)}  ${(r.micros / 1000).toFixed(3).padStart(7)} ms  ${r.backend.padEnd(8)}  ${reference ? "= reference" : "DIFFERS FROM REFERENCE"}`);
+          else say(`  #${String(seq).padStart(3)}  digit ${r.digit}  label ${label} ${r.digit === label ? "✓" : "✗"}  ${scoreBar(r.scores)}  ${(r.micros / 1000).toFixed(3).padStart(7)} ms  ${r.backend.padEnd(8)}  ${reference ? "= reference" : "DIFFERS FROM REFERENCE"}`);
           if (results.length === o.count) {
             clearTimeout(timer);
             resolve();
           }
-        });
+        };
         void vm!.exited.then((code) => {
           clearTimeout(timer);
           if (results.length < o.count) reject(new UserError(`the DeviceScript VM exited (code ${code}) after ${results.length} of ${o.count} results`, ExitCode.Mismatch));
@@ -99,6 +131,7 @@ export const simCommand = defineCommand({
       await done;
     } finally {
       await vm?.stop();
+      for (const d of devices) await d.stop();
       await classifier?.stop();
       await hub.stop();
     }
@@ -118,7 +151,7 @@ export const simCommand = defineCommand({
     const median = (b: string) => latency.find((l) => l.backend === b)?.p50ms;
     const nativeVsBytecode = median("native") && median("bytecode") ? median("bytecode")! / median("native")! : undefined;
     const throughput = { digitsPerSecond, meanIntervalMs, meanInferenceMs, vmAndJacdacMs: meanIntervalMs !== undefined ? meanIntervalMs - meanInferenceMs : undefined };
-    const summary = { count: results.length, correct, accuracy: correct / results.length, agreeWithReference: agree, latency, nativeVsBytecode, throughput, images: `MNIST test images 0..${o.count - 1}`, pixelsPerImage: IMAGE_PIXELS };
+    const summary = { source: o.source, count: results.length, correct, accuracy: correct / results.length, agreeWithReference: agree, latency, nativeVsBytecode, throughput, images: `MNIST test images ${o.source === "camera" ? o.first : 0}..${(o.source === "camera" ? o.first : 0) + o.count - 1}` };
     if (o.json) console.log(JSON.stringify({ summary }));
     else {
       say("");
