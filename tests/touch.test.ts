@@ -1,0 +1,330 @@
+/**
+ * The touch input path: the CST816S decoder and the Digit Touch server in the DeviceScript VM
+ * (src/touch/cst816s.test.ts, against tests/fixtures/cst816s-dumps.json), rasterization
+ * (src/touch/rasterize.ts) in Node and in the VM with identical bytes, MNIST images -> strokes
+ * -> raster -> the shipped model, and the simulated panel's sample stream (devices/touch.ts).
+ * The DeviceScript runs use `devs run --test`, which opens no network port.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import fc from "fast-check";
+import { Packet } from "jacdac-ts";
+import { describe, expect, it } from "vitest";
+import { WebSocketServer, type WebSocket } from "ws";
+import { encodeSamples, groupReports, replayTimeline } from "../devices/touch.ts";
+import { loadMnist } from "../host/lib/mnist.ts";
+import { readModelFile } from "../host/lib/model/format.ts";
+import { classify } from "../host/lib/model/infer.ts";
+import { packPixels } from "../host/lib/model/input.ts";
+import { resolveModelPath, ROOT } from "../host/lib/paths.ts";
+import { FIXTURE_PATH, fixtureSource } from "../host/lib/touch/gen-fixture.ts";
+import { strokesFromImage } from "../host/lib/touch/strokes-from-image.ts";
+import {
+  addSample,
+  addSamplesPayload,
+  DIGIT_TIMEOUT_MS,
+  digitReady,
+  MAX_POINTS,
+  MAX_SAMPLES_PER_REPORT,
+  newStrokeSet,
+  RASTER_PIXELS,
+  rasterize,
+  rasterStep,
+  startRaster,
+  takeDigit,
+} from "../src/touch/rasterize.ts";
+
+const CLI = join(ROOT, "node_modules", "@devicescript", "cli", "built", "devicescript-cli.cjs");
+
+/** Runs a DeviceScript test file in the VM (no sockets); exit code and output without colors. */
+function devsTest(file: string): { code: number; out: string } {
+  const r = spawnSync(process.execPath, [CLI, "--no-colors", "--ci", "run", file, "--test", "--test-self-exit", "--test-timeout", "60000"], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 180_000,
+  });
+  if (r.error) throw r.error;
+  // eslint-disable-next-line no-control-regex
+  return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}`.replace(/\x1b\[[0-9;]*m/g, "") };
+}
+
+interface DumpCase {
+  name: string;
+  regs: string;
+  width?: number;
+  height?: number;
+  expect: { valid: boolean; gesture: number; fingers: number; event: number; x: number; y: number; pressed: boolean };
+}
+
+const dumps = JSON.parse(readFileSync(join(ROOT, "tests", "fixtures", "cst816s-dumps.json"), "utf8")) as { cases: DumpCase[] };
+
+/** Center of mass (pixel index) and bounding box of an image's pixels >= 1. */
+function measure(px: Uint8Array): { cx: number; cy: number; w: number; h: number; ink: number } {
+  let s = 0;
+  let sx = 0;
+  let sy = 0;
+  let minX = 99;
+  let maxX = -1;
+  let minY = 99;
+  let maxY = -1;
+  for (let i = 0; i < RASTER_PIXELS; i++) {
+    const v = px[i];
+    if (!v) continue;
+    const x = i % 28;
+    const y = Math.floor(i / 28);
+    s += v;
+    sx += v * x;
+    sy += v * y;
+    minX = Math.min(minX, x);
+    maxX = Math.max(maxX, x);
+    minY = Math.min(minY, y);
+    maxY = Math.max(maxY, y);
+  }
+  return { cx: sx / s, cy: sy / s, w: maxX - minX + 1, h: maxY - minY + 1, ink: s };
+}
+
+describe("CST816S driver (DeviceScript)", () => {
+  it("embeds exactly the dumps of tests/fixtures/cst816s-dumps.json", () => {
+    const text = readFileSync(join(ROOT, "src", "touch", "cst816s.test.ts"), "utf8");
+    const rows = [
+      ...text.matchAll(
+        /\{ name: "([^"]*)", regs: hex`([0-9a-f ]*)`, width: (\d+), height: (\d+), valid: (true|false), gesture: (\d+), fingers: (\d+), event: (\d+), x: (\d+), y: (\d+), pressed: (true|false) \}/g,
+      ),
+    ].map((m) => ({
+      name: m[1],
+      regs: m[2],
+      ...(m[3] !== "0" ? { width: Number(m[3]), height: Number(m[4]) } : {}),
+      expect: { valid: m[5] === "true", gesture: Number(m[6]), fingers: Number(m[7]), event: Number(m[8]), x: Number(m[9]), y: Number(m[10]), pressed: m[11] === "true" },
+    }));
+    expect(rows).toEqual(dumps.cases);
+    expect(rows.length).toBeGreaterThanOrEqual(10);
+  });
+
+  it("decodes the register dumps and serves replayed touches in the VM (exit code 0)", () => {
+    const r = devsTest("src/touch/cst816s.test.ts");
+    expect(r.out).toContain(`cst816s dumps: ${dumps.cases.length}/${dumps.cases.length} decoded as expected`);
+    expect(r.out).toMatch(/tests: 3, pass: 3, error: 0/);
+    expect(r.code).toBe(0);
+  });
+});
+
+describe("rasterize (src/touch/rasterize.ts)", () => {
+  const mnist = loadMnist("test");
+
+  it("is deterministic and gives 784 bytes", () => {
+    const strokes = strokesFromImage(mnist.images, 0);
+    const a = rasterize(strokes, 240, 240);
+    const b = rasterize(structuredClone(strokes), 240, 240);
+    expect(a.length).toBe(RASTER_PIXELS);
+    expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
+  });
+
+  it("scales the ink to 20 px and centres its mass on (14, 14), like MNIST", () => {
+    for (let i = 0; i < 50; i++) {
+      const m = measure(rasterize(strokesFromImage(mnist.images, i), 240, 240));
+      expect(Math.abs(m.cx - 14)).toBeLessThanOrEqual(0.75);
+      expect(Math.abs(m.cy - 14)).toBeLessThanOrEqual(0.75);
+      expect(Math.max(m.w, m.h)).toBeGreaterThanOrEqual(19);
+      expect(Math.max(m.w, m.h)).toBeLessThanOrEqual(22);
+    }
+    // a small digit in a corner of the panel comes out the same size and place as a large one
+    const big = rasterize([[40, 40, 200, 40, 80, 220]], 240, 240);
+    const small = rasterize([[0, 0, 16, 0, 4, 18]], 240, 240);
+    expect(measure(small).h).toBe(measure(big).h);
+    expect(Math.abs(measure(small).cx - 14)).toBeLessThanOrEqual(0.75);
+  });
+
+  it("handles a dot, no strokes and points outside the panel", () => {
+    const dot = measure(rasterize([[120, 120]], 240, 240));
+    expect(dot.w).toBeLessThanOrEqual(3);
+    expect(Math.abs(dot.cx - 14)).toBeLessThanOrEqual(0.75);
+    expect(rasterize([], 240, 240).every((v) => v === 0)).toBe(true);
+    expect(rasterize([[], []], 240, 240).every((v) => v === 0)).toBe(true);
+    const clamped = rasterize([[-100, -100, 500, 500]], 240, 240);
+    expect(Buffer.from(clamped).equals(Buffer.from(rasterize([[0, 0, 239, 239]], 240, 240)))).toBe(true);
+  });
+
+  it("is the same in steps of any size and under translation (property)", () => {
+    const point = fc.tuple(fc.integer({ min: 0, max: 150 }), fc.integer({ min: 0, max: 150 }));
+    const strokes = fc.array(fc.array(point, { minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 4 }).map((ss) => ss.map((s) => s.flat()));
+    fc.assert(
+      fc.property(strokes, fc.integer({ min: 1, max: 500 }), fc.integer({ min: 0, max: 89 }), (ss, budget, shift) => {
+        const whole = rasterize(ss, 240, 240);
+        const job = startRaster(ss, 240, 240);
+        let steps = 0;
+        while (!rasterStep(job, budget)) if (++steps > 1e6) return false;
+        const moved = rasterize(
+          ss.map((s) => s.map((v) => v + shift)),
+          240,
+          240,
+        );
+        return Buffer.from(job.pixels).equals(Buffer.from(whole)) && Buffer.from(moved).equals(Buffer.from(whole));
+      }),
+      { numRuns: 200, seed: 7 },
+    );
+  });
+
+  it("has an up-to-date DeviceScript fixture (host/lib/touch/gen-fixture.ts)", () => {
+    expect(readFileSync(FIXTURE_PATH, "utf8")).toBe(fixtureSource());
+  });
+
+  it("gives the same bytes in the DeviceScript VM as in Node (exit code 0)", () => {
+    const r = devsTest("src/touch/rasterize.test.ts");
+    expect(r.out).toMatch(/rasterize: (\d+)\/\1 identical to Node/);
+    expect(r.out).toMatch(/tests: 2, pass: 2, error: 0/);
+    expect(r.code).toBe(0);
+  });
+});
+
+describe("stroke collection", () => {
+  it("splits strokes at pen-up samples and at gaps, and times out the digit", () => {
+    const s = newStrokeSet();
+    addSample(s, 1, 2, true, 0);
+    addSample(s, 3, 4, true, 10);
+    addSample(s, 3, 4, false, 20);
+    addSample(s, 5, 6, true, 200);
+    addSample(s, 7, 8, true, 210);
+    addSample(s, 9, 9, true, 500); // pen-up sample lost: the gap ends the stroke
+    expect(digitReady(s, 500 + DIGIT_TIMEOUT_MS - 1, DIGIT_TIMEOUT_MS)).toBe(false);
+    expect(digitReady(s, 500 + DIGIT_TIMEOUT_MS, DIGIT_TIMEOUT_MS)).toBe(true);
+    expect(takeDigit(s)).toEqual([[1, 2, 3, 4], [5, 6, 7, 8], [9, 9]]);
+    expect(digitReady(s, 5000, DIGIT_TIMEOUT_MS)).toBe(false);
+  });
+
+  it("caps the points of a digit", () => {
+    const s = newStrokeSet();
+    for (let i = 0; i < MAX_POINTS + 50; i++) addSample(s, i % 200, i % 7, true, i);
+    expect(s.points).toBe(MAX_POINTS);
+  });
+
+  it("reads batched sample reports and counts lost samples", () => {
+    const s = newStrokeSet();
+    const sample = (x: number, pressed = true) => ({ time: 0, x, y: 2 * x, pressed, digit: 0 });
+    expect(addSamplesPayload(s, encodeSamples(65534, [sample(1), sample(2), sample(3)]), 0)).toBe(3);
+    expect(addSamplesPayload(s, encodeSamples(1, [sample(4), sample(4, false)]), 10)).toBe(2);
+    expect(s.lostSamples).toBe(0);
+    addSamplesPayload(s, encodeSamples(10, [sample(7)]), 20);
+    expect(s.lostSamples).toBe(7);
+    expect(addSamplesPayload(s, new Uint8Array(2), 30)).toBe(0);
+    expect(takeDigit(s)).toEqual([[1, 2, 2, 4, 3, 6, 4, 8], [7, 14]]);
+  });
+});
+
+describe("MNIST images as strokes (host/lib/touch/strokes-from-image.ts)", () => {
+  const mnist = loadMnist("test");
+
+  it("is deterministic and stays on the panel", () => {
+    for (let i = 0; i < 20; i++) {
+      const a = strokesFromImage(mnist.images, i);
+      expect(a).toEqual(strokesFromImage(mnist.images, i));
+      expect(a.length).toBeGreaterThan(0);
+      for (const s of a) for (const v of s) expect(v >= 0 && v < 240).toBe(true);
+    }
+    expect(strokesFromImage(new Uint8Array(784), 0)).toEqual([]);
+  });
+
+  it("strokes -> raster -> shipped model: the first 300 test digits are mostly recognized", () => {
+    const model = readModelFile(resolveModelPath("default"));
+    let correct = 0;
+    for (let i = 0; i < 300; i++) {
+      const px = rasterize(strokesFromImage(mnist.images, i), 240, 240);
+      if (classify(model, packPixels(px, model.input.threshold, RASTER_PIXELS)).digit === mnist.labels[i]) correct++;
+    }
+    console.log(`touch: strokes -> raster -> model: ${correct}/300 = ${((correct / 300) * 100).toFixed(1)}% on MNIST test 0..299`);
+    expect(correct / 300).toBeGreaterThan(0.6);
+  });
+});
+
+describe("simulated panel (devices/touch.ts)", () => {
+  const mnist = loadMnist("test");
+
+  it("replays digits as timed samples with pen-up gaps longer than the digit timeout", () => {
+    const tl = replayTimeline(mnist.images, mnist.labels, 5, 4, { period: 10, strokeGap: 150, digitGap: 1000 });
+    expect(tl.digits.map((d) => d.index)).toEqual([5, 6, 7, 8]);
+    expect(tl.digits.map((d) => d.label)).toEqual([...mnist.labels.slice(5, 9)]);
+    for (let i = 1; i < tl.samples.length; i++) {
+      const a = tl.samples[i - 1];
+      const b = tl.samples[i];
+      if (a.digit !== b.digit) {
+        expect(a.pressed).toBe(false);
+        expect(b.time - a.time).toBeGreaterThan(DIGIT_TIMEOUT_MS);
+      } else if (!a.pressed) {
+        expect(b.time - a.time).toBe(150);
+      } else {
+        expect(b.time - a.time).toBe(10);
+      }
+    }
+    expect(tl.samples[tl.samples.length - 1].pressed).toBe(false);
+  });
+
+  it("its reports, collected as the program does, give back each digit's strokes and raster", () => {
+    const tl = replayTimeline(mnist.images, mnist.labels, 0, 6);
+    for (const batch of [1, 5, MAX_SAMPLES_PER_REPORT]) {
+      const reports = groupReports(tl.samples, batch);
+      expect(reports.every((r) => r.payload.length <= 236)).toBe(true);
+      const s = newStrokeSet();
+      const got: number[][][] = [];
+      for (const r of reports) {
+        if (digitReady(s, r.time, DIGIT_TIMEOUT_MS)) got.push(takeDigit(s));
+        addSamplesPayload(s, r.payload, r.time);
+      }
+      got.push(takeDigit(s));
+      expect(s.lostSamples).toBe(0);
+      expect(got).toEqual(tl.digits.map((d) => d.strokes));
+      for (let k = 0; k < got.length; k++) {
+        expect(Buffer.from(rasterize(got[k], 240, 240)).equals(Buffer.from(rasterize(strokesFromImage(mnist.images, k), 240, 240)))).toBe(true);
+      }
+    }
+  });
+
+  it("runs as a Jacdac device: announces, answers a register read, then replays (own socket, not the hub)", async () => {
+    const SERVICE_CLASS = 0x1bd90fae;
+    const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+    await new Promise((resolve) => wss.once("listening", resolve));
+    const port = (wss.address() as { port: number }).port;
+    const strokes = newStrokeSet();
+    let width = -1;
+    let asked = false;
+    wss.on("connection", (ws: WebSocket) => {
+      ws.on("message", (data: Buffer) => {
+        for (const p of Packet.fromFrame(new Uint8Array(data), 0)) {
+          if (p.isCommand) continue;
+          if (p.serviceIndex === 0 && p.serviceCommand === 0 && !asked && p.data.length >= 8 && new DataView(p.data.buffer, p.data.byteOffset).getUint32(4, true) === SERVICE_CLASS) {
+            asked = true;
+            const get = Packet.onlyHeader(0x1000 | 0x180); // get width
+            get.deviceIdentifier = p.deviceIdentifier;
+            get.serviceIndex = 1;
+            get.isCommand = true;
+            ws.send(get.toBuffer());
+          } else if (p.serviceIndex === 1 && p.serviceCommand === (0x1000 | 0x180)) {
+            width = p.data[0] | (p.data[1] << 8);
+          } else if (p.serviceIndex === 1 && p.serviceCommand === 0x80) {
+            addSamplesPayload(strokes, p.data, 0);
+          }
+        }
+      });
+    });
+    const child = spawn(process.execPath, ["--import", "tsx", "devices/touch.ts", "--first", "3", "--count", "1", "--url", `ws://127.0.0.1:${port}`, "--delay", "60000", "--batch", "3"], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    try {
+      child.stdout.on("data", (d) => (out += d));
+      child.stderr.on("data", (d) => (err += d));
+      for (let t = 0; t < 300 && !out.includes("touch done"); t++) await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      child.kill("SIGTERM");
+      await new Promise((r) => child.once("exit", r));
+      wss.close();
+    }
+    expect(err).toBe("");
+    expect(out).toContain("touch ready");
+    expect(out).toContain(`touch digit 3 label ${mnist.labels[3]}`);
+    expect(width).toBe(240);
+    expect(strokes.lostSamples).toBe(0);
+    expect(takeDigit(strokes)).toEqual(strokesFromImage(mnist.images, 3));
+  });
+});
