@@ -138,7 +138,8 @@ export function groupReports(samples: TimedSample[], batch = 1): Report[] {
 }
 
 export class TouchServer extends JDServiceServer {
-  /** Called on the first register read by a client. */
+  /** Called on the first read of the width register (a client getting ready to scale strokes;
+   * other buses on the hub may read other registers of every device they see). */
   onFirstRead: (() => void) | undefined;
 
   constructor(serviceClass: number, panelSize: number, period: number) {
@@ -149,7 +150,7 @@ export class TouchServer extends JDServiceServer {
   }
 
   override async handlePacket(pkt: Packet): Promise<void> {
-    if (pkt.isRegisterGet && this.onFirstRead) {
+    if (pkt.isRegisterGet && pkt.registerIdentifier === REG_WIDTH && this.onFirstRead) {
       const f = this.onFirstRead;
       this.onFirstRead = undefined;
       f();

@@ -2,7 +2,8 @@
 // streams one result line per digit to the console, which a board sends out over serial
 // (format: src/stream-format.ts).
 //
-// Input: a Digit Camera (src/camera/) or the sample MNIST test digits compiled into the image
+// Input: a Digit Touch panel (src/touch/: strokes, a digit ends when the pen stays up), a Digit
+// Camera (src/camera/: grayscale frames), or the sample MNIST test digits compiled into the image
 // (src/digits.ts) when no input device is bound. Classification: the firmware's classifier
 // service (src/classifier.ts) when one is bound and runs this program's model; otherwise, or
 // when it stops answering, the bytecode fallback (src/bnn.ts) for that digit, so no digit is lost.
@@ -11,6 +12,7 @@ import { argmax, packPixels, scores } from "./bnn"
 import { preprocess } from "./camera/preprocess"
 import { cameraRole, captureFrame } from "./camera/frames"
 import { classifierRole, classifyNative, nativeAvailable } from "./classifier"
+import { addSamplesPayload, DEVICESCRIPT_STEP_BUDGET, DIGIT_TIMEOUT_MS, digitReady, newStrokeSet, rasterStep, REPORT_SAMPLES, startRaster, takeDigit } from "./touch/rasterize"
 import { DIGIT_COUNT, DIGIT_HEIGHT, DIGIT_LABELS, DIGIT_PIXELS, DIGIT_WIDTH } from "./digits"
 import { HIDDEN, INPUT_THRESHOLD, MODEL_ID, MODEL_ID32, OUTPUT } from "./models/default"
 import { formatResult } from "./stream-format"
@@ -77,12 +79,34 @@ async function fromCamera() {
     }
 }
 
+const touchRole = new ds.DigitTouch()
+const strokes = newStrokeSet()
+touchRole.report().subscribe(async pkt => {
+    if (pkt.serviceCommand === REPORT_SAMPLES && !pkt.isRegGet) addSamplesPayload(strokes, pkt.payload, ds.millis())
+})
+
+async function fromTouch() {
+    const width = await touchRole.width.read()
+    const height = await touchRole.height.read()
+    for (let k = 0; ; ) {
+        if (!digitReady(strokes, ds.millis(), DIGIT_TIMEOUT_MS)) {
+            await ds.sleep(20)
+            continue
+        }
+        const job = startRaster(takeDigit(strokes), width, height)
+        while (!rasterStep(job, DEVICESCRIPT_STEP_BUDGET)) await ds.sleep(0)
+        await classifyAndReport(k++, job.pixels, -1)
+    }
+}
+
 let source = "samples"
 for (let t = 0; t < SOURCE_WAIT_MS && source === "samples"; t += 50) {
-    if (cameraRole.isBound) source = "camera"
+    if (touchRole.isBound) source = "touch"
+    else if (cameraRole.isBound) source = "camera"
     else await ds.sleep(50)
 }
 useNative = await nativeAvailable(MODEL_ID32, 1000)
 console.log(`bnn: model ${MODEL_ID}, source ${source}, backend ${useNative ? "native" : "bytecode"}`)
-if (source === "camera") await fromCamera()
+if (source === "touch") await fromTouch()
+else if (source === "camera") await fromCamera()
 else await fromSamples()

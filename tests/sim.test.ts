@@ -25,7 +25,7 @@ const PORTS = [8081, 8082, 8083];
 
 function leftovers(): string[] {
   const r = spawnSync("ps", ["-eo", "pid,args"], { encoding: "utf8" });
-  return r.stdout.split("\n").filter((l) => /@devicescript\/cli\/devicescript (devtools|run)|devices\/classifier\.ts/.test(l));
+  return r.stdout.split("\n").filter((l) => /@devicescript\/cli\/devicescript (devtools|run)|devices\/(classifier|camera|touch)\.ts/.test(l));
 }
 
 function portFree(port: number): Promise<boolean> {
@@ -64,6 +64,12 @@ function expectAllOnceAndExact(lines: Line[], count: number): Line[] {
 }
 
 describe("bnn sim (the simulated board)", () => {
+  it("touch: 300 MNIST test digits drawn as strokes through the native classifier, every digit once and exact", async () => {
+    const results = expectAllOnceAndExact(runSim(["--source", "touch", "--count", "300"]), 300);
+    expect(results.every((x) => x.backend === "native")).toBe(true);
+    await expectCleanedUp();
+  });
+
   it("camera: 300 MNIST test digits as frames through the native classifier, every digit once and exact", async () => {
     const lines = runSim(["--source", "camera", "--count", "300"]);
     const results = expectAllOnceAndExact(lines, 300);

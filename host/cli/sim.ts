@@ -13,6 +13,8 @@ import { classify, classifyImage } from "../lib/model/infer.ts";
 import { packPixels } from "../lib/model/input.ts";
 import { preprocess } from "../../src/camera/preprocess.ts";
 import { FRAME_HEIGHT, FRAME_WIDTH, synthesizeFrame } from "../../devices/camera.ts";
+import { rasterize } from "../../src/touch/rasterize.ts";
+import { DEFAULT_PANEL_SIZE, strokesFromImage } from "../lib/touch/strokes-from-image.ts";
 import { resolveModelPath, ROOT } from "../lib/paths.ts";
 import { ensurePortFree, start } from "../lib/sim/processes.ts";
 import { parseResult } from "../lib/stream.ts";
@@ -42,9 +44,9 @@ export const simCommand = defineCommand({
   name: "sim",
   summary: "run the DeviceScript program on a simulated board and show its serial result stream",
   options: {
-    source: { type: "string", description: "input: camera = the simulated Digit Camera serving MNIST test images as frames; samples = the test digits compiled into the program", default: "camera", choices: ["camera", "samples"] },
+    source: { type: "string", description: "input: touch = the simulated Digit Touch panel drawing MNIST test digits as strokes; camera = the simulated Digit Camera serving them as frames; samples = the test digits compiled into the program", default: "touch", choices: ["touch", "camera", "samples"] },
     count: { type: "int", description: `digits to classify (samples: at most ${DEFAULT_DIGIT_COUNT})`, default: DEFAULT_DIGIT_COUNT, min: 1, max: 10000 },
-    first: { type: "int", description: "camera: first MNIST test image", default: 0, min: 0, max: 9999 },
+    first: { type: "int", description: "touch/camera: first MNIST test image", default: 0, min: 0, max: 9999 },
     timeout: { type: "int", description: "seconds to wait for all results", default: 300, min: 5, max: 3600 },
     backend: { type: "string", description: "native: start the simulated classifier device (the firmware's C service in WebAssembly); bytecode: do not, so the program uses its DeviceScript fallback", default: "native", choices: ["native", "bytecode"] },
     classifierModel: { type: "string", description: "model the simulated classifier runs (default: the program's); another one shows the model-id check", metavar: "name" },
@@ -55,14 +57,14 @@ export const simCommand = defineCommand({
     const model = readModelFile(resolveModelPath("default"));
     const test = loadMnist("test");
     if (o.source === "samples" && o.count > DEFAULT_DIGIT_COUNT) throw usageError(`--count: the program holds ${DEFAULT_DIGIT_COUNT} sample digits`);
-    if (o.source === "camera" && o.first + o.count > test.count) throw usageError(`--first + --count must stay within the ${test.count} test images`);
+    if (o.source !== "samples" && o.first + o.count > test.count) throw usageError(`--first + --count must stay within the ${test.count} test images`);
     /** What the program should report for result `seq`, computed here the same way, and the label. */
     const expected = async (seq: number): Promise<{ scores: Int32Array; digit: number; label: number; image: number }> => {
       if (o.source === "samples") return { ...classifyImage(model, test.images, seq), label: test.labels[seq], image: seq };
       const image = o.first + seq;
-      const frame = synthesizeFrame(test.images, image * IMAGE_PIXELS, image);
-      const pixels = new Uint8Array(IMAGE_PIXELS);
-      await preprocess(frame, FRAME_WIDTH, FRAME_HEIGHT, pixels);
+      let pixels = new Uint8Array(IMAGE_PIXELS);
+      if (o.source === "touch") pixels = rasterize(strokesFromImage(test.images, image), DEFAULT_PANEL_SIZE, DEFAULT_PANEL_SIZE);
+      else await preprocess(synthesizeFrame(test.images, image * IMAGE_PIXELS, image), FRAME_WIDTH, FRAME_HEIGHT, pixels);
       return { ...classify(model, packPixels(pixels, model.input.threshold, IMAGE_PIXELS)), label: test.labels[image], image };
     };
     for (const port of HUB_PORTS) await ensurePortFree(port, "the DeviceScript devtools hub");
@@ -86,12 +88,20 @@ export const simCommand = defineCommand({
         await classifier.waitFor(/^classifier ready/, 30_000);
       };
       if (o.backend === "native") await startClassifier();
-      let camera: ReturnType<typeof start> | undefined;
+      const range = ["--first", String(o.first), "--count", String(o.count)];
       if (o.source === "camera") {
         say(`starting the simulated camera (MNIST test images ${o.first}..${o.first + o.count - 1} as ${FRAME_WIDTH}x${FRAME_HEIGHT} frames) ...`);
-        camera = start(process.execPath, ["--import", "tsx", join(ROOT, "devices", "camera.ts"), "--first", String(o.first), "--count", String(o.count)], { cwd: ROOT, name: "the simulated camera" });
+        const camera = start(process.execPath, ["--import", "tsx", join(ROOT, "devices", "camera.ts"), ...range], { cwd: ROOT, name: "the simulated camera" });
         devices.push(camera);
         await camera.waitFor(/^camera ready/, 30_000);
+      }
+      if (o.source === "touch") {
+        say(`starting the simulated touch panel (drawing MNIST test digits ${o.first}..${o.first + o.count - 1} as strokes) ...`);
+        // samples every 2 ms in batches of 8; 800 ms pen-up between digits (the program's timeout is
+        // 600 ms); the replay starts when the program reads the panel's width
+        const touch = start(process.execPath, ["--import", "tsx", join(ROOT, "devices", "touch.ts"), ...range, "--period", "2", "--batch", "8", "--gap", "800", "--delay", "600000"], { cwd: ROOT, name: "the simulated touch panel" });
+        devices.push(touch);
+        await touch.waitFor(/^touch ready/, 30_000);
       }
       say("starting src/main.ts in the DeviceScript VM ...");
       vm = start(process.execPath, [devs, "run", "src/main.ts"], { cwd: ROOT, name: "devs run" });
