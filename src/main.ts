@@ -51,7 +51,7 @@ async function classifyAndReport(seq: number, pixels: Buffer, label: number) {
         digit = argmax(s)
         if (!useNative && classifierRole.isBound) useNative = await nativeAvailable(MODEL_ID32, 0)
     }
-    console.log(formatResult({ seq, digit, label, micros, backend, model: MODEL, scores: s }))
+    console.log(formatResult({ seq, source, digit, label, micros, backend, model: MODEL, scores: s }))
 }
 
 async function fromSamples() {

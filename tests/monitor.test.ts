@@ -20,7 +20,7 @@ const WAIT_MS = 20_000;
 // ---- helpers ---------------------------------------------------------------------------
 
 function result(seq: number, over: Partial<StreamResult> = {}): StreamResult {
-  return { seq, digit: seq % 10, label: seq % 3 === 0 ? -1 : seq % 7, micros: 8000 + 37 * seq, backend: seq % 2 ? "bytecode" : "native", model: "191e9cb9", scores: [-5, 3, seq, 2147483647, -2147483648, 1, 2, 3, 4, 9], ...over };
+  return { seq, source: seq % 2 ? "camera" : "touch", digit: seq % 10, label: seq % 3 === 0 ? -1 : seq % 7, micros: 8000 + 37 * seq, backend: seq % 2 ? "bytecode" : "native", model: "191e9cb9", scores: [-5, 3, seq, 2147483647, -2147483648, 1, 2, 3, 4, 9], ...over };
 }
 const line = (seq: number) => formatResult(result(seq));
 
@@ -239,7 +239,7 @@ describe("bnn monitor --stdin", () => {
     const t = run([]);
     expect(t.status, t.stderr).toBe(0);
     const rows = t.stdout.trim().split("\n");
-    expect(rows[0]).toMatch(/seq +digit +label +ok +scores +ms +backend +model/);
+    expect(rows[0]).toMatch(/seq +digit +label +ok +scores +ms +backend +source +model/);
     expect(rows).toHaveLength(6);
     expect(new Set(rows.slice(1).map((l) => l.length)).size).toBe(1); // aligned
     expect(rows[1]).toMatch(/^ +10 +0 +3 +✗ [▁▂▃▄▅▆▇█]{10} +8\.37 native +191e9cb9$/);
@@ -247,6 +247,6 @@ describe("bnn monitor --stdin", () => {
     expect(t.stderr).toMatch(/latency native: p50 \d+\.\d\d ms, p99/);
     const c = run(["--format", "csv", "--count", "2"]);
     expect(c.status, c.stderr).toBe(0);
-    expect(c.stdout.trim().split("\n")).toEqual(["seq,digit,label,correct,latency_ms,backend,model,scores", `10,0,3,false,8.37,native,191e9cb9,"-5,3,10,2147483647,-2147483648,1,2,3,4,9"`, `11,1,4,false,8.41,bytecode,191e9cb9,"-5,3,11,2147483647,-2147483648,1,2,3,4,9"`]);
+    expect(c.stdout.trim().split("\n")).toEqual(["seq,source,digit,label,correct,latency_ms,backend,model,scores", `10,touch,0,3,false,8.37,native,191e9cb9,"-5,3,10,2147483647,-2147483648,1,2,3,4,9"`, `11,camera,1,4,false,8.41,bytecode,191e9cb9,"-5,3,11,2147483647,-2147483648,1,2,3,4,9"`]);
   });
 });

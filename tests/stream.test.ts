@@ -5,7 +5,7 @@ import { formatResult, type StreamResult } from "../src/stream-format.ts";
 import { parseResult } from "../host/lib/stream.ts";
 import { bnn } from "./run-bnn.ts";
 
-const result: StreamResult = { seq: 12, digit: 7, label: 7, micros: 8421, backend: "native", model: "191e9cb9", scores: [-5, 3, 0, 2147483647, -2147483648, 1, 2, 3, 4, 9] };
+const result: StreamResult = { seq: 12, source: "touch", digit: 7, label: 7, micros: 8421, backend: "native", model: "191e9cb9", scores: [-5, 3, 0, 2147483647, -2147483648, 1, 2, 3, 4, 9] };
 
 describe("stream format", () => {
   it("round-trips, also amid DMESG noise", () => {

@@ -25,17 +25,17 @@ export function correctness(r: StreamResult): boolean | null {
 const ms = (micros: number) => (micros / 1000).toFixed(2);
 
 export function header(format: Format): string | undefined {
-  if (format === "table") return `${"seq".padStart(7)} ${"digit".padStart(5)} ${"label".padStart(5)} ok ${"scores".padEnd(10)} ${"ms".padStart(8)} ${"backend".padEnd(8)} model`;
-  if (format === "csv") return "seq,digit,label,correct,latency_ms,backend,model,scores";
+  if (format === "table") return `${"seq".padStart(7)} ${"digit".padStart(5)} ${"label".padStart(5)} ok ${"scores".padEnd(10)} ${"ms".padStart(8)} ${"backend".padEnd(8)} ${"source".padEnd(7)} model`;
+  if (format === "csv") return "seq,source,digit,label,correct,latency_ms,backend,model,scores";
   return undefined;
 }
 
 export function row(format: Format, r: StreamResult): string {
   const ok = correctness(r);
   if (format === "jsonl") return JSON.stringify({ ...r, correct: ok });
-  if (format === "csv") return [r.seq, r.digit, r.label, ok === null ? "" : String(ok), ms(r.micros), r.backend, r.model, `"${r.scores.join(",")}"`].join(",");
+  if (format === "csv") return [r.seq, r.source, r.digit, r.label, ok === null ? "" : String(ok), ms(r.micros), r.backend, r.model, `"${r.scores.join(",")}"`].join(",");
   const mark = ok === null ? " " : ok ? "✓" : "✗";
-  return `${String(r.seq).padStart(7)} ${String(r.digit).padStart(5)} ${(r.label < 0 ? "-" : String(r.label)).padStart(5)}  ${mark} ${scoreBar(r.scores).padEnd(10)} ${ms(r.micros).padStart(8)} ${r.backend.padEnd(8)} ${r.model}`;
+  return `${String(r.seq).padStart(7)} ${String(r.digit).padStart(5)} ${(r.label < 0 ? "-" : String(r.label)).padStart(5)}  ${mark} ${scoreBar(r.scores).padEnd(10)} ${ms(r.micros).padStart(8)} ${r.backend.padEnd(8)} ${r.source.padEnd(7)} ${r.model}`;
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
