@@ -242,7 +242,7 @@ describe("bnn monitor --stdin", () => {
     expect(rows[0]).toMatch(/seq +digit +label +ok +scores +ms +backend +source +model/);
     expect(rows).toHaveLength(6);
     expect(new Set(rows.slice(1).map((l) => l.length)).size).toBe(1); // aligned
-    expect(rows[1]).toMatch(/^ +10 +0 +3 +✗ [▁▂▃▄▅▆▇█]{10} +8\.37 native +191e9cb9$/);
+    expect(rows[1]).toMatch(/^ +10 +0 +3 +✗ [▁▂▃▄▅▆▇█]{10} +8\.37 native +touch +191e9cb9$/);
     expect(t.stderr).toMatch(/summary: 5 results, accuracy/);
     expect(t.stderr).toMatch(/latency native: p50 \d+\.\d\d ms, p99/);
     const c = run(["--format", "csv", "--count", "2"]);
