@@ -4,7 +4,8 @@ import { join, relative } from "node:path";
 import { ExitCode, UserError } from "../lib/errors.ts";
 import { DIGITS_HEADER, generateDigits } from "../lib/export/digits.ts";
 import { loadMnist } from "../lib/mnist.ts";
-import { ROOT } from "../lib/paths.ts";
+import { readModelFile } from "../lib/model/format.ts";
+import { resolveModelPath, ROOT } from "../lib/paths.ts";
 import { defineCommand } from "./args.ts";
 
 export const DIGITS_PATH = join(ROOT, "src", "digits.ts");
@@ -12,13 +13,13 @@ export const DEFAULT_DIGIT_COUNT = 40;
 
 export const digitsCommand = defineCommand({
   name: "digits",
-  summary: "write src/digits.ts: the first N MNIST test digits for the DeviceScript program",
+  summary: "write src/digits.ts: the first N MNIST test digits for the DeviceScript program and its tests",
   options: {
     count: { type: "int", description: "digits", default: DEFAULT_DIGIT_COUNT, min: 1, max: 200 },
     check: { type: "boolean", description: "write nothing; exit 5 if src/digits.ts is missing or stale" },
   },
   async run(o) {
-    const text = generateDigits(loadMnist("test"), o.count);
+    const text = generateDigits(loadMnist("test"), o.count, readModelFile(resolveModelPath("default")));
     const rel = relative(process.cwd(), DIGITS_PATH);
     const current = existsSync(DIGITS_PATH) ? readFileSync(DIGITS_PATH, "utf8") : undefined;
     if (o.check) {
