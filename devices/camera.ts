@@ -10,14 +10,12 @@
  * `capture(frame_id, offset)` serves MNIST test image first + frame_id % count. Prints
  * "camera ready" once connected.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { createWebSocketBus, JDServerServiceProvider, JDServiceServer, loadServiceSpecifications, Packet } from "jacdac-ts";
-import WebSocket from "ws";
+import { JDServiceServer, Packet } from "jacdac-ts";
 import { IMAGE_PIXELS, IMAGE_SIDE, loadMnist } from "../host/lib/mnist.ts";
-import { ROOT } from "../host/lib/paths.ts";
+import { customSpec, joinHub } from "./hub.ts";
 
 /** services/digitcamera.md */
 export const DIGIT_CAMERA_CLASS = 0x1deebedc;
@@ -36,7 +34,6 @@ export const MAX_PAYLOAD = 236;
 export const CHUNK_HEADER = 8;
 export const CHUNK_PIXELS = MAX_PAYLOAD - CHUNK_HEADER;
 
-const SPEC_PATH = join(ROOT, ".devicescript", "services.json");
 
 /** A 32-bit integer hash (lowbias32) of a few integers: the frames' only source of variation. */
 export function hash32(...values: number[]): number {
@@ -236,23 +233,11 @@ async function main(): Promise<void> {
   const first = intOption("first", values.first, 0, test.count - 1);
   const count = intOption("count", values.count, 1, test.count - first);
   const chunkGapMs = intOption("chunk-gap-ms", values["chunk-gap-ms"], 0, 1000);
-  if (!existsSync(SPEC_PATH)) throw new Error(`${SPEC_PATH} is missing: run npx devs build`);
-  const specs = JSON.parse(readFileSync(SPEC_PATH, "utf8")) as jdspec.ServiceSpec[];
-  const spec = specs.find((s) => s.shortId === "digitcamera");
-  if (!spec) throw new Error(`${SPEC_PATH} has no digitcamera service: run npx devs build`);
+  const { spec, specs } = customSpec("digitcamera");
   if (spec.classIdentifier !== DIGIT_CAMERA_CLASS) throw new Error(`services/digitcamera.md has class 0x${spec.classIdentifier.toString(16)}, this device 0x${DIGIT_CAMERA_CLASS.toString(16)}`);
-  loadServiceSpecifications(specs);
-  (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
-  const bus = createWebSocketBus({ url: values.url, busOptions: { services: specs } });
   const server = new CameraServer(spec.classIdentifier, { images: test.images, first, count, chunkGapMs });
-  bus.addServiceProvider(new JDServerServiceProvider("digit-camera", [server], { deviceDescription: `Digit camera (MNIST test ${first}..${first + count - 1})` }));
-  await bus.connect();
+  await joinHub(values.url!, specs, "digit-camera", [server], `Digit camera (MNIST test ${first}..${first + count - 1})`);
   console.log("camera ready");
-  const stop = () => {
-    void bus.disconnect().finally(() => process.exit(0));
-  };
-  process.on("SIGTERM", stop);
-  process.on("SIGINT", stop);
 }
 
 // Runs only as a program; tests and the fixture generator import the functions above.

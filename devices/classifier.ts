@@ -11,13 +11,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { createWebSocketBus, JDServerServiceProvider, JDServiceServer, loadServiceSpecifications, Packet } from "jacdac-ts";
-import WebSocket from "ws";
+import { JDServiceServer, Packet } from "jacdac-ts";
 import { instantiateWasm, type WasmBnn } from "../firmware-codegen/src/targets.ts";
-import { GENERATED_C_DIR, ROOT } from "../host/lib/paths.ts";
+import { GENERATED_C_DIR } from "../host/lib/paths.ts";
+import { customSpec, joinHub } from "./hub.ts";
 
-/** From services/bnnclassifier.md (via .devicescript/services.json, written by `devs build`). */
-const SPEC_PATH = join(ROOT, ".devicescript", "services.json");
 const CMD_CLASSIFY = 0x80;
 
 export class ClassifierServer extends JDServiceServer {
@@ -57,25 +55,12 @@ async function main(): Promise<void> {
   const model = values.model!;
   const wasmPath = join(GENERATED_C_DIR, model, "bnn_model.wasm");
   if (!existsSync(wasmPath)) throw new Error(`no WebAssembly build for model '${model}' (${wasmPath}): run bnn codegen --model ${model}`);
-  if (!existsSync(SPEC_PATH)) throw new Error(`${SPEC_PATH} is missing: run npx devs build`);
-  const specs = JSON.parse(readFileSync(SPEC_PATH, "utf8")) as jdspec.ServiceSpec[];
-  const spec = specs.find((s) => s.shortId === "bnnclassifier");
-  if (!spec) throw new Error(`${SPEC_PATH} has no bnnclassifier service: run npx devs build`);
-  loadServiceSpecifications(specs);
+  const { spec, specs } = customSpec("bnnclassifier");
   const wasm = await instantiateWasm(readFileSync(wasmPath));
-  (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
-  const bus = createWebSocketBus({ url: values.url, busOptions: { services: specs } });
-  const server = new ClassifierServer(spec.classIdentifier, wasm);
-  bus.addServiceProvider(new JDServerServiceProvider("bnn-classifier", [server], { deviceDescription: `BNN classifier (${model}, wasm)` }));
-  await bus.connect();
+  await joinHub(values.url!, specs, "bnn-classifier", [new ClassifierServer(spec.classIdentifier, wasm)], `BNN classifier (${model}, wasm)`);
   const n = wasm.bnn_wasm_service_register(0x180);
   const id = new DataView(wasm.memory.buffer, wasm.bnn_wasm_report_ptr(), Math.max(n, 4)).getUint32(0, true);
   console.log(`classifier ready ${id.toString(16).padStart(8, "0")}`);
-  const stop = () => {
-    void bus.disconnect().finally(() => process.exit(0));
-  };
-  process.on("SIGTERM", stop);
-  process.on("SIGINT", stop);
 }
 
 main().catch((e) => {

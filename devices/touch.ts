@@ -13,18 +13,14 @@
  * reads width/height before it scales strokes) or --delay ms after connecting, whichever comes
  * first. Writes to sample_period are stored but the replay keeps --period.
  */
-import { readFileSync, existsSync } from "node:fs";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { createWebSocketBus, JDServerServiceProvider, JDServiceServer, loadServiceSpecifications, Packet } from "jacdac-ts";
-import WebSocket from "ws";
+import { JDServiceServer, Packet } from "jacdac-ts";
 import { loadMnist } from "../host/lib/mnist.ts";
-import { ROOT } from "../host/lib/paths.ts";
+import { customSpec, joinHub } from "./hub.ts";
 import { DEFAULT_PANEL_SIZE, strokesFromImage } from "../host/lib/touch/strokes-from-image.ts";
 import { MAX_SAMPLES_PER_REPORT, REPORT_SAMPLES, SAMPLE_SIZE, SAMPLES_HEADER_SIZE } from "../src/touch/rasterize.ts";
 
-const SPEC_PATH = join(ROOT, ".devicescript", "services.json");
 const REG_WIDTH = 0x180;
 const REG_HEIGHT = 0x181;
 const REG_SAMPLE_PERIOD = 0x80;
@@ -203,27 +199,15 @@ async function main(): Promise<void> {
   const count = num("count", 1);
   if (first + count > 10000) throw new Error(`--first ${first} --count ${count} goes past the 10000 MNIST test digits`);
   const options: ReplayOptions = { period: num("period", 1), strokeGap: num("stroke-gap", 0), digitGap: num("gap", 0) };
-  if (!existsSync(SPEC_PATH)) throw new Error(`${SPEC_PATH} is missing: run npx devs build`);
-  const specs = JSON.parse(readFileSync(SPEC_PATH, "utf8")) as jdspec.ServiceSpec[];
-  const spec = specs.find((s) => s.shortId === "digittouch");
-  if (!spec) throw new Error(`${SPEC_PATH} has no digittouch service: run npx devs build`);
-  loadServiceSpecifications(specs);
+  const { spec, specs } = customSpec("digittouch");
 
   const mnist = loadMnist("test");
   const timeline = replayTimeline(mnist.images, mnist.labels, first, count, options);
   const reports = groupReports(timeline.samples, num("batch", 1));
 
-  (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
-  const bus = createWebSocketBus({ url: values.url, busOptions: { services: specs } });
   const server = new TouchServer(spec.classIdentifier, DEFAULT_PANEL_SIZE, options.period!);
-  bus.addServiceProvider(new JDServerServiceProvider("digit-touch", [server], { deviceDescription: `Digit Touch (MNIST test ${first}..${first + count - 1})` }));
-  await bus.connect();
+  await joinHub(values.url!, specs, "digit-touch", [server], `Digit Touch (MNIST test ${first}..${first + count - 1})`);
   console.log("touch ready");
-  const stop = () => {
-    void bus.disconnect().finally(() => process.exit(0));
-  };
-  process.on("SIGTERM", stop);
-  process.on("SIGINT", stop);
 
   await new Promise<void>((resolve) => {
     server.onFirstRead = resolve;

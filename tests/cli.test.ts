@@ -3,20 +3,12 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { bnn } from "./run-bnn.ts";
+import { bnn, expectOneLineError } from "./run-bnn.ts";
 
 const work = mkdtempSync(join(tmpdir(), "bnn-cli-"));
 const tinyA = join(work, "a");
 const tinyB = join(work, "b");
 
-function expectOneLineError(r: { code: number; stderr: string }, code: number, pattern: RegExp): void {
-  expect(r.code).toBe(code);
-  const lines = r.stderr.trim().split("\n");
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^bnn: /);
-  expect(lines[0]).toMatch(pattern);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
 
 beforeAll(() => {
   for (const dir of [tinyA, tinyB]) {

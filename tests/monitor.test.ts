@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { start, type Managed } from "../host/lib/sim/processes.ts";
 import { formatResult, type StreamResult } from "../src/stream-format.ts";
-import { bnn } from "./run-bnn.ts";
+import { bnn, expectOneLineError } from "./run-bnn.ts";
 
 const BIN = fileURLToPath(new URL("../bin/bnn.mjs", import.meta.url));
 const WAIT_MS = 20_000;
@@ -127,14 +127,6 @@ beforeAll(() => {
   if (v.error || v.status !== 0) throw new Error("socat is not installed (Debian: apt-get install socat; .ci/run installs it)");
 });
 
-function expectOneLineError(r: { code: number; stderr: string }, code: number, pattern: RegExp): void {
-  expect(r.code).toBe(code);
-  const lines = r.stderr.trim().split("\n");
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^bnn: /);
-  expect(lines[0]).toMatch(pattern);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
 
 // ---- tests -----------------------------------------------------------------------------
 

@@ -1,10 +1,21 @@
 /** Runs the `bnn` CLI as a user would, capturing output and exit code. */
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { expect } from "vitest";
 
 const BIN = fileURLToPath(new URL("../bin/bnn.mjs", import.meta.url));
 
 export function bnn(args: string[], env: Record<string, string> = {}): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", env: { ...process.env, FORCE_COLOR: "0", ...env } });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A user-facing failure: the given exit code and one line on stderr, no stack trace. */
+export function expectOneLineError(r: { code: number; stderr: string }, code: number, pattern: RegExp): void {
+  expect(r.code).toBe(code);
+  const lines = r.stderr.trim().split("\n");
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^bnn: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
 }

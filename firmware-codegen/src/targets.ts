@@ -56,7 +56,7 @@ function emulatedTarget(t: { name: string; description: string; cc: string; qemu
     packages: t.packages,
     build(modelDir, buildDir, extra = []) {
       const out = join(buildDir, `${t.name}.elf`);
-      run(t.cc, [...STRICT, ...t.cflags, ...extra, "-ffreestanding", "-nostdlib", ...includes(modelDir), join(modelDir, "bnn_model.c"), join(HARNESS, "harness.c"), join(HARNESS, "semihost_main.c"), join(HARNESS, "runtime.c"), ...t.link, "-lgcc", "-o", out]);
+      run(t.cc, [...STRICT, ...t.cflags, ...extra, "-ffreestanding", "-nostdlib", ...includes(modelDir), join(modelDir, "bnn_model.c"), join(HARNESS, "harness.c"), join(HARNESS, "semihost_main.c"), join(HARNESS, "runtime.c"), join(HARNESS, "libc_min.c"), ...t.link, "-lgcc", "-o", out]);
       return out;
     },
     execute(built, input, buildDir) {
@@ -173,7 +173,7 @@ export const WASM_SYSTEM_CLANG: Target = {
   packages: ["clang", "lld"],
   build(modelDir, buildDir, extra = []) {
     const out = join(buildDir, "bnn.wasm");
-    run("clang", [...STRICT, ...wasmFlags(), ...extra, ...includes(modelDir), `-I${join(C_DIR, "service")}`, join(modelDir, "bnn_model.c"), join(C_DIR, "service", "bnn_service.c"), join(HARNESS, "wasm_glue.c"), "-o", out]);
+    run("clang", [...STRICT, ...wasmFlags(), ...extra, ...includes(modelDir), `-I${join(C_DIR, "service")}`, join(modelDir, "bnn_model.c"), join(C_DIR, "service", "bnn_service.c"), join(HARNESS, "wasm_glue.c"), join(HARNESS, "libc_min.c"), "-o", out]);
     return out;
   },
   execute() {

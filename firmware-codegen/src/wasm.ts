@@ -22,7 +22,7 @@ export function wasmInputsHash(modelDir: string, c: { "bnn_model.c": string; "bn
   h.update(JSON.stringify(wasmFlags()));
   h.update(c["bnn_model.c"]);
   h.update(c["bnn_model.h"]);
-  for (const f of ["bnn_popcount.h", "bnn_layers.h", join("harness", "wasm_glue.c"), join("service", "bnn_service.c"), join("service", "bnn_service.h")]) h.update(readFileSync(join(C_DIR, f)));
+  for (const f of ["bnn_popcount.h", "bnn_layers.h", join("harness", "wasm_glue.c"), join("harness", "libc_min.c"), join("service", "bnn_service.c"), join("service", "bnn_service.h")]) h.update(readFileSync(join(C_DIR, f)));
   void modelDir;
   return h.digest("hex");
 }

@@ -1,6 +1,6 @@
 /*
  * The freestanding start-up of the emulated cores: clears .bss (copies .data on Cortex-M),
- * runs main, reports the exit through semihosting. memset/memcpy for what the compiler emits.
+ * runs main, reports the exit through semihosting (memset/memcpy: libc_min.c).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -9,18 +9,6 @@
 
 int main(void);
 
-void *memset(void *d, int c, size_t n) {
-    unsigned char *p = d;
-    while (n--) *p++ = (unsigned char)c;
-    return d;
-}
-
-void *memcpy(void *d, const void *s, size_t n) {
-    unsigned char *p = d;
-    const unsigned char *q = s;
-    while (n--) *p++ = *q++;
-    return d;
-}
 
 extern uint32_t _sbss[], _ebss[];
 #if defined(__arm__)

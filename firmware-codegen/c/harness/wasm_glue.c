@@ -2,7 +2,7 @@
  * WebAssembly build: the generated model and the classifier service core, as the firmware runs
  * them. The host (Node: the verification matrix, the simulated classifier device) writes into
  * the exported buffers and calls the exported functions. No libc. The host provides
- * env.now_us, a microsecond clock, for the service's inference time.
+ * env.now_us, a microsecond clock, for the service's inference time. (memset/memcpy: libc_min.c.)
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -34,16 +34,3 @@ int bnn_wasm_service_classify(int len) {
 }
 /* Register value of `reg` into bnn_wasm_report; returns its length, 0 for an unknown register. */
 int bnn_wasm_service_register(int reg) { return bnn_service_get_register((unsigned)reg, bnn_wasm_report, sizeof bnn_wasm_report); }
-
-void *memset(void *d, int c, size_t n) {
-    unsigned char *p = d;
-    while (n--) *p++ = (unsigned char)c;
-    return d;
-}
-
-void *memcpy(void *d, const void *s, size_t n) {
-    unsigned char *p = d;
-    const unsigned char *q = s;
-    while (n--) *p++ = *q++;
-    return d;
-}
