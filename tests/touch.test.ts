@@ -84,15 +84,16 @@ function measure(px: Uint8Array): { cx: number; cy: number; w: number; h: number
   return { cx: sx / s, cy: sy / s, w: maxX - minX + 1, h: maxY - minY + 1, ink: s };
 }
 
-describe("CST816S driver (DeviceScript)", () => {
+describe("CST816S / FT6x36 driver (DeviceScript)", () => {
   it("embeds exactly the dumps of tests/fixtures/cst816s-dumps.json", () => {
     const text = readFileSync(join(ROOT, "src", "touch", "cst816s.test.ts"), "utf8");
     const rows = [
       ...text.matchAll(
-        /\{ name: "([^"]*)", regs: hex`([0-9a-f ]*)`, width: (\d+), height: (\d+), valid: (true|false), gesture: (\d+), fingers: (\d+), event: (\d+), x: (\d+), y: (\d+), pressed: (true|false) \}/g,
+        /\{ name: "([^"]*)", regs: hex`([0-9a-f ]*)`, width: (\d+), height: (\d+), valid: (true|false), gesture: (\d+), fingers: (\d+), event: (\d+), x: (\d+), y: (\d+), pressed: (true|false)(?:, controller: "([a-z0-9]+)")? \}/g,
       ),
     ].map((m) => ({
       name: m[1],
+      ...(m[12] ? { controller: m[12] } : {}),
       regs: m[2],
       ...(m[3] !== "0" ? { width: Number(m[3]), height: Number(m[4]) } : {}),
       expect: { valid: m[5] === "true", gesture: Number(m[6]), fingers: Number(m[7]), event: Number(m[8]), x: Number(m[9]), y: Number(m[10]), pressed: m[11] === "true" },

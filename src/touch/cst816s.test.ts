@@ -5,7 +5,7 @@
 // Digit Touch server to a client and back into strokes.
 import * as ds from "@devicescript/core"
 import { describe, expect, test } from "@devicescript/test"
-import { createPanel, decodeTouchRegisters, startPanel } from "./cst816s"
+import { createPanel, decodeTouchRegisters, startPanel, type TouchController } from "./cst816s"
 import { addSamplesPayload, newStrokeSet, REPORT_SAMPLES, takeDigit } from "./rasterize"
 
 interface DumpCase {
@@ -20,6 +20,7 @@ interface DumpCase {
     x: number
     y: number
     pressed: boolean
+    controller?: TouchController
 }
 
 // width/height 0: decoded without a panel size
@@ -40,13 +41,17 @@ const CASES: DumpCase[] = [
     { name: "garbage: unknown gesture 0x07", regs: hex`07 01 80 10 00 10`, width: 0, height: 0, valid: false, gesture: 7, fingers: 1, event: 2, x: 16, y: 16, pressed: true },
     { name: "garbage: three fingers", regs: hex`00 03 80 10 00 10`, width: 0, height: 0, valid: false, gesture: 0, fingers: 3, event: 2, x: 16, y: 16, pressed: true },
     { name: "short read (3 bytes)", regs: hex`00 01 80`, width: 0, height: 0, valid: false, gesture: 0, fingers: 0, event: 3, x: 0, y: 0, pressed: false },
+    { name: "ft6x36: touch down at (100, 150)", regs: hex`00 01 00 64 00 96`, width: 320, height: 240, valid: true, gesture: 0, fingers: 1, event: 0, x: 100, y: 150, pressed: true, controller: "ft6x36" },
+    { name: "ft6x36: move-up gesture 0x10 during contact", regs: hex`10 01 80 c8 00 64`, width: 320, height: 240, valid: true, gesture: 16, fingers: 1, event: 2, x: 200, y: 100, pressed: true, controller: "ft6x36" },
+    { name: "ft6x36: 12-bit x 319 on a 320x240 panel", regs: hex`00 01 81 3f 00 ef`, width: 320, height: 240, valid: true, gesture: 0, fingers: 1, event: 2, x: 319, y: 239, pressed: true, controller: "ft6x36" },
+    { name: "ft6x36: CST816S tap code 0x05 is not an FT gesture", regs: hex`05 01 80 10 00 10`, width: 320, height: 240, valid: false, gesture: 5, fingers: 1, event: 2, x: 16, y: 16, pressed: true, controller: "ft6x36" },
 ]
 
 describe("cst816s decodeTouchRegisters", () => {
     test("decodes every register dump as expected", () => {
         let failures = 0
         for (const c of CASES) {
-            const d = c.width ? decodeTouchRegisters(c.regs, c.width, c.height) : decodeTouchRegisters(c.regs)
+            const d = c.width ? decodeTouchRegisters(c.regs, c.width, c.height, c.controller) : decodeTouchRegisters(c.regs)
             const ok =
                 d.valid === c.valid && d.gesture === c.gesture && d.fingers === c.fingers && d.event === c.event &&
                 d.x === c.x && d.y === c.y && d.pressed === c.pressed

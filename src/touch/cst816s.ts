@@ -1,5 +1,6 @@
 // Driver for the Hynitron CST816S capacitive touch controller (I2C address 0x15; also CST816T/D
-// and CST716, same touch registers), served as a Digit Touch service (services/digittouch.md)
+// and CST716, same touch registers) and the FocalTech FT6x36 (FT6236/FT6336U, address 0x38, the
+// same touch block 0x01..0x06 with its own gesture codes: startFt6x36), served as a Digit Touch service (services/digittouch.md)
 // so the program reads a board's panel and the simulated panel (devices/touch.ts) the same way:
 //
 //   import { pins } from "@dsboard/<board>"       // I2C pins come from the board JSON (i2c section)
@@ -58,7 +59,17 @@ export interface TouchRegisters {
     pressed: boolean
 }
 
-function isGesture(g: number): boolean {
+/** The controller family: they share the touch block 0x01..0x06 but not the gesture codes. */
+export type TouchController = "cst816s" | "ft6x36"
+
+/** FocalTech FT6x36 (FT6236/FT6336U, as on the M5Stack Core2): I2C address 0x38. */
+export const FT6X36_ADDRESS = 0x38
+/** FT6x36 chip id register (0x64 FT6336U, 0x36 FT6236). */
+export const REG_FT_CHIP_ID = 0xa3
+
+function isGesture(g: number, controller: TouchController): boolean {
+    // FT6x36 GEST_ID: 0 none, 0x10 move up, 0x14 right, 0x18 down, 0x1c left, 0x48 zoom in, 0x49 zoom out
+    if (controller === "ft6x36") return g === 0 || g === 0x10 || g === 0x14 || g === 0x18 || g === 0x1c || g === 0x48 || g === 0x49
     return g <= 5 || g === 0x0b || g === 0x0c
 }
 
@@ -67,7 +78,7 @@ function isGesture(g: number): boolean {
  * gesture id, a finger count byte above 2, or a pressed point outside `width` x `height`
  * (defaults: the 12-bit coordinate range).
  */
-export function decodeTouchRegisters(regs: Buffer, width?: number, height?: number): TouchRegisters {
+export function decodeTouchRegisters(regs: Buffer, width?: number, height?: number, controller?: TouchController): TouchRegisters {
     const r: TouchRegisters = { valid: false, gesture: 0, fingers: 0, event: EVENT_NONE, x: 0, y: 0, pressed: false }
     if (!regs || regs.length < TOUCH_DATA_SIZE) return r
     r.gesture = regs[0]
@@ -78,12 +89,14 @@ export function decodeTouchRegisters(regs: Buffer, width?: number, height?: numb
     r.pressed = r.fingers > 0 && (r.event === EVENT_DOWN || r.event === EVENT_CONTACT)
     const w = width === undefined ? 4096 : width
     const h = height === undefined ? 4096 : height
-    r.valid = isGesture(r.gesture) && regs[1] <= 2 && (!r.pressed || (r.x < w && r.y < h))
+    r.valid = isGesture(r.gesture, controller === "ft6x36" ? "ft6x36" : "cst816s") && regs[1] <= 2 && (!r.pressed || (r.x < w && r.y < h))
     return r
 }
 
 export interface Cst816sOptions {
-    /** 7-bit I2C address; default 0x15. */
+    /** Which controller: "cst816s" (default) or "ft6x36" (same touch registers). */
+    controller?: TouchController
+    /** 7-bit I2C address; default 0x15 (CST816S) or 0x38 (FT6x36). */
     address?: number
     /** Panel size reported by the service and the valid coordinate range; default 240 x 240. */
     width?: number
@@ -107,6 +120,7 @@ export interface Cst816sOptions {
 }
 
 interface PanelState {
+    controller: TouchController
     address: number
     width: number
     height: number
@@ -175,7 +189,7 @@ export async function pollPanel(t: PanelState): Promise<void> {
         if (t.readErrors === 0) console.log("cst816s: read failed (asleep or not connected): " + e)
         t.readErrors++
     }
-    const d = decodeTouchRegisters(regs, t.swapXY ? t.height : t.width, t.swapXY ? t.width : t.height)
+    const d = decodeTouchRegisters(regs, t.swapXY ? t.height : t.width, t.swapXY ? t.width : t.height, t.controller)
     if (regs && !d.valid) t.invalidReads++
     if (d.valid && d.pressed) {
         let x = t.swapXY ? d.y : d.x
@@ -224,10 +238,12 @@ export async function readChipId(address?: number): Promise<number> {
 
 /** The panel state behind a server, without starting anything (tests drive `pollPanel`). */
 export function createPanel(options: Cst816sOptions): PanelState {
-    const address = options.address === undefined ? CST816S_ADDRESS : options.address
+    const controller: TouchController = options.controller === "ft6x36" ? "ft6x36" : "cst816s"
+    const address = options.address !== undefined ? options.address : controller === "ft6x36" ? FT6X36_ADDRESS : CST816S_ADDRESS
     let batch = options.batch === undefined ? 1 : Math.round(options.batch)
     batch = Math.constrain(batch, 1, 29)
     const t: PanelState = {
+        controller,
         address,
         width: options.width || 240,
         height: options.height || 240,
@@ -281,6 +297,27 @@ export async function startCst816s(options?: Cst816sOptions): Promise<ds.DigitTo
             } catch (e) {
                 console.log("cst816s: configuration failed: " + e)
             }
+        }
+    }
+    return new ds.DigitTouch(startPanel(t, options.roleName))
+}
+
+/**
+ * Starts a FocalTech FT6x36 panel (FT6236 / FT6336U, e.g. the M5Stack Core2's, address 0x38) as
+ * a Digit Touch server: the same touch data block as the CST816S, polled the same way; the chip
+ * needs no configuration writes. Returns a client bound to it.
+ */
+export async function startFt6x36(options?: Cst816sOptions): Promise<ds.DigitTouch> {
+    if (!options) options = {}
+    options.controller = "ft6x36"
+    const t = createPanel(options)
+    if (!options.source) {
+        if (options.resetPin) await resetChip(options.resetPin)
+        try {
+            const id = await i2c.readReg(t.address, REG_FT_CHIP_ID)
+            console.log("ft6x36: chip id 0x" + hex2(id))
+        } catch (e) {
+            console.log("ft6x36: no answer at I2C address " + t.address + " (polling anyway)")
         }
     }
     return new ds.DigitTouch(startPanel(t, options.roleName))
