@@ -1,5 +1,5 @@
 /** Runs the `bnn` CLI as a user would, capturing output and exit code. */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
 
@@ -18,4 +18,20 @@ export function expectOneLineError(r: { code: number; stderr: string }, code: nu
   expect(lines[0]).toMatch(/^bnn: /);
   expect(lines[0]).toMatch(pattern);
   expect(r.stderr).not.toMatch(/\n\s+at /);
+}
+
+/**
+ * Like bnn(), without blocking the test worker while the command runs (long simulator runs:
+ * a blocked worker misses vitest's RPC heartbeats).
+ */
+export function bnnAsync(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, FORCE_COLOR: "0", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
 }

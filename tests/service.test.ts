@@ -3,6 +3,7 @@
  * good payload, wrong length, model-id mismatch, unaligned payload) under ASan/UBSan, and
  * libFuzzer runs of bounded time on the command handler and bnn_classify with zero findings.
  */
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -32,12 +33,19 @@ describe("classifier service core", () => {
     run("riscv64-unknown-elf-gcc", [...flags, "-march=rv32imc", "-mabi=ilp32", join(SERVICE, "bnn_service.c"), "-o", join(build, "rv.o")]);
   });
 
-  it("survives a bounded libFuzzer run with zero findings", () => {
+  it("survives a bounded libFuzzer run with zero findings", async () => {
     const exe = join(build, "fuzz_service");
     run("clang", ["-g", "-O1", "-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=all", ...includes, ...core, join(SERVICE, "fuzz_service.c"), "-o", exe]);
     const corpus = join(build, "corpus");
     run("mkdir", ["-p", corpus]);
-    const r = run(exe, [corpus, "-max_total_time=30", "-seed=1", `-artifact_prefix=${build}/`], { allowFail: true });
+    // spawned asynchronously: a worker blocked for 30 s could miss vitest's RPC heartbeats
+    const r = await new Promise<{ code: number; stderr: string }>((resolve, reject) => {
+      const child = spawn(exe, [corpus, "-max_total_time=30", "-seed=1", `-artifact_prefix=${build}/`], { stdio: ["ignore", "ignore", "pipe"] });
+      let stderr = "";
+      child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ code: code ?? -1, stderr }));
+    });
     expect(r.stderr).toMatch(/Done \d+ runs in \d+ second/);
     expect(r.code).toBe(0);
   });

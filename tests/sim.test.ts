@@ -19,7 +19,7 @@ import { classifyImage } from "../host/lib/model/infer.ts";
 import { packPixels } from "../host/lib/model/input.ts";
 import { resolveModelPath, ROOT } from "../host/lib/paths.ts";
 import { start } from "../host/lib/sim/processes.ts";
-import { bnn } from "./run-bnn.ts";
+import { bnn, bnnAsync } from "./run-bnn.ts";
 
 const PORTS = [8081, 8082, 8083];
 
@@ -48,8 +48,8 @@ interface Line {
   summary?: { count: number; agreeWithReference: number };
 }
 
-function runSim(args: string[]): Line[] {
-  const r = bnn(["sim", "--json", ...args]);
+async function runSim(args: string[]): Promise<Line[]> {
+  const r = await bnnAsync(["sim", "--json", ...args]);
   expect(r.stderr).toBe("");
   expect(r.code).toBe(0);
   return r.stdout.trim().split("\n").map((l) => JSON.parse(l));
@@ -65,32 +65,32 @@ function expectAllOnceAndExact(lines: Line[], count: number): Line[] {
 
 describe("bnn sim (the simulated board)", () => {
   it("touch: 300 MNIST test digits drawn as strokes through the native classifier, every digit once and exact", async () => {
-    const results = expectAllOnceAndExact(runSim(["--source", "touch", "--count", "300"]), 300);
+    const results = expectAllOnceAndExact(await runSim(["--source", "touch", "--count", "300"]), 300);
     expect(results.every((x) => x.backend === "native")).toBe(true);
     await expectCleanedUp();
   });
 
   it("camera: 300 MNIST test digits as frames through the native classifier, every digit once and exact", async () => {
-    const lines = runSim(["--source", "camera", "--count", "300"]);
+    const lines = await runSim(["--source", "camera", "--count", "300"]);
     const results = expectAllOnceAndExact(lines, 300);
     expect(results.every((x) => x.backend === "native")).toBe(true);
     await expectCleanedUp();
   });
 
   it("samples: classifies through the native classifier, every digit once and exact", async () => {
-    const results = expectAllOnceAndExact(runSim(["--source", "samples", "--count", "40"]), 40);
+    const results = expectAllOnceAndExact(await runSim(["--source", "samples", "--count", "40"]), 40);
     expect(results.every((x) => x.backend === "native")).toBe(true);
     await expectCleanedUp();
   });
 
   it("uses the bytecode fallback without a classifier", async () => {
-    const results = expectAllOnceAndExact(runSim(["--source", "samples", "--count", "10", "--backend", "bytecode"]), 10);
+    const results = expectAllOnceAndExact(await runSim(["--source", "samples", "--count", "10", "--backend", "bytecode"]), 10);
     expect(results.every((x) => x.backend === "bytecode")).toBe(true);
     await expectCleanedUp();
   });
 
   it("does not use a classifier running another model (model-id check)", async () => {
-    const r = bnn(["sim", "--source", "samples", "--count", "5", "--classifier-model", "large"]);
+    const r = await bnnAsync(["sim", "--source", "samples", "--count", "5", "--classifier-model", "large"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/the classifier runs model 75858029, this program 191e9cb9: not using it/);
     expect(r.stdout.match(/ bytecode /g)).toHaveLength(5);
@@ -99,7 +99,7 @@ describe("bnn sim (the simulated board)", () => {
   });
 
   it("recovers from a classifier restart and loses no digit", async () => {
-    const results = expectAllOnceAndExact(runSim(["--source", "samples", "--count", "40", "--restart-classifier-at", "5"]), 40);
+    const results = expectAllOnceAndExact(await runSim(["--source", "samples", "--count", "40", "--restart-classifier-at", "5"]), 40);
     expect(results.filter((x) => x.backend === "bytecode").length).toBeGreaterThan(0);
     expect(results.filter((x) => x.backend === "native" && x.seq! > 10).length).toBeGreaterThan(0);
     await expectCleanedUp();
