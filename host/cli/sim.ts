@@ -169,7 +169,7 @@ export const simCommand = defineCommand({
       for (const l of latency) say(`inference time ${l.backend}: p50 ${l.p50ms.toFixed(3)} ms, p99 ${l.p99ms.toFixed(3)} ms (${l.backend === "native" ? "measured by the service, 1 µs resolution" : "VM clock, 1 ms resolution"})`);
       if (nativeVsBytecode) say(`native is ${nativeVsBytecode.toFixed(0)}x faster than the bytecode fallback (p50)`);
       if (digitsPerSecond && meanIntervalMs !== undefined) {
-        say(`throughput ${digitsPerSecond.toFixed(1)} digits/s: ${meanIntervalMs.toFixed(1)} ms between results, of which ${meanInferenceMs.toFixed(3)} ms inference and ${Math.max(0, meanIntervalMs - meanInferenceMs).toFixed(1)} ms the VM (packing, waiting) and, for native, the Jacdac round trip through the hub`);
+        say(`throughput ${digitsPerSecond.toFixed(1)} digits/s: ${meanIntervalMs.toFixed(1)} ms between results, of which ${meanInferenceMs.toFixed(3)} ms inference and ${Math.max(0, meanIntervalMs - meanInferenceMs).toFixed(1)} ms the rest: ${o.source === "touch" ? "mostly the drawing itself (strokes at pen speed, then 800 ms pen-up before a digit counts as done), " : o.source === "camera" ? "mostly the frame transfer in Jacdac chunks, " : ""}the VM${o.backend === "native" ? " and the Jacdac round trip through the hub" : ""}`);
       }
     }
     if (agree !== results.length) throw new UserError(`${results.length - agree} result(s) differ from the reference`, ExitCode.Mismatch);
