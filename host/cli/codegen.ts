@@ -16,9 +16,8 @@ export async function generateC(tablesPath: string): Promise<{ name: string; fil
 }
 
 /** Throws unless the committed C of model `name` in `dir` equals what its tables generate. */
-export async function checkGenerated(name: string, dir: string): Promise<void> {
-  const tablesPath = join(TABLES_DIR, `${name}.ts`);
-  const { files } = await generateC(tablesPath);
+export async function checkGenerated(name: string, dir: string, generated?: Record<string, string>): Promise<void> {
+  const files = generated ?? (await generateC(join(TABLES_DIR, `${name}.ts`))).files;
   for (const [file, text] of Object.entries(files)) {
     const path = join(dir, file);
     if (!existsSync(path) || readFileSync(path, "utf8") !== text) {
@@ -45,20 +44,12 @@ export const codegenCommand = defineCommand({
     const { name, files } = await generateC(tablesPath);
     const dir = resolve(o.out ?? join(GENERATED_C_DIR, name));
     const rel = relative(process.cwd(), dir) || ".";
-    for (const [file, text] of Object.entries(files)) {
-      const path = join(dir, file);
-      const current = existsSync(path) ? readFileSync(path, "utf8") : undefined;
-      if (o.check) {
-        if (current !== text) throw new UserError(`${join(rel, file)} is ${current === undefined ? "missing" : "stale"}: run bnn codegen --model ${name}`, ExitCode.Mismatch);
-        continue;
-      }
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(path, text);
-    }
     if (o.check) {
-      await checkGenerated(name, dir);
+      await checkGenerated(name, dir, files);
       return console.log(`${rel}: C and wasm of ${name} are up to date`);
     }
+    mkdirSync(dir, { recursive: true });
+    for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
     const hash = wasmInputsHash(dir, files as { "bnn_model.c": string; "bnn_model.h": string });
     let wasmNote = "";
     if (recordedWasmHash(dir) !== hash) {

@@ -17,28 +17,21 @@ import { rasterize } from "../../src/touch/rasterize.ts";
 import { DEFAULT_PANEL_SIZE, strokesFromImage } from "../lib/touch/strokes-from-image.ts";
 import { resolveModelPath, ROOT } from "../lib/paths.ts";
 import { ensurePortFree, start } from "../lib/sim/processes.ts";
+import { scoreBar } from "../lib/monitor/render.ts";
+import { percentile } from "../lib/monitor/tally.ts";
 import { parseResult } from "../lib/stream.ts";
 import type { StreamResult } from "../../src/stream-format.ts";
 import { defineCommand, usageError } from "./args.ts";
 import { DEFAULT_DIGIT_COUNT } from "./digits.ts";
 
 const HUB_PORTS = [8081, 8082, 8083];
-const BARS = "▁▂▃▄▅▆▇█";
 
 function devsCli(): string {
   const require = createRequire(import.meta.url);
   return join(require.resolve("@devicescript/cli/package.json"), "..", "devicescript");
 }
 
-function scoreBar(scores: number[]): string {
-  const lo = Math.min(...scores);
-  const hi = Math.max(...scores);
-  return scores.map((s) => BARS[hi === lo ? 0 : Math.round(((s - lo) / (hi - lo)) * (BARS.length - 1))]).join("");
-}
 
-function percentile(sorted: number[], p: number): number {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
-}
 
 export const simCommand = defineCommand({
   name: "sim",

@@ -9,7 +9,7 @@ import { foldModel } from "../lib/model/fold.ts";
 import { serializeModel, validateModel } from "../lib/model/format.ts";
 import { MODELS_DIR, ROOT } from "../lib/paths.ts";
 import { writeModelPictures } from "../lib/report/pictures.ts";
-import { ProgressBar } from "../lib/report/progress.ts";
+import { formatDuration, ProgressBar } from "../lib/report/progress.ts";
 import { LIGHT_AUGMENT, PRESET_NAMES, PRESETS, type PresetName } from "../lib/train/presets.ts";
 import { NO_AUGMENT } from "../lib/train/augment.ts";
 import { train, type TrainOptions } from "../lib/train/trainer.ts";
@@ -74,7 +74,7 @@ export const trainCommand = defineCommand({
           bar = new ProgressBar({ label: `epoch ${p.epoch}/${p.epochs}`, total: p.total, unit: "img" });
           barEpoch = p.epoch;
         }
-        bar?.update(p.done, { loss: p.loss.toFixed(3), acc: (100 * p.accuracy).toFixed(1) + "%", "total eta": formatEta(p.etaSeconds) });
+        bar?.update(p.done, { loss: p.loss.toFixed(3), acc: (100 * p.accuracy).toFixed(1) + "%", "total eta": formatDuration(p.etaSeconds) });
       },
       (r) => {
         bar?.finish({ loss: r.trainLoss.toFixed(3), acc: (100 * r.trainAccuracy).toFixed(2) + "%", val: (100 * r.validationAccuracy).toFixed(2) + "%" });
@@ -126,10 +126,6 @@ function parseHidden(text: string): number[] {
   return sizes;
 }
 
-function formatEta(s: number): string {
-  const m = Math.floor(s / 60);
-  return `${m}:${String(Math.round(s % 60)).padStart(2, "0")}`;
-}
 
 function round(x: number, d: number): number {
   return Math.round(x * 10 ** d) / 10 ** d;

@@ -37,24 +37,22 @@ export const verifyCommand = defineCommand({
 });
 
 async function verifyModel(model: Model, modelDir: string, o: { images: number; backends?: string; requireAll: boolean; json: boolean }): Promise<void> {
-  {
-    let backends = BACKENDS;
-    if (o.backends) {
-      const names = o.backends.split(",").map((s) => s.trim());
-      const unknown = names.find((n) => !BACKENDS.some((b) => b.name === n));
-      if (unknown) throw usageError(`--backends: unknown backend '${unknown}' (known: ${BACKENDS.map((b) => b.name).join(", ")})`);
-      backends = BACKENDS.filter((b) => names.includes(b.name));
-    }
-    const input = inputRecords(model, loadMnist("test"), o.images);
-    const print = (r: BackendResult) => {
-      if (o.json) return;
-      const figures = r.status === "unavailable" ? `unavailable: ${r.message}` : r.status === "error" ? `error: ${r.message}` : `${r.agree}/${r.total} agree  (${r.seconds.toFixed(1)} s)${r.first ? "  " + describeDifference(r.first) : ""}`;
-      console.log(`${r.status === "ok" ? "ok  " : "FAIL"}  ${r.name.padEnd(15)} ${figures}`);
-    };
-    if (!o.json) console.log(`reference: TypeScript integer inference, model ${model.file.name} (${model.id}), ${o.images} test images`);
-    const results = await verifyBackends(model, modelDir, input, backends, print);
-    if (o.json) console.log(JSON.stringify({ model: model.file.name, id: model.id, images: o.images, backends: results.map((r) => ({ ...r, first: r.first })) }));
-    const bad = results.filter((r) => r.status === "differs" || r.status === "error" || (o.requireAll && r.status === "unavailable"));
-    if (bad.length) throw new UserError(`verification failed on ${bad.map((b) => b.name).join(", ")}`, ExitCode.Mismatch);
+  let backends = BACKENDS;
+  if (o.backends) {
+    const names = o.backends.split(",").map((s) => s.trim());
+    const unknown = names.find((n) => !BACKENDS.some((b) => b.name === n));
+    if (unknown) throw usageError(`--backends: unknown backend '${unknown}' (known: ${BACKENDS.map((b) => b.name).join(", ")})`);
+    backends = BACKENDS.filter((b) => names.includes(b.name));
   }
+  const input = inputRecords(model, loadMnist("test"), o.images);
+  const print = (r: BackendResult) => {
+    if (o.json) return;
+    const figures = r.status === "unavailable" ? `unavailable: ${r.message}` : r.status === "error" ? `error: ${r.message}` : `${r.agree}/${r.total} agree  (${r.seconds.toFixed(1)} s)${r.first ? "  " + describeDifference(r.first) : ""}`;
+    console.log(`${r.status === "ok" ? "ok  " : "FAIL"}  ${r.name.padEnd(15)} ${figures}`);
+  };
+  if (!o.json) console.log(`reference: TypeScript integer inference, model ${model.file.name} (${model.id}), ${o.images} test images`);
+  const results = await verifyBackends(model, modelDir, input, backends, print);
+  if (o.json) console.log(JSON.stringify({ model: model.file.name, id: model.id, images: o.images, backends: results.map((r) => ({ ...r, first: r.first })) }));
+  const bad = results.filter((r) => r.status === "differs" || r.status === "error" || (o.requireAll && r.status === "unavailable"));
+  if (bad.length) throw new UserError(`verification failed on ${bad.map((b) => b.name).join(", ")}`, ExitCode.Mismatch);
 }
