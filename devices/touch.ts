@@ -5,7 +5,7 @@
  * (longer than the program's digit timeout) between digits, so the DeviceScript program receives
  * digits with known labels the way it would from a CST816S panel.
  *
- *   node --import tsx devices/touch.ts --first 0 --count 300 [--url ws://127.0.0.1:8081]
+ *   node --import tsx devices/touch.ts --url ws://127.0.0.1:<port> [--first 0] [--count 300]
  *        [--period 10] [--stroke-gap 150] [--gap 1000] [--batch 1] [--delay 3000]
  *
  * Prints "touch ready" once connected and "touch digit <i> label <l>" as it starts writing test
@@ -13,17 +13,13 @@
  * reads width/height before it scales strokes) or --delay ms after connecting, whichever comes
  * first. Writes to sample_period are stored but the replay keeps --period.
  */
-import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { JDServiceServer, Packet } from "jacdac-ts";
-import { loadMnist } from "../host/lib/mnist.ts";
-import { customSpec, joinHub } from "./hub.ts";
+import { UserError } from "../host/lib/errors.ts";
+import { loadMnist, TEST_IMAGES } from "../host/lib/mnist.ts";
+import { TOUCH } from "../host/lib/services.ts";
 import { DEFAULT_PANEL_SIZE, strokesFromImage } from "../host/lib/touch/strokes-from-image.ts";
-import { MAX_SAMPLES_PER_REPORT, REPORT_SAMPLES, SAMPLE_SIZE, SAMPLES_HEADER_SIZE } from "../src/touch/rasterize.ts";
-
-const REG_WIDTH = 0x180;
-const REG_HEIGHT = 0x181;
-const REG_SAMPLE_PERIOD = 0x80;
+import { encodeSamples, MAX_SAMPLES_PER_REPORT } from "../src/shared/touch-samples.ts";
+import { isMain, runDevice } from "./device.ts";
 
 export interface ReplayOptions {
   /** ms between samples while the pen is down; default 10. */
@@ -96,22 +92,6 @@ export interface Report {
   payload: Uint8Array;
 }
 
-/** Encodes a `samples` report: seq, reserved, then time, x, y, pressed, fingers per sample. */
-export function encodeSamples(seq: number, samples: TimedSample[]): Uint8Array {
-  const out = new Uint8Array(SAMPLES_HEADER_SIZE + SAMPLE_SIZE * samples.length);
-  const v = new DataView(out.buffer);
-  v.setUint16(0, seq & 0xffff, true);
-  samples.forEach((s, i) => {
-    const o = SAMPLES_HEADER_SIZE + SAMPLE_SIZE * i;
-    v.setUint16(o, s.time & 0xffff, true);
-    v.setUint16(o + 2, s.x, true);
-    v.setUint16(o + 4, s.y, true);
-    out[o + 6] = s.pressed ? 1 : 0;
-    out[o + 7] = s.pressed ? 1 : 0;
-  });
-  return out;
-}
-
 /**
  * Groups the samples into reports of up to `batch` samples; a report ends at a pen-up sample,
  * so a stroke's end is never held back.
@@ -125,7 +105,7 @@ export function groupReports(samples: TimedSample[], batch = 1): Report[] {
     if (group.length > 0 && group[0].digit !== s.digit) throw new Error("a report spans two digits");
     group.push(s);
     if (group.length >= size || !s.pressed) {
-      reports.push({ time: s.time, digit: s.digit, payload: encodeSamples(seq, group) });
+      reports.push({ time: s.time, digit: s.digit, payload: encodeSamples(seq, group.map((g) => ({ ...g, fingers: g.pressed ? 1 : 0 }))) });
       seq = (seq + group.length) & 0xffff;
       group = [];
     }
@@ -138,15 +118,15 @@ export class TouchServer extends JDServiceServer {
    * other buses on the hub may read other registers of every device they see). */
   onFirstRead: (() => void) | undefined;
 
-  constructor(serviceClass: number, panelSize: number, period: number) {
-    super(serviceClass);
-    this.addRegister(REG_WIDTH, [panelSize]);
-    this.addRegister(REG_HEIGHT, [panelSize]);
-    this.addRegister(REG_SAMPLE_PERIOD, [period]);
+  constructor(panelSize: number, period: number) {
+    super(TOUCH.serviceClass);
+    this.addRegister(TOUCH.regWidth, [panelSize]);
+    this.addRegister(TOUCH.regHeight, [panelSize]);
+    this.addRegister(TOUCH.regSamplePeriod, [period]);
   }
 
   override async handlePacket(pkt: Packet): Promise<void> {
-    if (pkt.isRegisterGet && pkt.registerIdentifier === REG_WIDTH && this.onFirstRead) {
+    if (pkt.isRegisterGet && pkt.registerIdentifier === TOUCH.regWidth && this.onFirstRead) {
       const f = this.onFirstRead;
       this.onFirstRead = undefined;
       f();
@@ -155,7 +135,7 @@ export class TouchServer extends JDServiceServer {
   }
 
   async sendSamples(payload: Uint8Array): Promise<void> {
-    await this.sendPacketAsync(Packet.from(REPORT_SAMPLES, payload));
+    await this.sendPacketAsync(Packet.from(TOUCH.reportSamples, payload));
   }
 }
 
@@ -177,49 +157,42 @@ async function replay(server: TouchServer, timeline: Timeline, reports: Report[]
   console.log("touch done");
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
+let timeline: Timeline | undefined;
+let reports: Report[] = [];
+let server: TouchServer | undefined;
+let delay = 0;
+
+if (isMain(import.meta.url)) {
+  void runDevice({
+    name: "touch",
+    summary: "a touch panel on which MNIST test digits are drawn as pen strokes, as a Jacdac device",
     options: {
-      first: { type: "string", default: "0" },
-      count: { type: "string", default: "300" },
-      url: { type: "string", default: "ws://127.0.0.1:8081" },
-      period: { type: "string", default: "10" },
-      "stroke-gap": { type: "string", default: "150" },
-      gap: { type: "string", default: "1000" },
-      batch: { type: "string", default: "1" },
-      delay: { type: "string", default: "3000" },
+      first: { type: "int", description: "first MNIST test digit drawn", default: 0, min: 0, max: TEST_IMAGES - 1 },
+      count: { type: "int", description: "digits drawn", default: 300, min: 1, max: TEST_IMAGES },
+      period: { type: "int", description: "ms between samples while the pen is down", default: 10, min: 1, max: 1000 },
+      strokeGap: { type: "int", description: "ms between the strokes of a digit", default: 150, min: 0, max: 60000 },
+      gap: { type: "int", description: "ms of pen-up between digits (longer than the program's digit timeout)", default: 1000, min: 0, max: 60000 },
+      batch: { type: "int", description: "samples per report", default: 1, min: 1, max: MAX_SAMPLES_PER_REPORT },
+      delay: { type: "int", description: "ms to wait for a client to read the panel size before drawing anyway", default: 3000, min: 0, max: 3_600_000 },
+    },
+    async create(o) {
+      if (o.first + o.count > TEST_IMAGES) throw new UserError(`--first ${o.first} --count ${o.count} goes past the ${TEST_IMAGES} MNIST test digits`, 2);
+      const mnist = loadMnist("test");
+      timeline = replayTimeline(mnist.images, mnist.labels, o.first, o.count, { period: o.period, strokeGap: o.strokeGap, digitGap: o.gap });
+      reports = groupReports(timeline.samples, o.batch);
+      delay = o.delay;
+      server = new TouchServer(DEFAULT_PANEL_SIZE, o.period);
+      return { template: "digit-touch", description: `Digit Touch (MNIST test ${o.first}..${o.first + o.count - 1})`, servers: [server] };
+    },
+    async connected() {
+      console.log("touch ready");
+      await new Promise<void>((resolve) => {
+        server!.onFirstRead = resolve;
+        setTimeout(resolve, delay);
+      });
+      server!.onFirstRead = undefined;
+      await replay(server!, timeline!, reports);
     },
   });
-  const num = (name: keyof typeof values, min: number): number => {
-    const n = Number(values[name]);
-    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}, got '${values[name]}'`);
-    return n;
-  };
-  const first = num("first", 0);
-  const count = num("count", 1);
-  if (first + count > 10000) throw new Error(`--first ${first} --count ${count} goes past the 10000 MNIST test digits`);
-  const options: ReplayOptions = { period: num("period", 1), strokeGap: num("stroke-gap", 0), digitGap: num("gap", 0) };
-  const { spec, specs } = customSpec("digittouch");
-
-  const mnist = loadMnist("test");
-  const timeline = replayTimeline(mnist.images, mnist.labels, first, count, options);
-  const reports = groupReports(timeline.samples, num("batch", 1));
-
-  const server = new TouchServer(spec.classIdentifier, DEFAULT_PANEL_SIZE, options.period!);
-  await joinHub(values.url!, specs, "digit-touch", [server], `Digit Touch (MNIST test ${first}..${first + count - 1})`);
-  console.log("touch ready");
-
-  await new Promise<void>((resolve) => {
-    server.onFirstRead = resolve;
-    setTimeout(resolve, num("delay", 0));
-  });
-  server.onFirstRead = undefined;
-  await replay(server, timeline, reports);
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  main().catch((e) => {
-    console.error(`touch: ${(e as Error).message}`);
-    process.exit(1);
-  });
-}

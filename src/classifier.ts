@@ -3,10 +3,8 @@
 // (devices/classifier.ts) in the simulator. (Module state, not a class: DeviceScript closures
 // cannot capture `this`.)
 import * as ds from "@devicescript/core"
-import { hex8 } from "./stream-format"
+import { hex8 } from "./shared/stream-format"
 
-const CMD_CLASSIFY = 0x80
-const STATUS_OK = 0
 
 export interface NativeResult {
     digit: number
@@ -26,10 +24,10 @@ classifierRole.binding().subscribe(bound => {
 })
 
 classifierRole.report().subscribe(async pkt => {
-    if (pkt.serviceCommand !== CMD_CLASSIFY || pkt.isRegGet) return
+    if (pkt.spec.code !== ds.BnnClassifierCodes.ReportClassify) return
     const p = pkt.payload
     if (p.length < 12 || p.getAt(0, "u32") !== waitingSeq) return
-    if (p.getAt(4, "u8") !== STATUS_OK) {
+    if (p.getAt(4, "u8") !== ds.BnnClassifierStatus.Ok) {
         console.log(`bnn: classifier error status ${p.getAt(4, "u8")} for seq ${waitingSeq}`)
         failed = true
         return

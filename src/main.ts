@@ -8,14 +8,16 @@
 // service (src/classifier.ts) when one is bound and runs this program's model; otherwise, or
 // when it stops answering, the bytecode fallback (src/bnn.ts) for that digit, so no digit is lost.
 import * as ds from "@devicescript/core"
-import { argmax, packPixels, scores } from "./bnn"
-import { preprocess } from "./camera/preprocess"
+import { packPixels, scores } from "./bnn"
+import { argmax } from "./shared/bits"
+import { preprocess } from "./shared/camera-preprocess"
 import { cameraRole, captureFrame } from "./camera/frames"
 import { classifierRole, classifyNative, nativeAvailable } from "./classifier"
-import { addSamplesPayload, DEVICESCRIPT_STEP_BUDGET, DIGIT_TIMEOUT_MS, digitReady, newStrokeSet, rasterStep, REPORT_SAMPLES, startRaster, takeDigit } from "./touch/rasterize"
+import { DEVICESCRIPT_STEP_BUDGET, rasterStep, startRaster } from "./shared/stroke-raster"
+import { addSamplesPayload, DIGIT_TIMEOUT_MS, digitReady, newStrokeSet, takeDigit } from "./shared/touch-samples"
 import { DIGIT_COUNT, DIGIT_HEIGHT, DIGIT_LABELS, DIGIT_PIXELS, DIGIT_WIDTH } from "./digits"
 import { HIDDEN, INPUT_THRESHOLD, MODEL_ID, MODEL_ID32, OUTPUT } from "./models/default"
-import { formatResult } from "./stream-format"
+import { formatResult } from "./shared/stream-format"
 
 const PIXELS = DIGIT_WIDTH * DIGIT_HEIGHT
 const MODEL = MODEL_ID.slice(0, 8)
@@ -82,7 +84,7 @@ async function fromCamera() {
 const touchRole = new ds.DigitTouch()
 const strokes = newStrokeSet()
 touchRole.report().subscribe(async pkt => {
-    if (pkt.serviceCommand === REPORT_SAMPLES && !pkt.isRegGet) addSamplesPayload(strokes, pkt.payload, ds.millis())
+    if (pkt.spec.code === ds.DigitTouchCodes.ReportSamples) addSamplesPayload(strokes, pkt.payload, ds.millis())
 })
 
 async function fromTouch() {

@@ -27,15 +27,14 @@
  * Facts taken from the CLI (arch ids, stock image names, `$schema` URLs, built-in productIds)
  * are read from its bundle, so a DeviceScript upgrade that changes them fails here.
  */
-import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { DEVS_BUNDLE, devsSync } from "../host/lib/devs/cli.ts";
 import { ROOT } from "../host/lib/paths.ts";
 
 const BOARDS_DIR = join(ROOT, "boards");
-const CLI = join(ROOT, "node_modules", "@devicescript", "cli", "built", "devicescript-cli.cjs");
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Board = { [k: string]: Json } & { id: string; archId: string; devName: string; productId: string };
@@ -46,7 +45,7 @@ const boards = new Map<string, Board>(boardFiles.map((f) => [f, JSON.parse(readF
 // ---------------------------------------------------------------------------------------------
 // What the installed DeviceScript CLI knows (its built-in arch and board tables).
 
-const bundle = readFileSync(CLI, "utf8");
+const bundle = readFileSync(DEVS_BUNDLE, "utf8");
 /** Arch id -> stock ("bare") firmware URL, e.g. rp2040 -> .../devicescript-rp2040-pico.uf2. */
 const ARCHS = new Map<string, string>();
 for (const m of bundle.matchAll(/archconfig\.schema\.json",\s*bareUrl: "([^"]+)",[^}]*?\bid: "(\w+)"/g)) ARCHS.set(m[2], m[1]);
@@ -231,10 +230,8 @@ function project(files: Record<string, string>, main = 'console.log("boards")\n'
 }
 
 function devs(cwd: string, args: string[]): { code: number; out: string } {
-  const r = spawnSync(process.execPath, ["--require", NO_NET, CLI, "--no-colors", "--ci", ...args], { cwd, encoding: "utf8", timeout: 180_000 });
-  if (r.error) throw r.error;
-  // eslint-disable-next-line no-control-regex
-  return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}`.replace(/\x1b\[[0-9;]*m/g, "") };
+  const r = devsSync(["--no-colors", "--ci", ...args], { cwd, preload: [NO_NET], timeoutMs: 180_000 });
+  return { code: r.code, out: r.output };
 }
 
 const realFiles = () => Object.fromEntries(boardFiles.map((f) => [f, readFileSync(join(BOARDS_DIR, f), "utf8")]));

@@ -1,40 +1,24 @@
 /**
  * The camera input path: the simulated camera's frames (devices/camera.ts) are deterministic;
- * frame -> src/camera/preprocess.ts -> the shipped model recognizes the first 300 MNIST test
+ * frame -> src/shared/camera-preprocess.ts -> the shipped model recognizes the first 300 MNIST test
  * digits; the DeviceScript VM computes the same preprocess bytes as Node (src/camera/preprocess.test.ts
  * on the fixture frames, which must be up to date) and reassembles chunks; the camera's chunks
  * fit in Jacdac packets and reassemble into the frame. No hub, no network port.
  */
-import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { join } from "node:path";
-import { loadServiceSpecifications, Packet } from "jacdac-ts";
+import { Packet } from "jacdac-ts";
 import { describe, expect, it } from "vitest";
-import {
-  CameraServer,
-  CHUNK_HEADER,
-  CMD_CAPTURE,
-  DIGIT_CAMERA_CLASS,
-  FRAME_HEIGHT,
-  FRAME_WIDTH,
-  frameChunks,
-  MAX_PAYLOAD,
-  REG_FRAME_COUNT,
-  REG_HEIGHT,
-  REG_STORED_FRAMES,
-  REG_WIDTH,
-  REPORT_FRAME_CHUNK,
-  synthesizeFrame,
-} from "../devices/camera.ts";
-import { FIXTURE_PATH, fixtureSource } from "../host/lib/camera/gen-fixture.ts";
+import { CameraServer, frameChunks } from "../devices/camera.ts";
+import { FRAME_HEIGHT, FRAME_WIDTH, synthesizeFrame } from "../host/lib/camera/photo.ts";
+import { devsTest } from "../host/lib/devs/cli.ts";
 import { IMAGE_PIXELS, loadMnist } from "../host/lib/mnist.ts";
 import { readModelFile } from "../host/lib/model/format.ts";
 import { classify } from "../host/lib/model/infer.ts";
 import { packPixels } from "../host/lib/model/input.ts";
-import { resolveModelPath, ROOT } from "../host/lib/paths.ts";
-import { OUT_PIXELS, preprocess } from "../src/camera/preprocess.ts";
+import { resolveModelPath } from "../host/lib/paths.ts";
+import { CAMERA } from "../host/lib/services.ts";
+import { CHUNK_HEADER_SIZE as CHUNK_HEADER, MAX_PAYLOAD } from "../src/shared/camera-chunks.ts";
+import { OUT_PIXELS, preprocess } from "../src/shared/camera-preprocess.ts";
 
 const COUNT = 300;
 const test = loadMnist("test");
@@ -93,23 +77,13 @@ describe("simulated camera frames", () => {
 });
 
 describe("preprocess in the DeviceScript VM", () => {
-  it("has an up-to-date fixture (node --import tsx host/lib/camera/gen-fixture.ts)", async () => {
-    expect(readFileSync(FIXTURE_PATH, "utf8")).toBe(await fixtureSource());
-  });
-
-  it("gives Node's bytes for the fixture frames, and reassembles chunks (devs run --test)", () => {
-    const devs = join(createRequire(import.meta.url).resolve("@devicescript/cli/package.json"), "..", "devicescript");
-    const r = spawnSync(process.execPath, [devs, "run", "src/camera/preprocess.test.ts", "--test", "--test-self-exit", "--test-timeout", "120000"], {
-      cwd: ROOT,
-      encoding: "utf8",
-      env: { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1" },
-      timeout: 240_000,
-    });
-    const output = r.stdout + r.stderr;
-    if (r.status !== 0) console.log(output);
-    expect(output).toMatch(/tests: 5, pass: 5, error: 0/);
-    expect(output).not.toMatch(/Exception/);
-    expect(r.status).toBe(0);
+  // the fixture (src/camera/preprocess-fixture.ts) is checked fresh by tests/regen.test.ts
+  it("gives Node's bytes for the fixture frames, and reassembles chunks (devs run --test)", async () => {
+    const r = await devsTest("src/camera/preprocess.test.ts");
+    if (r.code !== 0) console.log(r.output);
+    expect(r.output).toMatch(/tests: 5, pass: 5, error: 0/);
+    expect(r.output).not.toMatch(/Exception/);
+    expect(r.code).toBe(0);
   });
 });
 
@@ -129,11 +103,7 @@ describe("simulated camera chunking", () => {
   });
 
   it("answers capture and register reads in-process (no hub)", async () => {
-    // the spec as `devs build` (also `devs run`, above) compiles it from services/digitcamera.md
-    const specs = JSON.parse(readFileSync(join(ROOT, ".devicescript", "services.json"), "utf8")) as jdspec.ServiceSpec[];
-    expect(specs.find((s) => s.shortId === "digitcamera")?.classIdentifier, "run npx devs build").toBe(DIGIT_CAMERA_CLASS);
-    loadServiceSpecifications(specs);
-    const server = new CameraServer(DIGIT_CAMERA_CLASS, { images: test.images, first: 10, count: 20 });
+    const server = new CameraServer({ images: test.images, first: 10, count: 20 });
     const sent: Packet[] = [];
     server.sendPacketAsync = async (p: Packet) => {
       sent.push(p);
@@ -143,11 +113,11 @@ describe("simulated camera chunking", () => {
       const d = new Uint8Array(6);
       new DataView(d.buffer).setUint32(0, id, true);
       new DataView(d.buffer).setUint16(4, offset, true);
-      return command(CMD_CAPTURE, d);
+      return command(CAMERA.cmdCapture, d);
     };
 
     await capture(25, 0); // image 10 + 25 % 20 = 15
-    expect(sent.every((p) => p.serviceCommand === REPORT_FRAME_CHUNK && p.data.length <= MAX_PAYLOAD)).toBe(true);
+    expect(sent.every((p) => p.serviceCommand === CAMERA.reportFrameChunk && p.data.length <= MAX_PAYLOAD)).toBe(true);
     expect(reassemble(sent.map((p) => p.data), 25)).toEqual(frameOf(15));
     expect(server.frameCount).toBe(1);
 
@@ -167,14 +137,9 @@ describe("simulated camera chunking", () => {
       const d = sent[0].data;
       return d.length === 2 ? d[0] | (d[1] << 8) : new DataView(d.buffer, d.byteOffset).getUint32(0, true);
     };
-    expect(await reg(REG_WIDTH)).toBe(FRAME_WIDTH);
-    expect(await reg(REG_HEIGHT)).toBe(FRAME_HEIGHT);
-    expect(await reg(REG_FRAME_COUNT)).toBe(2);
-    expect(await reg(REG_STORED_FRAMES)).toBe(20);
-  });
-
-  it("uses the class number of services/digitcamera.md", () => {
-    const md = readFileSync(join(ROOT, "services", "digitcamera.md"), "utf8");
-    expect(Number(/identifier: (0x[0-9a-f]+)/.exec(md)![1])).toBe(DIGIT_CAMERA_CLASS);
+    expect(await reg(CAMERA.regWidth)).toBe(FRAME_WIDTH);
+    expect(await reg(CAMERA.regHeight)).toBe(FRAME_HEIGHT);
+    expect(await reg(CAMERA.regFrameCount)).toBe(2);
+    expect(await reg(CAMERA.regStoredFrames)).toBe(20);
   });
 });

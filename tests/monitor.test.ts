@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { start, type Managed } from "../host/lib/sim/processes.ts";
-import { formatResult, type StreamResult } from "../src/stream-format.ts";
+import { formatResult, type StreamResult } from "../src/shared/stream-format.ts";
 import { bnn, expectOneLineError } from "./run-bnn.ts";
 
 const BIN = fileURLToPath(new URL("../bin/bnn.mjs", import.meta.url));
@@ -236,7 +236,7 @@ describe("bnn monitor --stdin", () => {
     expect(new Set(rows.slice(1).map((l) => l.length)).size).toBe(1); // aligned
     expect(rows[1]).toMatch(/^ +10 +0 +3 +✗ [▁▂▃▄▅▆▇█]{10} +8\.37 native +touch +191e9cb9$/);
     expect(t.stderr).toMatch(/summary: 5 results, accuracy/);
-    expect(t.stderr).toMatch(/latency native: p50 \d+\.\d\d ms, p99/);
+    expect(t.stderr).toMatch(/inference native: p50 \d+\.\d\d\d ms, p99/);
     const c = run(["--format", "csv", "--count", "2"]);
     expect(c.status, c.stderr).toBe(0);
     expect(c.stdout.trim().split("\n")).toEqual(["seq,source,digit,label,correct,latency_ms,backend,model,scores", `10,touch,0,3,false,8.37,native,191e9cb9,"-5,3,10,2147483647,-2147483648,1,2,3,4,9"`, `11,camera,1,4,false,8.41,bytecode,191e9cb9,"-5,3,11,2147483647,-2147483648,1,2,3,4,9"`]);

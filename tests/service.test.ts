@@ -4,12 +4,15 @@
  * libFuzzer runs of bounded time on the command handler and bnn_classify with zero findings.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { converters } from "jacdac-ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { run } from "../firmware-codegen/src/toolchain.ts";
-import { C_DIR, GENERATED_C_DIR, ROOT } from "../host/lib/paths.ts";
+import { ROOT } from "../host/lib/paths.ts";
+import { customServiceSpecs } from "../host/lib/services.ts";
+import { C_DIR, GENERATED_C_DIR } from "../firmware-codegen/src/paths.ts";
 
 const SERVICE = join(C_DIR, "service");
 const MODEL = join(GENERATED_C_DIR, "default");
@@ -19,9 +22,11 @@ const core = [join(MODEL, "bnn_model.c"), join(SERVICE, "bnn_service.c")];
 afterAll(() => rmSync(build, { recursive: true, force: true }));
 
 describe("classifier service core", () => {
-  it("passes its unit test under ASan/UBSan, checked against the spec", () => {
+  it("passes its unit test under ASan/UBSan, checked against the spec and the C constants the spec tool writes", () => {
     const exe = join(build, "test_service");
-    run("gcc", ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all", ...includes, ...core, join(SERVICE, "test_service.c"), "-o", exe]);
+    // the C constants `devs build` writes from the specs, written here by the same spec tool
+    writeFileSync(join(build, "constants.c"), customServiceSpecs().map((s) => converters().c(s)).join("\n"));
+    run("gcc", ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-DBNN_CHECK_DEVS_CONSTANTS", `-I${build}`, ...includes, ...core, join(SERVICE, "test_service.c"), "-o", exe]);
     const r = run(exe, [join(ROOT, "services", "bnnclassifier.md")], { allowFail: true });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
@@ -33,14 +38,16 @@ describe("classifier service core", () => {
     run("riscv64-unknown-elf-gcc", [...flags, "-march=rv32imc", "-mabi=ilp32", join(SERVICE, "bnn_service.c"), "-o", join(build, "rv.o")]);
   });
 
-  it("survives a bounded libFuzzer run with zero findings", async () => {
+  // 30 s in the full suite; npm run test:fast sets BNN_FUZZ_SECONDS=5
+  const seconds = Number(process.env.BNN_FUZZ_SECONDS ?? 30);
+  it(`survives a bounded libFuzzer run (${seconds} s) with zero findings`, async () => {
     const exe = join(build, "fuzz_service");
     run("clang", ["-g", "-O1", "-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=all", ...includes, ...core, join(SERVICE, "fuzz_service.c"), "-o", exe]);
     const corpus = join(build, "corpus");
     run("mkdir", ["-p", corpus]);
     // spawned asynchronously: a worker blocked for 30 s could miss vitest's RPC heartbeats
     const r = await new Promise<{ code: number; stderr: string }>((resolve, reject) => {
-      const child = spawn(exe, [corpus, "-max_total_time=30", "-seed=1", `-artifact_prefix=${build}/`], { stdio: ["ignore", "ignore", "pipe"] });
+      const child = spawn(exe, [corpus, `-max_total_time=${seconds}`, "-seed=1", `-artifact_prefix=${build}/`], { stdio: ["ignore", "ignore", "pipe"] });
       let stderr = "";
       child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
       child.on("error", reject);

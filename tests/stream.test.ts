@@ -1,9 +1,8 @@
-/** The serial result stream format, and the generated sample digits of the DeviceScript program. */
+/** The serial result stream format. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { formatResult, type StreamResult } from "../src/stream-format.ts";
-import { parseResult } from "../host/lib/stream.ts";
-import { bnn } from "./run-bnn.ts";
+import { formatResult, type StreamResult } from "../src/shared/stream-format.ts";
+import { parseResult } from "../host/lib/monitor/parse.ts";
 
 const result: StreamResult = { seq: 12, source: "touch", digit: 7, label: 7, micros: 8421, backend: "native", model: "191e9cb9", scores: [-5, 3, 0, 2147483647, -2147483648, 1, 2, 3, 4, 9] };
 
@@ -25,13 +24,5 @@ describe("stream format", () => {
     );
     expect(parseResult(line.slice(0, -1))).toBeUndefined();
     expect(parseResult("garbage @bnn 1 seq=1")).toBeUndefined();
-  });
-});
-
-describe("src/digits.ts", () => {
-  it("is up to date (regenerate: npm run bnn -- digits)", () => {
-    const r = bnn(["digits", "--check"]);
-    expect(r.stderr).toBe("");
-    expect(r.code).toBe(0);
   });
 });

@@ -5,49 +5,24 @@
  * -> raster -> the shipped model, and the simulated panel's sample stream (devices/touch.ts).
  * The DeviceScript runs use `devs run --test`, which opens no network port.
  */
-import { spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { Packet } from "jacdac-ts";
 import { describe, expect, it } from "vitest";
 import { WebSocketServer, type WebSocket } from "ws";
-import { encodeSamples, groupReports, replayTimeline } from "../devices/touch.ts";
+import { groupReports, replayTimeline } from "../devices/touch.ts";
+import { devsTest } from "../host/lib/devs/cli.ts";
+import { start } from "../host/lib/sim/processes.ts";
+import { TOUCH } from "../host/lib/services.ts";
 import { loadMnist } from "../host/lib/mnist.ts";
 import { readModelFile } from "../host/lib/model/format.ts";
 import { classify } from "../host/lib/model/infer.ts";
 import { packPixels } from "../host/lib/model/input.ts";
 import { resolveModelPath, ROOT } from "../host/lib/paths.ts";
-import { FIXTURE_PATH, fixtureSource } from "../host/lib/touch/gen-fixture.ts";
 import { strokesFromImage } from "../host/lib/touch/strokes-from-image.ts";
-import {
-  addSample,
-  addSamplesPayload,
-  DIGIT_TIMEOUT_MS,
-  digitReady,
-  MAX_POINTS,
-  MAX_SAMPLES_PER_REPORT,
-  newStrokeSet,
-  RASTER_PIXELS,
-  rasterize,
-  rasterStep,
-  startRaster,
-  takeDigit,
-} from "../src/touch/rasterize.ts";
-
-const CLI = join(ROOT, "node_modules", "@devicescript", "cli", "built", "devicescript-cli.cjs");
-
-/** Runs a DeviceScript test file in the VM (no sockets); exit code and output without colors. */
-function devsTest(file: string): { code: number; out: string } {
-  const r = spawnSync(process.execPath, [CLI, "--no-colors", "--ci", "run", file, "--test", "--test-self-exit", "--test-timeout", "60000"], {
-    cwd: ROOT,
-    encoding: "utf8",
-    timeout: 180_000,
-  });
-  if (r.error) throw r.error;
-  // eslint-disable-next-line no-control-regex
-  return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}`.replace(/\x1b\[[0-9;]*m/g, "") };
-}
+import { RASTER_PIXELS, rasterize, rasterStep, startRaster } from "../src/shared/stroke-raster.ts";
+import { addSample, addSamplesPayload, DIGIT_TIMEOUT_MS, digitReady, encodeSamples, MAX_POINTS, MAX_SAMPLES_PER_REPORT, newStrokeSet, takeDigit } from "../src/shared/touch-samples.ts";
 
 interface DumpCase {
   name: string;
@@ -102,15 +77,15 @@ describe("CST816S / FT6x36 driver (DeviceScript)", () => {
     expect(rows.length).toBeGreaterThanOrEqual(10);
   });
 
-  it("decodes the register dumps and serves replayed touches in the VM (exit code 0)", () => {
-    const r = devsTest("src/touch/cst816s.test.ts");
-    expect(r.out).toContain(`cst816s dumps: ${dumps.cases.length}/${dumps.cases.length} decoded as expected`);
-    expect(r.out).toMatch(/tests: 3, pass: 3, error: 0/);
+  it("decodes the register dumps and serves replayed touches in the VM (exit code 0)", async () => {
+    const r = await devsTest("src/touch/cst816s.test.ts");
+    expect(r.output).toContain(`cst816s dumps: ${dumps.cases.length}/${dumps.cases.length} decoded as expected`);
+    expect(r.output).toMatch(/tests: 3, pass: 3, error: 0/);
     expect(r.code).toBe(0);
   });
 });
 
-describe("rasterize (src/touch/rasterize.ts)", () => {
+describe("rasterize (src/shared/stroke-raster.ts)", () => {
   const mnist = loadMnist("test");
 
   it("is deterministic and gives 784 bytes", () => {
@@ -166,14 +141,11 @@ describe("rasterize (src/touch/rasterize.ts)", () => {
     );
   });
 
-  it("has an up-to-date DeviceScript fixture (host/lib/touch/gen-fixture.ts)", () => {
-    expect(readFileSync(FIXTURE_PATH, "utf8")).toBe(fixtureSource());
-  });
-
-  it("gives the same bytes in the DeviceScript VM as in Node (exit code 0)", () => {
-    const r = devsTest("src/touch/rasterize.test.ts");
-    expect(r.out).toMatch(/rasterize: (\d+)\/\1 identical to Node/);
-    expect(r.out).toMatch(/tests: 2, pass: 2, error: 0/);
+  // the fixture (src/touch/rasterize-fixture.ts) is checked fresh by tests/regen.test.ts
+  it("gives the same bytes in the DeviceScript VM as in Node (exit code 0)", async () => {
+    const r = await devsTest("src/touch/rasterize.test.ts");
+    expect(r.output).toMatch(/rasterize: (\d+)\/\1 identical to Node/);
+    expect(r.output).toMatch(/tests: 2, pass: 2, error: 0/);
     expect(r.code).toBe(0);
   });
 });
@@ -201,7 +173,7 @@ describe("stroke collection", () => {
 
   it("reads batched sample reports and counts lost samples", () => {
     const s = newStrokeSet();
-    const sample = (x: number, pressed = true) => ({ time: 0, x, y: 2 * x, pressed, digit: 0 });
+    const sample = (x: number, pressed = true) => ({ time: 0, x, y: 2 * x, pressed, fingers: pressed ? 1 : 0 });
     expect(addSamplesPayload(s, encodeSamples(65534, [sample(1), sample(2), sample(3)]), 0)).toBe(3);
     expect(addSamplesPayload(s, encodeSamples(1, [sample(4), sample(4, false)]), 10)).toBe(2);
     expect(s.lostSamples).toBe(0);
@@ -280,7 +252,7 @@ describe("simulated panel (devices/touch.ts)", () => {
   });
 
   it("runs as a Jacdac device: announces, answers a register read, then replays (own socket, not the hub)", async () => {
-    const SERVICE_CLASS = 0x1bd90fae;
+    const SERVICE_CLASS = TOUCH.serviceClass;
     const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
     await new Promise((resolve) => wss.once("listening", resolve));
     const port = (wss.address() as { port: number }).port;
@@ -293,35 +265,28 @@ describe("simulated panel (devices/touch.ts)", () => {
           if (p.isCommand) continue;
           if (p.serviceIndex === 0 && p.serviceCommand === 0 && !asked && p.data.length >= 8 && new DataView(p.data.buffer, p.data.byteOffset).getUint32(4, true) === SERVICE_CLASS) {
             asked = true;
-            const get = Packet.onlyHeader(0x1000 | 0x180); // get width
+            const get = Packet.onlyHeader(0x1000 | TOUCH.regWidth); // get width
             get.deviceIdentifier = p.deviceIdentifier;
             get.serviceIndex = 1;
             get.isCommand = true;
             ws.send(get.toBuffer());
-          } else if (p.serviceIndex === 1 && p.serviceCommand === (0x1000 | 0x180)) {
+          } else if (p.serviceIndex === 1 && p.serviceCommand === (0x1000 | TOUCH.regWidth)) {
             width = p.data[0] | (p.data[1] << 8);
-          } else if (p.serviceIndex === 1 && p.serviceCommand === 0x80) {
+          } else if (p.serviceIndex === 1 && p.serviceCommand === TOUCH.reportSamples) {
             addSamplesPayload(strokes, p.data, 0);
           }
         }
       });
     });
-    const child = spawn(process.execPath, ["--import", "tsx", "devices/touch.ts", "--first", "3", "--count", "1", "--url", `ws://127.0.0.1:${port}`, "--delay", "60000", "--batch", "3"], {
-      cwd: ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
+    const device = start(process.execPath, ["--import", "tsx", "devices/touch.ts", "--first", "3", "--count", "1", "--url", `ws://127.0.0.1:${port}`, "--delay", "60000", "--batch", "3"], { cwd: ROOT, name: "devices/touch.ts" });
     try {
-      child.stdout.on("data", (d) => (out += d));
-      child.stderr.on("data", (d) => (err += d));
-      for (let t = 0; t < 300 && !out.includes("touch done"); t++) await new Promise((r) => setTimeout(r, 100));
+      await device.waitFor(/^touch done/, 30_000);
     } finally {
-      child.kill("SIGTERM");
-      await new Promise((r) => child.once("exit", r));
+      await device.stop();
       wss.close();
     }
-    expect(err).toBe("");
+    const out = device.recent().join("\n");
+    expect(out).not.toMatch(/^touch: /m); // its error lines
     expect(out).toContain("touch ready");
     expect(out).toContain(`touch digit 3 label ${mnist.labels[3]}`);
     expect(width).toBe(240);

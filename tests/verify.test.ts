@@ -15,9 +15,9 @@ import { loadMnist } from "../host/lib/mnist.ts";
 import { readModelFile } from "../host/lib/model/format.ts";
 import { resolveModelPath } from "../host/lib/paths.ts";
 import { bnn } from "./run-bnn.ts";
-import { SHIPPED_MODELS } from "./shipped.ts";
+import { shippedModels } from "../host/lib/paths.ts";
 
-describe.each(SHIPPED_MODELS)("bnn verify --model %s", (name) => {
+describe.each(shippedModels())("bnn verify --model %s", (name) => {
   it("agrees on all 10,000 test images on every backend", () => {
     const r = bnn(["verify", "--model", name, "--require-all", "--json"]);
     expect(r.stderr).toBe("");

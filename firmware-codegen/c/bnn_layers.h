@@ -25,8 +25,10 @@
 #include <stdint.h>
 
 #include "bnn_popcount.h"
+#include "bnn_status.h"
 
-/* Widest hidden layer the columns method supports, in 32-neuron words. */
+/* Widest hidden layer the columns method supports, in 32-neuron words (its static zero column
+ * holds this many words; host/lib/model/limits.ts refuses wider models before C is generated). */
 #ifndef BNN_MAX_OUT_WORDS
 #define BNN_MAX_OUT_WORDS 32
 #endif
@@ -54,9 +56,11 @@ static inline void bnn_rows_layer(const uint32_t *x, const uint32_t *w, const in
 /*
  * The columns method. cols: n columns of out_words words; k_even: out_words x planes words
  * (word w, plane p at [w * planes + p]); odd_dec: out_words words; counters: out_words x planes
- * words of scratch.
+ * words of scratch. Returns BNN_ERR_LIMIT, touching nothing, unless 1 <= out_words <=
+ * BNN_MAX_OUT_WORDS and 4 <= planes <= 32; else BNN_OK.
  */
-static inline void bnn_columns_layer(const uint32_t *x, int in_words, const uint32_t *cols, const uint32_t *k_even, const uint32_t *odd_dec, int planes, int out_words, uint32_t last_mask, uint32_t *counters, uint32_t *y) {
+static inline int bnn_columns_layer(const uint32_t *x, int in_words, const uint32_t *cols, const uint32_t *k_even, const uint32_t *odd_dec, int planes, int out_words, uint32_t last_mask, uint32_t *counters, uint32_t *y) {
+    BNN_PRECONDITION(out_words >= 1 && out_words <= BNN_MAX_OUT_WORDS && planes >= 4 && planes <= 32, BNN_ERR_LIMIT);
     int32_t ones = 0;
     for (int k = 0; k < in_words; k++) ones += bnn_popcount_swar(x[k]);
     /* counters = k_even - (ones >> 1) in every lane: add the planes-bit two's complement */
@@ -131,6 +135,7 @@ static inline void bnn_columns_layer(const uint32_t *x, int in_words, const uint
     }
     for (int w = 0; w < out_words; w++) y[w] = counters[w * planes + planes - 1];
     y[out_words - 1] &= last_mask;
+    return BNN_OK;
 }
 
 #endif /* BNN_LAYERS_H */

@@ -42,7 +42,9 @@ static void mac_layer(const float *x, const float *w, int n, int m, float *s) {
     }
 }
 
-int bnn_classify(const uint32_t *input_bits, int32_t *scores) {
+int bnn_classify(const uint32_t *input_bits, size_t input_words, int32_t *scores, size_t scores_length) {
+    (void)input_words;
+    (void)scores_length;
     for (int i = 0; i < ${m.width * m.height}; i++) fa[i] = (input_bits[i >> 5] >> (i & 31)) & 1 ? 1.0f : -1.0f;
     float *x = fa, *y = fb, *t;
 ${m.hidden
@@ -86,7 +88,9 @@ static void matmul_xnor(const int *x, const int *w, int n, int m, int *res) {
     }
 }
 
-int bnn_classify(const uint32_t *input_bits, int32_t *scores) {
+int bnn_classify(const uint32_t *input_bits, size_t input_words, int32_t *scores, size_t scores_length) {
+    (void)input_words;
+    (void)scores_length;
     for (int i = 0; i < ${m.width * m.height}; i++) qa[i] = (int)((input_bits[i >> 5] >> (i & 31)) & 1);
     int *x = qa, *y = qb, *t;
 ${m.hidden

@@ -5,11 +5,12 @@
  * c/bnn_popcount.h and c/bnn_layers.h (docs/popcount.md).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { C_DIR } from "../../host/lib/paths.ts";
+import { C_DIR } from "./paths.ts";
 import { floatBaseline, intPerBitBaseline } from "./baselines.ts";
 import type { CModel } from "./generate.ts";
 import { run } from "./toolchain.ts";
-import { instantiateWasm, WASM_SYSTEM_CLANG, type WasmBnn } from "./targets.ts";
+import { WASM_SYSTEM_CLANG } from "./targets.ts";
+import { instantiateWasm, type WasmBnn } from "./wasm-abi.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildBench, instructionsPerInference, M0_BIG_COUNT, M0_COUNT, RV32_COUNT, RV32_ZBB_COUNT, type CountTarget } from "./icount.ts";

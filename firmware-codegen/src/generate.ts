@@ -5,6 +5,9 @@
  * `bnn_classify`). No malloc, no floats, nothing from libc beyond <stdint.h>/<stddef.h>.
  * Output is a pure function of the tables: same tables, byte-identical C.
  */
+import { lastWordMask, popcount32, setBit, testBit, wordsFor } from "../../host/lib/binary.ts";
+import { UserError } from "../../host/lib/errors.ts";
+import { C_LIMITS, cLimitProblems } from "../../host/lib/model/limits.ts";
 import type { Tables } from "../../host/lib/export/load-tables.ts";
 
 export interface CLayer {
@@ -26,7 +29,7 @@ export interface CModel {
 }
 
 function view<T>(bytes: unknown, ctor: { new (b: ArrayBuffer): T }, what: string): T {
-  if (!(bytes instanceof Uint8Array)) throw new Error(`weight tables: ${what} is not a buffer`);
+  if (!(bytes instanceof Uint8Array)) throw new UserError(`weight tables: ${what} is not a buffer`);
   return new ctor(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer);
 }
 
@@ -36,22 +39,25 @@ export function modelFromTables(t: Tables): CModel {
   const layer = (k: number): CLayer => {
     const inputs = sizes[k - 1];
     const outputs = sizes[k];
-    const words = (inputs + 31) >>> 5;
+    const words = wordsFor(inputs);
     const weights = view(t[`L${k}_WEIGHTS`], Uint32Array, `L${k}_WEIGHTS`);
-    if (weights.length !== words * outputs) throw new Error(`weight tables: L${k}_WEIGHTS holds ${weights.length} words, expected ${words * outputs}`);
+    if (weights.length !== words * outputs) throw new UserError(`weight tables: L${k}_WEIGHTS holds ${weights.length} words, expected ${words * outputs}`);
     return { inputs, outputs, words, weights };
   };
   const hidden = Array.from({ length: t.HIDDEN_LAYERS }, (_, i) => {
     const l = layer(i + 1);
     const thresholds = view(t[`L${i + 1}_THRESHOLDS`], Int16Array, `L${i + 1}_THRESHOLDS`);
-    if (thresholds.length !== l.outputs) throw new Error(`weight tables: L${i + 1}_THRESHOLDS has ${thresholds.length} entries, expected ${l.outputs}`);
+    if (thresholds.length !== l.outputs) throw new UserError(`weight tables: L${i + 1}_THRESHOLDS has ${thresholds.length} entries, expected ${l.outputs}`);
     return { ...l, thresholds };
   });
   const L = t.HIDDEN_LAYERS + 1;
   const o = layer(L);
+  // the C's limits, refused here, where a model enters the generator
+  const problems = cLimitProblems(t.INPUT_WIDTH * t.INPUT_HEIGHT, hidden, o);
+  if (problems.length) throw new UserError(`model ${t.MODEL_NAME} does not fit the generated C: ${problems.join("; ")}`);
   const scale = view(t[`L${L}_SCALE`], Int32Array, `L${L}_SCALE`);
   const offset = view(t[`L${L}_OFFSET`], Int32Array, `L${L}_OFFSET`);
-  if (scale.length !== o.outputs || offset.length !== o.outputs) throw new Error(`weight tables: L${L}_SCALE/OFFSET sizes differ from ${o.outputs}`);
+  if (scale.length !== o.outputs || offset.length !== o.outputs) throw new UserError(`weight tables: L${L}_SCALE/OFFSET sizes differ from ${o.outputs}`);
   return { name: t.MODEL_NAME, id: t.MODEL_ID, width: t.INPUT_WIDTH, height: t.INPUT_HEIGHT, threshold: t.INPUT_THRESHOLD, shift: t.SCORE_SHIFT, hidden, output: { ...o, scale, offset } };
 }
 
@@ -84,20 +90,14 @@ export interface ColumnsForm {
   oddDec: Uint32Array;
 }
 
-function popcount(x: number): number {
-  let c = 0;
-  for (; x; x &= x - 1) c++;
-  return c;
-}
-
 export function columnsForm(h: CLayer & { thresholds: Int16Array }): ColumnsForm {
   const n = h.inputs;
   const m = h.outputs;
-  const outWords = (m + 31) >>> 5;
+  const outWords = wordsFor(m);
   const A: number[] = [];
   for (let j = 0; j < m; j++) {
     let P = 0;
-    for (let k = 0; k < h.words; k++) P += popcount(h.weights[j * h.words + k]);
+    for (let k = 0; k < h.words; k++) P += popcount32(h.weights[j * h.words + k]);
     A.push(P - Math.floor((n - h.thresholds[j]) / 2));
   }
   // A counter ends at 2^B - R_j + C_j, R_j = ceil((|X| + A_j) / 2), 0 <= C_j <= |X| <= n:
@@ -107,33 +107,38 @@ export function columnsForm(h: CLayer & { thresholds: Int16Array }): ColumnsForm
   let B = 3; // at least 4 planes: the adder tree adds 4-bit counts
   while (2 ** B < rMax || 2 ** B <= gainMax) B++;
   const planes = B + 1;
+  if (planes > C_LIMITS.counterPlanes) throw new UserError(`columns form: ${planes} counter planes needed, the C holds at most ${C_LIMITS.counterPlanes}`);
   const columns = new Uint32Array(n * outWords);
   for (let j = 0; j < m; j++) {
-    for (let i = 0; i < n; i++) if ((h.weights[j * h.words + (i >>> 5)] >>> (i & 31)) & 1) columns[i * outWords + (j >>> 5)] |= 1 << (j & 31);
+    const row = h.weights.subarray(j * h.words, (j + 1) * h.words);
+    for (let i = 0; i < n; i++) if (testBit(row, i)) setBit(columns.subarray(i * outWords, (i + 1) * outWords), j);
   }
   const table = (q: number) => {
     const t = new Uint32Array(outWords * planes);
     for (let j = 0; j < m; j++) {
       const k = 2 ** B - Math.floor((A[j] + 1 + q) / 2);
-      if (k < 0 || k >= 2 ** planes) throw new Error(`columns form: counter start ${k} of neuron ${j} outside [0, 2^${planes})`);
-      for (let p = 0; p < planes; p++) if ((k >>> p) & 1) t[(j >>> 5) * planes + p] |= 1 << (j & 31);
+      if (k < 0 || k >= 2 ** planes) throw new UserError(`columns form: counter start ${k} of neuron ${j} outside [0, 2^${planes})`);
+      for (let p = 0; p < planes; p++) if ((k >>> p) & 1) t[(j >>> 5) * planes + p] |= 1 << (j & 31); // lane j of plane p
     }
     return t;
   };
   table(1); // range check of the odd starts
   const oddDec = new Uint32Array(outWords);
-  for (let j = 0; j < m; j++) if (Math.floor((A[j] + 1) / 2) !== Math.floor((A[j] + 2) / 2)) oddDec[j >>> 5] |= 1 << (j & 31);
-  return { planes, outWords, lastMask: m % 32 ? ((1 << (m % 32)) - 1) >>> 0 : 0xffffffff, columns, kEven: table(0), oddDec };
+  for (let j = 0; j < m; j++) if (Math.floor((A[j] + 1) / 2) !== Math.floor((A[j] + 2) / 2)) setBit(oddDec, j);
+  return { planes, outWords, lastMask: lastWordMask(m), columns, kEven: table(0), oddDec };
 }
 
 export function generateHeader(m: CModel, source: string): string {
   const inBits = m.width * m.height;
-  const words = (inBits + 31) >>> 5;
+  const words = wordsFor(inBits);
   return `/* Auto-generated by \`bnn codegen\` from ${source}; do not edit. */
 #ifndef BNN_MODEL_H
 #define BNN_MODEL_H
 
+#include <stddef.h>
 #include <stdint.h>
+
+#include "bnn_status.h"
 
 #define BNN_MODEL_NAME "${m.name}"
 #define BNN_MODEL_ID "${m.id}"
@@ -148,22 +153,18 @@ export function generateHeader(m: CModel, source: string): string {
 #define BNN_HIDDEN_LAYERS ${m.hidden.length}
 #define BNN_OUTPUTS ${m.output.outputs}
 /* Words of the packed output of hidden layer l (0-based). */
-#define BNN_HIDDEN_WORDS(l) (${m.hidden.map((h, k) => `(l) == ${k} ? ${(h.outputs + 31) >>> 5} : `).join("")}0)
+#define BNN_HIDDEN_WORDS(l) (${m.hidden.map((h, k) => `(l) == ${k} ? ${wordsFor(h.outputs)} : `).join("")}0)
 /* Scores are the float BatchNorm outputs times 2^BNN_SCORE_SHIFT, rounded. */
 #define BNN_SCORE_SHIFT ${m.shift}
 
-typedef enum {
-    BNN_OK = 0,
-    BNN_ERR_NULL = -1 /* a NULL argument */
-} bnn_status_t;
-
 /*
- * Classifies one input: input_bits holds BNN_INPUT_WORDS words (element 32*k + i is bit i of
- * word k, bit 1 = +1, padding bits 0 -- set bits past BNN_INPUT_BITS are ignored). Writes
- * BNN_OUTPUTS integer scores and returns the digit (argmax, lowest index on ties), or a
- * negative bnn_status_t. Uses static buffers: not reentrant.
+ * Classifies one input: input_bits holds input_words >= BNN_INPUT_WORDS words (element 32*k + i
+ * is bit i of word k, bit 1 = +1; set bits past BNN_INPUT_BITS are ignored). Writes BNN_OUTPUTS
+ * integer scores into scores (scores_length >= BNN_OUTPUTS) and returns the digit (argmax,
+ * lowest index on ties). Preconditions are checked first: a NULL buffer returns BNN_ERR_NULL, a
+ * short one BNN_ERR_SIZE, and nothing is read or written. Uses static buffers: not reentrant.
  */
-int bnn_classify(const uint32_t *input_bits, int32_t *scores);
+int bnn_classify(const uint32_t *input_bits, size_t input_words, int32_t *scores, size_t scores_length);
 
 /* Packs BNN_INPUT_BITS grayscale pixels into input bits (pixel >= BNN_INPUT_THRESHOLD is +1). */
 void bnn_pack_pixels(const uint8_t *pixels, uint32_t *input_bits);
@@ -191,7 +192,7 @@ export function generateSource(m: CModel, source: string): string {
 `,
   ];
   const inBits = m.width * m.height;
-  const words = (inBits + 31) >>> 5;
+  const words = wordsFor(inBits);
   const forms = m.hidden.map(columnsForm);
   const counterWords = Math.max(...forms.map((f) => f.outWords * f.planes));
   parts.push("#if BNN_HIDDEN_METHOD == BNN_HIDDEN_ROWS\n");
@@ -209,8 +210,10 @@ export function generateSource(m: CModel, source: string): string {
     parts.push(cArray("uint32_t", `${L}_odd_dec`, f.oddDec, hexWord, 8, `layer ${k + 1}: lanes one less for an odd count of +1 inputs`));
   });
   parts.push(`static uint32_t bnn_counters[${counterWords}];\n`);
+  const widest = Math.max(...forms.map((f) => f.outWords));
+  parts.push(`/* the columns method's zero column holds BNN_MAX_OUT_WORDS words: this model needs ${widest} */\ntypedef char bnn_max_out_words_fits[BNN_MAX_OUT_WORDS >= ${widest} ? 1 : -1];\n`);
   parts.push("#endif\n");
-  m.hidden.forEach((h, k) => parts.push(`static uint32_t bnn_l${k + 1}_out[${(h.outputs + 31) >>> 5}];\n`));
+  m.hidden.forEach((h, k) => parts.push(`static uint32_t bnn_l${k + 1}_out[${wordsFor(h.outputs)}];\n`));
   const o = m.output;
   const Lo = `bnn_l${m.hidden.length + 1}`;
   parts.push(cArray("uint32_t", `${Lo}_weights`, o.weights, hexWord, 8, `output layer: ${o.outputs} rows of ${o.words} words (${o.inputs} inputs)`));
@@ -233,11 +236,12 @@ ${m.hidden.map((_, k) => `    case ${k}:\n        return bnn_l${k + 1}_out;`).jo
     }
 }
 
-int bnn_classify(const uint32_t *input_bits, int32_t *scores) {
-    if (input_bits == NULL || scores == NULL) return BNN_ERR_NULL;
+int bnn_classify(const uint32_t *input_bits, size_t input_words, int32_t *scores, size_t scores_length) {
+    BNN_PRECONDITION(input_bits != NULL && scores != NULL, BNN_ERR_NULL);
+    BNN_PRECONDITION(input_words >= BNN_INPUT_WORDS && scores_length >= BNN_OUTPUTS, BNN_ERR_SIZE);
     /* copy, clearing the padding bits of the last word */
     for (int k = 0; k < ${words}; k++) bnn_input[k] = input_bits[k];
-${inBits % 32 ? `    bnn_input[${words - 1}] &= 0x${(((1 << (inBits % 32)) - 1) >>> 0).toString(16)}u;\n` : ""}`);
+${inBits % 32 ? `    bnn_input[${words - 1}] &= 0x${lastWordMask(inBits).toString(16)}u;\n` : ""}`);
   let x = "bnn_input";
   m.hidden.forEach((h, k) => {
     const L = `bnn_l${k + 1}`;
@@ -245,7 +249,7 @@ ${inBits % 32 ? `    bnn_input[${words - 1}] &= 0x${(((1 << (inBits % 32)) - 1) 
     parts.push(`#if BNN_HIDDEN_METHOD == BNN_HIDDEN_ROWS
     bnn_rows_layer(${x}, ${L}_weights, ${L}_thresholds, ${h.inputs}, ${h.words}, ${h.outputs}, ${L}_out);
 #else
-    bnn_columns_layer(${x}, ${h.words}, ${L}_columns, ${L}_k_even, ${L}_odd_dec, ${f.planes}, ${f.outWords}, ${hexWord(f.lastMask)}, bnn_counters, ${L}_out);
+    BNN_PRECONDITION(bnn_columns_layer(${x}, ${h.words}, ${L}_columns, ${L}_k_even, ${L}_odd_dec, ${f.planes}, ${f.outWords}, ${hexWord(f.lastMask)}, bnn_counters, ${L}_out) == BNN_OK, BNN_ERR_LIMIT);
 #endif
 `);
     x = `${L}_out`;

@@ -7,7 +7,7 @@
 import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { C_DIR } from "../../host/lib/paths.ts";
+import { C_DIR } from "./paths.ts";
 import { run } from "./toolchain.ts";
 
 const HARNESS = join(C_DIR, "harness");

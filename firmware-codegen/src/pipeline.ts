@@ -14,7 +14,7 @@ import { generateHeader, generateSource, modelFromTables } from "./generate.ts";
 export async function cFromModel(model: Model, dir: string, source = "model"): Promise<string> {
   const tablesPath = join(dir, "tables.mts"); // .mts: an ES module wherever dir is
   writeFileSync(tablesPath, generateTables(model, source));
-  const c = modelFromTables(await loadTables(tablesPath));
+  const c = modelFromTables(loadTables(tablesPath));
   writeFileSync(join(dir, "bnn_model.h"), generateHeader(c, "tables.mts"));
   writeFileSync(join(dir, "bnn_model.c"), generateSource(c, "tables.mts"));
   return dir;

@@ -7,7 +7,7 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { C_DIR } from "../../host/lib/paths.ts";
+import { C_DIR } from "./paths.ts";
 import { disassemble, m0plusCycles, rv32Cycles, traceCost } from "./cycles.ts";
 import { columnsForm, type CModel } from "./generate.ts";
 import { buildBench, M0_COUNT, RV32_COUNT, type CountTarget } from "./icount.ts";

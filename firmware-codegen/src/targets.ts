@@ -5,8 +5,9 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { C_DIR } from "../../host/lib/paths.ts";
+import { C_DIR } from "./paths.ts";
 import { run, which } from "./toolchain.ts";
+import { WASM_EXPORTS, WASM_FILE } from "./wasm-abi.ts";
 
 const HARNESS = join(C_DIR, "harness");
 export const STRICT = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"];
@@ -114,55 +115,9 @@ export function missingTool(t: Target): string | undefined {
   return t.tools.find((tool) => !which(tool));
 }
 
-/** The exports of the WebAssembly build (c/harness/wasm_glue.c). */
-export interface WasmBnn {
-  memory: WebAssembly.Memory;
-  bnn_wasm_packet_ptr(): number;
-  bnn_wasm_report_ptr(): number;
-  bnn_wasm_service_classify(len: number): number;
-  bnn_wasm_service_register(reg: number): number;
-  bnn_wasm_classify(): number;
-  bnn_wasm_input_ptr(): number;
-  bnn_wasm_scores_ptr(): number;
-  bnn_wasm_hidden_ptr(layer: number): number;
-  bnn_wasm_hidden_words(layer: number): number;
-}
-
-export const WASM_EXPORTS = ["bnn_wasm_classify", "bnn_wasm_input_ptr", "bnn_wasm_scores_ptr", "bnn_wasm_hidden_ptr", "bnn_wasm_hidden_words", "bnn_wasm_packet_ptr", "bnn_wasm_report_ptr", "bnn_wasm_service_classify", "bnn_wasm_service_register"];
-
 /** clang flags of the wasm32 build (i32.popcnt via __builtin_popcount). */
 export function wasmFlags(): string[] {
   return ["--target=wasm32", "-O2", "-nostdlib", "-Wl,--no-entry", ...WASM_EXPORTS.map((e) => `-Wl,--export=${e}`)];
-}
-
-/** Instantiates a wasm build; env.now_us is the host's microsecond clock (wrapping at 2^32). */
-export async function instantiateWasm(bytes: Uint8Array): Promise<WasmBnn> {
-  const { instance } = await WebAssembly.instantiate(bytes, { env: { now_us: () => Math.floor(performance.now() * 1000) >>> 0 } });
-  return instance.exports as unknown as WasmBnn;
-}
-
-/** Runs input records through a wasm build; output records as the C harness writes them. */
-export function runWasm(bnn: WasmBnn, input: Buffer, inputWords: number, outputs: number, hiddenLayers: number): Buffer {
-  const hiddenWords = Array.from({ length: hiddenLayers }, (_, l) => bnn.bnn_wasm_hidden_words(l));
-  const recordOut = 4 * (outputs + hiddenWords.reduce((a, b) => a + b, 0));
-  const count = input.length / (4 * inputWords);
-  const out = Buffer.alloc(count * recordOut);
-  const inPtr = bnn.bnn_wasm_input_ptr();
-  const scoresPtr = bnn.bnn_wasm_scores_ptr();
-  for (let i = 0; i < count; i++) {
-    const mem = new Uint8Array(bnn.memory.buffer);
-    mem.set(input.subarray(i * 4 * inputWords, (i + 1) * 4 * inputWords), inPtr);
-    if (bnn.bnn_wasm_classify() < 0) throw new Error("wasm: bnn_classify failed");
-    let o = i * recordOut;
-    out.set(mem.subarray(scoresPtr, scoresPtr + 4 * outputs), o);
-    o += 4 * outputs;
-    hiddenWords.forEach((w, l) => {
-      const p = bnn.bnn_wasm_hidden_ptr(l);
-      out.set(mem.subarray(p, p + 4 * w), o);
-      o += 4 * w;
-    });
-  }
-  return out;
 }
 
 export const WASM_SYSTEM_CLANG: Target = {
@@ -189,9 +144,7 @@ export const WASM_COMMITTED: Target = {
   tools: [],
   packages: [],
   build(modelDir) {
-    const path = join(modelDir, "bnn_model.wasm");
-    readFileSync(path); // throws a clear ENOENT when missing
-    return path;
+    return join(modelDir, WASM_FILE);
   },
   execute() {
     throw new Error("wasm32-committed runs in-process: use runWasm");

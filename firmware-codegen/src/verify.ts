@@ -10,7 +10,8 @@ import { IMAGE_PIXELS, type MnistSet } from "../../host/lib/mnist.ts";
 import type { Model } from "../../host/lib/model/format.ts";
 import { classify, type Trace } from "../../host/lib/model/infer.ts";
 import { packPixels } from "../../host/lib/model/input.ts";
-import { CORTEX_M0, HOST_CLANG, HOST_GCC, instantiateWasm, missingTool, runWasm, RV32IMC, RV32IMC_ZBB, variant, WASM_COMMITTED, WASM_SYSTEM_CLANG, type Target } from "./targets.ts";
+import { CORTEX_M0, HOST_CLANG, HOST_GCC, missingTool, RV32IMC, RV32IMC_ZBB, variant, WASM_COMMITTED, WASM_SYSTEM_CLANG, type Target } from "./targets.ts";
+import { instantiateWasm, runWasm } from "./wasm-abi.ts";
 
 const ROWS = ["-DBNN_HIDDEN_METHOD=1"];
 

@@ -9,21 +9,21 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { C_DIR } from "../../host/lib/paths.ts";
-import { WASM_SYSTEM_CLANG, wasmFlags } from "./targets.ts";
-import { missingTool } from "./targets.ts";
+import { C_DIR } from "./paths.ts";
+import { missingTool, WASM_SYSTEM_CLANG, wasmFlags } from "./targets.ts";
+import { WASM_FILE } from "./wasm-abi.ts";
 
-export const WASM_FILE = "bnn_model.wasm";
+export { WASM_FILE };
+
 export const WASM_HASH_FILE = "bnn_model.wasm.sha256";
 
 /** SHA-256 of the wasm build's inputs: flags and every source file, in a fixed order. */
-export function wasmInputsHash(modelDir: string, c: { "bnn_model.c": string; "bnn_model.h": string }): string {
+export function wasmInputsHash(c: { "bnn_model.c": string; "bnn_model.h": string }): string {
   const h = createHash("sha256");
   h.update(JSON.stringify(wasmFlags()));
   h.update(c["bnn_model.c"]);
   h.update(c["bnn_model.h"]);
-  for (const f of ["bnn_popcount.h", "bnn_layers.h", join("harness", "wasm_glue.c"), join("harness", "libc_min.c"), join("service", "bnn_service.c"), join("service", "bnn_service.h")]) h.update(readFileSync(join(C_DIR, f)));
-  void modelDir;
+  for (const f of ["bnn_status.h", "bnn_popcount.h", "bnn_layers.h", join("harness", "wasm_glue.c"), join("harness", "libc_min.c"), join("service", "bnn_service.c"), join("service", "bnn_service.h")]) h.update(readFileSync(join(C_DIR, f)));
   return h.digest("hex");
 }
 

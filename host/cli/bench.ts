@@ -17,11 +17,13 @@ import { loadMnist } from "../lib/mnist.ts";
 import { readModelFile } from "../lib/model/format.ts";
 import { classify } from "../lib/model/infer.ts";
 import { ExitCode, UserError } from "../lib/errors.ts";
-import { GENERATED_C_DIR, resolveModelPath, ROOT, TABLES_DIR } from "../lib/paths.ts";
+import { resolveModelPath, ROOT, TABLES_DIR } from "../lib/paths.ts";
+import { GENERATED_C_DIR } from "../../firmware-codegen/src/paths.ts";
 import { PRESET_NAMES, PRESETS, type PresetName } from "../lib/train/presets.ts";
 import { train } from "../lib/train/trainer.ts";
-import { defineCommand, usageError } from "./args.ts";
-import { checkGenerated } from "./codegen.ts";
+import { defineCommand, usageError } from "../lib/args.ts";
+import { checkCommittedC } from "../../firmware-codegen/src/codegen.ts";
+import type { SimSummary } from "./sim.ts";
 
 const SUBJECTS = ["train", "popcount", "c", "wasm", "sim"];
 
@@ -47,7 +49,7 @@ export const benchCommand = defineCommand({
     if (subject === "sim") return benchSim(o.json, out);
     const model = readModelFile(resolveModelPath(o.model));
     const modelDir = join(GENERATED_C_DIR, model.file.name);
-    await checkGenerated(model.file.name, modelDir);
+    await checkCommittedC(model.file.name);
     const test = loadMnist("test");
     const L = layoutOf(model);
     if (subject === "popcount") {
@@ -57,7 +59,7 @@ export const benchCommand = defineCommand({
       return;
     }
     if (subject === "c") {
-      const cmodel = modelFromTables(await loadTables(join(TABLES_DIR, `${model.file.name}.ts`)));
+      const cmodel = modelFromTables(loadTables(join(TABLES_DIR, `${model.file.name}.ts`)));
       const cs = contenders(cmodel, modelDir, `src/models/${model.file.name}.ts`);
       const all = inputRecords(model, test, test.count);
       out(`model ${model.file.name}: the same network as XNOR/popcount C, float32 multiply-accumulate C, one-int-per-bit C`);
@@ -142,28 +144,28 @@ async function benchTrain(presetName: PresetName, epochs: number, json: boolean,
   out(`best: ${result.samplesPerSecond} samples/s`);
 }
 
-/** Runs the simulated board twice on the same sample digits: native classifier, then bytecode. */
+/** Runs the simulated board twice on the same sample digits (no drawing): native classifier, then bytecode. */
 async function benchSim(json: boolean, out: (s: string) => void): Promise<void> {
   const bin = join(ROOT, "bin", "bnn.mjs");
-  const runs: Record<string, { latency: { backend: string; p50ms: number; p99ms: number }[]; throughput: { digitsPerSecond: number }; count: number }> = {};
+  const runs: Record<string, SimSummary> = {};
   for (const backend of ["native", "bytecode"]) {
-    const r = spawnSync(process.execPath, [bin, "sim", "--json", "--backend", backend], { encoding: "utf8" });
+    const r = spawnSync(process.execPath, [bin, "sim", "--json", "--source", "samples", "--backend", backend], { encoding: "utf8" });
     if (r.status !== 0) throw new UserError(`bench sim: the ${backend} run failed: ${r.stderr.trim().split("\n")[0]}`, ExitCode.Mismatch);
     const lines = r.stdout.trim().split("\n");
-    runs[backend] = JSON.parse(lines[lines.length - 1]).summary;
+    runs[backend] = (JSON.parse(lines[lines.length - 1]) as { summary: SimSummary }).summary;
   }
-  const p50 = (b: string) => runs[b].latency.find((l) => l.backend === b)!.p50ms;
+  const p50 = (b: string) => runs[b].latency[b].p50Ms;
   const result = {
     bench: "sim",
-    digits: runs.native.count,
-    nativeInferenceP50ms: p50("native"),
-    bytecodeInferenceP50ms: p50("bytecode"),
+    digits: runs.native.results,
+    nativeInferenceP50Ms: p50("native"),
+    bytecodeInferenceP50Ms: p50("bytecode"),
     ratio: p50("bytecode") / p50("native"),
-    nativeDigitsPerSecond: runs.native.throughput.digitsPerSecond,
-    bytecodeDigitsPerSecond: runs.bytecode.throughput.digitsPerSecond,
+    nativeResultsPerSecond: runs.native.throughput?.resultsPerSecond ?? null,
+    bytecodeResultsPerSecond: runs.bytecode.throughput?.resultsPerSecond ?? null,
   };
   if (json) return console.log(JSON.stringify(result));
-  out(`simulated board, ${result.digits} sample digits each way:`);
-  out(`  inference p50: native (wasm classifier) ${result.nativeInferenceP50ms.toFixed(3)} ms, bytecode ${result.bytecodeInferenceP50ms.toFixed(3)} ms: ${result.ratio.toFixed(0)}x`);
-  out(`  end to end: native ${result.nativeDigitsPerSecond.toFixed(1)} digits/s, bytecode ${result.bytecodeDigitsPerSecond.toFixed(1)} digits/s`);
+  out(`simulated board, the ${result.digits} sample digits compiled into the program, each way:`);
+  out(`  inference p50: native (wasm classifier) ${result.nativeInferenceP50Ms.toFixed(3)} ms, bytecode ${result.bytecodeInferenceP50Ms.toFixed(3)} ms: ${result.ratio.toFixed(0)}x`);
+  out(`  end to end: native ${result.nativeResultsPerSecond?.toFixed(1)} digits/s, bytecode ${result.bytecodeResultsPerSecond?.toFixed(1)} digits/s`);
 }

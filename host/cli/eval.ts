@@ -6,7 +6,7 @@ import { loadMnist } from "../lib/mnist.ts";
 import { evaluate } from "../lib/model/evaluate.ts";
 import { readModelFile } from "../lib/model/format.ts";
 import { resolveModelPath } from "../lib/paths.ts";
-import { defineCommand } from "./args.ts";
+import { defineCommand } from "../lib/args.ts";
 
 export const evalCommand = defineCommand({
   name: "eval",

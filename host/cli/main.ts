@@ -1,19 +1,19 @@
 /** `bnn`: the host-side entry point (train, eval, export, bench). */
 import { ExitCode, UserError } from "../lib/errors.ts";
-import { helpText, parseCommand, type Command } from "./args.ts";
+import { helpText, parseCommand, type Command } from "../lib/args.ts";
 import { benchCommand } from "./bench.ts";
 import { codegenCommand } from "./codegen.ts";
-import { digitsCommand } from "./digits.ts";
 import { evalCommand } from "./eval.ts";
 import { exportCommand } from "./export.ts";
 import { monitorCommand } from "./monitor.ts";
+import { regenCommand } from "./regen.ts";
 import { reportCommand } from "./report.ts";
 import { simCommand } from "./sim.ts";
 import { trainCommand } from "./train.ts";
 import { verifyCommand } from "./verify.ts";
 
 const PROG = "bnn";
-const COMMANDS = [simCommand, trainCommand, evalCommand, exportCommand, digitsCommand, codegenCommand, verifyCommand, reportCommand, benchCommand, monitorCommand] as unknown as Command[];
+const COMMANDS = [simCommand, trainCommand, evalCommand, exportCommand, codegenCommand, regenCommand, verifyCommand, reportCommand, benchCommand, monitorCommand] as unknown as Command[];
 
 function mainHelp(): string {
   return [

@@ -8,7 +8,7 @@ import { ExitCode } from "../lib/errors.ts";
 import { FORMATS, summaryText, type Format } from "../lib/monitor/render.ts";
 import { runSession } from "../lib/monitor/session.ts";
 import { serialSource, stdinSource } from "../lib/monitor/source.ts";
-import { defineCommand, usageError } from "./args.ts";
+import { defineCommand, usageError } from "../lib/args.ts";
 
 export const monitorCommand = defineCommand({
   name: "monitor",

@@ -8,11 +8,12 @@ import { ExitCode, UserError } from "../lib/errors.ts";
 import { loadTables } from "../lib/export/load-tables.ts";
 import { IMAGE_PIXELS, loadMnist } from "../lib/mnist.ts";
 import { readModelFile } from "../lib/model/format.ts";
-import { inputIsOn } from "../lib/model/input.ts";
-import { GENERATED_C_DIR, resolveModelPath, TABLES_DIR } from "../lib/paths.ts";
+import { pixelIsOn } from "../lib/binary.ts";
+import { resolveModelPath, TABLES_DIR } from "../lib/paths.ts";
+import { GENERATED_C_DIR } from "../../firmware-codegen/src/paths.ts";
 import { barChartSvg } from "../lib/report/svg.ts";
-import { defineCommand } from "./args.ts";
-import { checkGenerated } from "./codegen.ts";
+import { defineCommand } from "../lib/args.ts";
+import { checkCommittedC } from "../../firmware-codegen/src/codegen.ts";
 
 export const reportCommand = defineCommand({
   name: "report",
@@ -28,7 +29,7 @@ export const reportCommand = defineCommand({
     const model = readModelFile(resolveModelPath(o.model));
     const name = model.file.name;
     const modelDir = join(GENERATED_C_DIR, name);
-    await checkGenerated(name, modelDir);
+    await checkCommittedC(name);
     if (o.svg && existsSync(o.svg) && !o.force) throw new UserError(`${o.svg} exists; pass --force to overwrite it`, ExitCode.WouldOverwrite);
     const test = loadMnist("test");
     // the costliest input for the columns method: the most +1 pixels
@@ -36,13 +37,13 @@ export const reportCommand = defineCommand({
     let worstOn = -1;
     for (let i = 0; i < test.count; i++) {
       let on = 0;
-      for (let p = 0; p < IMAGE_PIXELS; p++) if (inputIsOn(test.images[i * IMAGE_PIXELS + p], model.input.threshold)) on++;
+      for (let p = 0; p < IMAGE_PIXELS; p++) if (pixelIsOn(test.images[i * IMAGE_PIXELS + p], model.input.threshold)) on++;
       if (on > worstOn) [worst, worstOn] = [i, on];
     }
     const all = inputRecords(model, test, test.count);
     const recordBytes = all.length / test.count;
     const records = Buffer.concat([all.subarray(0, o.images * recordBytes), all.subarray(worst * recordBytes, (worst + 1) * recordBytes)]);
-    const cmodel = modelFromTables(await loadTables(join(TABLES_DIR, `${name}.ts`)));
+    const cmodel = modelFromTables(loadTables(join(TABLES_DIR, `${name}.ts`)));
     const r = await buildReport(cmodel, modelDir, records.subarray(0, o.images * recordBytes), 0);
     // worst case measured separately on the densest image
     const w = await buildReport(cmodel, modelDir, records.subarray(o.images * recordBytes), 0);

@@ -1,106 +1,154 @@
 /**
- * `bnn sim` (npm start): the simulated board. Starts the DeviceScript devtools hub and the
- * program (src/main.ts) in the DeviceScript VM, headless; shows each result line of its serial
- * stream as it arrives, checks it against the TypeScript reference, and ends with a summary.
- * Every process it starts is stopped on exit, Ctrl-C or failure.
+ * `bnn sim` (npm start): the simulated board. Starts a Jacdac hub of its own (in this process, on
+ * a free port or --port), the simulated input device and classifier (devices/), and the program
+ * (src/main.ts) in the DeviceScript VM, headless; shows each result line of its serial stream as
+ * it arrives, checks it against the TypeScript reference computed from the same input, and ends
+ * with the stream summary of host/lib/monitor/summary.ts plus the reference check. Every process
+ * it starts is known by PID and stopped on exit, Ctrl-C or failure; they also exit by themselves
+ * if this process is killed (host/lib/sim/lifeline.cjs).
  */
-import { createRequire } from "node:module";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { defineCommand, usageError } from "../lib/args.ts";
+import { FRAME_HEIGHT, FRAME_WIDTH, synthesizeFrame } from "../lib/camera/photo.ts";
+import { startDevsRun } from "../lib/devs/cli.ts";
 import { ExitCode, UserError } from "../lib/errors.ts";
-import { IMAGE_PIXELS, loadMnist } from "../lib/mnist.ts";
+import { SAMPLE_DIGITS } from "../lib/export/digits.ts";
+import { IMAGE_PIXELS, loadMnist, TEST_IMAGES } from "../lib/mnist.ts";
 import { readModelFile } from "../lib/model/format.ts";
 import { classify, classifyImage } from "../lib/model/infer.ts";
 import { packPixels } from "../lib/model/input.ts";
-import { preprocess } from "../../src/camera/preprocess.ts";
-import { FRAME_HEIGHT, FRAME_WIDTH, synthesizeFrame } from "../../devices/camera.ts";
-import { rasterize } from "../../src/touch/rasterize.ts";
-import { DEFAULT_PANEL_SIZE, strokesFromImage } from "../lib/touch/strokes-from-image.ts";
-import { resolveModelPath, ROOT } from "../lib/paths.ts";
-import { ensurePortFree, start } from "../lib/sim/processes.ts";
+import { parseResult } from "../lib/monitor/parse.ts";
 import { scoreBar } from "../lib/monitor/render.ts";
-import { percentile } from "../lib/monitor/tally.ts";
-import { parseResult } from "../lib/stream.ts";
-import type { StreamResult } from "../../src/stream-format.ts";
-import { defineCommand, usageError } from "./args.ts";
-import { DEFAULT_DIGIT_COUNT } from "./digits.ts";
+import { Tally, type Summary } from "../lib/monitor/summary.ts";
+import { resolveModelPath, ROOT } from "../lib/paths.ts";
+import { startHub } from "../lib/sim/hub.ts";
+import { onInterrupt, start, type Managed } from "../lib/sim/processes.ts";
+import { DEFAULT_PANEL_SIZE, strokesFromImage } from "../lib/touch/strokes-from-image.ts";
+import { preprocess } from "../../src/shared/camera-preprocess.ts";
+import { rasterize } from "../../src/shared/stroke-raster.ts";
+import type { StreamResult } from "../../src/shared/stream-format.ts";
 
-const HUB_PORTS = [8081, 8082, 8083];
+/** Pen-up time between two drawn digits; the program's digit timeout is 600 ms. */
+const TOUCH_DIGIT_GAP_MS = 800;
 
-function devsCli(): string {
-  const require = createRequire(import.meta.url);
-  return join(require.resolve("@devicescript/cli/package.json"), "..", "devicescript");
+export interface SimSummary extends Summary {
+  source: string;
+  /** Results whose digit and scores equal the TypeScript reference's for the same input. */
+  agreeWithReference: number;
+  /** p50 bytecode inference over p50 native, when both backends reported results. */
+  nativeSpeedup: number | null;
+  /** The test images the input device served. */
+  firstImage: number;
+  lastImage: number;
 }
 
-
+function portOption(text: string | undefined): number {
+  if (text === undefined || text === "") return 0;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw usageError(`--port (or BNN_SIM_PORT) must be a TCP port number 0..65535; got '${text}'`);
+  return n;
+}
 
 export const simCommand = defineCommand({
   name: "sim",
   summary: "run the DeviceScript program on a simulated board and show its serial result stream",
   options: {
     source: { type: "string", description: "input: touch = the simulated Digit Touch panel drawing MNIST test digits as strokes; camera = the simulated Digit Camera serving them as frames; samples = the test digits compiled into the program", default: "touch", choices: ["touch", "camera", "samples"] },
-    count: { type: "int", description: `digits to classify (samples: at most ${DEFAULT_DIGIT_COUNT})`, default: DEFAULT_DIGIT_COUNT, min: 1, max: 10000 },
-    first: { type: "int", description: "touch/camera: first MNIST test image", default: 0, min: 0, max: 9999 },
+    count: { type: "int", description: `digits to classify (samples: at most ${SAMPLE_DIGITS})`, default: SAMPLE_DIGITS, min: 1, max: TEST_IMAGES },
+    first: { type: "int", description: "touch/camera: first MNIST test image", default: 0, min: 0, max: TEST_IMAGES - 1 },
     timeout: { type: "int", description: "seconds to wait for all results", default: 300, min: 5, max: 3600 },
     backend: { type: "string", description: "native: start the simulated classifier device (the firmware's C service in WebAssembly); bytecode: do not, so the program uses its DeviceScript fallback", default: "native", choices: ["native", "bytecode"] },
     classifierModel: { type: "string", description: "model the simulated classifier runs (default: the program's); another one shows the model-id check", metavar: "name" },
-    restartClassifierAt: { type: "int", description: "fault injection: stop the simulated classifier after N results, start it again 2 s later", min: 1, max: 10000, metavar: "N" },
-    json: { type: "boolean", description: "print each result and the summary as JSON lines" },
+    restartClassifierAt: { type: "int", description: "fault injection: stop the simulated classifier after N results, start it again 2 s later", min: 1, max: TEST_IMAGES, metavar: "N" },
+    penUp: { type: "int", description: "touch: ms of pen-up between digits (more than the program's 600 ms digit timeout)", default: TOUCH_DIGIT_GAP_MS, min: 650, max: 10_000, metavar: "ms" },
+    port: { type: "string", description: "TCP port of this run's Jacdac hub on 127.0.0.1 (default: $BNN_SIM_PORT, else a free one)", metavar: "port" },
+    json: { type: "boolean", description: "print JSON lines: the hub and every process started, each result, then the summary" },
   },
   async run(o) {
     const model = readModelFile(resolveModelPath("default"));
+    if (o.source === "samples" && o.count > SAMPLE_DIGITS) throw usageError(`--count: the program holds ${SAMPLE_DIGITS} sample digits`);
+    if (o.source !== "samples" && o.first + o.count > TEST_IMAGES) throw usageError(`--first + --count must stay within the ${TEST_IMAGES} test images`);
+    const port = portOption(o.port ?? process.env.BNN_SIM_PORT);
     const test = loadMnist("test");
-    if (o.source === "samples" && o.count > DEFAULT_DIGIT_COUNT) throw usageError(`--count: the program holds ${DEFAULT_DIGIT_COUNT} sample digits`);
-    if (o.source !== "samples" && o.first + o.count > test.count) throw usageError(`--first + --count must stay within the ${test.count} test images`);
+    const firstImage = o.source === "samples" ? 0 : o.first;
     /** What the program should report for result `seq`, computed here the same way, and the label. */
-    const expected = async (seq: number): Promise<{ scores: Int32Array; digit: number; label: number; image: number }> => {
-      if (o.source === "samples") return { ...classifyImage(model, test.images, seq), label: test.labels[seq], image: seq };
-      const image = o.first + seq;
+    const expected = async (seq: number): Promise<{ scores: Int32Array; digit: number; label: number }> => {
+      const image = firstImage + seq;
+      if (o.source === "samples") return { ...classifyImage(model, test.images, image), label: test.labels[image] };
       let pixels = new Uint8Array(IMAGE_PIXELS);
       if (o.source === "touch") pixels = rasterize(strokesFromImage(test.images, image), DEFAULT_PANEL_SIZE, DEFAULT_PANEL_SIZE);
       else await preprocess(synthesizeFrame(test.images, image * IMAGE_PIXELS, image), FRAME_WIDTH, FRAME_HEIGHT, pixels);
-      return { ...classify(model, packPixels(pixels, model.input.threshold, IMAGE_PIXELS)), label: test.labels[image], image };
+      return { ...classify(model, packPixels(pixels, model.input.threshold, IMAGE_PIXELS)), label: test.labels[image] };
     };
-    for (const port of HUB_PORTS) await ensurePortFree(port, "the DeviceScript devtools hub");
-    const devs = devsCli();
     const say = (s: string) => {
       if (!o.json) console.log(s);
     };
-    say("starting the DeviceScript devtools hub (headless) ...");
-    const hub = start(process.execPath, [devs, "devtools", "--ci"], { cwd: ROOT, name: "devs devtools" });
-    const results: (StreamResult & { reference: boolean; arrivedMs: number })[] = [];
+    const event = (e: Record<string, unknown>) => {
+      if (o.json) console.log(JSON.stringify(e));
+    };
+
+    const hub = await startHub(port);
+    const runDir = mkdtempSync(join(tmpdir(), "bnn-sim-"));
+    event({ hub: { url: hub.url, port: hub.port } });
+    say(`Jacdac hub of this run: ${hub.url}`);
+    const processes: Managed[] = [];
+    const launch = (name: string, m: Managed): Managed => {
+      processes.push(m);
+      event({ process: { name, pid: m.pid } });
+      return m;
+    };
+    const device = (name: string, file: string, args: string[]) =>
+      launch(name, start(process.execPath, ["--import", "tsx", join(ROOT, "devices", file), "--url", hub.url, ...args], { cwd: ROOT, name: `the simulated ${name}` }));
+
+    const tally = new Tally();
     const seen = new Set<number>();
-    let vm: ReturnType<typeof start> | undefined;
-    let classifier: ReturnType<typeof start> | undefined;
-    const devices: ReturnType<typeof start>[] = [];
+    let agree = 0;
+    let classifier: Managed | undefined;
+    let stopping = false;
+    let interrupted: UserError | undefined;
+    let finish: ((error?: UserError) => void) | undefined;
+    const onSignal = (sig: NodeJS.Signals) => {
+      stopping = true;
+      interrupted = new UserError(sig === "SIGINT" ? "interrupted" : "terminated", sig === "SIGINT" ? 130 : 143);
+      if (finish) finish(interrupted);
+      else for (const p of processes) void p.stop(); // still starting up: what waits for them fails at once
+    };
+    onInterrupt(onSignal);
+    let outcome: UserError | undefined;
     try {
-      await hub.waitFor(/websocket\s*:\s*ws:\/\/127\.0\.0\.1:8081/, 60_000);
       const startClassifier = async () => {
         const name = o.classifierModel ?? model.file.name;
         say(`starting the simulated classifier device (firmware C service + model '${name}', WebAssembly) ...`);
-        classifier = start(process.execPath, ["--import", "tsx", join(ROOT, "devices", "classifier.ts"), "--model", name], { cwd: ROOT, name: "the simulated classifier" });
+        classifier = device("classifier", "classifier.ts", ["--model", name]);
         await classifier.waitFor(/^classifier ready/, 30_000);
       };
-      if (o.backend === "native") await startClassifier();
+      const step = async <T>(f: () => Promise<T>) => {
+        try {
+          return await f();
+        } catch (e) {
+          throw interrupted ?? e;
+        }
+      };
+      if (o.backend === "native") await step(startClassifier);
       const range = ["--first", String(o.first), "--count", String(o.count)];
       if (o.source === "camera") {
         say(`starting the simulated camera (MNIST test images ${o.first}..${o.first + o.count - 1} as ${FRAME_WIDTH}x${FRAME_HEIGHT} frames) ...`);
-        const camera = start(process.execPath, ["--import", "tsx", join(ROOT, "devices", "camera.ts"), ...range], { cwd: ROOT, name: "the simulated camera" });
-        devices.push(camera);
-        await camera.waitFor(/^camera ready/, 30_000);
+        await step(() => device("camera", "camera.ts", range).waitFor(/^camera ready/, 30_000));
       }
       if (o.source === "touch") {
         say(`starting the simulated touch panel (drawing MNIST test digits ${o.first}..${o.first + o.count - 1} as strokes) ...`);
-        // samples every 2 ms in batches of 8; 800 ms pen-up between digits (the program's timeout is
-        // 600 ms); the replay starts when the program reads the panel's width
-        const touch = start(process.execPath, ["--import", "tsx", join(ROOT, "devices", "touch.ts"), ...range, "--period", "2", "--batch", "8", "--gap", "800", "--delay", "600000"], { cwd: ROOT, name: "the simulated touch panel" });
-        devices.push(touch);
-        await touch.waitFor(/^touch ready/, 30_000);
+        // samples every 2 ms in batches of 8; the replay starts when the program reads the panel's width
+        await step(() => device("touch panel", "touch.ts", [...range, "--period", "2", "--batch", "8", "--gap", String(o.penUp), "--delay", "600000"]).waitFor(/^touch ready/, 30_000));
       }
       say("starting src/main.ts in the DeviceScript VM ...");
-      vm = start(process.execPath, [devs, "run", "src/main.ts"], { cwd: ROOT, name: "devs run" });
-      const done = new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new UserError(`only ${results.length} of ${o.count} results arrived within ${o.timeout} s`, ExitCode.Mismatch)), o.timeout * 1000);
-        vm!.onLine((line) => {
+      const vm = launch("devs run", startDevsRun("src/main.ts", hub.url, runDir));
+      if (interrupted) throw interrupted;
+      outcome = await new Promise<UserError | undefined>((resolve) => {
+        finish = resolve;
+        const timer = setTimeout(() => resolve(new UserError(`only ${tally.results} of ${o.count} results arrived within ${o.timeout} s (hub ${hub.url}; VM said: ${vm.recent().slice(-2).join(" | ") || "nothing"})`, ExitCode.Mismatch)), o.timeout * 1000);
+        vm.onLine((line) => {
           if (/error|panic|exception|bnn: /i.test(line) && !line.includes("@bnn")) say(`  vm: ${line.replace(/^WASM>\s*/, "").trim()}`);
           const r = parseResult(line);
           if (!r || r.seq >= o.count || seen.has(r.seq)) return;
@@ -108,63 +156,66 @@ export const simCommand = defineCommand({
           const arrivedMs = performance.now();
           void expected(r.seq).then((ref) => {
             const reference = r.digit === ref.digit && r.scores.length === ref.scores.length && r.scores.every((s, k) => s === ref.scores[k]);
-            results.push({ ...r, label: ref.label, reference, arrivedMs });
-            report(r.seq, ref.label, reference);
+            const labeled: StreamResult = { ...r, label: ref.label };
+            tally.add(labeled, arrivedMs);
+            if (reference) agree++;
+            report(labeled, reference);
           });
         });
-        const report = (seq: number, label: number, reference: boolean) => {
-          const r = results[results.length - 1];
-          if (o.restartClassifierAt === results.length && classifier) {
+        const report = (r: StreamResult, reference: boolean) => {
+          if (o.restartClassifierAt === tally.results && classifier) {
             const old = classifier;
             say("fault injection: stopping the simulated classifier ...");
-            void old.stop().then(() => new Promise((r) => setTimeout(r, 2000))).then(startClassifier).catch((e) => say(`  restart failed: ${(e as Error).message}`));
+            void old
+              .stop()
+              .then(() => new Promise((done) => setTimeout(done, 2000)))
+              .then(() => (stopping ? undefined : startClassifier()))
+              .catch((e) => say(`  restart failed: ${(e as Error).message}`));
           }
-          if (o.json) console.log(JSON.stringify({ ...r, reference }));
-          else say(`  #${String(seq).padStart(3)}  digit ${r.digit}  label ${label} ${r.digit === label ? "✓" : "✗"}  ${scoreBar(r.scores)}  ${(r.micros / 1000).toFixed(3).padStart(7)} ms  ${r.backend.padEnd(8)}  ${reference ? "= reference" : "DIFFERS FROM REFERENCE"}`);
-          if (results.length === o.count) {
+          event({ ...r, reference });
+          say(`  #${String(r.seq).padStart(3)}  digit ${r.digit}  label ${r.label} ${r.digit === r.label ? "✓" : "✗"}  ${scoreBar(r.scores)}  ${(r.micros / 1000).toFixed(3).padStart(7)} ms  ${r.backend.padEnd(8)}  ${reference ? "= reference" : "DIFFERS FROM REFERENCE"}`);
+          if (tally.results === o.count) {
             clearTimeout(timer);
-            resolve();
+            resolve(undefined);
           }
         };
-        void vm!.exited.then((code) => {
+        void vm.exited.then((code) => {
           clearTimeout(timer);
-          if (results.length < o.count) reject(new UserError(`the DeviceScript VM exited (code ${code}) after ${results.length} of ${o.count} results`, ExitCode.Mismatch));
+          if (tally.results < o.count) resolve(new UserError(`the DeviceScript VM exited (code ${code}) after ${tally.results} of ${o.count} results`, ExitCode.Mismatch));
         });
       });
-      await done;
     } finally {
-      await vm?.stop();
-      for (const d of devices) await d.stop();
-      await classifier?.stop();
-      await hub.stop();
+      stopping = true;
+      onInterrupt(undefined);
+      for (const p of processes.reverse()) await p.stop();
+      await hub.close();
+      rmSync(runDir, { recursive: true, force: true });
     }
-    const correct = results.filter((r) => r.digit === r.label).length;
-    const agree = results.filter((r) => r.reference).length;
-    const byBackend = new Map<string, number[]>();
-    for (const r of results) byBackend.set(r.backend, [...(byBackend.get(r.backend) ?? []), r.micros]);
-    const latency = [...byBackend].map(([backend, us]) => {
-      us.sort((a, b) => a - b);
-      return { backend, count: us.length, p50ms: percentile(us, 50) / 1000, p99ms: percentile(us, 99) / 1000 };
-    });
-    const arrivals = results.map((r) => r.arrivedMs).sort((a, b) => a - b);
-    const spanS = (arrivals[arrivals.length - 1] - arrivals[0]) / 1000;
-    const digitsPerSecond = results.length > 1 && spanS > 0 ? (results.length - 1) / spanS : undefined;
-    const meanIntervalMs = digitsPerSecond ? 1000 / digitsPerSecond : undefined;
-    const meanInferenceMs = results.reduce((a, r) => a + r.micros, 0) / results.length / 1000;
-    const median = (b: string) => latency.find((l) => l.backend === b)?.p50ms;
-    const nativeVsBytecode = median("native") && median("bytecode") ? median("bytecode")! / median("native")! : undefined;
-    const throughput = { digitsPerSecond, meanIntervalMs, meanInferenceMs, vmAndJacdacMs: meanIntervalMs !== undefined ? meanIntervalMs - meanInferenceMs : undefined };
-    const summary = { source: o.source, count: results.length, correct, accuracy: correct / results.length, agreeWithReference: agree, latency, nativeVsBytecode, throughput, images: `MNIST test images ${o.source === "camera" ? o.first : 0}..${(o.source === "camera" ? o.first : 0) + o.count - 1}` };
+    const s = tally.summary(outcome ? outcome.message : "all results arrived", 0);
+    const p50 = (b: string) => s.latency[b]?.p50Ms;
+    const summary: SimSummary = {
+      ...s,
+      source: o.source,
+      agreeWithReference: agree,
+      nativeSpeedup: p50("native") && p50("bytecode") ? p50("bytecode")! / p50("native")! : null,
+      firstImage,
+      lastImage: firstImage + o.count - 1,
+    };
     if (o.json) console.log(JSON.stringify({ summary }));
-    else {
-      say("");
-      say(`${results.length} digits, ${correct} correct (${((100 * correct) / results.length).toFixed(1)} % against the labels), ${agree}/${results.length} identical to the TypeScript reference`);
-      for (const l of latency) say(`inference time ${l.backend}: p50 ${l.p50ms.toFixed(3)} ms, p99 ${l.p99ms.toFixed(3)} ms (${l.backend === "native" ? "measured by the service, 1 µs resolution" : "VM clock, 1 ms resolution"})`);
-      if (nativeVsBytecode) say(`native is ${nativeVsBytecode.toFixed(0)}x faster than the bytecode fallback (p50)`);
-      if (digitsPerSecond && meanIntervalMs !== undefined) {
-        say(`throughput ${digitsPerSecond.toFixed(1)} digits/s: ${meanIntervalMs.toFixed(1)} ms between results, of which ${meanInferenceMs.toFixed(3)} ms inference and ${Math.max(0, meanIntervalMs - meanInferenceMs).toFixed(1)} ms the rest: ${o.source === "touch" ? "mostly the drawing itself (strokes at pen speed, then 800 ms pen-up before a digit counts as done), " : o.source === "camera" ? "mostly the frame transfer in Jacdac chunks, " : ""}the VM${o.backend === "native" ? " and the Jacdac round trip through the hub" : ""}`);
-      }
-    }
-    if (agree !== results.length) throw new UserError(`${results.length - agree} result(s) differ from the reference`, ExitCode.Mismatch);
+    else if (summary.results > 0) printSummary(summary, o.source, o.backend);
+    if (outcome) throw outcome;
+    if (agree !== summary.results) throw new UserError(`${summary.results - agree} result(s) differ from the reference`, ExitCode.Mismatch);
   },
 });
+
+function printSummary(s: SimSummary, source: string, backend: string): void {
+  console.log("");
+  console.log(`${s.results} digits, ${s.correct} correct (${((100 * s.correct) / Math.max(1, s.labeled)).toFixed(1)} % against the labels), ${s.agreeWithReference}/${s.results} identical to the TypeScript reference`);
+  for (const [b, l] of Object.entries(s.latency)) console.log(`inference time ${b}: p50 ${l.p50Ms.toFixed(3)} ms, p99 ${l.p99Ms.toFixed(3)} ms (${b === "native" ? "measured by the service, 1 µs resolution" : "VM clock, 1 ms resolution"})`);
+  if (s.nativeSpeedup) console.log(`native is ${s.nativeSpeedup.toFixed(0)}x faster than the bytecode fallback (p50)`);
+  if (s.throughput) {
+    const inference = Object.values(s.latency).reduce((a, l) => a + l.meanMs * l.results, 0) / s.results;
+    const rest = source === "touch" ? "mostly the drawing itself (strokes at pen speed, then the pen-up before a digit counts as done), " : source === "camera" ? "mostly the frame transfer in Jacdac chunks, " : "";
+    console.log(`throughput ${s.throughput.resultsPerSecond.toFixed(1)} digits/s: ${s.throughput.meanIntervalMs.toFixed(1)} ms between results, of which ${inference.toFixed(3)} ms inference and the rest ${rest}the VM${backend === "native" ? " and the Jacdac round trip through the hub" : ""}`);
+  }
+}

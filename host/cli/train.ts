@@ -4,6 +4,7 @@ import { cpus, hostname } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { ExitCode, UserError } from "../lib/errors.ts";
 import { loadMnist } from "../lib/mnist.ts";
+import { C_LIMITS } from "../lib/model/limits.ts";
 import { evaluate, type Evaluation } from "../lib/model/evaluate.ts";
 import { foldModel } from "../lib/model/fold.ts";
 import { serializeModel, validateModel } from "../lib/model/format.ts";
@@ -13,7 +14,7 @@ import { formatDuration, ProgressBar } from "../lib/report/progress.ts";
 import { LIGHT_AUGMENT, PRESET_NAMES, PRESETS, type PresetName } from "../lib/train/presets.ts";
 import { NO_AUGMENT } from "../lib/train/augment.ts";
 import { train, type TrainOptions } from "../lib/train/trainer.ts";
-import { defineCommand, usageError } from "./args.ts";
+import { defineCommand, usageError } from "../lib/args.ts";
 
 export const trainCommand = defineCommand({
   name: "train",
@@ -120,8 +121,9 @@ export const trainCommand = defineCommand({
 function parseHidden(text: string): number[] {
   const parts = text.split(",").map((s) => s.trim());
   const sizes = parts.map(Number);
-  if (!parts.length || sizes.some((n, k) => parts[k] === "" || !Number.isInteger(n) || n < 1 || n > 4096)) {
-    throw usageError(`--hidden must list layer sizes between 1 and 4096, e.g. 128,64; got '${text}'`);
+  const max = C_LIMITS.hiddenWidth;
+  if (!parts.length || sizes.some((n, k) => parts[k] === "" || !Number.isInteger(n) || n < 1 || n > max)) {
+    throw usageError(`--hidden must list layer sizes between 1 and ${max} (the most the generated C holds), e.g. 128,64; got '${text}'`);
   }
   return sizes;
 }

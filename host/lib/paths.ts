@@ -1,5 +1,5 @@
 /** Where things live in the repository. */
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UserError } from "./errors.ts";
@@ -9,12 +9,22 @@ export const MODELS_DIR = join(ROOT, "models");
 /** Generated TypeScript weight tables, imported by the DeviceScript program and by Node. */
 export const TABLES_DIR = join(ROOT, "src", "models");
 
-/** Generated C inference, one folder per model. */
-export const GENERATED_C_DIR = join(ROOT, "firmware-codegen", "generated");
-/** Hand-written C the generated code and harnesses use. */
-export const C_DIR = join(ROOT, "firmware-codegen", "c");
+/** The weight tables module of shipped model `name`. */
+export function tablesPath(name: string): string {
+  return join(TABLES_DIR, `${name}.ts`);
+}
 
-const NAME = /^[a-z][a-z0-9-]*$/;
+/** A model name: lowercase letters, digits and dashes, at most 40 characters. */
+export const MODEL_NAME = /^[a-z][a-z0-9-]{0,39}$/;
+const NAME = MODEL_NAME;
+
+/** The shipped models: the folders of models/ that hold a model.json, by name. */
+export function shippedModels(): string[] {
+  return readdirSync(MODELS_DIR, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(MODELS_DIR, d.name, "model.json")))
+    .map((d) => d.name)
+    .sort();
+}
 
 /** A shipped model's name (`default`) or a path to a model.json or to the folder holding it. */
 export function resolveModelPath(spec: string): string {

@@ -4,13 +4,8 @@
 // frame id from the first missing byte, which makes the camera resend it from its buffer.
 // (Module state, not a class: DeviceScript closures cannot capture `this`.)
 import * as ds from "@devicescript/core"
+import { CHUNK_HEADER_SIZE, MAX_FRAME_BYTES, readChunkHeader } from "../shared/camera-chunks"
 
-const CMD_CAPTURE = 0x80
-const REPORT_FRAME_CHUNK = 0x81
-/** frame_id u32, offset u16, total u16 */
-const CHUNK_HEADER = 8
-/** Frames larger than this are refused (RAM). */
-export const MAX_FRAME_BYTES = 16384
 
 export const cameraRole = new ds.DigitCamera()
 
@@ -24,7 +19,7 @@ let lastChunkAt = 0
 let requestsSent = 0
 
 cameraRole.report().subscribe(pkt => {
-    if (pkt.serviceCommand === REPORT_FRAME_CHUNK && !pkt.isRegGet) acceptChunk(pkt.payload)
+    if (pkt.spec.code === ds.DigitCameraCodes.ReportFrameChunk) acceptChunk(pkt.payload)
 })
 
 /** Starts reassembling frame `frameId`; chunks of any other frame are ignored from now on. */
@@ -40,17 +35,18 @@ export function beginFrame(frameId: number) {
  * earlier chunks'.
  */
 export function acceptChunk(p: Buffer): boolean {
-    if (wantId < 0 || p.length < CHUNK_HEADER || p.getAt(0, "u32") !== wantId) return false
-    const offset = p.getAt(4, "u16")
-    const total = p.getAt(6, "u16")
-    const n = p.length - CHUNK_HEADER
+    const h = readChunkHeader(p)
+    if (wantId < 0 || !h || h.frameId !== wantId) return false
+    const offset = h.offset
+    const total = h.total
+    const n = h.pixels
     if (total === 0 || total > MAX_FRAME_BYTES || offset + n > total) return false
     if (frame && frame.length !== total) return false
     if (!frame) {
         frame = Buffer.alloc(total)
         got = Buffer.alloc(total)
     }
-    frame.blitAt(offset, p, CHUNK_HEADER, n)
+    frame.blitAt(offset, p, CHUNK_HEADER_SIZE, n)
     got.fillAt(offset, n, 1)
     lastChunkAt = ds.millis()
     return true

@@ -5,8 +5,9 @@
 //   npx devs run src/camera/preprocess.test.ts --test --test-self-exit
 import * as ds from "@devicescript/core"
 import { describe, expect, test } from "@devicescript/test"
-import { preprocess } from "./preprocess"
+import { preprocess } from "../shared/camera-preprocess"
 import { acceptChunk, beginFrame, completeFrame, firstMissing } from "./frames"
+import { CHUNK_HEADER_SIZE, MAX_CHUNK_PIXELS as CHUNK_PIXELS } from "../shared/camera-chunks"
 import {
     FIXTURE_COUNT,
     FIXTURE_EXPECTED,
@@ -17,7 +18,6 @@ import {
 } from "./preprocess-fixture"
 
 const FRAME_BYTES = FIXTURE_WIDTH * FIXTURE_HEIGHT
-const CHUNK_PIXELS = 228
 
 async function pause() {
     await ds.sleep(0)
@@ -40,11 +40,13 @@ async function differences(got: Buffer, want: Buffer, what: string): Promise<num
 function chunk(frameId: number, frame: Buffer, offset: number): Buffer {
     let n = frame.length - offset
     if (n > CHUNK_PIXELS) n = CHUNK_PIXELS
-    const p = Buffer.alloc(8 + n)
+    // the layout of src/shared/camera-chunks.ts, with the VM's buffer calls (a byte loop in
+    // bytecode is too slow for a test of 25 frames)
+    const p = Buffer.alloc(CHUNK_HEADER_SIZE + n)
     p.setAt(0, "u32", frameId)
     p.setAt(4, "u16", offset)
     p.setAt(6, "u16", frame.length)
-    p.blitAt(8, frame, offset, n)
+    p.blitAt(CHUNK_HEADER_SIZE, frame, offset, n)
     return p
 }
 

@@ -6,7 +6,7 @@
 import * as ds from "@devicescript/core"
 import { describe, expect, test } from "@devicescript/test"
 import { createPanel, decodeTouchRegisters, startPanel, type TouchController } from "./cst816s"
-import { addSamplesPayload, newStrokeSet, REPORT_SAMPLES, takeDigit } from "./rasterize"
+import { addSamplesPayload, newStrokeSet, takeDigit } from "../shared/touch-samples"
 
 interface DumpCase {
     name: string
@@ -104,7 +104,7 @@ describe("cst816s Digit Touch server", () => {
         const strokes = newStrokeSet()
         let reports = 0
         client.report().subscribe(pkt => {
-            if (pkt.serviceCommand !== REPORT_SAMPLES || pkt.isRegGet) return
+            if (pkt.spec.code !== ds.DigitTouchCodes.ReportSamples) return
             reports++
             addSamplesPayload(strokes, pkt.payload, ds.millis())
         })

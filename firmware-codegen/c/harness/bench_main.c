@@ -17,7 +17,7 @@ int main(void) {
     for (;;) {
         intptr_t read_args[3] = {h, (intptr_t)input, sizeof input};
         if (semihost_call(SH_SYS_READ, read_args) != 0) break;
-        bad |= bnn_classify(input, scores) < 0;
+        bad |= bnn_classify(input, BNN_INPUT_WORDS, scores, BNN_OUTPUTS) < 0;
     }
     return bad;
 }

@@ -11,7 +11,7 @@ int bnn_harness_run(void) {
         size_t got = bnn_io_read(record_in, sizeof record_in);
         if (got == 0) return 0;
         if (got != sizeof record_in) return 1;
-        int digit = bnn_classify(record_in, scores);
+        int digit = bnn_classify(record_in, BNN_INPUT_WORDS, scores, BNN_OUTPUTS);
         if (digit < 0) return 1;
         if (bnn_io_write(scores, sizeof scores)) return 1;
         for (int layer = 0; layer < BNN_HIDDEN_LAYERS; layer++) {

@@ -17,7 +17,7 @@ int32_t bnn_wasm_scores[BNN_OUTPUTS];
 uint8_t bnn_wasm_packet[BNN_SERVICE_MAX_PACKET_BYTES];
 uint8_t bnn_wasm_report[BNN_SERVICE_MAX_PACKET_BYTES];
 
-int bnn_wasm_classify(void) { return bnn_classify(bnn_wasm_input, bnn_wasm_scores); }
+int bnn_wasm_classify(void) { return bnn_classify(bnn_wasm_input, BNN_INPUT_WORDS, bnn_wasm_scores, BNN_OUTPUTS); }
 
 uint32_t *bnn_wasm_input_ptr(void) { return bnn_wasm_input; }
 int32_t *bnn_wasm_scores_ptr(void) { return bnn_wasm_scores; }

@@ -54,7 +54,7 @@ int bnn_service_classify(const uint8_t *payload, size_t len, uint8_t *report, si
     for (size_t k = 0; k < BNN_INPUT_WORDS; k++) words[k] = bnn_service_get_u32le(bits + 4 * k);
 
     uint32_t t0 = now_us ? now_us() : 0;
-    int digit = bnn_classify(words, scores);
+    int digit = bnn_classify(words, BNN_INPUT_WORDS, scores, BNN_OUTPUTS);
     uint32_t t1 = now_us ? now_us() : 0;
     if (digit < 0 || digit >= BNN_OUTPUTS)
         return bnn_service_error_report(report, seq, BNN_SERVICE_STATUS_MODEL_ERROR);

@@ -50,18 +50,21 @@ static void fuzz_classify_direct(const uint8_t *data, size_t size) {
     int32_t scores[BNN_OUTPUTS];
     if (size < sizeof words) return;
     memcpy(words, data, sizeof words); /* any bits, padding bits included */
-    int digit = bnn_classify(words, scores);
+    int digit = bnn_classify(words, BNN_INPUT_WORDS, scores, BNN_OUTPUTS);
     REQUIRE(digit >= 0 && digit < BNN_OUTPUTS);
     REQUIRE(digit == argmax(scores));
     /* padding bits are ignored */
     if (BNN_INPUT_BITS % 32) {
         int32_t scores2[BNN_OUTPUTS];
         words[BNN_INPUT_WORDS - 1] ^= ~(((uint32_t)1 << (BNN_INPUT_BITS % 32)) - 1u);
-        REQUIRE(bnn_classify(words, scores2) == digit);
+        REQUIRE(bnn_classify(words, BNN_INPUT_WORDS, scores2, BNN_OUTPUTS) == digit);
         REQUIRE(memcmp(scores, scores2, sizeof scores) == 0);
     }
-    REQUIRE(bnn_classify(NULL, scores) < 0);
-    REQUIRE(bnn_classify(words, NULL) < 0);
+    /* preconditions: a NULL or short buffer is refused before anything is read or written */
+    REQUIRE(bnn_classify(NULL, BNN_INPUT_WORDS, scores, BNN_OUTPUTS) == BNN_ERR_NULL);
+    REQUIRE(bnn_classify(words, BNN_INPUT_WORDS, NULL, BNN_OUTPUTS) == BNN_ERR_NULL);
+    REQUIRE(bnn_classify(words, BNN_INPUT_WORDS - 1, scores, BNN_OUTPUTS) == BNN_ERR_SIZE);
+    REQUIRE(bnn_classify(words, BNN_INPUT_WORDS, scores, BNN_OUTPUTS - 1) == BNN_ERR_SIZE);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -115,7 +118,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             int32_t scores[BNN_OUTPUTS];
             for (int k = 0; k < BNN_INPUT_WORDS; k++)
                 words[k] = bnn_service_get_u32le(payload + BNN_SERVICE_CMD_OFF_INPUT_BITS + 4 * k);
-            REQUIRE(bnn_classify(words, scores) == digit);
+            REQUIRE(bnn_classify(words, BNN_INPUT_WORDS, scores, BNN_OUTPUTS) == digit);
             for (int j = 0; j < BNN_OUTPUTS; j++)
                 REQUIRE((int32_t)bnn_service_get_u32le(report + BNN_SERVICE_REP_OFF_SCORES + 4 * j) == scores[j]);
         } else {

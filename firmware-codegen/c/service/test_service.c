@@ -314,7 +314,7 @@ static void test_good_payload(void) {
     for (int t = 0; t < runs; t++) {
         random_words(words, 2 + (unsigned)t % 7);
         uint32_t seq = rng();
-        int expected = bnn_classify(words, scores);
+        int expected = bnn_classify(words, BNN_INPUT_WORDS, scores, BNN_OUTPUTS);
         CHECK(expected >= 0 && expected < BNN_OUTPUTS);
         if (expected >= 0 && expected < BNN_OUTPUTS) seen[expected]++;
 
@@ -358,7 +358,7 @@ static void test_good_payload(void) {
         uint32_t padded[BNN_INPUT_WORDS];
         memcpy(padded, words, sizeof padded);
         padded[BNN_INPUT_WORDS - 1] |= ~(((uint32_t)1 << (BNN_INPUT_BITS % 32)) - 1u);
-        int expected = bnn_classify(words, scores);
+        int expected = bnn_classify(words, BNN_INPUT_WORDS, scores, BNN_OUTPUTS);
         make_payload(payload, BNN_MODEL_ID32, 8, padded);
         CHECK_EQ(bnn_service_classify(payload, BNN_SERVICE_PAYLOAD_BYTES, report, sizeof report, NULL),
                  BNN_SERVICE_REPORT_BYTES);

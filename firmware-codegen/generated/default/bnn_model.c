@@ -935,6 +935,9 @@ static const uint32_t bnn_l2_odd_dec[2] = {
 
 static uint32_t bnn_counters[44];
 
+/* the columns method's zero column holds BNN_MAX_OUT_WORDS words: this model needs 4 */
+typedef char bnn_max_out_words_fits[BNN_MAX_OUT_WORDS >= 4 ? 1 : -1];
+
 #endif
 
 static uint32_t bnn_l1_out[4];
@@ -976,8 +979,9 @@ const uint32_t *bnn_hidden_output(int layer) {
     }
 }
 
-int bnn_classify(const uint32_t *input_bits, int32_t *scores) {
-    if (input_bits == NULL || scores == NULL) return BNN_ERR_NULL;
+int bnn_classify(const uint32_t *input_bits, size_t input_words, int32_t *scores, size_t scores_length) {
+    BNN_PRECONDITION(input_bits != NULL && scores != NULL, BNN_ERR_NULL);
+    BNN_PRECONDITION(input_words >= BNN_INPUT_WORDS && scores_length >= BNN_OUTPUTS, BNN_ERR_SIZE);
     /* copy, clearing the padding bits of the last word */
     for (int k = 0; k < 25; k++) bnn_input[k] = input_bits[k];
     bnn_input[24] &= 0xffffu;
@@ -985,13 +989,13 @@ int bnn_classify(const uint32_t *input_bits, int32_t *scores) {
 #if BNN_HIDDEN_METHOD == BNN_HIDDEN_ROWS
     bnn_rows_layer(bnn_input, bnn_l1_weights, bnn_l1_thresholds, 784, 25, 128, bnn_l1_out);
 #else
-    bnn_columns_layer(bnn_input, 25, bnn_l1_columns, bnn_l1_k_even, bnn_l1_odd_dec, 11, 4, 0xffffffffu, bnn_counters, bnn_l1_out);
+    BNN_PRECONDITION(bnn_columns_layer(bnn_input, 25, bnn_l1_columns, bnn_l1_k_even, bnn_l1_odd_dec, 11, 4, 0xffffffffu, bnn_counters, bnn_l1_out) == BNN_OK, BNN_ERR_LIMIT);
 #endif
 
 #if BNN_HIDDEN_METHOD == BNN_HIDDEN_ROWS
     bnn_rows_layer(bnn_l1_out, bnn_l2_weights, bnn_l2_thresholds, 128, 4, 64, bnn_l2_out);
 #else
-    bnn_columns_layer(bnn_l1_out, 4, bnn_l2_columns, bnn_l2_k_even, bnn_l2_odd_dec, 9, 2, 0xffffffffu, bnn_counters, bnn_l2_out);
+    BNN_PRECONDITION(bnn_columns_layer(bnn_l1_out, 4, bnn_l2_columns, bnn_l2_k_even, bnn_l2_odd_dec, 9, 2, 0xffffffffu, bnn_counters, bnn_l2_out) == BNN_OK, BNN_ERR_LIMIT);
 #endif
 
     int best = 0;

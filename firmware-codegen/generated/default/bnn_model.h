@@ -2,7 +2,10 @@
 #ifndef BNN_MODEL_H
 #define BNN_MODEL_H
 
+#include <stddef.h>
 #include <stdint.h>
+
+#include "bnn_status.h"
 
 #define BNN_MODEL_NAME "default"
 #define BNN_MODEL_ID "191e9cb9617a53af"
@@ -21,18 +24,14 @@
 /* Scores are the float BatchNorm outputs times 2^BNN_SCORE_SHIFT, rounded. */
 #define BNN_SCORE_SHIFT 24
 
-typedef enum {
-    BNN_OK = 0,
-    BNN_ERR_NULL = -1 /* a NULL argument */
-} bnn_status_t;
-
 /*
- * Classifies one input: input_bits holds BNN_INPUT_WORDS words (element 32*k + i is bit i of
- * word k, bit 1 = +1, padding bits 0 -- set bits past BNN_INPUT_BITS are ignored). Writes
- * BNN_OUTPUTS integer scores and returns the digit (argmax, lowest index on ties), or a
- * negative bnn_status_t. Uses static buffers: not reentrant.
+ * Classifies one input: input_bits holds input_words >= BNN_INPUT_WORDS words (element 32*k + i
+ * is bit i of word k, bit 1 = +1; set bits past BNN_INPUT_BITS are ignored). Writes BNN_OUTPUTS
+ * integer scores into scores (scores_length >= BNN_OUTPUTS) and returns the digit (argmax,
+ * lowest index on ties). Preconditions are checked first: a NULL buffer returns BNN_ERR_NULL, a
+ * short one BNN_ERR_SIZE, and nothing is read or written. Uses static buffers: not reentrant.
  */
-int bnn_classify(const uint32_t *input_bits, int32_t *scores);
+int bnn_classify(const uint32_t *input_bits, size_t input_words, int32_t *scores, size_t scores_length);
 
 /* Packs BNN_INPUT_BITS grayscale pixels into input bits (pixel >= BNN_INPUT_THRESHOLD is +1). */
 void bnn_pack_pixels(const uint8_t *pixels, uint32_t *input_bits);

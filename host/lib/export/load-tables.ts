@@ -1,8 +1,18 @@
-/** Imports a generated weight-tables module in Node (installs the `hex` tag first). */
-import { existsSync } from "node:fs";
-import { pathToFileURL } from "node:url";
+/**
+ * Reads a generated weight-tables module (src/models/<name>.ts, written by tables.ts) in Node.
+ * The module is parsed as text, not imported: a tables file is data, so a file from anywhere
+ * (a copy, a user's own model) is read without running it, the same file read twice in one
+ * process is read twice (no module cache), and anything that is not what `bnn export` writes
+ * is a one-line error naming the file and the line.
+ *
+ * Accepted, one per line: `export const NAME = "text"`, `= <integer>` (decimal or 0x hex),
+ * `= [<integers>]`, and `= hex\`...\`` (hex byte pairs, whitespace ignored, over any number of
+ * lines). Comments, blank lines and the layer lists the program uses (`HIDDEN`, `OUTPUT`, which
+ * only name the buffers above them) are skipped.
+ */
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { relative } from "node:path";
 import { UserError } from "../errors.ts";
-import "./hex-polyfill.ts";
 
 export interface Tables {
   MODEL_NAME: string;
@@ -16,7 +26,68 @@ export interface Tables {
   [table: string]: unknown;
 }
 
-export async function loadTables(path: string): Promise<Tables> {
-  if (!existsSync(path)) throw new UserError(`weight tables not found: ${path} (run bnn export)`);
-  return (await import(pathToFileURL(path).href)) as Tables;
+const REQUIRED: Record<string, "string" | "number" | "list"> = {
+  MODEL_NAME: "string",
+  MODEL_ID: "string",
+  INPUT_WIDTH: "number",
+  INPUT_HEIGHT: "number",
+  INPUT_THRESHOLD: "number",
+  LAYER_SIZES: "list",
+  HIDDEN_LAYERS: "number",
+  SCORE_SHIFT: "number",
+};
+
+/** The layer lists of the DeviceScript program: they refer to the buffers, hold no data. */
+const SKIPPED = new Set(["HIDDEN", "OUTPUT"]);
+
+export function parseTables(text: string, where: string): Tables {
+  const fail = (line: number, msg: string): never => {
+    throw new UserError(`${where}:${line}: ${msg}`);
+  };
+  const out: Record<string, unknown> = {};
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (line === "" || line.startsWith("//") || line.startsWith("/*") || line.startsWith("*")) continue;
+    const m = /^export const ([A-Z][A-Z0-9_]*) = (.*)$/.exec(line);
+    if (!m) {
+      if (/^[\]}),]/.test(line) || /^\{ inputs:/.test(line)) continue; // inside a skipped layer list
+      fail(i + 1, `not a weight-tables line (bnn export writes these files): ${line.slice(0, 60)}`);
+    }
+    const [, name, value] = m!;
+    if (name in out) fail(i + 1, `${name} is defined twice`);
+    if (SKIPPED.has(name)) continue;
+    if (value.startsWith("hex`")) {
+      let body = value.slice(4);
+      while (!body.includes("`")) {
+        if (++i >= lines.length) fail(i, `hex\`...\` of ${name} is not closed`);
+        body += lines[i];
+      }
+      if (!/`\s*$/.test(body)) fail(i + 1, `text after the hex\`...\` of ${name}`);
+      const hex = body.slice(0, body.indexOf("`")).replace(/\s+/g, "");
+      if (!/^([0-9a-fA-F]{2})*$/.test(hex)) fail(i + 1, `${name} holds something that is not hex byte pairs`);
+      out[name] = Uint8Array.from(hex.match(/../g) ?? [], (b) => parseInt(b, 16));
+    } else if (/^"[^"\\]*"$/.test(value)) {
+      out[name] = value.slice(1, -1);
+    } else if (/^(-?\d+|0x[0-9a-fA-F]+)$/.test(value)) {
+      out[name] = Number(value);
+    } else if (/^\[(\s*-?\d+\s*(,\s*-?\d+\s*)*)?\]$/.test(value)) {
+      out[name] = value.slice(1, -1).trim() === "" ? [] : value.slice(1, -1).split(",").map((v) => Number(v.trim()));
+    } else {
+      fail(i + 1, `${name} is not a string, an integer, a list of integers or a hex\`...\` buffer`);
+    }
+  }
+  for (const [name, kind] of Object.entries(REQUIRED)) {
+    const v = out[name];
+    const ok = kind === "string" ? typeof v === "string" : kind === "number" ? typeof v === "number" && Number.isSafeInteger(v) : Array.isArray(v);
+    if (!ok) throw new UserError(`${where}: ${name} is missing or not a ${kind === "list" ? "list of integers" : kind}`);
+  }
+  return out as Tables;
+}
+
+export function loadTables(path: string): Tables {
+  const where = relative(process.cwd(), path) || path;
+  if (!existsSync(path)) throw new UserError(`weight tables not found: ${where} (run bnn export)`);
+  if (!statSync(path).isFile()) throw new UserError(`weight tables: ${where} is not a file`);
+  return parseTables(readFileSync(path, "utf8"), where);
 }

@@ -34,9 +34,9 @@ export function generateTables(model: Model, source: string): string {
   const sizes = [model.hidden[0]?.inputs ?? model.output.inputs, ...model.hidden.map((h) => h.outputs), model.output.outputs];
   const out: string[] = [
     `${TABLES_HEADER} from ${source}; do not edit.`,
-    "// Regenerate: npm run bnn -- export --model " + f.name,
+    "// Regenerate: npm run bnn -- regen   (or, for a model of your own: npm run bnn -- export --model <path> --out <file>)",
     "//",
-    "// Conventions (host/lib/binary.ts, docs/model-format.md): element 32*k + i of a vector is bit i",
+    "// Conventions (src/shared/bits.ts, docs/model-format.md): element 32*k + i of a vector is bit i",
     "// of u32 word k, words stored little-endian; bit 1 = +1, bit 0 = -1; unused bits are 0.",
     "// Hidden neuron j: on iff (n - 2 * popcount(x XOR row_j)) >= threshold_j  (n = layer inputs).",
     "// Output j: score_j = scale_j * (n - 2 * popcount(x XOR row_j)) + offset_j; digit = argmax,",

@@ -12,7 +12,7 @@
  * Output neuron j: f_j(s) = alpha_j * s + c_j, stored as round(alpha_j * 2^F) and round(c_j * 2^F)
  * with the largest F <= 24 that keeps every score inside ±2^30.
  */
-import { wordsFor } from "../binary.ts";
+import { setBit, wordsFor } from "../binary.ts";
 import { UserError } from "../errors.ts";
 import type { TrainedLayer } from "../train/trainer.ts";
 import { BN_EPSILON, batchNorm } from "./batchnorm.ts";
@@ -25,7 +25,7 @@ function packRow(layer: TrainedLayer, j: number, negate: boolean): Uint32Array {
   const words = new Uint32Array(wordsFor(layer.nIn));
   for (let i = 0; i < layer.nIn; i++) {
     const w = layer.weights[i * layer.nOut + j];
-    if ((w > 0) !== negate) words[i >>> 5] |= 1 << (i & 31);
+    if ((w > 0) !== negate) setBit(words, i);
   }
   return words;
 }

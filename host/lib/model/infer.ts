@@ -2,7 +2,7 @@
  * The integer reference inference: what every other backend (C on the host, WebAssembly,
  * Cortex-M0, RISC-V, DeviceScript bytecode) must reproduce bit for bit.
  */
-import { argmax, popcount32 } from "../binary.ts";
+import { argmax, dotFromDifferences, popcount32, setBit, wordsFor } from "../binary.ts";
 import { IMAGE_PIXELS } from "../mnist.ts";
 import type { Model } from "./format.ts";
 import { packPixels } from "./input.ts";
@@ -19,12 +19,12 @@ export function classify(model: Model, input: Uint32Array, trace?: Trace): { sco
   let x = input;
   for (const layer of model.hidden) {
     const { words, weights, thresholds, outputs, inputs } = layer;
-    const y = new Uint32Array((outputs + 31) >>> 5);
+    const y = new Uint32Array(wordsFor(outputs));
     for (let j = 0; j < outputs; j++) {
       let diff = 0;
       const base = j * words;
       for (let k = 0; k < words; k++) diff += popcount32(x[k] ^ weights[base + k]);
-      if (inputs - 2 * diff >= thresholds[j]) y[j >>> 5] |= 1 << (j & 31);
+      if (dotFromDifferences(inputs, diff) >= thresholds[j]) setBit(y, j);
     }
     trace?.hidden.push(y);
     x = y;
@@ -35,7 +35,7 @@ export function classify(model: Model, input: Uint32Array, trace?: Trace): { sco
     let diff = 0;
     const base = j * o.words;
     for (let k = 0; k < o.words; k++) diff += popcount32(x[k] ^ o.weights[base + k]);
-    scores[j] = o.scale[j] * (o.inputs - 2 * diff) + o.offset[j];
+    scores[j] = o.scale[j] * dotFromDifferences(o.inputs, diff) + o.offset[j];
   }
   const digit = argmax(scores);
   if (trace) {

@@ -2,8 +2,8 @@
  * How results and the summary are printed: `table` (aligned live rows with the scores as a
  * little bar chart), `jsonl` (one JSON object per result, then {"summary": ...}) and `csv`.
  */
-import type { StreamResult } from "../../../src/stream-format.ts";
-import type { Summary } from "./tally.ts";
+import type { StreamResult } from "../../../src/shared/stream-format.ts";
+import type { Summary } from "./summary.ts";
 
 export const FORMATS = ["table", "jsonl", "csv"] as const;
 export type Format = (typeof FORMATS)[number];
@@ -48,6 +48,7 @@ export function summaryText(s: Summary): string {
     `  skipped: ${plural(s.invalidLines, "invalid line")}, ${plural(s.overlongLines, "overlong line")} cut; ${plural(s.reconnects, "reconnect")}`,
     `  seq: ${s.seq.missing} missing, ${plural(s.seq.repeats, "repeat")}, ${plural(s.seq.restarts, "restart")}`,
   ];
-  for (const [backend, l] of Object.entries(s.latency)) lines.push(`  latency ${backend}: p50 ${l.p50Ms.toFixed(2)} ms, p99 ${l.p99Ms.toFixed(2)} ms (${plural(l.results, "result")})`);
+  for (const [backend, l] of Object.entries(s.latency)) lines.push(`  inference ${backend}: p50 ${l.p50Ms.toFixed(3)} ms, p99 ${l.p99Ms.toFixed(3)} ms, mean ${l.meanMs.toFixed(3)} ms (${plural(l.results, "result")})`);
+  if (s.throughput) lines.push(`  throughput: ${s.throughput.resultsPerSecond.toFixed(1)} results/s, ${s.throughput.meanIntervalMs.toFixed(1)} ms between results`);
   return lines.join("\n");
 }

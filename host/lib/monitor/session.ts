@@ -4,12 +4,12 @@
  * input, or Ctrl-C. Returns the summary; a source that never delivered (a port that never
  * opened within the timeout) is an error instead.
  */
-import { parseResult } from "../stream.ts";
+import { parseResult } from "./parse.ts";
 import { UserError } from "../errors.ts";
 import { LineSplitter } from "./lines.ts";
 import { header, row, type Format } from "./render.ts";
 import type { Source } from "./source.ts";
-import { Tally, type Summary } from "./tally.ts";
+import { Tally, type Summary } from "./summary.ts";
 
 export interface SessionOptions {
   format: Format;

@@ -1,13 +1,29 @@
 /**
- * Child processes that must not outlive us: each runs in its own process group and is killed
- * (group-wide, TERM then KILL) on stop(), on normal exit, on Ctrl-C / SIGTERM, and on failure.
+ * Child processes that must not outlive us. Each runs in its own process group and is known by
+ * its PID; stop() kills that group (TERM, then KILL after 2 s), and every child still running is
+ * killed on normal exit, on Ctrl-C / SIGTERM / SIGHUP, and on failure. Node children also get
+ * lifeline.cjs preloaded, so they exit by themselves when we are killed without a chance to
+ * clean up (SIGKILL).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
 import { UserError } from "../errors.ts";
+
+/** Preload that ends a Node child when its parent is gone. */
+export const LIFELINE = fileURLToPath(new URL("./lifeline.cjs", import.meta.url));
 
 const live = new Set<ChildProcess>();
 let hooked = false;
+let interruptHandler: ((signal: NodeJS.Signals) => void) | undefined;
+
+/**
+ * Lets a command handle Ctrl-C / SIGTERM itself (stop its work, print what it has, then stop its
+ * children) instead of the default: kill every child and exit at once. `undefined` restores it.
+ */
+export function onInterrupt(handler: ((signal: NodeJS.Signals) => void) | undefined): void {
+  hook();
+  interruptHandler = handler;
+}
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
@@ -18,32 +34,48 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
+/** Kills every child still running (their whole process groups), at once. */
+export function killAll(): void {
+  for (const c of live) killGroup(c, "SIGKILL");
+}
+
 function hook(): void {
   if (hooked) return;
   hooked = true;
-  process.on("exit", () => {
-    for (const c of live) killGroup(c, "SIGKILL");
-  });
+  process.on("exit", killAll);
   for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     process.on(sig, () => {
-      for (const c of live) killGroup(c, "SIGKILL");
+      const handler = interruptHandler;
+      interruptHandler = undefined; // a second Ctrl-C exits at once
+      if (handler) return handler(sig);
+      killAll();
       process.exit(sig === "SIGINT" ? 130 : 143);
     });
   }
 }
 
+/** PIDs of the children started here that are still running. */
+export function runningPids(): number[] {
+  return [...live].map((c) => c.pid).filter((p): p is number => p !== undefined);
+}
+
 export interface Managed {
   child: ChildProcess;
+  pid: number;
   /** Resolves with the first output line matching `re` (stdout or stderr), rejects on exit or timeout. */
   waitFor(re: RegExp, timeoutMs: number): Promise<string>;
   onLine(fn: (line: string) => void): void;
+  /** The last lines it printed (for error messages). */
+  recent(): string[];
   stop(): Promise<void>;
   exited: Promise<number | null>;
 }
 
 export function start(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; name: string }): Managed {
   hook();
-  const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const argv = cmd === process.execPath ? ["--require", LIFELINE, ...args] : args;
+  const child = spawn(cmd, argv, { cwd: opts.cwd, env: opts.env ?? process.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  if (child.pid === undefined) throw new UserError(`cannot start ${opts.name} (${cmd})`);
   live.add(child);
   const listeners: ((line: string) => void)[] = [];
   const seen: string[] = [];
@@ -54,6 +86,7 @@ export function start(cmd: string, args: string[], opts: { cwd?: string; env?: N
       buf += d;
       let i;
       while ((i = buf.indexOf("\n")) >= 0) {
+        // eslint-disable-next-line no-control-regex
         const line = buf.slice(0, i).replace(/\x1b\[[0-9;]*m/g, "");
         buf = buf.slice(i + 1);
         seen.push(line);
@@ -62,19 +95,24 @@ export function start(cmd: string, args: string[], opts: { cwd?: string; env?: N
       }
     });
   }
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => {
-    live.delete(child);
-    resolve(code);
-  }));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on("exit", (code) => {
+      live.delete(child);
+      resolve(code);
+    }),
+  );
+  const last = () => seen.slice(-3).join(" | ") || "(none)";
   return {
     child,
+    pid: child.pid,
     exited,
     onLine: (fn) => listeners.push(fn),
+    recent: () => seen.slice(),
     waitFor(re, timeoutMs) {
       return new Promise((resolve, reject) => {
         const hit = seen.find((l) => re.test(l));
         if (hit) return resolve(hit);
-        const timer = setTimeout(() => reject(new UserError(`${opts.name} did not start within ${timeoutMs / 1000} s; its last output: ${seen.slice(-3).join(" | ") || "(none)"}`)), timeoutMs);
+        const timer = setTimeout(() => reject(new UserError(`${opts.name} did not start within ${timeoutMs / 1000} s; its last output: ${last()}`)), timeoutMs);
         listeners.push((l) => {
           if (re.test(l)) {
             clearTimeout(timer);
@@ -83,7 +121,7 @@ export function start(cmd: string, args: string[], opts: { cwd?: string; env?: N
         });
         void exited.then((code) => {
           clearTimeout(timer);
-          reject(new UserError(`${opts.name} exited (code ${code}) before it was ready; its last output: ${seen.slice(-3).join(" | ") || "(none)"}`));
+          reject(new UserError(`${opts.name} exited (code ${code}) before it was ready; its last output: ${last()}`));
         });
       });
     },
@@ -94,13 +132,4 @@ export function start(cmd: string, args: string[], opts: { cwd?: string; env?: N
       clearTimeout(t);
     },
   };
-}
-
-/** Throws a one-line error when a TCP port on 127.0.0.1 is taken. */
-export function ensurePortFree(port: number, what: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", () => reject(new UserError(`port ${port} is busy (${what} needs it): stop the program using it (e.g. another 'devs devtools') and try again`)));
-    server.listen(port, "127.0.0.1", () => server.close(() => resolve()));
-  });
 }

@@ -5,7 +5,9 @@
  * out of the 60,000 training images (the test set is never looked at here).
  */
 import { IMAGE_PIXELS, type MnistSet } from "../mnist.ts";
-import { inputIsOn } from "../model/input.ts";
+import { pixelIsOn } from "../binary.ts";
+import { ExitCode, UserError } from "../errors.ts";
+import { cLimitProblems } from "../model/limits.ts";
 import { SeededRng } from "../rng.ts";
 import { augmentImage, isIdentity, type AugmentOptions } from "./augment.ts";
 import { Arena } from "./kernels.ts";
@@ -78,14 +80,14 @@ export function sparseInputs(images: Uint8Array, indices: ArrayLike<number>, thr
   let total = 0;
   for (let k = 0; k < indices.length; k++) {
     const base = indices[k] * IMAGE_PIXELS;
-    for (let i = 0; i < IMAGE_PIXELS; i++) if (inputIsOn(images[base + i], threshold)) total++;
+    for (let i = 0; i < IMAGE_PIXELS; i++) if (pixelIsOn(images[base + i], threshold)) total++;
   }
   const on = new Int32Array(total);
   let p = 0;
   for (let k = 0; k < indices.length; k++) {
     start[k] = p;
     const base = indices[k] * IMAGE_PIXELS;
-    for (let i = 0; i < IMAGE_PIXELS; i++) if (inputIsOn(images[base + i], threshold)) on[p++] = i;
+    for (let i = 0; i < IMAGE_PIXELS; i++) if (pixelIsOn(images[base + i], threshold)) on[p++] = i;
   }
   start[indices.length] = p;
   return { on, start, count: indices.length };
@@ -248,6 +250,9 @@ export function splitTraining(count: number, validation: number, seed: number): 
 }
 
 export async function train(data: MnistSet, o: TrainOptions, onProgress?: (p: Progress) => void, onEpoch?: (r: EpochRecord) => void): Promise<TrainResult> {
+  const sizes = [IMAGE_PIXELS, ...o.hidden, 10];
+  const problems = cLimitProblems(IMAGE_PIXELS, o.hidden.map((h, k) => ({ inputs: sizes[k], outputs: h })), { inputs: sizes[sizes.length - 2], outputs: 10 });
+  if (problems.length) throw new UserError(`this network would not fit the generated C: ${problems.join("; ")}`, ExitCode.Usage);
   const rng = new SeededRng(o.seed);
   const split = splitTraining(data.count, o.validation, o.seed);
   let trainIdx = split.train;
@@ -292,7 +297,7 @@ export async function train(data: MnistSet, o: TrainOptions, onProgress?: (p: Pr
         if (augmenting) {
           const src = data.images.subarray(trainIdx[k] * IMAGE_PIXELS, (trainIdx[k] + 1) * IMAGE_PIXELS);
           augmentImage(src, warped, o.augment, rng, tmp);
-          for (let i = 0; i < IMAGE_PIXELS; i++) if (inputIsOn(warped[i], o.threshold)) batchInput.on[p++] = i;
+          for (let i = 0; i < IMAGE_PIXELS; i++) if (pixelIsOn(warped[i], o.threshold)) batchInput.on[p++] = i;
         } else {
           for (let q = plain.start[k]; q < plain.start[k + 1]; q++) batchInput.on[p++] = plain.on[q];
         }

@@ -16,8 +16,9 @@
 // without yielding, so the work is split into steps: `startRaster` + `rasterStep(job, budget)`
 // (the caller yields between steps); `rasterize` runs all steps at once (Node, small inputs).
 //
-// Pen samples (services/digittouch.md) are collected into strokes by a StrokeSet; the caller owns
-// the clock and decides that a digit is complete with `digitReady` (pen up for `timeoutMs`).
+// Strokes come from pen samples collected by a StrokeSet (touch-samples.ts).
+
+/** Output image side and size. */
 
 /** Output image side and size. */
 export const RASTER_SIDE = 28
@@ -32,126 +33,6 @@ export const BOX_PIXELS = 20
 export const DEFAULT_PEN_RADIUS = 4
 /** Pixel index the center of mass is moved to (MNIST test set: 14.0, 14.0). */
 export const CENTER_OF_MASS = 14
-/** Default time the pen must stay up before a digit is complete. */
-export const DIGIT_TIMEOUT_MS = 600
-/** A gap between samples longer than this ends the stroke even without a pen-up sample. */
-export const STROKE_GAP_MS = 100
-/** Points kept per digit; later samples are dropped. */
-export const MAX_POINTS = 1000
-
-// services/digittouch.md: report `samples` @ 0x80 = seq u16, reserved u16, then 8-byte samples
-// (time u16, x u16, y u16, pressed u8, fingers u8), little-endian.
-export const REPORT_SAMPLES = 0x80
-export const SAMPLES_HEADER_SIZE = 4
-export const SAMPLE_SIZE = 8
-export const MAX_SAMPLES_PER_REPORT = 29
-
-/** Index access to bytes: a DeviceScript Buffer or a Node Uint8Array / Buffer. */
-export interface ByteArray {
-    [index: number]: number
-    readonly length: number
-}
-
-// ---------------------------------------------------------------- strokes
-
-export interface StrokeSet {
-    /** Finished strokes, each [x0, y0, x1, y1, ...] in panel coordinates. */
-    strokes: number[][]
-    /** The stroke being drawn; empty when the pen is up. */
-    current: number[]
-    /** Points in strokes + current. */
-    points: number
-    penDown: boolean
-    /** Caller's clock (ms) at the last sample; -1 before the first. */
-    lastSampleMs: number
-    /** Panel clock (low 16 bits, ms) of the last sample from a report; -1 before the first. */
-    lastPanelTime: number
-    /** Sequence number expected next from the panel; -1 before the first report. */
-    nextSeq: number
-    /** Samples missing from the panel's sequence numbers since the set was created. */
-    lostSamples: number
-}
-
-export function newStrokeSet(): StrokeSet {
-    return { strokes: [], current: [], points: 0, penDown: false, lastSampleMs: -1, lastPanelTime: -1, nextSeq: -1, lostSamples: 0 }
-}
-
-/** Ends the stroke being drawn, if any. */
-export function endStroke(s: StrokeSet): void {
-    if (s.current.length > 0) s.strokes.push(s.current)
-    s.current = []
-    s.penDown = false
-}
-
-function addPoint(s: StrokeSet, x: number, y: number, pressed: boolean, nowMs: number, gap: boolean): void {
-    if (gap) endStroke(s)
-    s.lastSampleMs = nowMs
-    if (!pressed) {
-        endStroke(s)
-        return
-    }
-    s.penDown = true
-    const n = s.current.length
-    if (n >= 2 && s.current[n - 2] === x && s.current[n - 1] === y) return
-    if (s.points >= MAX_POINTS) return
-    s.current.push(x)
-    s.current.push(y)
-    s.points++
-}
-
-/**
- * Adds one pen sample at the caller's time `nowMs`: a pressed sample extends the current stroke
- * (a new one after a pen-up or a gap of more than STROKE_GAP_MS), a released one ends it.
- */
-export function addSample(s: StrokeSet, x: number, y: number, pressed: boolean, nowMs: number): void {
-    addPoint(s, x, y, pressed, nowMs, s.penDown && s.lastSampleMs >= 0 && nowMs - s.lastSampleMs > STROKE_GAP_MS)
-}
-
-/**
- * Adds the samples of one `samples` report payload received at the caller's time `nowMs`;
- * returns how many it held. Stroke gaps are measured with the samples' own times (panel clock),
- * so batched reports do not split strokes.
- */
-export function addSamplesPayload(s: StrokeSet, payload: ByteArray, nowMs: number): number {
-    if (payload.length < SAMPLES_HEADER_SIZE) return 0
-    const seq = payload[0] | (payload[1] << 8)
-    if (s.nextSeq >= 0 && seq !== s.nextSeq) s.lostSamples += (seq - s.nextSeq + 65536) & 0xffff
-    let n = 0
-    for (let o = SAMPLES_HEADER_SIZE; o + SAMPLE_SIZE <= payload.length; o += SAMPLE_SIZE) {
-        const time = payload[o] | (payload[o + 1] << 8)
-        const x = payload[o + 2] | (payload[o + 3] << 8)
-        const y = payload[o + 4] | (payload[o + 5] << 8)
-        const gap = s.penDown && s.lastPanelTime >= 0 && ((time - s.lastPanelTime) & 0xffff) > STROKE_GAP_MS
-        addPoint(s, x, y, payload[o + 6] !== 0, nowMs, gap)
-        s.lastPanelTime = time
-        n++
-    }
-    s.nextSeq = (seq + n) & 0xffff
-    return n
-}
-
-export function hasInk(s: StrokeSet): boolean {
-    return s.points > 0
-}
-
-/**
- * True when the set holds ink and no sample came for `timeoutMs` (pen up; a stroke whose pen-up
- * sample was lost counts as ended).
- */
-export function digitReady(s: StrokeSet, nowMs: number, timeoutMs: number): boolean {
-    return s.points > 0 && s.lastSampleMs >= 0 && nowMs - s.lastSampleMs >= timeoutMs
-}
-
-/** Ends the current stroke, returns all strokes and empties the set for the next digit. */
-export function takeDigit(s: StrokeSet): number[][] {
-    endStroke(s)
-    const strokes = s.strokes
-    s.strokes = []
-    s.points = 0
-    return strokes
-}
-
-// ---------------------------------------------------------------- rasterization
 
 export interface RasterJob {
     strokes: number[][]

@@ -1,5 +1,5 @@
-/** Reading the serial result stream (format: src/stream-format.ts) out of noisy text. */
-import { STREAM_VERSION, streamChecksum, type StreamResult } from "../../src/stream-format.ts";
+/** Reading the serial result stream (format: src/shared/stream-format.ts) out of noisy text. */
+import { STREAM_VERSION, streamChecksum, type StreamResult } from "../../../src/shared/stream-format.ts";
 
 const LINE = /@(bnn (\d+) seq=(\d+) src=([a-z]+) digit=(-?\d+) label=(-?\d+) us=(\d+) backend=([a-z]+) model=([0-9a-f]{8}) scores=(-?\d+(?:,-?\d+)*))\*([0-9a-f]{2})/;
 

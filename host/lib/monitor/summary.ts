@@ -1,16 +1,25 @@
 /**
- * What a monitoring session saw: results, accuracy where labels are known, lines that looked
+ * The summary of a result stream, for `bnn monitor` (a board's serial port) and `bnn sim` (the
+ * simulated board) alike. What a session saw: results, accuracy where labels are known, lines that looked
  * like results but failed their checksum, seq gaps and repeats, and latency percentiles per
  * backend. Every valid result is reported; gaps and repeats are only counted here: a seq equal
  * to the previous one is a repeat, a jump forward counts the seqs skipped as missing, a jump
  * back is a restart of the board's count.
  */
-import type { StreamResult } from "../../../src/stream-format.ts";
+import type { StreamResult } from "../../../src/shared/stream-format.ts";
 
+/** Inference time reported in the results of one backend. */
 export interface LatencyStats {
   results: number;
+  meanMs: number;
   p50Ms: number;
   p99Ms: number;
+}
+
+/** How fast results arrived (null with fewer than two). */
+export interface Throughput {
+  resultsPerSecond: number;
+  meanIntervalMs: number;
 }
 
 export interface Summary {
@@ -26,6 +35,7 @@ export interface Summary {
   reconnects: number;
   seq: { missing: number; repeats: number; restarts: number };
   latency: Record<string, LatencyStats>;
+  throughput: Throughput | null;
   ended: string;
 }
 
@@ -47,8 +57,13 @@ export class Tally {
   private restarts = 0;
   private lastSeq: number | undefined;
   private micros = new Map<string, number[]>();
+  private firstArrivalMs: number | undefined;
+  private lastArrivalMs: number | undefined;
 
-  add(r: StreamResult): void {
+  /** Counts result `r`, which arrived at `arrivedMs` (a monotonic clock, ms). */
+  add(r: StreamResult, arrivedMs = performance.now()): void {
+    this.firstArrivalMs ??= arrivedMs;
+    this.lastArrivalMs = arrivedMs;
     this.results++;
     if (r.label >= 0) {
       this.labeled++;
@@ -70,8 +85,10 @@ export class Tally {
     const latency: Record<string, LatencyStats> = {};
     for (const [backend, list] of [...this.micros].sort(([a], [b]) => a.localeCompare(b))) {
       const sorted = [...list].sort((a, b) => a - b);
-      latency[backend] = { results: sorted.length, p50Ms: percentile(sorted, 50) / 1000, p99Ms: percentile(sorted, 99) / 1000 };
+      latency[backend] = { results: sorted.length, meanMs: sorted.reduce((a, b) => a + b, 0) / sorted.length / 1000, p50Ms: percentile(sorted, 50) / 1000, p99Ms: percentile(sorted, 99) / 1000 };
     }
+    const spanMs = this.results > 1 ? this.lastArrivalMs! - this.firstArrivalMs! : 0;
+    const throughput = spanMs > 0 ? { resultsPerSecond: (1000 * (this.results - 1)) / spanMs, meanIntervalMs: spanMs / (this.results - 1) } : null;
     return {
       results: this.results,
       labeled: this.labeled,
@@ -82,6 +99,7 @@ export class Tally {
       reconnects: this.reconnects,
       seq: { missing: this.missing, repeats: this.repeats, restarts: this.restarts },
       latency,
+      throughput,
       ended,
     };
   }

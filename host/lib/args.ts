@@ -4,7 +4,7 @@
  * here, so a command receives typed, validated options.
  */
 import { parseArgs } from "node:util";
-import { ExitCode, UserError } from "../lib/errors.ts";
+import { ExitCode, UserError } from "./errors.ts";
 
 export type OptionSpec =
   | { type: "string"; description: string; default?: string; short?: string; choices?: readonly string[]; metavar?: string }

@@ -1,4 +1,4 @@
-// Camera frame -> 28x28 MNIST-style digit. Plain TypeScript with no imports and integer
+// Camera frame -> 28x28 MNIST-style digit. Plain TypeScript (imports only src/shared/) and integer
 // arithmetic only (every intermediate value is an integer below 2^53, divisions are floored), so
 // the DeviceScript program and Node (tests, fixture generator) compute the same bytes.
 //
@@ -25,6 +25,8 @@
 // Not handled: frames whose border is darker than the paper (vignetting, the table around the
 // sheet), more than one mark on the paper, rotation. The frame should show the digit on plain paper.
 
+import type { ByteArray } from "./bits.js"
+
 export const OUT_SIDE = 28
 export const OUT_PIXELS = 784
 export const BOX_SIDE = 20
@@ -35,11 +37,6 @@ export const MIN_CONTRAST = 40
 /** A row or column belongs to the ink bounding box when it holds at least this many ink pixels. */
 export const MIN_LINE_INK = 2
 
-/** Byte storage: a DeviceScript Buffer, a Node Uint8Array / Buffer. */
-export interface Bytes {
-    length: number
-    [index: number]: number
-}
 
 export interface Levels {
     /** Otsu threshold: pixel p is ink when p <= threshold. -1 when the frame has one grey level. */
@@ -108,7 +105,7 @@ export const STEPS_PER_PAUSE = 512
  * Returns the number of ink pixels found in the frame's bounding box (0: no digit; `out` is then
  * all 0). Calls `pause` every STEPS_PER_PAUSE pixel steps (the result does not depend on it).
  */
-export async function preprocess(frame: Bytes, width: number, height: number, out: Bytes, pause?: Pause): Promise<number> {
+export async function preprocess(frame: ByteArray, width: number, height: number, out: ByteArray, pause?: Pause): Promise<number> {
     for (let i = 0; i < OUT_PIXELS; i++) out[i] = 0
     const n = width * height
     let budget = STEPS_PER_PAUSE

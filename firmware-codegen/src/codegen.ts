@@ -1,0 +1,49 @@
+/**
+ * Generating a model's C from its TypeScript weight tables, and the committed WebAssembly build
+ * of that C (what the simulator runs). `bnn codegen` and `bnn regen` both call this.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { ExitCode, UserError } from "../../host/lib/errors.ts";
+import { loadTables } from "../../host/lib/export/load-tables.ts";
+import { ROOT, tablesPath } from "../../host/lib/paths.ts";
+import { generateHeader, generateSource, modelFromTables } from "./generate.ts";
+import { generatedDir } from "./paths.ts";
+import { buildCommittedWasm, recordedWasmHash, wasmInputsHash } from "./wasm.ts";
+import { WASM_FILE } from "./wasm-abi.ts";
+
+export interface GeneratedC {
+  name: string;
+  files: { "bnn_model.h": string; "bnn_model.c": string };
+}
+
+/** The C files the tables module at `tablesPath` generates (a pure function of the tables). */
+export async function generateC(tablesPath: string): Promise<GeneratedC> {
+  const model = modelFromTables(loadTables(tablesPath));
+  const source = relative(ROOT, tablesPath);
+  return { name: model.name, files: { "bnn_model.h": generateHeader(model, source), "bnn_model.c": generateSource(model, source) } };
+}
+
+/** True when the committed wasm in `dir` was built from exactly these C files and sources. */
+export function wasmIsFresh(dir: string, c: GeneratedC["files"]): boolean {
+  return recordedWasmHash(dir) === wasmInputsHash(c);
+}
+
+/** Rebuilds the committed wasm in `dir` (needs clang and lld); false when they are missing. */
+export function rebuildWasm(dir: string, c: GeneratedC["files"]): boolean {
+  return buildCommittedWasm(dir, wasmInputsHash(c));
+}
+
+/**
+ * Throws a one-line error (exit 5) unless the committed C and wasm of shipped model `name`
+ * (generated/<name>/) are what its tables (src/models/<name>.ts) generate now.
+ */
+export async function checkCommittedC(name: string): Promise<void> {
+  const dir = generatedDir(name);
+  const c = await generateC(tablesPath(name));
+  for (const [file, text] of Object.entries(c.files)) {
+    const path = join(dir, file);
+    if (!existsSync(path) || readFileSync(path, "utf8") !== text) throw new UserError(`${relative(process.cwd(), path)} is missing or stale: run npm run bnn -- regen`, ExitCode.Mismatch);
+  }
+  if (!wasmIsFresh(dir, c.files)) throw new UserError(`${relative(process.cwd(), join(dir, WASM_FILE))} is missing or stale: run npm run bnn -- regen (needs clang and lld)`, ExitCode.Mismatch);
+}

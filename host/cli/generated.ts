@@ -1,0 +1,112 @@
+/**
+ * Every generated file the repository commits, in the order they are made (a file is generated
+ * from files above it), with the one function that makes each. `bnn regen` writes them,
+ * `bnn regen --check` compares them, and tests/regen.test.ts fails when any is stale.
+ *
+ *   models/<m>/model.json (trained, not generated)
+ *     -> src/models/<m>.ts                          weight tables (bnn export)
+ *     -> firmware-codegen/generated/<m>/bnn_model.{h,c}   C (bnn codegen)
+ *     -> firmware-codegen/generated/<m>/bnn_model.wasm(.sha256)   its WebAssembly build
+ *     -> models/<m>/{curves,confusion,per-class}.svg     pictures (metrics.json + the test set)
+ *   MNIST test set + default model -> src/digits.ts (sample digits and the bytecode tests' expectations)
+ *   src/shared/stroke-raster.ts -> src/touch/rasterize-fixture.ts
+ *   src/shared/camera-preprocess.ts -> src/camera/preprocess-fixture.ts
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { generateC, rebuildWasm, wasmIsFresh } from "../../firmware-codegen/src/codegen.ts";
+import { generatedDir } from "../../firmware-codegen/src/paths.ts";
+import { WASM_FILE } from "../../firmware-codegen/src/wasm-abi.ts";
+import { WASM_HASH_FILE } from "../../firmware-codegen/src/wasm.ts";
+import { cameraFixtureSource, CAMERA_FIXTURE_PATH } from "../lib/export/camera-fixture.ts";
+import { DIGITS_PATH, generateDigits, SAMPLE_DIGITS } from "../lib/export/digits.ts";
+import { rasterFixtureSource, RASTER_FIXTURE_PATH } from "../lib/export/raster-fixture.ts";
+import { generateTables } from "../lib/export/tables.ts";
+import { loadMnist } from "../lib/mnist.ts";
+import { evaluate } from "../lib/model/evaluate.ts";
+import { readModelFile } from "../lib/model/format.ts";
+import { MODELS_DIR, ROOT, shippedModels, tablesPath } from "../lib/paths.ts";
+import { modelPictures } from "../lib/report/pictures.ts";
+import type { EpochRecord } from "../lib/train/trainer.ts";
+
+export type Freshness = "fresh" | "stale" | "missing";
+
+export interface GeneratedFile {
+  /** Repository-relative paths this entry writes. */
+  paths: string[];
+  /** What it is made from, for messages. */
+  from: string;
+  /** Compares the committed file(s) with what would be generated now. */
+  status(): Promise<Freshness>;
+  /** Writes the file(s); returns false when a tool it needs is missing (with `needs`). */
+  write(): Promise<boolean>;
+  needs?: string;
+}
+
+/** An entry whose content is a pure function computed here. */
+function textFile(path: string, from: string, content: () => Promise<string>): GeneratedFile {
+  const abs = join(ROOT, path);
+  return {
+    paths: [path],
+    from,
+    async status() {
+      if (!existsSync(abs)) return "missing";
+      return readFileSync(abs, "utf8") === (await content()) ? "fresh" : "stale";
+    },
+    async write() {
+      mkdirSync(dirname(abs), { recursive: true });
+      writeFileSync(abs, await content());
+      return true;
+    },
+  };
+}
+
+function rel(abs: string): string {
+  return relative(ROOT, abs);
+}
+
+function modelEntries(name: string): GeneratedFile[] {
+  const modelPath = join(MODELS_DIR, name, "model.json");
+  const tables = tablesPath(name);
+  const cDir = generatedDir(name);
+  // computed once per run, when first needed: after the tables above them are written
+  let cached: ReturnType<typeof generateC> | undefined;
+  const c = () => (cached ??= generateC(tables));
+  let drawn: Promise<Record<string, string>> | undefined;
+  const pictures = () =>
+    (drawn ??= (async () => {
+      const metrics = JSON.parse(readFileSync(join(MODELS_DIR, name, "metrics.json"), "utf8")) as { history: EpochRecord[] };
+      return modelPictures(metrics.history, evaluate(readModelFile(modelPath), loadMnist("test")), name);
+    })());
+  return [
+    textFile(rel(tables), rel(modelPath), async () => generateTables(readModelFile(modelPath), rel(modelPath))),
+    textFile(rel(join(cDir, "bnn_model.h")), rel(tables), async () => (await c()).files["bnn_model.h"]),
+    textFile(rel(join(cDir, "bnn_model.c")), rel(tables), async () => (await c()).files["bnn_model.c"]),
+    {
+      paths: [rel(join(cDir, WASM_FILE)), rel(join(cDir, WASM_HASH_FILE))],
+      from: `the C of ${name}, c/service/, c/harness/wasm_glue.c (clang --target=wasm32)`,
+      needs: "clang and lld",
+      async status() {
+        if (!existsSync(join(cDir, WASM_FILE))) return "missing";
+        return wasmIsFresh(cDir, (await c()).files) ? "fresh" : "stale";
+      },
+      async write() {
+        const files = (await c()).files;
+        return wasmIsFresh(cDir, files) || rebuildWasm(cDir, files);
+      },
+    },
+    ...(["curves.svg", "confusion.svg", "per-class.svg"] as const).map((f) =>
+      textFile(rel(join(MODELS_DIR, name, f)), `models/${name}/metrics.json and the MNIST test set`, async () => (await pictures())[f]),
+    ),
+  ];
+}
+
+/** Every generated file, in generation order. */
+export function generatedFiles(): GeneratedFile[] {
+  return [
+    ...shippedModels().flatMap(modelEntries),
+    textFile(rel(DIGITS_PATH), `MNIST test images 0..${SAMPLE_DIGITS - 1} and models/default`, async () => generateDigits(loadMnist("test"), SAMPLE_DIGITS, readModelFile(join(MODELS_DIR, "default", "model.json")))),
+    textFile(rel(RASTER_FIXTURE_PATH), "src/shared/stroke-raster.ts", async () => rasterFixtureSource()),
+    textFile(rel(CAMERA_FIXTURE_PATH), "src/shared/camera-preprocess.ts", cameraFixtureSource),
+  ];
+}

@@ -1,0 +1,111 @@
+/**
+ * The import rules of the layout (README, "Layout"): every arrow runs one way.
+ *
+ *   src/shared/          imports only src/shared/ (plain TypeScript both runtimes run)
+ *   src/ (DeviceScript)  imports src/ and @devicescript/* / @dsboard/* only
+ *   host/lib/            imports host/lib/ and src/shared/ (and Node, npm packages)
+ *   firmware-codegen/src imports itself, host/lib/, src/shared/
+ *   devices/             imports itself, host/lib/, firmware-codegen/src/, src/shared/
+ *   host/cli/            imports anything but tests/;  bin/ imports host/cli/
+ *
+ * A small scan of every import, export-from, dynamic import() and require() of the project's
+ * own code; a test fails naming each file -> target that breaks a rule.
+ */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ROOT } from "../host/lib/paths.ts";
+
+type Layer = "shared" | "devicescript" | "hostlib" | "codegen" | "devices" | "cli" | "bin" | "tests" | "other";
+
+function layerOf(path: string): Layer {
+  if (path.startsWith("src/shared/")) return "shared";
+  if (path.startsWith("src/")) return "devicescript";
+  if (path.startsWith("host/lib/")) return "hostlib";
+  if (path.startsWith("host/cli/")) return "cli";
+  if (path.startsWith("firmware-codegen/src/")) return "codegen";
+  if (path.startsWith("devices/")) return "devices";
+  if (path.startsWith("bin/")) return "bin";
+  if (path.startsWith("tests/")) return "tests";
+  return "other";
+}
+
+/** Which layers each layer may import (its own always). */
+const ALLOWED: Record<Layer, Layer[]> = {
+  shared: [],
+  devicescript: ["shared"],
+  hostlib: ["shared"],
+  codegen: ["hostlib", "shared"],
+  devices: ["hostlib", "codegen", "shared"],
+  cli: ["hostlib", "codegen", "devices", "shared"],
+  bin: ["cli"],
+  tests: ["shared", "devicescript", "hostlib", "codegen", "devices", "cli", "bin", "other"],
+  other: ["shared", "hostlib"],
+};
+
+const CODE = /\.(ts|mts|cts|js|mjs|cjs)$/;
+const SKIP = new Set(["node_modules", ".git", ".devicescript", "generated"]);
+
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    if (SKIP.has(name) || name.startsWith(".")) return [];
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? walk(p) : CODE.test(name) ? [p] : [];
+  });
+}
+
+interface Edge {
+  from: string;
+  to: string;
+  spec: string;
+}
+
+function edges(): Edge[] {
+  const out: Edge[] = [];
+  for (const file of walk(ROOT)) {
+    const from = relative(ROOT, file).split("\\").join("/");
+    const text = readFileSync(file, "utf8");
+    const re = /(?:^|[\s;])(?:import|export)\s[^'"`;]*?from\s*["']([^"']+)["']|(?:^|[\s;])import\s*["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']\s*\)|\brequire\(\s*["']([^"']+)["']\s*\)/gm;
+    for (const m of text.matchAll(re)) {
+      const spec = m[1] ?? m[2] ?? m[3] ?? m[4];
+      const to = spec.startsWith(".") ? relative(ROOT, resolve(dirname(file), spec)).split("\\").join("/") : spec;
+      out.push({ from, to, spec });
+    }
+  }
+  return out;
+}
+
+function violations(): string[] {
+  const bad: string[] = [];
+  for (const e of edges()) {
+    const a = layerOf(e.from);
+    const local = e.spec.startsWith(".");
+    if (!local) {
+      // packages: DeviceScript code may only use DeviceScript's; shared code uses none
+      if (a === "shared") bad.push(`${e.from} -> ${e.spec} (src/shared/ imports nothing outside itself)`);
+      if (a === "devicescript" && !/^@devicescript\/|^@dsboard\//.test(e.spec)) bad.push(`${e.from} -> ${e.spec} (DeviceScript code imports only @devicescript/* and @dsboard/*)`);
+      continue;
+    }
+    const b = layerOf(e.to);
+    if (a !== b && !ALLOWED[a].includes(b)) bad.push(`${e.from} -> ${e.to}`);
+  }
+  return bad;
+}
+
+describe("import rules", () => {
+  it("every import runs the way the layout says", () => {
+    expect(violations()).toEqual([]);
+  });
+
+  it("the scan sees the imports it checks (negative control)", () => {
+    const all = edges();
+    expect(all.length).toBeGreaterThan(200);
+    // known edges of each kind: shared from DeviceScript and from Node, the CLI over the library
+    expect(all.some((e) => e.from === "src/main.ts" && e.to.startsWith("src/shared/"))).toBe(true);
+    expect(all.some((e) => e.from.startsWith("host/lib/") && e.to.startsWith("src/shared/"))).toBe(true);
+    expect(all.some((e) => e.from === "devices/classifier.ts" && e.to === "firmware-codegen/src/wasm-abi.ts")).toBe(true);
+    // a wrong-way arrow is reported
+    expect(ALLOWED.hostlib.includes(layerOf("devices/touch.ts"))).toBe(false);
+    expect(ALLOWED.shared).toEqual([]);
+  });
+});

@@ -1,0 +1,48 @@
+/**
+ * The long runs of the simulated board (npm start = bnn sim; excluded from npm run test:fast): a hub of the run's own + simulated classifier device
+ * (the firmware's C service in WebAssembly) + DeviceScript VM running src/main.ts. Every sequence
+ * number arrives exactly once and equals the TypeScript reference, through the native path, the
+ * bytecode fallback, a model-id mismatch and a classifier restart; the device answers a wrong
+ * payload with an error report; Ctrl-C and SIGKILL leave nothing running.
+ *
+ * Cleanup is checked on what each run started, nothing else: `bnn sim --json` names its hub port
+ * and the PID of every process it starts, and the checks look at exactly those (other test
+ * files, or a simulator someone runs beside the tests, are never looked at).
+ */
+import { describe, expect, it } from "vitest";
+import { expectAllOnceAndExact, expectCleanedUp, runSim } from "./sim-run.ts";
+
+describe("bnn sim (the simulated board)", () => {
+  // 100 digits prove what 300 did (every seq once, every result equal to the reference) at a
+  // third of the time; the pen-up is the shortest the program's 600 ms digit timeout allows
+  it("touch: 100 MNIST test digits drawn as strokes through the native classifier, every digit once and exact", async () => {
+    const run = await runSim(["--source", "touch", "--count", "100", "--pen-up", "650"]);
+    const results = expectAllOnceAndExact(run, 100);
+    expect(results.every((x) => x.backend === "native")).toBe(true);
+    await expectCleanedUp(run);
+  });
+
+  it("camera: 300 MNIST test digits as frames through the native classifier, every digit once and exact", async () => {
+    const run = await runSim(["--source", "camera", "--count", "300"]);
+    const results = expectAllOnceAndExact(run, 300);
+    expect(results.every((x) => x.backend === "native")).toBe(true);
+    await expectCleanedUp(run);
+  });
+
+  it("samples: classifies through the native classifier, every digit once and exact", async () => {
+    const run = await runSim(["--source", "samples", "--count", "40"]);
+    const results = expectAllOnceAndExact(run, 40);
+    expect(results.every((x) => x.backend === "native")).toBe(true);
+    await expectCleanedUp(run);
+  });
+
+  it("recovers from a classifier restart and loses no digit", async () => {
+    const run = await runSim(["--source", "samples", "--count", "40", "--restart-classifier-at", "5"]);
+    const results = expectAllOnceAndExact(run, 40);
+    expect(results.filter((x) => x.backend === "bytecode").length).toBeGreaterThan(0);
+    expect(results.filter((x) => x.backend === "native" && x.seq! > 10).length).toBeGreaterThan(0);
+    await expectCleanedUp(run);
+  });
+
+});
+

@@ -1,0 +1,141 @@
+/**
+ * The trainer's kernels, one property each, on small layers whose answers are known:
+ * sign(0) = +1 wherever a value is binarized (weights in the wasm kernel, activations, the
+ * stochastic rule's probability at 0), the straight-through estimator passes the gradient exactly
+ * where |x| <= 1, latent weights stay clipped to [-1, 1], the BatchNorm backward pass agrees with
+ * finite differences, and training is byte-reproducible.
+ */
+import { describe, expect, it } from "vitest";
+import { hardSigmoid } from "../host/lib/binary.ts";
+import { loadMnist } from "../host/lib/mnist.ts";
+import { SeededRng } from "../host/lib/rng.ts";
+import { Arena } from "../host/lib/train/kernels.ts";
+import { DenseLayer } from "../host/lib/train/network.ts";
+import { PRESETS } from "../host/lib/train/presets.ts";
+import { train } from "../host/lib/train/trainer.ts";
+
+async function layer(nIn: number, nOut: number, capacity: number, hidden = true): Promise<DenseLayer> {
+  const arena = await Arena.create(DenseLayer.arenaBytes(nIn, nOut, capacity) + 4 * (nIn * capacity + capacity + 1));
+  return new DenseLayer(nIn, nOut, hidden, capacity, arena);
+}
+
+describe("sign(0) = +1 in every kernel", () => {
+  it("binarizes weights of 0 and -0 to +1 (wasm SIMD and scalar lanes)", async () => {
+    const l = await layer(3, 5, 2); // 5 outputs: four SIMD lanes and one scalar
+    l.W.set([0, -0, -1e-30, 1e-30, -0.5, /**/ 0.25, -0, 0, -1, 0, /**/ -0, -0, -0, -0, -0]);
+    l.binarizeWeights();
+    expect(Array.from(l.Wb)).toEqual([1, 1, -1, 1, -1, 1, 1, 1, -1, 1, 1, 1, 1, 1, 1]);
+    expect(Array.from(l.colsum)).toEqual([3, 3, 1, 1, 1]);
+  });
+
+  it("binarizes an activation of exactly 0 to +1, deterministically and at probability 1/2 stochastically", async () => {
+    const l = await layer(2, 4, 1);
+    l.a.set([0, -0, -1e-6, 1e-6]);
+    l.binarizeOutput(1);
+    expect(Array.from(l.out.on.subarray(0, l.out.start[1]))).toEqual([0, 1, 3]);
+    expect(hardSigmoid(0)).toBe(0.5);
+    // stochastic: +1 with probability hardSigmoid(a); a = 0 gives +1 about half the time
+    const rng = new SeededRng(3);
+    let on = 0;
+    for (let t = 0; t < 4000; t++) {
+      l.a.set([0, -1, 1, 0.5]);
+      l.binarizeOutput(1, rng);
+      const got = Array.from(l.out.on.subarray(0, l.out.start[1]));
+      if (got.includes(0)) on++;
+      expect(got.includes(1)).toBe(false); // a = -1: probability 0
+      expect(got.includes(2)).toBe(true); // a = +1: probability 1
+    }
+    expect(on / 4000).toBeGreaterThan(0.46);
+    expect(on / 4000).toBeLessThan(0.54);
+  });
+});
+
+describe("straight-through estimator", () => {
+  it("passes the gradient where |x| <= 1 (both ends included) and stops it elsewhere", async () => {
+    // the kernels address one arena: both layers live in it
+    const arena = await Arena.create(DenseLayer.arenaBytes(3, 6, 1) + DenseLayer.arenaBytes(6, 2, 1));
+    const prev = new DenseLayer(3, 6, true, 1, arena);
+    const next = new DenseLayer(6, 2, false, 1, arena);
+    prev.a.set([-1.5, -1, -0.25, 0, 1, 1.0001]);
+    next.Wb.set([1, -1, /**/ 1, 1, /**/ -1, 1, /**/ 1, -1, /**/ -1, -1, /**/ 1, 1]); // [i * nOut + j]
+    next.gS.set([0.5, 2]);
+    next.inputGradient(prev, 1);
+    const through = (i: number) => 0.5 * next.Wb[2 * i] + 2 * next.Wb[2 * i + 1];
+    expect(Array.from(prev.gA.subarray(0, 6))).toEqual([0, through(1), through(2), through(3), through(4), 0]);
+  });
+});
+
+describe("latent weights", () => {
+  it("stay clipped to [-1, 1] after Adam steps with huge gradients, gamma and beta do not", async () => {
+    const l = await layer(4, 4, 1);
+    l.W.set([0.99, -0.99, 0.5, -1, 1, 0, 0.2, -0.2, 0.99, -0.99, 0.5, -1, 1, 0, 0.2, -0.2]);
+    for (let step = 1; step <= 20; step++) {
+      for (let k = 0; k < l.gW.length; k++) l.gW[k] = k % 2 ? 1e6 : -1e6;
+      l.gGamma.fill(-1e6);
+      l.gBeta.fill(1e6);
+      l.adamStep(0.5, step);
+    }
+    for (const w of l.W) expect(Math.abs(w)).toBeLessThanOrEqual(1);
+    expect(Array.from(l.W).filter((_, k) => k % 2 === 0)).toEqual(new Array(8).fill(1));
+    expect(Array.from(l.W).filter((_, k) => k % 2 === 1)).toEqual(new Array(8).fill(-1));
+    expect(l.gamma[0]).toBeGreaterThan(1); // BatchNorm parameters are not clipped
+    expect(Array.from(l.Wb)).toEqual(Array.from(l.W, (w) => (w >= 0 ? 1 : -1)));
+  });
+});
+
+describe("BatchNorm backward", () => {
+  it("agrees with finite differences of the loss sum(c * a) through the batch statistics", async () => {
+    const count = 6;
+    const nOut = 3;
+    const l = await layer(2, nOut, count);
+    const rng = new SeededRng(11);
+    const s0 = Float32Array.from({ length: count * nOut }, () => Math.round(rng.uniform(-20, 20)));
+    l.gamma.set([0.7, -1.3, 2]);
+    l.beta.set([0.1, -0.4, 0.3]);
+    const c = Float64Array.from({ length: count * nOut }, () => rng.uniform(-1, 1));
+    const loss = (s: Float32Array) => {
+      l.s.set(s);
+      l.batchNormTrain(count);
+      let sum = 0;
+      for (let k = 0; k < count * nOut; k++) sum += c[k] * l.a[k];
+      return sum;
+    };
+    loss(s0);
+    for (let k = 0; k < count * nOut; k++) l.gA[k] = c[k];
+    l.batchNormBackward(count);
+    const analytic = Array.from(l.gS.subarray(0, count * nOut));
+    const gGamma = Array.from(l.gGamma);
+    const h = 0.05;
+    for (let k = 0; k < count * nOut; k++) {
+      const up = Float32Array.from(s0);
+      const down = Float32Array.from(s0);
+      up[k] += h;
+      down[k] -= h;
+      const numeric = (loss(up) - loss(down)) / (2 * h);
+      expect(Math.abs(numeric - analytic[k])).toBeLessThan(2e-3 + 2e-3 * Math.abs(numeric));
+    }
+    // d loss / d gamma_j = sum_b c * xhat
+    loss(s0);
+    for (let j = 0; j < nOut; j++) {
+      let want = 0;
+      for (let b = 0; b < count; b++) want += c[b * nOut + j] * l.xhat[b * nOut + j];
+      expect(gGamma[j]).toBeCloseTo(want, 4);
+    }
+  });
+});
+
+describe("training", () => {
+  it("is byte-reproducible, with stochastic binarization and augmentation too", async () => {
+    const data = loadMnist("train");
+    const o = { ...PRESETS.tiny, hidden: [32], epochs: 1, limit: 1500, validation: 300, calibration: 500, stochastic: true, augment: { shift: 1, rotate: 5, scale: 0.05, thickness: 0.1 } };
+    const a = await train(data, o);
+    const b = await train(data, o);
+    for (let k = 0; k < a.layers.length; k++) {
+      expect(Buffer.from(a.layers[k].weights.buffer).equals(Buffer.from(b.layers[k].weights.buffer))).toBe(true);
+      expect(Array.from(a.layers[k].mean)).toEqual(Array.from(b.layers[k].mean));
+      expect(Array.from(a.layers[k].gamma)).toEqual(Array.from(b.layers[k].gamma));
+    }
+    expect(a.history[0].validationAccuracy).toBe(b.history[0].validationAccuracy);
+    expect(a.history[0].validationAccuracy).toBeGreaterThan(0.5);
+  });
+});
