@@ -8,7 +8,7 @@ import { hex8 } from "./shared/stream-format"
 
 export interface NativeResult {
     digit: number
-    micros: number
+    inferenceUs: number
     scores: number[]
 }
 
@@ -34,7 +34,7 @@ classifierRole.report().subscribe(async pkt => {
     }
     const scores: number[] = []
     for (let o = 12; o + 4 <= p.length; o += 4) scores.push(p.getAt(o, "i32"))
-    answer = { digit: p.getAt(5, "i8"), micros: p.getAt(8, "u32"), scores }
+    answer = { digit: p.getAt(5, "i8"), inferenceUs: p.getAt(8, "u32"), scores }
 })
 
 /** True when a classifier is bound within `waitMs` and runs the model `modelId32`. */

@@ -30,7 +30,7 @@ let useNative = false
 async function classifyAndReport(seq: number, pixels: Buffer, label: number) {
     const bits = packPixels(pixels, INPUT_THRESHOLD)
     let digit = -1
-    let micros = 0
+    let inferenceUs = 0
     let s: number[] = undefined
     let backend = "native"
     if (useNative) {
@@ -38,7 +38,7 @@ async function classifyAndReport(seq: number, pixels: Buffer, label: number) {
         if (!r) r = await classifyNative(MODEL_ID32, seq, bits, NATIVE_TIMEOUT_MS) // one retry
         if (r) {
             digit = r.digit
-            micros = r.micros
+            inferenceUs = r.inferenceUs
             s = r.scores
         } else {
             console.log(`bnn: no answer from the classifier for digit ${seq}: bytecode fallback`)
@@ -49,11 +49,11 @@ async function classifyAndReport(seq: number, pixels: Buffer, label: number) {
         backend = "bytecode"
         const t0 = ds.millis()
         s = await scores(bits, HIDDEN, OUTPUT)
-        micros = (ds.millis() - t0) * 1000
+        inferenceUs = (ds.millis() - t0) * 1000
         digit = argmax(s)
         if (!useNative && classifierRole.isBound) useNative = await nativeAvailable(MODEL_ID32, 0)
     }
-    console.log(formatResult({ seq, source, digit, label, micros, backend, model: MODEL, scores: s }))
+    console.log(formatResult({ seq, source, digit, label, inferenceUs, backend, model: MODEL, scores: s }))
 }
 
 async function fromSamples() {

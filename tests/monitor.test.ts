@@ -20,7 +20,7 @@ const WAIT_MS = 20_000;
 // ---- helpers ---------------------------------------------------------------------------
 
 function result(seq: number, over: Partial<StreamResult> = {}): StreamResult {
-  return { seq, source: seq % 2 ? "camera" : "touch", digit: seq % 10, label: seq % 3 === 0 ? -1 : seq % 7, micros: 8000 + 37 * seq, backend: seq % 2 ? "bytecode" : "native", model: "191e9cb9", scores: [-5, 3, seq, 2147483647, -2147483648, 1, 2, 3, 4, 9], ...over };
+  return { seq, source: seq % 2 ? "camera" : "touch", digit: seq % 10, label: seq % 3 === 0 ? -1 : seq % 7, inferenceUs: 8000 + 37 * seq, backend: seq % 2 ? "bytecode" : "native", model: "191e9cb9", scores: [-5, 3, seq, 2147483647, -2147483648, 1, 2, 3, 4, 9], ...over };
 }
 const line = (seq: number) => formatResult(result(seq));
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { formatResult, type StreamResult } from "../src/shared/stream-format.ts";
 import { parseResult } from "../host/lib/monitor/parse.ts";
 
-const result: StreamResult = { seq: 12, source: "touch", digit: 7, label: 7, micros: 8421, backend: "native", model: "191e9cb9", scores: [-5, 3, 0, 2147483647, -2147483648, 1, 2, 3, 4, 9] };
+const result: StreamResult = { seq: 12, source: "touch", digit: 7, label: 7, inferenceUs: 8421, backend: "native", model: "191e9cb9", scores: [-5, 3, 0, 2147483647, -2147483648, 1, 2, 3, 4, 9] };
 
 describe("stream format", () => {
   it("round-trips, also amid DMESG noise", () => {

@@ -87,7 +87,7 @@ export function contenders(model: CModel, modelDir: string, source: string): Con
 
 export interface HostTiming {
   name: string;
-  nsPerInference: number;
+  inferenceNs: number;
   checksum: string;
 }
 
@@ -99,7 +99,7 @@ export function hostTimings(cs: Contender[], modelDir: string, records: Buffer, 
       const exe = join(buildDir, `${c.name}.bin`);
       run("gcc", ["-std=c99", ...flags, ...c.defines, `-I${C_DIR}`, `-I${modelDir}`, ...c.sources(buildDir), join(C_DIR, "harness", "bench_host_main.c"), "-o", exe]);
       const out = JSON.parse(run(exe, [String(rounds)], { input: records }).stdout.toString("utf8"));
-      return { name: c.name, nsPerInference: out.nsPerInference, checksum: out.checksum };
+      return { name: c.name, inferenceNs: out.inferenceNs, checksum: out.checksum };
     });
   } finally {
     rmSync(buildDir, { recursive: true, force: true });

@@ -37,16 +37,19 @@ export interface SpeedFigure {
   worstInstructions: number;
   worstCycles: number;
   clockMHz: number;
-  meanMicroseconds: number;
-  worstMicroseconds: number;
+  meanUs: number;
+  worstUs: number;
 }
 
 export interface Report {
   model: string;
   id: string;
   layers: LayerFootprint[];
-  flash: { weights: number; constants: number; code: number; total: number; weightBits: number; overheadPercent: number };
-  ram: { static: number; stack: number; total: number };
+  flashBytes: { weights: number; constants: number; code: number; total: number };
+  /** Bits of weights, and how far weights + constants in flash are above bits / 8. */
+  weightBits: number;
+  overheadPercent: number;
+  ramBytes: { static: number; stack: number; total: number };
   speed: SpeedFigure[];
   notes: string[];
 }
@@ -90,7 +93,7 @@ async function speed(core: string, t: CountTarget, objdump: string, cost: typeof
   const meanCycles = (all.cycles - base.cycles) / images;
   const worstInstructions = one.instructions - base.instructions;
   const worstCycles = one.cycles - base.cycles;
-  return { core, images, meanInstructions, meanCycles, worstImage: worst, worstInstructions, worstCycles, clockMHz, meanMicroseconds: meanCycles / clockMHz, worstMicroseconds: worstCycles / clockMHz };
+  return { core, images, meanInstructions, meanCycles, worstImage: worst, worstInstructions, worstCycles, clockMHz, meanUs: meanCycles / clockMHz, worstUs: worstCycles / clockMHz };
 }
 
 /**
@@ -123,8 +126,10 @@ export async function buildReport(m: CModel, modelDir: string, records: Buffer, 
       model: m.name,
       id: m.id,
       layers,
-      flash: { weights: fp.weights, constants: fp.constants, code: fp.code, total: fp.weights + fp.constants + fp.code, weightBits, overheadPercent: (100 * (fp.weights + fp.constants - weightBits / 8)) / (weightBits / 8) },
-      ram: { static: fp.ram, stack: fp.stack, total: fp.ram + fp.stack },
+      flashBytes: { weights: fp.weights, constants: fp.constants, code: fp.code, total: fp.weights + fp.constants + fp.code },
+      weightBits,
+      overheadPercent: (100 * (fp.weights + fp.constants - weightBits / 8)) / (weightBits / 8),
+      ramBytes: { static: fp.ram, stack: fp.stack, total: fp.ram + fp.stack },
       speed: [m0, rv],
       notes: [
         "Flash and RAM: bnn_model.c for Cortex-M0+ (arm-none-eabi-gcc -O2), sizes from arm-none-eabi-nm; stack of bnn_classify from -fstack-usage.",
@@ -146,13 +151,13 @@ export function reportMarkdown(r: Report): string {
     "|---:|---:|---:|---:|---:|---:|---:|",
     ...r.layers.map((l) => `| ${l.layer} | ${l.inputs} | ${l.outputs} | ${n(l.binaryOps)} | ${n(l.wordOps)} | ${n(l.weightBytes)} | ${n(l.constantBytes)} |`),
     "",
-    `**Flash**: ${n(r.flash.total)} bytes = weights ${n(r.flash.weights)} + thresholds/constants ${n(r.flash.constants)} + code ${n(r.flash.code)}. The weights are ${n(r.flash.weightBits)} bits = ${n(r.flash.weightBits / 8)} bytes; weights + constants are ${r.flash.overheadPercent.toFixed(1)} % above that.`,
+    `**Flash**: ${n(r.flashBytes.total)} bytes = weights ${n(r.flashBytes.weights)} + thresholds/constants ${n(r.flashBytes.constants)} + code ${n(r.flashBytes.code)}. The weights are ${n(r.weightBits)} bits = ${n(r.weightBits / 8)} bytes; weights + constants are ${r.overheadPercent.toFixed(1)} % above that.`,
     "",
-    `**RAM**: ${n(r.ram.total)} bytes = static buffers ${n(r.ram.static)} + stack of bnn_classify ${n(r.ram.stack)}.`,
+    `**RAM**: ${n(r.ramBytes.total)} bytes = static buffers ${n(r.ramBytes.static)} + stack of bnn_classify ${n(r.ramBytes.stack)}.`,
     "",
     "| core | images | instructions / inference (mean) | est. cycles (mean) | µs at clock (mean) | worst image: instructions | cycles | µs |",
     "|---|---:|---:|---:|---:|---:|---:|---:|",
-    ...r.speed.map((s) => `| ${s.core} | ${s.images} | ${n(s.meanInstructions)} | ${n(s.meanCycles)} | ${s.meanMicroseconds.toFixed(0)} µs at ${s.clockMHz} MHz | ${n(s.worstInstructions)} | ${n(s.worstCycles)} | ${s.worstMicroseconds.toFixed(0)} µs |`),
+    ...r.speed.map((s) => `| ${s.core} | ${s.images} | ${n(s.meanInstructions)} | ${n(s.meanCycles)} | ${s.meanUs.toFixed(0)} µs at ${s.clockMHz} MHz | ${n(s.worstInstructions)} | ${n(s.worstCycles)} | ${s.worstUs.toFixed(0)} µs |`),
     "",
     ...r.notes.map((t) => `- ${t}`),
     "",

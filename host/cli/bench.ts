@@ -66,7 +66,7 @@ export const benchCommand = defineCommand({
       const host = hostTimings(cs, modelDir, all, 3);
       const [x, f, q] = host;
       out(`host (gcc -O2, ${cpus()[0]?.model ?? "cpu"}), ns per inference over 10,000 images x 3:`);
-      for (const h of host) out(`  ${h.name.padEnd(14)} ${h.nsPerInference.toFixed(0).padStart(9)} ns   ${(h.nsPerInference / x.nsPerInference).toFixed(1)}x xnor`);
+      for (const h of host) out(`  ${h.name.padEnd(14)} ${h.inferenceNs.toFixed(0).padStart(9)} ns   ${(h.inferenceNs / x.inferenceNs).toFixed(1)}x xnor`);
       const same = host.every((h) => h.checksum === x.checksum);
       out(`  digits identical across the three: ${same ? "yes" : "NO"}`);
       const m0 = await m0Counts(cs, modelDir, inputRecords(model, test, o.images), 4 * L.inputWords);
@@ -77,11 +77,11 @@ export const benchCommand = defineCommand({
           JSON.stringify({
             bench: "c",
             model: model.file.name,
-            host: host.map((h) => ({ ...h, ratioToXnor: h.nsPerInference / x.nsPerInference })),
+            host: host.map((h) => ({ ...h, ratioToXnor: h.inferenceNs / x.inferenceNs })),
             digitsIdentical: same,
             cortexM0: m0.map((m) => ({ ...m, ratioToXnor: m.instructions / m0[0].instructions })),
-            floatOverXnorHost: f.nsPerInference / x.nsPerInference,
-            intPerBitOverXnorHost: q.nsPerInference / x.nsPerInference,
+            floatOverXnorHost: f.inferenceNs / x.inferenceNs,
+            intPerBitOverXnorHost: q.inferenceNs / x.inferenceNs,
             floatOverXnorM0: m0[1].instructions / m0[0].instructions,
             intPerBitOverXnorM0: m0[2].instructions / m0[0].instructions,
           }),
@@ -118,7 +118,7 @@ export const benchCommand = defineCommand({
     out(`  TypeScript reference  ${ts.ns.toFixed(0).padStart(7)} ns per inference`);
     out(`  WebAssembly (C)       ${wa.ns.toFixed(0).padStart(7)} ns per inference   ${(ts.ns / wa.ns).toFixed(1)}x faster`);
     out(`  digits identical: ${ts.check === wa.check ? "yes" : "NO"}`);
-    if (o.json) console.log(JSON.stringify({ bench: "wasm", model: model.file.name, tsNs: ts.ns, wasmNs: wa.ns, speedup: ts.ns / wa.ns, digitsIdentical: ts.check === wa.check }));
+    if (o.json) console.log(JSON.stringify({ bench: "wasm", model: model.file.name, typescriptInferenceNs: ts.ns, wasmInferenceNs: wa.ns, speedup: ts.ns / wa.ns, digitsIdentical: ts.check === wa.check }));
   },
 });
 

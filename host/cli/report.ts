@@ -47,7 +47,7 @@ export const reportCommand = defineCommand({
     const r = await buildReport(cmodel, modelDir, records.subarray(0, o.images * recordBytes), 0);
     // worst case measured separately on the densest image
     const w = await buildReport(cmodel, modelDir, records.subarray(o.images * recordBytes), 0);
-    r.speed.forEach((s, k) => Object.assign(s, { worstImage: worst, worstInstructions: w.speed[k].meanInstructions, worstCycles: w.speed[k].meanCycles, worstMicroseconds: w.speed[k].meanMicroseconds }));
+    r.speed.forEach((s, k) => Object.assign(s, { worstImage: worst, worstInstructions: w.speed[k].meanInstructions, worstCycles: w.speed[k].meanCycles, worstUs: w.speed[k].meanUs }));
     r.notes.push(`Worst image: test image ${worst}, ${worstOn} of ${IMAGE_PIXELS} pixels on (the most of the test set; the columns method's work grows with them).`);
     if (o.svg) {
       writeFileSync(
@@ -57,7 +57,7 @@ export const reportCommand = defineCommand({
             { label: `L${l.layer} weights (B)`, value: l.weightBytes },
             { label: `L${l.layer} constants (B)`, value: l.constantBytes },
           ]),
-          { title: `${name}: flash bytes per layer (code ${r.flash.code} B, RAM ${r.ram.total} B)`, unit: "B" },
+          { title: `${name}: flash bytes per layer (code ${r.flashBytes.code} B, RAM ${r.ramBytes.total} B)`, unit: "B" },
         ),
       );
     }

@@ -173,7 +173,7 @@ export const simCommand = defineCommand({
               .catch((e) => say(`  restart failed: ${(e as Error).message}`));
           }
           event({ ...r, reference });
-          say(`  #${String(r.seq).padStart(3)}  digit ${r.digit}  label ${r.label} ${r.digit === r.label ? "✓" : "✗"}  ${scoreBar(r.scores)}  ${(r.micros / 1000).toFixed(3).padStart(7)} ms  ${r.backend.padEnd(8)}  ${reference ? "= reference" : "DIFFERS FROM REFERENCE"}`);
+          say(`  #${String(r.seq).padStart(3)}  digit ${r.digit}  label ${r.label} ${r.digit === r.label ? "✓" : "✗"}  ${scoreBar(r.scores)}  ${(r.inferenceUs / 1000).toFixed(3).padStart(7)} ms  ${r.backend.padEnd(8)}  ${reference ? "= reference" : "DIFFERS FROM REFERENCE"}`);
           if (tally.results === o.count) {
             clearTimeout(timer);
             resolve(undefined);

@@ -17,7 +17,7 @@ export interface StreamResult {
     source: string
     digit: number
     label: number
-    micros: number
+    inferenceUs: number
     backend: string
     model: string
     scores: number[]
@@ -43,7 +43,7 @@ export function formatResult(r: StreamResult): string {
     // concatenation: DeviceScript's compiler takes only a few substitutions per template
     const body =
         "bnn " + STREAM_VERSION + " seq=" + r.seq + " src=" + r.source + " digit=" + r.digit + " label=" + r.label +
-        " us=" + Math.round(r.micros) + " backend=" + r.backend + " model=" + r.model +
+        " us=" + Math.round(r.inferenceUs) + " backend=" + r.backend + " model=" + r.model +
         " scores=" + r.scores.join(",")
     return "@" + body + "*" + streamChecksum(body)
 }

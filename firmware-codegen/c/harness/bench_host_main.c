@@ -26,7 +26,7 @@ int main(int argc, char **argv) {
         for (size_t i = 0; i < n; i++) checksum = checksum * 31u + (unsigned long)bnn_classify(records + i * BNN_INPUT_WORDS, BNN_INPUT_WORDS, scores, BNN_OUTPUTS);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double ns = ((double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec)) / ((double)n * rounds);
-    printf("{\"nsPerInference\": %.1f, \"images\": %zu, \"rounds\": %d, \"checksum\": \"%lu\"}\n", ns, n, rounds, checksum);
+    printf("{\"inferenceNs\": %.1f, \"images\": %zu, \"rounds\": %d, \"checksum\": \"%lu\"}\n", ns, n, rounds, checksum);
     free(records);
     return 0;
 }

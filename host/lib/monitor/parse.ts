@@ -7,5 +7,5 @@ const LINE = /@(bnn (\d+) seq=(\d+) src=([a-z]+) digit=(-?\d+) label=(-?\d+) us=
 export function parseResult(text: string): StreamResult | undefined {
   const m = LINE.exec(text);
   if (!m || streamChecksum(m[1]) !== m[11] || Number(m[2]) !== STREAM_VERSION) return undefined;
-  return { seq: Number(m[3]), source: m[4], digit: Number(m[5]), label: Number(m[6]), micros: Number(m[7]), backend: m[8], model: m[9], scores: m[10].split(",").map(Number) };
+  return { seq: Number(m[3]), source: m[4], digit: Number(m[5]), label: Number(m[6]), inferenceUs: Number(m[7]), backend: m[8], model: m[9], scores: m[10].split(",").map(Number) };
 }

@@ -22,7 +22,7 @@ export function correctness(r: StreamResult): boolean | null {
   return r.label < 0 ? null : r.label === r.digit;
 }
 
-const ms = (micros: number) => (micros / 1000).toFixed(2);
+const ms = (inferenceUs: number) => (inferenceUs / 1000).toFixed(2);
 
 export function header(format: Format): string | undefined {
   if (format === "table") return `${"seq".padStart(7)} ${"digit".padStart(5)} ${"label".padStart(5)} ok ${"scores".padEnd(10)} ${"ms".padStart(8)} ${"backend".padEnd(8)} ${"source".padEnd(7)} model`;
@@ -33,9 +33,9 @@ export function header(format: Format): string | undefined {
 export function row(format: Format, r: StreamResult): string {
   const ok = correctness(r);
   if (format === "jsonl") return JSON.stringify({ ...r, correct: ok });
-  if (format === "csv") return [r.seq, r.source, r.digit, r.label, ok === null ? "" : String(ok), ms(r.micros), r.backend, r.model, `"${r.scores.join(",")}"`].join(",");
+  if (format === "csv") return [r.seq, r.source, r.digit, r.label, ok === null ? "" : String(ok), ms(r.inferenceUs), r.backend, r.model, `"${r.scores.join(",")}"`].join(",");
   const mark = ok === null ? " " : ok ? "✓" : "✗";
-  return `${String(r.seq).padStart(7)} ${String(r.digit).padStart(5)} ${(r.label < 0 ? "-" : String(r.label)).padStart(5)}  ${mark} ${scoreBar(r.scores).padEnd(10)} ${ms(r.micros).padStart(8)} ${r.backend.padEnd(8)} ${r.source.padEnd(7)} ${r.model}`;
+  return `${String(r.seq).padStart(7)} ${String(r.digit).padStart(5)} ${(r.label < 0 ? "-" : String(r.label)).padStart(5)}  ${mark} ${scoreBar(r.scores).padEnd(10)} ${ms(r.inferenceUs).padStart(8)} ${r.backend.padEnd(8)} ${r.source.padEnd(7)} ${r.model}`;
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;

@@ -56,7 +56,7 @@ export class Tally {
   private repeats = 0;
   private restarts = 0;
   private lastSeq: number | undefined;
-  private micros = new Map<string, number[]>();
+  private inferenceUs = new Map<string, number[]>();
   private firstArrivalMs: number | undefined;
   private lastArrivalMs: number | undefined;
 
@@ -76,14 +76,14 @@ export class Tally {
       else if (r.seq < last) this.restarts++; // counting went back: the board restarted
     }
     this.lastSeq = r.seq;
-    const list = this.micros.get(r.backend) ?? [];
-    list.push(r.micros);
-    this.micros.set(r.backend, list);
+    const list = this.inferenceUs.get(r.backend) ?? [];
+    list.push(r.inferenceUs);
+    this.inferenceUs.set(r.backend, list);
   }
 
   summary(ended: string, overlongLines: number): Summary {
     const latency: Record<string, LatencyStats> = {};
-    for (const [backend, list] of [...this.micros].sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [backend, list] of [...this.inferenceUs].sort(([a], [b]) => a.localeCompare(b))) {
       const sorted = [...list].sort((a, b) => a - b);
       latency[backend] = { results: sorted.length, meanMs: sorted.reduce((a, b) => a + b, 0) / sorted.length / 1000, p50Ms: percentile(sorted, 50) / 1000, p99Ms: percentile(sorted, 99) / 1000 };
     }
