@@ -137,3 +137,5 @@ export const EXPECTED_SCORES = hex`
   a60c0bfd6b0b0e011d973c087e35f30149ee8dfec3e15c019abf63fe210fa9fef9f0b10049570dfe
   3ee8b4005df3520b31f265003a285eff6b8c4d01fdfd62fd5cac37fd6feb72009d78d3fe9b257101
 `
+/** The samples as the program takes them (src/app.ts, SampleDigits). */
+export const SAMPLE_DIGITS = { DIGIT_COUNT, DIGIT_LABELS, DIGIT_PIXELS }

@@ -7,10 +7,16 @@ import { encodeRow, modelId, SCORE_LIMIT, validateModel, type Model, type ModelL
 import { lastWordMask, wordsFor } from "../host/lib/binary.ts";
 import { SeededRng } from "../host/lib/rng.ts";
 
-/** A fresh folder under the system's temporary folder, removed after the test file. */
+const scratch: string[] = [];
+// registered when a test file imports this module, so it runs after that file's tests
+afterAll(() => {
+  for (const dir of scratch.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh folder under the system's temporary folder, removed after the test file (also from inside a test). */
 export function scratchDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), `bnn-test-${prefix}-`));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  scratch.push(dir);
   return dir;
 }
 

@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync, copyFileSync, mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync, copyFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { scratchDir } from "./helpers.ts";
 import { UserError } from "../host/lib/errors.ts";
 import { loadMnist, mnistDir, parseImages, parseLabels } from "../host/lib/mnist.ts";
 
@@ -35,7 +35,7 @@ describe("MNIST idx files", () => {
   });
 
   it("names a missing or corrupt file", () => {
-    const dir = mkdtempSync(join(tmpdir(), "mnist-"));
+    const dir = scratchDir("mnist");
     expect(() => loadMnist("test", dir)).toThrow(/MNIST file missing: .*t10k-images-idx3-ubyte/);
     mkdirSync(join(dir, "c"));
     copyFileSync(join(mnistDir(), "t10k-labels-idx1-ubyte"), join(dir, "c", "t10k-labels-idx1-ubyte"));

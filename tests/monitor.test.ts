@@ -5,11 +5,12 @@
  * comes back. Also standard input and the one-line errors. Timeouts only keep tests from hanging.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { closeSync, constants, existsSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
+import { closeSync, constants, existsSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { scratchDir } from "./helpers.ts";
 import { start, type Managed } from "../host/lib/sim/processes.ts";
 import { formatResult, type StreamResult } from "../src/shared/stream-format.ts";
 import { bnn, expectOneLineError } from "./run-bnn.ts";
@@ -20,7 +21,10 @@ const WAIT_MS = 20_000;
 // ---- helpers ---------------------------------------------------------------------------
 
 function result(seq: number, over: Partial<StreamResult> = {}): StreamResult {
-  return { seq, source: seq % 2 ? "camera" : "touch", digit: seq % 10, label: seq % 3 === 0 ? -1 : seq % 7, inferenceUs: 8000 + 37 * seq, backend: seq % 2 ? "bytecode" : "native", model: "191e9cb9", scores: [-5, 3, seq, 2147483647, -2147483648, 1, 2, 3, 4, 9], ...over };
+  const digit = seq % 10;
+  // a possible result: the digit is the highest score; the int32 extremes are in there
+  const scores = Array.from({ length: 10 }, (_, j) => (j === digit ? 2147483647 : j === (digit + 1) % 10 ? -2147483648 : 100 * j - 5 + (seq % 7)));
+  return { seq, source: seq % 2 ? "camera" : "touch", digit, label: seq % 3 === 0 ? -1 : seq % 7, inferenceUs: 8000 + 37 * seq, backend: seq % 2 ? "bytecode" : "native", model: "191e9cb9", scores, ...over };
 }
 const line = (seq: number) => formatResult(result(seq));
 
@@ -132,7 +136,7 @@ beforeAll(() => {
 
 describe("bnn monitor on a serial port", () => {
   it("reports every valid result exactly once amid noise, and skips a damaged line", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "bnn-monitor-"));
+    const dir = scratchDir("monitor");
     const a = join(dir, "a");
     const b = join(dir, "b");
     await startSocat(a, b);
@@ -168,7 +172,7 @@ describe("bnn monitor on a serial port", () => {
   }, 60_000);
 
   it("reopens a port that vanishes and reports the rest of the stream", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "bnn-monitor-"));
+    const dir = scratchDir("monitor");
     const a = join(dir, "a");
     const b = join(dir, "b");
     const socat1 = await startSocat(a, b);
@@ -239,6 +243,6 @@ describe("bnn monitor --stdin", () => {
     expect(t.stderr).toMatch(/inference native: p50 \d+\.\d\d\d ms, p99/);
     const c = run(["--format", "csv", "--count", "2"]);
     expect(c.status, c.stderr).toBe(0);
-    expect(c.stdout.trim().split("\n")).toEqual(["seq,source,digit,label,correct,latency_ms,backend,model,scores", `10,touch,0,3,false,8.37,native,191e9cb9,"-5,3,10,2147483647,-2147483648,1,2,3,4,9"`, `11,camera,1,4,false,8.41,bytecode,191e9cb9,"-5,3,11,2147483647,-2147483648,1,2,3,4,9"`]);
+    expect(c.stdout.trim().split("\n")).toEqual(["seq,source,digit,label,correct,latency_ms,backend,model,scores", `10,touch,0,3,false,8.37,native,191e9cb9,"${result(10).scores.join(",")}"`, `11,camera,1,4,false,8.41,bytecode,191e9cb9,"${result(11).scores.join(",")}"`]);
   });
 });

@@ -10,7 +10,7 @@
  * files, or a simulator someone runs beside the tests, are never looked at).
  */
 import { describe, expect, it } from "vitest";
-import { expectAllOnceAndExact, expectCleanedUp, runSim } from "./sim-run.ts";
+import { expectAllOnceAndExact, expectCleanedUp, id32, runSim } from "./sim-run.ts";
 
 describe("bnn sim (the simulated board)", () => {
   // 100 digits prove what 300 did (every seq once, every result equal to the reference) at a
@@ -44,5 +44,22 @@ describe("bnn sim (the simulated board)", () => {
     await expectCleanedUp(run);
   });
 
+
+  it("two simulators started at the same moment both finish, each on its own port", async () => {
+    const [a, b] = await Promise.all([runSim(["--source", "samples", "--count", "8"]), runSim(["--source", "samples", "--count", "8", "--backend", "bytecode"])]);
+    expectAllOnceAndExact(a, 8);
+    expectAllOnceAndExact(b, 8);
+    expect(a.port).not.toBe(b.port);
+    await expectCleanedUp(a);
+    await expectCleanedUp(b);
+  });
+
+  it("runs the program with another shipped model (--model large), the classifier following", async () => {
+    const run = await runSim(["--source", "camera", "--count", "6", "--model", "large"]);
+    const results = expectAllOnceAndExact(run, 6);
+    expect(results.every((x) => x.backend === "native")).toBe(true);
+    expect(new Set(run.lines.filter((l) => l.seq !== undefined).map((l) => (l as { model?: string }).model))).toEqual(new Set([id32("large")]));
+    await expectCleanedUp(run);
+  });
 });
 

@@ -9,7 +9,7 @@
  * and the PID of every process it starts, and the checks look at exactly those (other test
  * files, or a simulator someone runs beside the tests, are never looked at).
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { createWebSocketBus, Packet, REPORT_RECEIVE, type JDService } from "jacdac-ts";
@@ -65,6 +65,16 @@ describe("bnn sim (the simulated board)", () => {
     const { run, code } = await started("SIGKILL");
     expect(code).toBe("SIGKILL");
     await expectCleanedUp(run);
+  });
+
+  it("--raw prints the board's stream, which bnn monitor --stdin reads", async () => {
+    const raw = await bnnAsync(["sim", "--source", "samples", "--count", "6", "--raw"]);
+    expect(raw.code, raw.stderr).toBe(0);
+    const m = spawnSync(process.execPath, [BIN, "monitor", "--stdin", "--json"], { input: raw.stdout, encoding: "utf8" });
+    expect(m.status, m.stderr).toBe(0);
+    const lines = m.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    expect(lines.pop().summary).toMatchObject({ results: 6, correct: 6, invalidLines: 0 });
+    expect(lines.map((l) => l.seq)).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
   it("runs on the port it is given, and says so in one line when that port is busy", async () => {

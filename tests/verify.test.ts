@@ -4,10 +4,10 @@
  * gives the reference's integer scores and hidden activations for all 10,000 images. And the
  * matrix itself can fail: an injected fault is found and located.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { scratchDir } from "./helpers.ts";
 import { cFromModel } from "../firmware-codegen/src/pipeline.ts";
 import { HOST_GCC, variant } from "../firmware-codegen/src/targets.ts";
 import { BACKENDS, inputRecords, verifyBackends } from "../firmware-codegen/src/verify.ts";
@@ -31,7 +31,7 @@ describe.each(shippedModels())("bnn verify --model %s", (name) => {
 describe("the matrix finds and locates a difference", () => {
   it("reports the image, layer and neuron where an injected fault starts", async () => {
     const model = readModelFile(resolveModelPath("default"));
-    const dir = await cFromModel(model, mkdtempSync(join(tmpdir(), "bnn-fault-")));
+    const dir = await cFromModel(model, scratchDir("fault"));
     // break neuron 5 of layer 2 in the rows form: its threshold becomes "always on"
     const c = readFileSync(join(dir, "bnn_model.c"), "utf8");
     const start = c.indexOf("bnn_l2_thresholds[64] = {");

@@ -92,10 +92,11 @@ export interface HostTiming {
 }
 
 /** Wall-clock ns per inference on this machine (gcc -O2, all records, `rounds` passes). */
-export function hostTimings(cs: Contender[], modelDir: string, records: Buffer, rounds: number, flags: string[] = ["-O2"]): HostTiming[] {
+export function hostTimings(cs: Contender[], modelDir: string, records: Buffer, rounds: number, flags: string[] = ["-O2"], onContender?: (name: string) => void): HostTiming[] {
   const buildDir = mkdtempSync(join(tmpdir(), "bnn-host-bench-"));
   try {
     return cs.map((c) => {
+      onContender?.(c.name);
       const exe = join(buildDir, `${c.name}.bin`);
       run("gcc", ["-std=c99", ...flags, ...c.defines, `-I${C_DIR}`, `-I${modelDir}`, ...c.sources(buildDir), join(C_DIR, "harness", "bench_host_main.c"), "-o", exe]);
       const out = JSON.parse(run(exe, [String(rounds)], { input: records }).stdout.toString("utf8"));
@@ -107,11 +108,12 @@ export function hostTimings(cs: Contender[], modelDir: string, records: Buffer, 
 }
 
 /** Executed ARMv6-M instructions per inference of each contender (big-memory M0 machine). */
-export async function m0Counts(cs: Contender[], modelDir: string, records: Buffer, recordBytes: number): Promise<{ name: string; instructions: number; images: number }[]> {
+export async function m0Counts(cs: Contender[], modelDir: string, records: Buffer, recordBytes: number, onContender?: (name: string) => void): Promise<{ name: string; instructions: number; images: number }[]> {
   const buildDir = mkdtempSync(join(tmpdir(), "bnn-m0-bench-"));
   try {
     const out = [];
     for (const c of cs) {
+      onContender?.(c.name);
       const elf = buildBench(M0_BIG_COUNT, c.sources(buildDir), [modelDir], buildDir, ["-O2", ...c.defines], c.name);
       const r = await instructionsPerInference(M0_BIG_COUNT, elf, records, recordBytes, buildDir);
       out.push({ name: c.name, instructions: Math.round(r.perInference), images: r.images });

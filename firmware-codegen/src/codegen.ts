@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { ExitCode, UserError } from "../../host/lib/errors.ts";
 import { loadTables } from "../../host/lib/export/load-tables.ts";
-import { ROOT, tablesPath } from "../../host/lib/paths.ts";
+import { displayPath, ROOT, tablesPath } from "../../host/lib/paths.ts";
 import { generateHeader, generateSource, modelFromTables } from "./generate.ts";
 import { generatedDir } from "./paths.ts";
 import { buildCommittedWasm, recordedWasmHash, wasmInputsHash } from "./wasm.ts";
@@ -43,7 +43,7 @@ export async function checkCommittedC(name: string): Promise<void> {
   const c = await generateC(tablesPath(name));
   for (const [file, text] of Object.entries(c.files)) {
     const path = join(dir, file);
-    if (!existsSync(path) || readFileSync(path, "utf8") !== text) throw new UserError(`${relative(process.cwd(), path)} is missing or stale: run npm run bnn -- regen`, ExitCode.Mismatch);
+    if (!existsSync(path) || readFileSync(path, "utf8") !== text) throw new UserError(`${displayPath(path)} is missing or stale: run npm run bnn -- regen`, ExitCode.Mismatch);
   }
-  if (!wasmIsFresh(dir, c.files)) throw new UserError(`${relative(process.cwd(), join(dir, WASM_FILE))} is missing or stale: run npm run bnn -- regen (needs clang and lld)`, ExitCode.Mismatch);
+  if (!wasmIsFresh(dir, c.files)) throw new UserError(`${displayPath(join(dir, WASM_FILE))} is missing or stale: run npm run bnn -- regen (needs clang and lld)`, ExitCode.Mismatch);
 }

@@ -78,7 +78,7 @@ function m0Footprint(modelDir: string, buildDir: string): { weights: number; con
   return { weights, constants, code, ram, stack };
 }
 
-async function speed(core: string, t: CountTarget, objdump: string, cost: typeof m0plusCycles, clockMHz: number, modelDir: string, records: Buffer, recordBytes: number, worst: number, buildDir: string): Promise<SpeedFigure> {
+async function speed(core: string, t: CountTarget, objdump: string, cost: typeof m0plusCycles, clockMHz: number, modelDir: string, records: Buffer, recordBytes: number, worstRecord: Buffer, worst: number, buildDir: string): Promise<SpeedFigure> {
   const elf = buildBench(t, [join(modelDir, "bnn_model.c")], [modelDir], buildDir, ["-O2"], "report");
   const insns = disassemble(objdump, elf);
   const runOn = async (data: Buffer) => {
@@ -87,7 +87,7 @@ async function speed(core: string, t: CountTarget, objdump: string, cost: typeof
   };
   const base = await runOn(Buffer.alloc(0));
   const all = await runOn(records);
-  const one = await runOn(records.subarray(worst * recordBytes, (worst + 1) * recordBytes));
+  const one = await runOn(worstRecord);
   const images = records.length / recordBytes;
   const meanInstructions = (all.instructions - base.instructions) / images;
   const meanCycles = (all.cycles - base.cycles) / images;
@@ -97,12 +97,14 @@ async function speed(core: string, t: CountTarget, objdump: string, cost: typeof
 }
 
 /**
- * `records`: input records of the images to average over; `worst`: index (within records) of the
- * image with the most +1 inputs, the costliest for the columns method.
+ * `records`: input records of the images to average over; `worstRecord`: the input record of the
+ * costliest image for the columns method (the most +1 inputs), test image `worst`. `onStep`
+ * hears what is being measured (the runs take seconds each).
  */
-export async function buildReport(m: CModel, modelDir: string, records: Buffer, worst: number): Promise<Report> {
+export async function buildReport(m: CModel, modelDir: string, records: Buffer, worstRecord: Buffer, worst: number, onStep?: (what: string) => void): Promise<Report> {
   const buildDir = mkdtempSync(join(tmpdir(), "bnn-report-"));
   try {
+    onStep?.("flash and RAM (arm-none-eabi-gcc, nm, -fstack-usage)");
     const fp = m0Footprint(modelDir, buildDir);
     const recordBytes = 4 * ((m.width * m.height + 31) >>> 5);
     const layers: LayerFootprint[] = [...m.hidden, m.output].map((l, k) => {
@@ -120,8 +122,11 @@ export async function buildReport(m: CModel, modelDir: string, records: Buffer, 
       };
     });
     const weightBits = layers.reduce((s, l) => s + l.binaryOps, 0);
-    const m0 = await speed("Cortex-M0 code, RP2040 (Cortex-M0+) timings", M0_COUNT, "arm-none-eabi-objdump", m0plusCycles, 125, modelDir, records, recordBytes, worst, buildDir);
-    const rv = await speed("rv32imc, ESP32-C3-like estimate", RV32_COUNT, "riscv64-unknown-elf-objdump", rv32Cycles, 160, modelDir, records, recordBytes, worst, buildDir);
+    const images = records.length / recordBytes;
+    onStep?.(`Cortex-M0 instructions under QEMU: ${images} images and the worst one`);
+    const m0 = await speed("Cortex-M0 code, RP2040 (Cortex-M0+) timings", M0_COUNT, "arm-none-eabi-objdump", m0plusCycles, 125, modelDir, records, recordBytes, worstRecord, worst, buildDir);
+    onStep?.(`rv32imc instructions under QEMU: ${images} images and the worst one`);
+    const rv = await speed("rv32imc, ESP32-C3-like estimate", RV32_COUNT, "riscv64-unknown-elf-objdump", rv32Cycles, 160, modelDir, records, recordBytes, worstRecord, worst, buildDir);
     return {
       model: m.name,
       id: m.id,

@@ -25,6 +25,8 @@ export interface Target {
   execute(built: string, input: Buffer, buildDir: string): Buffer;
   /** The built file is WebAssembly, run in this process (execute is not used). */
   wasm?: boolean;
+  /** Runs a committed build: applies only to the shipped models. */
+  shippedOnly?: boolean;
 }
 
 function includes(modelDir: string): string[] {
@@ -139,6 +141,7 @@ export const WASM_SYSTEM_CLANG: Target = {
 /** The committed WebAssembly build (what the simulator runs); needs no toolchain. */
 export const WASM_COMMITTED: Target = {
   wasm: true,
+  shippedOnly: true,
   name: "wasm32-committed",
   description: "the committed generated/<model>/bnn_model.wasm, run in Node's WebAssembly",
   tools: [],

@@ -125,7 +125,7 @@ function locate(L: Layout, e: Int32Array, a: Int32Array, image: number): Differe
 export interface BackendResult {
   name: string;
   description: string;
-  status: "ok" | "differs" | "unavailable" | "error";
+  status: "ok" | "differs" | "unavailable" | "not applicable" | "error";
   agree: number;
   total: number;
   seconds: number;
@@ -139,7 +139,7 @@ export function describeDifference(d: Difference): string {
 }
 
 /** Runs each backend on the records; `modelDir` holds the generated bnn_model.c/.h. */
-export async function verifyBackends(model: Model, modelDir: string, input: Buffer, backends: Target[], onResult?: (r: BackendResult) => void): Promise<BackendResult[]> {
+export async function verifyBackends(model: Model, modelDir: string, input: Buffer, backends: Target[], onResult?: (r: BackendResult) => void, opts: { shipped?: boolean } = {}): Promise<BackendResult[]> {
   const expected = referenceRecords(model, input);
   const L = layoutOf(model);
   const total = expected.length / (4 * L.recordWords);
@@ -150,7 +150,9 @@ export async function verifyBackends(model: Model, modelDir: string, input: Buff
       const base = { name: t.name, description: t.description, agree: 0, total, seconds: 0 };
       const missing = missingTool(t);
       let result: BackendResult;
-      if (missing) {
+      if (t.shippedOnly && !opts.shipped) {
+        result = { ...base, status: "not applicable", message: "only shipped models have a committed build (this model's C was generated just now)" };
+      } else if (missing) {
         result = { ...base, status: "unavailable", message: `${missing} not found (Debian: apt-get install ${t.packages.join(" ")})` };
       } else {
         const t0 = performance.now();

@@ -10,19 +10,18 @@ import { spawnSync } from "node:child_process";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { buildWasm, contenders, hostTimings, m0Counts, popcountMatrix, type CountRow } from "../../firmware-codegen/src/bench.ts";
-import { modelFromTables } from "../../firmware-codegen/src/generate.ts";
+import type { CModel } from "../../firmware-codegen/src/generate.ts";
+import { modelC } from "../../firmware-codegen/src/model-c.ts";
 import { inputRecords, layoutOf } from "../../firmware-codegen/src/verify.ts";
-import { loadTables } from "../lib/export/load-tables.ts";
-import { loadMnist } from "../lib/mnist.ts";
-import { readModelFile } from "../lib/model/format.ts";
-import { classify } from "../lib/model/infer.ts";
+import { defineCommand, onlyWith, usageError } from "../lib/args.ts";
 import { ExitCode, UserError } from "../lib/errors.ts";
-import { resolveModelPath, ROOT, TABLES_DIR } from "../lib/paths.ts";
-import { GENERATED_C_DIR } from "../../firmware-codegen/src/paths.ts";
+import { loadMnist } from "../lib/mnist.ts";
+import { requireMnistShape } from "../lib/model/evaluate.ts";
+import type { Model } from "../lib/model/format.ts";
+import { classify } from "../lib/model/infer.ts";
+import { ROOT } from "../lib/paths.ts";
 import { PRESET_NAMES, PRESETS, type PresetName } from "../lib/train/presets.ts";
 import { train } from "../lib/train/trainer.ts";
-import { defineCommand, usageError } from "../lib/args.ts";
-import { checkCommittedC } from "../../firmware-codegen/src/codegen.ts";
 import type { SimSummary } from "./sim.ts";
 
 const SUBJECTS = ["train", "popcount", "c", "wasm", "sim"];
@@ -31,96 +30,118 @@ export const benchCommand = defineCommand({
   name: "bench",
   summary: `print measured figures (subjects: ${SUBJECTS.join(", ")})`,
   positionals: ["subject"],
-  usage: "train: training samples/s; popcount: emulated-core instructions per popcount/layer method; c: XNOR C vs float32 and int-per-bit C; wasm: WebAssembly vs TypeScript reference.",
+  usage: "train: training samples/s; popcount: emulated-core instructions per popcount/layer method; c: XNOR C vs float32 and int-per-bit C; wasm: WebAssembly vs TypeScript reference; sim: the simulated board, native vs bytecode. Progress goes to stderr.",
   options: {
     preset: { type: "string", description: "train: network to train", default: "default", choices: PRESET_NAMES },
     epochs: { type: "int", description: "train: epochs to time", default: 2, min: 1, max: 100 },
     model: { type: "string", description: "popcount/c/wasm: shipped model name or path", default: "default", metavar: "name|path" },
-    images: { type: "int", description: "popcount/c: test images per instruction count (wasm: all 10,000)", default: 20, min: 1, max: 10000 },
+    images: { type: "int", description: "popcount: test images per instruction count [default: 20]; c: per Cortex-M0 count, where the float32 baseline runs ~20 M traced instructions an image [default: 1]", min: 1, max: 10000 },
     json: { type: "boolean", description: "print JSON" },
   },
-  async run(o, positionals) {
+  async run(o, positionals, given) {
     const subject = positionals[0] ?? "train";
     if (!SUBJECTS.includes(subject)) throw usageError(`bench: unknown subject '${subject}' (subjects: ${SUBJECTS.join(", ")})`);
+    onlyWith(given, "preset", subject === "train", "only applies to bench train");
+    onlyWith(given, "epochs", subject === "train", "only applies to bench train");
+    onlyWith(given, "model", ["popcount", "c", "wasm"].includes(subject), "only applies to bench popcount, c and wasm");
+    onlyWith(given, "images", ["popcount", "c"].includes(subject), "only applies to bench popcount and c");
     const out = (text: string) => {
       if (!o.json) console.log(text);
     };
+    const progress = (text: string) => process.stderr.write(`bench ${subject}: ${text}\n`);
     if (subject === "train") return benchTrain(o.preset as PresetName, o.epochs, o.json, out);
-    if (subject === "sim") return benchSim(o.json, out);
-    const model = readModelFile(resolveModelPath(o.model));
-    const modelDir = join(GENERATED_C_DIR, model.file.name);
-    await checkCommittedC(model.file.name);
-    const test = loadMnist("test");
-    const L = layoutOf(model);
-    if (subject === "popcount") {
-      out(`executed instructions per inference, model ${model.file.name}, mean of ${o.images} test images, gcc -O2`);
-      const rows = await popcountMatrix(modelDir, inputRecords(model, test, o.images), 4 * L.inputWords, ["-O2"], (r: CountRow) => out(`  ${r.target.padEnd(12)} ${r.variant.padEnd(44)} ${String(r.instructions).padStart(8)}`));
-      if (o.json) console.log(JSON.stringify({ bench: "popcount", model: model.file.name, images: o.images, rows }));
-      return;
-    }
-    if (subject === "c") {
-      const cmodel = modelFromTables(loadTables(join(TABLES_DIR, `${model.file.name}.ts`)));
-      const cs = contenders(cmodel, modelDir, `src/models/${model.file.name}.ts`);
-      const all = inputRecords(model, test, test.count);
-      out(`model ${model.file.name}: the same network as XNOR/popcount C, float32 multiply-accumulate C, one-int-per-bit C`);
-      const host = hostTimings(cs, modelDir, all, 3);
-      const [x, f, q] = host;
-      out(`host (gcc -O2, ${cpus()[0]?.model ?? "cpu"}), ns per inference over 10,000 images x 3:`);
-      for (const h of host) out(`  ${h.name.padEnd(14)} ${h.inferenceNs.toFixed(0).padStart(9)} ns   ${(h.inferenceNs / x.inferenceNs).toFixed(1)}x xnor`);
-      const same = host.every((h) => h.checksum === x.checksum);
-      out(`  digits identical across the three: ${same ? "yes" : "NO"}`);
-      const m0 = await m0Counts(cs, modelDir, inputRecords(model, test, o.images), 4 * L.inputWords);
-      out(`Cortex-M0 (ARMv6-M code, gcc -O2), executed instructions per inference, mean of ${o.images} images:`);
-      for (const m of m0) out(`  ${m.name.padEnd(14)} ${String(m.instructions).padStart(11)}   ${(m.instructions / m0[0].instructions).toFixed(1)}x xnor`);
-      if (o.json) {
-        console.log(
-          JSON.stringify({
-            bench: "c",
-            model: model.file.name,
-            host: host.map((h) => ({ ...h, ratioToXnor: h.inferenceNs / x.inferenceNs })),
-            digitsIdentical: same,
-            cortexM0: m0.map((m) => ({ ...m, ratioToXnor: m.instructions / m0[0].instructions })),
-            floatOverXnorHost: f.inferenceNs / x.inferenceNs,
-            intPerBitOverXnorHost: q.inferenceNs / x.inferenceNs,
-            floatOverXnorM0: m0[1].instructions / m0[0].instructions,
-            intPerBitOverXnorM0: m0[2].instructions / m0[0].instructions,
-          }),
-        );
+    if (subject === "sim") return benchSim(o.json, out, progress);
+    const c = await modelC(o.model);
+    try {
+      const { model } = c;
+      requireMnistShape(model, `bench ${subject}`);
+      const test = loadMnist("test");
+      const L = layoutOf(model);
+      if (subject === "popcount") {
+        const images = o.images ?? 20;
+        out(`executed instructions per inference, model ${model.file.name}, mean of ${images} test images, gcc -O2`);
+        const rows = await popcountMatrix(c.dir, inputRecords(model, test, images), 4 * L.inputWords, ["-O2"], (r: CountRow) => out(`  ${r.target.padEnd(12)} ${r.variant.padEnd(44)} ${String(r.instructions).padStart(8)}`));
+        if (o.json) console.log(JSON.stringify({ bench: "popcount", model: model.file.name, images, rows }));
+        return;
       }
-      return;
+      if (subject === "c") return await benchC(c.cmodel, c.dir, model, o.images ?? 1, o.json, out, progress);
+      return await benchWasm(c.dir, model, o.json, out);
+    } finally {
+      c.close();
     }
-    // wasm vs TypeScript reference, same inputs, same process
-    const records = inputRecords(model, test, test.count);
-    const words = new Uint32Array(records.buffer.slice(records.byteOffset, records.byteOffset + records.length));
-    const wasm = await buildWasm(modelDir);
-    const inPtr = wasm.bnn_wasm_input_ptr();
-    const time = (fn: () => number) => {
-      fn(); // warm up
-      const t0 = performance.now();
-      const check = fn();
-      return { ns: ((performance.now() - t0) * 1e6) / test.count, check };
-    };
-    const ts = time(() => {
-      let c = 0;
-      for (let i = 0; i < test.count; i++) c = (c * 31 + classify(model, words.subarray(i * L.inputWords, (i + 1) * L.inputWords)).digit) >>> 0;
-      return c;
-    });
-    const wa = time(() => {
-      let c = 0;
-      const mem = new Uint32Array(wasm.memory.buffer);
-      for (let i = 0; i < test.count; i++) {
-        mem.set(words.subarray(i * L.inputWords, (i + 1) * L.inputWords), inPtr >>> 2);
-        c = (c * 31 + wasm.bnn_wasm_classify()) >>> 0;
-      }
-      return c;
-    });
-    out(`model ${model.file.name}, 10,000 test images in Node ${process.version}:`);
-    out(`  TypeScript reference  ${ts.ns.toFixed(0).padStart(7)} ns per inference`);
-    out(`  WebAssembly (C)       ${wa.ns.toFixed(0).padStart(7)} ns per inference   ${(ts.ns / wa.ns).toFixed(1)}x faster`);
-    out(`  digits identical: ${ts.check === wa.check ? "yes" : "NO"}`);
-    if (o.json) console.log(JSON.stringify({ bench: "wasm", model: model.file.name, typescriptInferenceNs: ts.ns, wasmInferenceNs: wa.ns, speedup: ts.ns / wa.ns, digitsIdentical: ts.check === wa.check }));
   },
 });
+
+async function benchC(cmodel: CModel, dir: string, model: Model, images: number, json: boolean, out: (s: string) => void, progress: (s: string) => void): Promise<void> {
+  const test = loadMnist("test");
+  const L = layoutOf(model);
+  const cs = contenders(cmodel, dir, `the weight tables of ${model.file.name}`);
+  const all = inputRecords(model, test, test.count);
+  out(`model ${model.file.name}: the same network as XNOR/popcount C, float32 multiply-accumulate C, one-int-per-bit C`);
+  const host = hostTimings(cs, dir, all, 3, ["-O2"], (n) => progress(`host timing of ${n} (10,000 images x 3)`));
+  const [x, f, q] = host;
+  out(`host (gcc -O2, ${cpus()[0]?.model ?? "cpu"}), ns per inference over 10,000 images x 3:`);
+  for (const h of host) out(`  ${h.name.padEnd(14)} ${h.inferenceNs.toFixed(0).padStart(9)} ns   ${(h.inferenceNs / x.inferenceNs).toFixed(1)}x xnor`);
+  const same = host.every((h) => h.checksum === x.checksum);
+  out(`  digits identical across the three: ${same ? "yes" : "NO"}`);
+  const m0 = await m0Counts(cs, dir, inputRecords(model, test, images), 4 * L.inputWords, (n) => progress(`Cortex-M0 instructions of ${n} under QEMU (${images} image${images === 1 ? "" : "s"})`));
+  out(`Cortex-M0 (ARMv6-M code, gcc -O2), executed instructions per inference, mean of ${images} images:`);
+  for (const m of m0) out(`  ${m.name.padEnd(14)} ${String(m.instructions).padStart(11)}   ${(m.instructions / m0[0].instructions).toFixed(1)}x xnor`);
+  if (json) {
+    console.log(
+      JSON.stringify({
+        bench: "c",
+        model: model.file.name,
+        images,
+        host: host.map((h) => ({ ...h, ratioToXnor: h.inferenceNs / x.inferenceNs })),
+        digitsIdentical: same,
+        cortexM0: m0.map((m) => ({ ...m, ratioToXnor: m.instructions / m0[0].instructions })),
+        floatOverXnorHost: f.inferenceNs / x.inferenceNs,
+        intPerBitOverXnorHost: q.inferenceNs / x.inferenceNs,
+        floatOverXnorM0: m0[1].instructions / m0[0].instructions,
+        intPerBitOverXnorM0: m0[2].instructions / m0[0].instructions,
+      }),
+    );
+  }
+  if (!same) throw new UserError("bench c: the three implementations gave different digits", ExitCode.Mismatch);
+}
+
+/** The WebAssembly build against the TypeScript reference, same inputs, same process. */
+async function benchWasm(dir: string, model: Model, json: boolean, out: (s: string) => void): Promise<void> {
+  const test = loadMnist("test");
+  const L = layoutOf(model);
+  const records = inputRecords(model, test, test.count);
+  const words = new Uint32Array(records.buffer.slice(records.byteOffset, records.byteOffset + records.length));
+  const wasm = await buildWasm(dir);
+  const inPtr = wasm.bnn_wasm_input_ptr();
+  const time = (fn: () => number) => {
+    fn(); // warm up
+    const t0 = performance.now();
+    const check = fn();
+    return { ns: ((performance.now() - t0) * 1e6) / test.count, check };
+  };
+  const ts = time(() => {
+    let c = 0;
+    for (let i = 0; i < test.count; i++) c = (c * 31 + classify(model, words.subarray(i * L.inputWords, (i + 1) * L.inputWords)).digit) >>> 0;
+    return c;
+  });
+  const wa = time(() => {
+    let c = 0;
+    const mem = new Uint32Array(wasm.memory.buffer);
+    for (let i = 0; i < test.count; i++) {
+      mem.set(words.subarray(i * L.inputWords, (i + 1) * L.inputWords), inPtr >>> 2);
+      c = (c * 31 + wasm.bnn_wasm_classify()) >>> 0;
+    }
+    return c;
+  });
+  const same = ts.check === wa.check;
+  out(`model ${model.file.name}, 10,000 test images in Node ${process.version}:`);
+  out(`  TypeScript reference  ${ts.ns.toFixed(0).padStart(7)} ns per inference`);
+  out(`  WebAssembly (C)       ${wa.ns.toFixed(0).padStart(7)} ns per inference   ${(ts.ns / wa.ns).toFixed(1)}x faster`);
+  out(`  digits identical: ${same ? "yes" : "NO"}`);
+  if (json) console.log(JSON.stringify({ bench: "wasm", model: model.file.name, typescriptInferenceNs: ts.ns, wasmInferenceNs: wa.ns, speedup: ts.ns / wa.ns, digitsIdentical: same }));
+  if (!same) throw new UserError("bench wasm: the WebAssembly build and the TypeScript reference gave different digits", ExitCode.Mismatch);
+}
 
 async function benchTrain(presetName: PresetName, epochs: number, json: boolean, out: (s: string) => void): Promise<void> {
   const preset = PRESETS[presetName];
@@ -145,10 +166,11 @@ async function benchTrain(presetName: PresetName, epochs: number, json: boolean,
 }
 
 /** Runs the simulated board twice on the same sample digits (no drawing): native classifier, then bytecode. */
-async function benchSim(json: boolean, out: (s: string) => void): Promise<void> {
+async function benchSim(json: boolean, out: (s: string) => void, progress: (s: string) => void): Promise<void> {
   const bin = join(ROOT, "bin", "bnn.mjs");
   const runs: Record<string, SimSummary> = {};
   for (const backend of ["native", "bytecode"]) {
+    progress(`the ${backend} run`);
     const r = spawnSync(process.execPath, [bin, "sim", "--json", "--source", "samples", "--backend", backend], { encoding: "utf8" });
     if (r.status !== 0) throw new UserError(`bench sim: the ${backend} run failed: ${r.stderr.trim().split("\n")[0]}`, ExitCode.Mismatch);
     const lines = r.stdout.trim().split("\n");

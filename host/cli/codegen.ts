@@ -1,12 +1,13 @@
 /** `bnn codegen`: generates the C inference (bnn_model.h/.c) from a model's TypeScript weight tables. */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { existsSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { generateC, rebuildWasm, wasmIsFresh } from "../../firmware-codegen/src/codegen.ts";
 import { generatedDir } from "../../firmware-codegen/src/paths.ts";
 import { WASM_FILE } from "../../firmware-codegen/src/wasm-abi.ts";
 import { defineCommand } from "../lib/args.ts";
 import { ExitCode, UserError } from "../lib/errors.ts";
-import { tablesPath } from "../lib/paths.ts";
+import { outputFolder } from "../lib/output.ts";
+import { displayPath, tablesPath } from "../lib/paths.ts";
 
 export const codegenCommand = defineCommand({
   name: "codegen",
@@ -19,11 +20,10 @@ export const codegenCommand = defineCommand({
   },
   async run(o) {
     const tables = resolve(o.tables ?? tablesPath(o.model));
-    if (!existsSync(tables)) throw new UserError(`weight tables not found: ${relative(process.cwd(), tables)} (run bnn export --model ${o.model})`);
+    if (!existsSync(tables)) throw new UserError(`weight tables not found: ${displayPath(tables)} (run bnn export --model ${o.model})`);
     const { name, files } = await generateC(tables);
-    const dir = resolve(o.out ?? generatedDir(name));
-    const rel = relative(process.cwd(), dir) || ".";
-    mkdirSync(dir, { recursive: true });
+    const dir = outputFolder(o.out ?? generatedDir(name), "--out");
+    const rel = displayPath(dir);
     for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
     let wasmNote = "";
     if (!wasmIsFresh(dir, files)) {

@@ -1,12 +1,12 @@
 /** `bnn eval`: accuracy and confusion matrix of a model on the official MNIST test set. */
-import { existsSync, writeFileSync } from "node:fs";
-import { ExitCode, UserError } from "../lib/errors.ts";
+import { writeFileSync } from "node:fs";
 import { tableBytes } from "../lib/export/tables.ts";
 import { loadMnist } from "../lib/mnist.ts";
-import { evaluate } from "../lib/model/evaluate.ts";
+import { evaluate, requireMnistShape } from "../lib/model/evaluate.ts";
 import { readModelFile } from "../lib/model/format.ts";
 import { resolveModelPath } from "../lib/paths.ts";
-import { defineCommand } from "../lib/args.ts";
+import { defineCommand, onlyWith } from "../lib/args.ts";
+import { outputFile } from "../lib/output.ts";
 
 export const evalCommand = defineCommand({
   name: "eval",
@@ -17,14 +17,15 @@ export const evalCommand = defineCommand({
     dump: { type: "string", description: "write each test image's integer scores as JSONL", metavar: "file" },
     force: { type: "boolean", description: "overwrite the --dump file if it exists" },
   },
-  async run(o) {
-    const path = resolveModelPath(o.model);
-    const model = readModelFile(path);
-    if (o.dump && existsSync(o.dump) && !o.force) throw new UserError(`${o.dump} exists; pass --force to overwrite it`, ExitCode.WouldOverwrite);
+  async run(o, _positionals, given) {
+    onlyWith(given, "force", o.dump !== undefined, "only applies with --dump");
+    const dump = o.dump === undefined ? undefined : outputFile(o.dump, "--dump", { force: o.force });
+    const model = readModelFile(resolveModelPath(o.model));
+    requireMnistShape(model, "eval");
     const test = loadMnist("test");
     const lines: string[] = [];
-    const e = evaluate(model, test, o.dump ? (i, scores, digit) => lines.push(JSON.stringify({ index: i, label: test.labels[i], digit, scores: Array.from(scores) })) : undefined);
-    if (o.dump) writeFileSync(o.dump, lines.join("\n") + "\n");
+    const e = evaluate(model, test, dump ? (i, scores, digit) => lines.push(JSON.stringify({ index: i, label: test.labels[i], digit, scores: Array.from(scores) })) : undefined);
+    if (dump) writeFileSync(dump, lines.join("\n") + "\n");
     const bytes = tableBytes(model);
     const footprint = { packedWeightBytes: bytes.weights, thresholdBytes: bytes.thresholds, float32WeightBytes: bytes.floatWeights, ratio: bytes.floatWeights / bytes.weights };
     if (o.json) {

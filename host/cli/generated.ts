@@ -5,6 +5,7 @@
  *
  *   models/<m>/model.json (trained, not generated)
  *     -> src/models/<m>.ts                          weight tables (bnn export)
+ *     -> src/models/<m>.main.ts                     the program's entry with that model (not for default)
  *     -> firmware-codegen/generated/<m>/bnn_model.{h,c}   C (bnn codegen)
  *     -> firmware-codegen/generated/<m>/bnn_model.wasm(.sha256)   its WebAssembly build
  *     -> models/<m>/{curves,confusion,per-class}.svg     pictures (metrics.json + the test set)
@@ -20,6 +21,7 @@ import { WASM_FILE } from "../../firmware-codegen/src/wasm-abi.ts";
 import { WASM_HASH_FILE } from "../../firmware-codegen/src/wasm.ts";
 import { cameraFixtureSource, CAMERA_FIXTURE_PATH } from "../lib/export/camera-fixture.ts";
 import { DIGITS_PATH, generateDigits, SAMPLE_DIGITS } from "../lib/export/digits.ts";
+import { generateEntry, programEntry } from "../lib/export/entry.ts";
 import { rasterFixtureSource, RASTER_FIXTURE_PATH } from "../lib/export/raster-fixture.ts";
 import { generateTables } from "../lib/export/tables.ts";
 import { loadMnist } from "../lib/mnist.ts";
@@ -80,6 +82,7 @@ function modelEntries(name: string): GeneratedFile[] {
     })());
   return [
     textFile(rel(tables), rel(modelPath), async () => generateTables(readModelFile(modelPath), rel(modelPath))),
+    ...(name === "default" ? [] : [textFile(rel(programEntry(name)), `the program (src/app.ts) with ${rel(tables)}`, async () => generateEntry(name))]),
     textFile(rel(join(cDir, "bnn_model.h")), rel(tables), async () => (await c()).files["bnn_model.h"]),
     textFile(rel(join(cDir, "bnn_model.c")), rel(tables), async () => (await c()).files["bnn_model.c"]),
     {

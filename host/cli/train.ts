@@ -1,5 +1,5 @@
 /** `bnn train`: trains a preset (options override it), folds it and writes the model folder. */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { cpus, hostname } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { ExitCode, UserError } from "../lib/errors.ts";
@@ -7,8 +7,9 @@ import { loadMnist } from "../lib/mnist.ts";
 import { C_LIMITS } from "../lib/model/limits.ts";
 import { evaluate, type Evaluation } from "../lib/model/evaluate.ts";
 import { foldModel } from "../lib/model/fold.ts";
-import { serializeModel, validateModel } from "../lib/model/format.ts";
-import { MODELS_DIR, ROOT } from "../lib/paths.ts";
+import { MODEL_NAME, serializeModel, validateModel } from "../lib/model/format.ts";
+import { outputFolder } from "../lib/output.ts";
+import { displayPath, MODELS_DIR, ROOT } from "../lib/paths.ts";
 import { writeModelPictures } from "../lib/report/pictures.ts";
 import { formatDuration, ProgressBar } from "../lib/report/progress.ts";
 import { LIGHT_AUGMENT, PRESET_NAMES, PRESETS, type PresetName } from "../lib/train/presets.ts";
@@ -42,7 +43,7 @@ export const trainCommand = defineCommand({
   async run(o) {
     const preset = o.preset as PresetName;
     const name = o.name ?? preset;
-    if (!/^[a-z][a-z0-9-]*$/.test(name)) throw usageError(`--name must be lowercase letters, digits and dashes; got '${name}'`);
+    if (!MODEL_NAME.test(name)) throw usageError(`--name must be lowercase letters, digits and dashes (at most 40); got '${name.slice(0, 50)}'`);
     const options: TrainOptions = { ...PRESETS[preset] };
     if (o.hidden !== undefined) options.hidden = parseHidden(o.hidden);
     if (o.epochs !== undefined) options.epochs = o.epochs;
@@ -58,9 +59,11 @@ export const trainCommand = defineCommand({
     if (o.limit !== undefined) options.limit = o.limit;
     if (options.lrEnd > options.lr) throw usageError(`--lr-end (${options.lrEnd}) must not exceed --lr (${options.lr})`);
 
-    const dir = resolve(o.out ?? join(MODELS_DIR, name));
-    const modelPath = join(dir, "model.json");
-    if (existsSync(modelPath) && !o.force) throw new UserError(`${relative(process.cwd(), modelPath) || modelPath} exists; pass --force to overwrite it`, ExitCode.WouldOverwrite);
+    // where the model goes is settled before training: a bad --out costs nothing
+    const wanted = resolve(o.out ?? join(MODELS_DIR, name));
+    const modelPath = join(wanted, "model.json");
+    if (existsSync(modelPath) && !o.force) throw new UserError(`${displayPath(modelPath)} exists; pass --force to overwrite it`, ExitCode.WouldOverwrite);
+    const dir = outputFolder(wanted, "--out");
 
     const data = loadMnist("train");
     const test = loadMnist("test");
@@ -92,7 +95,6 @@ export const trainCommand = defineCommand({
     const file = foldModel(name, { width: 28, height: 28, threshold: options.threshold }, result.layers, training);
     const model = validateModel(JSON.parse(serializeModel(file)), "folded model");
     const evaluation = evaluate(model, test);
-    mkdirSync(dir, { recursive: true });
     writeFileSync(modelPath, serializeModel(file));
     const metrics = {
       model: name,

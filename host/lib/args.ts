@@ -23,7 +23,8 @@ export interface Command<S extends Record<string, OptionSpec> = Record<string, O
   options: S;
   /** Positional arguments allowed (names for the help text). */
   positionals?: string[];
-  run(opts: OptionValues<S>, positionals: string[]): Promise<number | void>;
+  /** `given` holds the options the user set (camelCase names), defaults aside. */
+  run(opts: OptionValues<S>, positionals: string[], given: ReadonlySet<string>): Promise<number | void>;
 }
 
 export function defineCommand<S extends Record<string, OptionSpec>>(c: Command<S>): Command<S> {
@@ -53,12 +54,37 @@ export function kebab(s: string): string {
   return s.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase());
 }
 
+/**
+ * `--count -1` as `--count=-1`: parseArgs reads a value that starts with "-" as an option, so a
+ * negative number after an option that takes a value would be "ambiguous" instead of a clear
+ * range error.
+ */
+function joinNegativeValues(argv: string[], takesValue: Set<string>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = argv[i + 1];
+    if (takesValue.has(a) && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
+/** A usage error unless `option` was left at its default or `applies` holds. */
+export function onlyWith(given: ReadonlySet<string>, option: string, applies: boolean, why: string): void {
+  if (given.has(option) && !applies) throw usageError(`--${kebab(option)} ${why}`);
+}
+
 /** Parses argv for one command. Returns undefined when --help was asked (and printed). */
-export function parseCommand<S extends Record<string, OptionSpec>>(prog: string, c: Command<S>, argv: string[]): { opts: OptionValues<S>; positionals: string[] } | undefined {
+export function parseCommand<S extends Record<string, OptionSpec>>(prog: string, c: Command<S>, rawArgv: string[]): { opts: OptionValues<S>; positionals: string[]; given: Set<string> } | undefined {
   const options: Record<string, { type: "string" | "boolean"; short?: string }> = { help: { type: "boolean", short: "h" } };
   for (const [name, spec] of Object.entries(c.options)) {
     options[kebab(name)] = { type: spec.type === "boolean" ? "boolean" : "string", ...("short" in spec && spec.short ? { short: spec.short } : {}) };
   }
+  const takesValue = new Set(Object.entries(c.options).filter(([, spec]) => spec.type !== "boolean").map(([name]) => `--${kebab(name)}`));
+  const argv = joinNegativeValues(rawArgv, takesValue);
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
@@ -72,8 +98,10 @@ export function parseCommand<S extends Record<string, OptionSpec>>(prog: string,
   const max = c.positionals?.length ?? 0;
   if (parsed.positionals.length > max) throw usageError(`${c.name}: unexpected argument '${parsed.positionals[max]}'`);
   const out: Record<string, unknown> = {};
+  const given = new Set<string>();
   for (const [name, spec] of Object.entries(c.options)) {
     const raw = (parsed.values as Record<string, string | boolean | undefined>)[kebab(name)];
+    if (raw !== undefined && raw !== false) given.add(name);
     const flag = `--${kebab(name)}`;
     if (spec.type === "boolean") {
       out[name] = raw === true;
@@ -96,5 +124,5 @@ export function parseCommand<S extends Record<string, OptionSpec>>(prog: string,
     if (spec.max !== undefined && n > spec.max) throw usageError(`${flag} must be at most ${spec.max}; got ${text}`);
     out[name] = n;
   }
-  return { opts: out as OptionValues<S>, positionals: parsed.positionals };
+  return { opts: out as OptionValues<S>, positionals: parsed.positionals, given };
 }

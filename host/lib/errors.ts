@@ -25,3 +25,30 @@ export const ExitCode = {
   /** Internal error: a bug. */
   Internal: 70,
 } as const;
+
+/** System errors that mean "this path cannot be used", not a bug. */
+const PATH_ERRORS: Record<string, string> = {
+  ENOENT: "no such file or folder",
+  EISDIR: "is a folder",
+  ENOTDIR: "a part of the path is not a folder",
+  EACCES: "permission denied",
+  EPERM: "not permitted",
+  EROFS: "read-only file system",
+  ENOSPC: "no space left on the device",
+  EEXIST: "already exists",
+  ENAMETOOLONG: "name too long",
+};
+
+/**
+ * The one place a thrown error becomes what the user sees: a UserError as it is; a system error
+ * about a path (a file that cannot be read or written) as a one-line bad-input error; anything
+ * else is left as it is (a bug).
+ */
+export function asUserError(e: unknown): UserError | undefined {
+  if (e instanceof UserError) return e;
+  const err = e as NodeJS.ErrnoException | undefined;
+  if (err && typeof err.code === "string" && err.code in PATH_ERRORS && typeof err.path === "string") {
+    return new UserError(`cannot ${err.syscall ?? "use"} ${err.path}: ${PATH_ERRORS[err.code]}`);
+  }
+  return undefined;
+}

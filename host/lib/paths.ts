@@ -1,21 +1,26 @@
 /** Where things live in the repository. */
-import { existsSync, readdirSync } from "node:fs";
-import { isAbsolute, join, resolve } from "node:path";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { isAbsolute, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UserError } from "./errors.ts";
+import { MODEL_NAME } from "./model/format.ts";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const MODELS_DIR = join(ROOT, "models");
 /** Generated TypeScript weight tables, imported by the DeviceScript program and by Node. */
 export const TABLES_DIR = join(ROOT, "src", "models");
 
+/** A path as the user reads it best: relative inside the current folder, else absolute. */
+export function displayPath(p: string): string {
+  const r = relative(process.cwd(), p);
+  return r === "" ? "." : r.startsWith("..") ? p : r;
+}
+
 /** The weight tables module of shipped model `name`. */
 export function tablesPath(name: string): string {
   return join(TABLES_DIR, `${name}.ts`);
 }
 
-/** A model name: lowercase letters, digits and dashes, at most 40 characters. */
-export const MODEL_NAME = /^[a-z][a-z0-9-]{0,39}$/;
 const NAME = MODEL_NAME;
 
 /** The shipped models: the folders of models/ that hold a model.json, by name. */
@@ -34,7 +39,10 @@ export function resolveModelPath(spec: string): string {
     return path;
   }
   const p = isAbsolute(spec) ? spec : resolve(spec);
-  if (existsSync(join(p, "model.json"))) return join(p, "model.json");
   if (!existsSync(p)) throw new UserError(`model not found: ${spec}`);
+  if (statSync(p).isDirectory()) {
+    if (existsSync(join(p, "model.json"))) return join(p, "model.json");
+    throw new UserError(`${spec} is a folder without a model.json`);
+  }
   return p;
 }

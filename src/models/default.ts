@@ -254,3 +254,5 @@ export const HIDDEN = [
   { inputs: 128, outputs: 64, weights: L2_WEIGHTS, thresholds: L2_THRESHOLDS },
 ]
 export const OUTPUT = { inputs: 64, outputs: 10, weights: L3_WEIGHTS, scale: L3_SCALE, offset: L3_OFFSET }
+/** Everything the DeviceScript program needs of this model (src/app.ts, ProgramModel). */
+export const PROGRAM_MODEL = { MODEL_ID, MODEL_ID32, INPUT_THRESHOLD, HIDDEN, OUTPUT }

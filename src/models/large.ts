@@ -1031,3 +1031,5 @@ export const HIDDEN = [
   { inputs: 320, outputs: 320, weights: L3_WEIGHTS, thresholds: L3_THRESHOLDS },
 ]
 export const OUTPUT = { inputs: 320, outputs: 10, weights: L4_WEIGHTS, scale: L4_SCALE, offset: L4_OFFSET }
+/** Everything the DeviceScript program needs of this model (src/app.ts, ProgramModel). */
+export const PROGRAM_MODEL = { MODEL_ID, MODEL_ID32, INPUT_THRESHOLD, HIDDEN, OUTPUT }

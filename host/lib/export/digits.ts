@@ -52,6 +52,8 @@ export function generateDigits(set: MnistSet, count: number, model: Model): stri
     "export const EXPECTED_SCORES = hex`",
     ...scores,
     "`",
+    "/** The samples as the program takes them (src/app.ts, SampleDigits). */",
+    "export const SAMPLE_DIGITS = { DIGIT_COUNT, DIGIT_LABELS, DIGIT_PIXELS }",
     "",
   ];
   return lines.join("\n");

@@ -8,11 +8,12 @@
  * Accepted, one per line: `export const NAME = "text"`, `= <integer>` (decimal or 0x hex),
  * `= [<integers>]`, and `= hex\`...\`` (hex byte pairs, whitespace ignored, over any number of
  * lines). Comments, blank lines and the layer lists the program uses (`HIDDEN`, `OUTPUT`, which
- * only name the buffers above them) are skipped.
+ * only name the values above them) are skipped, as is `PROGRAM_MODEL`.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { relative } from "node:path";
 import { UserError } from "../errors.ts";
+import { MODEL_NAME } from "../model/format.ts";
+import { displayPath } from "../paths.ts";
 
 export interface Tables {
   MODEL_NAME: string;
@@ -37,8 +38,8 @@ const REQUIRED: Record<string, "string" | "number" | "list"> = {
   SCORE_SHIFT: "number",
 };
 
-/** The layer lists of the DeviceScript program: they refer to the buffers, hold no data. */
-const SKIPPED = new Set(["HIDDEN", "OUTPUT"]);
+/** The layer lists and the model object of the DeviceScript program: they refer to the values above, hold no data of their own. */
+const SKIPPED = new Set(["HIDDEN", "OUTPUT", "PROGRAM_MODEL"]);
 
 export function parseTables(text: string, where: string): Tables {
   const fail = (line: number, msg: string): never => {
@@ -82,11 +83,14 @@ export function parseTables(text: string, where: string): Tables {
     const ok = kind === "string" ? typeof v === "string" : kind === "number" ? typeof v === "number" && Number.isSafeInteger(v) : Array.isArray(v);
     if (!ok) throw new UserError(`${where}: ${name} is missing or not a ${kind === "list" ? "list of integers" : kind}`);
   }
+  // the name names files (generated/<name>/): checked like a name typed on the command line
+  if (!MODEL_NAME.test(out.MODEL_NAME as string)) throw new UserError(`${where}: MODEL_NAME "${(out.MODEL_NAME as string).slice(0, 50)}" is not a model name (lowercase letters, digits and dashes, at most 40)`);
+  if (!/^[0-9a-f]{16}$/.test(out.MODEL_ID as string)) throw new UserError(`${where}: MODEL_ID is not 16 lowercase hex digits`);
   return out as Tables;
 }
 
 export function loadTables(path: string): Tables {
-  const where = relative(process.cwd(), path) || path;
+  const where = displayPath(path);
   if (!existsSync(path)) throw new UserError(`weight tables not found: ${where} (run bnn export)`);
   if (!statSync(path).isFile()) throw new UserError(`weight tables: ${where} is not a file`);
   return parseTables(readFileSync(path, "utf8"), where);

@@ -10,6 +10,13 @@ import { UserError } from "../errors.ts";
 
 export const MODEL_FORMAT = "bnn-mlp";
 export const MODEL_VERSION = 1;
+/**
+ * A model's name: lowercase letters, digits and dashes, at most 40 characters. It names files
+ * (src/models/<name>.ts, generated/<name>/), so a name read from a file is checked like one
+ * typed on the command line.
+ */
+export const MODEL_NAME = /^[a-z][a-z0-9-]{0,39}$/;
+
 /** Output scores must stay below this in magnitude (int32 with headroom). */
 export const SCORE_LIMIT = 2 ** 30;
 
@@ -102,7 +109,7 @@ export function readModelFile(path: string): Model {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new UserError(`${path}: not valid JSON (${(e as Error).message.split("\n")[0]})`);
+    throw new UserError(`${path}: not valid JSON (${(e as Error).message.split("\n")[0].slice(0, 120)})`);
   }
   return validateModel(json, path);
 }
@@ -115,6 +122,7 @@ export function validateModel(json: unknown, where = "model"): Model {
   if (json.format !== MODEL_FORMAT) fail(`format is ${JSON.stringify(json.format)}, expected "${MODEL_FORMAT}"`);
   if (json.version !== MODEL_VERSION) fail(`unknown model format version ${JSON.stringify(json.version)} (this bnn reads version ${MODEL_VERSION})`);
   if (typeof json.name !== "string") fail("name is missing");
+  if (!MODEL_NAME.test(json.name as string)) fail(`name ${JSON.stringify((json.name as string).slice(0, 50))}${(json.name as string).length > 50 ? "..." : ""} is not a model name (lowercase letters, digits and dashes, at most 40)`);
   if (typeof json.id !== "string") fail("id is missing");
   const input = json.input;
   if (!isObject(input)) return fail("input is missing");

@@ -1,0 +1,132 @@
+/**
+ * Every command against a table of bad inputs: each gets one line on stderr starting with
+ * "bnn: ", the documented exit code (2 usage, 3 bad input, 4 would overwrite, 5 a check found a
+ * difference), no stack trace, and nothing written: neither in the scratch folder the inputs
+ * live in, nor in the repository. The rows name the defects they reproduce.
+ */
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { beforeAll, describe, expect, it } from "vitest";
+import { serializeModel } from "../host/lib/model/format.ts";
+import { ROOT } from "../host/lib/paths.ts";
+import { randomModel, scratchDir } from "./helpers.ts";
+import { bnn } from "./run-bnn.ts";
+
+const work = scratchDir("bad-input");
+const p = (name: string) => join(work, name);
+
+/** Names, sizes and modification times of everything under `dir`. */
+function snapshot(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d).sort()) {
+      const f = join(d, name);
+      const s = statSync(f);
+      out.push(`${f} ${s.size} ${s.mtimeMs}`);
+      if (s.isDirectory()) walk(f);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+const gitStatus = () => spawnSync("git", ["status", "--porcelain", "--untracked-files=all"], { cwd: ROOT, encoding: "utf8" }).stdout;
+
+beforeAll(() => {
+  // a model of each shape the commands cannot handle, and paths of each wrong kind
+  const write = (name: string, m: ReturnType<typeof randomModel>) => writeFileSync(p(name), serializeModel(m.file));
+  write("small-input.json", randomModel(31, { width: 20, height: 20, hidden: [16] }));
+  write("one-output.json", randomModel(32, { hidden: [16], outputs: 1 }));
+  write("eleven-outputs.json", randomModel(33, { hidden: [16], outputs: 11 }));
+  write("ok.json", randomModel(34, { hidden: [24] }));
+  const named = (name: string) => {
+    const m = randomModel(35, { hidden: [8] }).file;
+    return serializeModel({ ...m, name });
+  };
+  writeFileSync(p("escaping-name.json"), named("../../../../tmp/x/pwned"));
+  writeFileSync(p("long-name.json"), named("a".repeat(5000)));
+  mkdirSync(p("folder-without-model"));
+  mkdirSync(p("a-folder"));
+  writeFileSync(p("plain-file"), "not a folder\n");
+  writeFileSync(p("tables.ts"), "export const MODEL_NAME = 12\n");
+  writeFileSync(p("stream.txt"), "@bnn 1 seq=1 src=touch digit=1 label=1 us=5 backend=native model=00000000 scores=1,2*00\n");
+}, 60_000);
+
+type Row = [label: string, args: string[], code: number, message: RegExp];
+
+const rows = (): Row[] => [
+  // sim
+  ["sim: an option that does not apply (--restart-classifier-at with bytecode)", ["sim", "--backend", "bytecode", "--restart-classifier-at", "3"], 2, /--restart-classifier-at needs --backend native/],
+  ["sim: --first with samples", ["sim", "--source", "samples", "--first", "5"], 2, /--first does not apply to --source samples/],
+  ["sim: --pen-up without touch", ["sim", "--source", "camera", "--pen-up", "700"], 2, /--pen-up only applies to --source touch/],
+  ["sim: a negative count", ["sim", "--count", "-1"], 2, /--count must be at least 1; got -1/],
+  ["sim: a port that is not one", ["sim", "--port", "70000"], 2, /--port .* must be a TCP port number/],
+  ["sim: an unknown model", ["sim", "--model", "huge"], 2, /--model: no shipped model 'huge'/],
+  ["sim: --json with --raw", ["sim", "--json", "--raw"], 2, /--json or --raw, not both/],
+  // train
+  ["train: --out naming a plain file (fails before training)", ["train", "--preset", "tiny", "--out", p("plain-file")], 3, /--out .*plain-file is a file, not a folder/],
+  ["train: --out under /proc (no endless mkdir)", ["train", "--preset", "tiny", "--out", "/proc/bnn-test/x"], 3, /the folder \/proc\/bnn-test does not exist/],
+  ["train: a name that is a path", ["train", "--preset", "tiny", "--name", "../x", "--out", p("t")], 2, /--name must be lowercase letters/],
+  ["train: a hidden layer wider than the C holds", ["train", "--hidden", "2000"], 2, /between 1 and 1024/],
+  // eval
+  ["eval: a 1-output model", ["eval", "--model", p("one-output.json")], 3, /scores 1 classes; eval runs it on the MNIST test set, which has 10 digits/],
+  ["eval: an 11-output model", ["eval", "--model", p("eleven-outputs.json")], 3, /scores 11 classes/],
+  ["eval: a 20x20-input model", ["eval", "--model", p("small-input.json")], 3, /takes 20x20 images/],
+  ["eval: a folder without model.json", ["eval", "--model", p("folder-without-model")], 3, /is a folder without a model.json/],
+  ["eval: --dump naming a folder", ["eval", "--dump", p("a-folder")], 3, /--dump .*a-folder is a folder; give a file name/],
+  ["eval: --dump in a missing folder", ["eval", "--dump", p("missing/dump.jsonl")], 3, /the folder .*missing does not exist/],
+  ["eval: --force without --dump", ["eval", "--force"], 2, /--force only applies with --dump/],
+  ["eval: a model name of 5000 characters", ["eval", "--model", p("long-name.json")], 3, /is not a model name/],
+  // export
+  ["export: a model whose name escapes the project", ["export", "--model", p("escaping-name.json")], 3, /name "\.\.\/\.\.\/\.\.\/\.\.\/tmp\/x\/pwned" is not a model name/],
+  ["export: --out naming a folder", ["export", "--model", p("ok.json"), "--out", p("a-folder")], 3, /is a folder; give a file name/],
+  ["export: over the default tables with another model", ["export", "--model", p("ok.json"), "--out", join(ROOT, "src", "models", "default.ts")], 4, /default.ts exists; pass --force/],
+  // codegen
+  ["codegen: damaged tables", ["codegen", "--tables", p("tables.ts"), "--out", p("c-out")], 3, /tables.ts: MODEL_NAME is missing or not a string/],
+  ["codegen: tables that are a folder", ["codegen", "--tables", p("a-folder")], 3, /is not a file/],
+  ["codegen: --out naming a plain file", ["codegen", "--out", p("plain-file")], 3, /is a file, not a folder/],
+  // verify
+  ["verify: an empty backend list", ["verify", "--backends", ",,"], 2, /--backends lists no backend/],
+  ["verify: an unknown backend", ["verify", "--backends", "z80"], 2, /unknown backend 'z80'/],
+  ["verify: a 20x20-input model", ["verify", "--model", p("small-input.json"), "--backends", "host-gcc"], 3, /takes 20x20 images; verify runs it on the MNIST test set/],
+  ["verify: a folder without model.json", ["verify", "--model", p("folder-without-model")], 3, /is a folder without a model.json/],
+  // report
+  ["report: --svg naming a folder (even with --force)", ["report", "--svg", p("a-folder"), "--force"], 3, /--svg .*a-folder is a folder/],
+  ["report: --force without --svg", ["report", "--force"], 2, /--force only applies with --svg/],
+  ["report: a 20x20-input model", ["report", "--model", p("small-input.json")], 3, /takes 20x20 images; report runs it/],
+  // bench
+  ["bench: an unknown subject", ["bench", "gpu"], 2, /unknown subject 'gpu'/],
+  ["bench wasm: a 20x20-input model", ["bench", "wasm", "--model", p("small-input.json")], 3, /takes 20x20 images; bench wasm runs it/],
+  ["bench train: --model does not apply", ["bench", "train", "--model", "large"], 2, /--model only applies to bench popcount, c and wasm/],
+  // monitor
+  ["monitor: neither --port nor --stdin", ["monitor"], 2, /--port is required/],
+  ["monitor: both", ["monitor", "--port", "/dev/null", "--stdin"], 2, /either --port or --stdin/],
+  // regen
+  ["regen: an unknown option", ["regen", "--all"], 2, /Unknown option '--all'/],
+  // the command itself
+  ["an unknown command", ["frobnicate"], 2, /unknown command 'frobnicate'/],
+];
+
+describe("bad input gets one line, the right exit code, no stack trace, and writes nothing", () => {
+  it.each(rows())("%s", (_label, args, code, message) => {
+    const before = snapshot(work);
+    const repo = gitStatus();
+    const r = bnn(args);
+    const lines = r.stderr.trim().split("\n");
+    expect({ code: r.code, lines: lines.length }).toEqual({ code, lines: 1 });
+    expect(lines[0]).toMatch(/^bnn: /);
+    expect(lines[0]).toMatch(message);
+    expect(r.stderr).not.toMatch(/\n\s+at |internal error/);
+    expect(snapshot(work)).toEqual(before);
+    expect(gitStatus()).toBe(repo);
+  });
+
+  it("the table covers every command", () => {
+    const covered = new Set(rows().map(([, args]) => args[0]));
+    const list = /const COMMANDS = \[([^\]]*)\]/.exec(readFileSync(join(ROOT, "host", "cli", "main.ts"), "utf8"))![1];
+    const commands = [...list.matchAll(/(\w+)Command\b/g)].map((m) => m[1]);
+    expect(commands.length).toBeGreaterThan(8);
+    for (const c of commands) expect(covered.has(c), `no row for bnn ${c}`).toBe(true);
+  });
+});
