@@ -1,0 +1,58 @@
+/**
+ * Every --json output follows docs/json.md: camelCase keys (letters and digits), no NaN or
+ * Infinity (JSON has neither: they would print as null where a number is expected), one object
+ * (or JSON lines) on stdout and nothing else.
+ */
+import { describe, expect, it } from "vitest";
+import { formatResult } from "../src/shared/stream-format.ts";
+import { bnn } from "./run-bnn.ts";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const KEY = /^[a-z][a-zA-Z0-9]*$/;
+
+/** Keys that break the scheme, as paths. */
+function badKeys(v: unknown, path = "$"): string[] {
+  if (Array.isArray(v)) return v.flatMap((x, i) => badKeys(x, `${path}[${i}]`));
+  if (v && typeof v === "object") {
+    return Object.entries(v).flatMap(([k, x]) => {
+      // maps keyed by a name (latency per backend) may use the name as it is
+      const keyOk = KEY.test(k) || path.endsWith(".latency");
+      return [...(keyOk ? [] : [`${path}.${k}`]), ...badKeys(x, `${path}.${k}`)];
+    });
+  }
+  return [];
+}
+
+function jsonLines(stdout: string): unknown[] {
+  return stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
+}
+
+describe("--json follows one naming scheme", () => {
+  const commands: [string, string[]][] = [
+    ["eval", ["eval", "--json"]],
+    ["verify", ["verify", "--backends", "host-gcc,wasm32-committed", "--images", "20", "--json"]],
+    ["bench wasm", ["bench", "wasm", "--json"]],
+    ["regen --check", ["regen", "--check", "--json"]],
+    ["report", ["report", "--images", "2", "--json"]],
+  ];
+  it.each(commands)("%s", (_name, args) => {
+    const r = bnn(args);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).not.toMatch(/\bNaN\b|Infinity/);
+    for (const v of jsonLines(r.stdout)) expect(badKeys(v)).toEqual([]);
+  });
+
+  it("monitor --json", () => {
+    const line = formatResult({ seq: 3, source: "touch", digit: 1, label: 1, inferenceUs: 40, backend: "native", model: "191e9cb9", scores: [0, 9, 1, 2, 3, 4, 5, 6, 7, 8] });
+    const r = spawnSync(process.execPath, [fileURLToPath(new URL("../bin/bnn.mjs", import.meta.url)), "monitor", "--stdin", "--json"], { input: line + "\n", encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    const out = jsonLines(r.stdout);
+    expect(out).toHaveLength(2);
+    for (const v of out) expect(badKeys(v)).toEqual([]);
+    expect((out[1] as { summary: { throughput: unknown; accuracy: number } }).summary).toMatchObject({ throughput: null, accuracy: 1 });
+  });
+});
