@@ -14,7 +14,7 @@ import { argmax } from "./shared/bits"
 import { preprocess } from "./shared/camera-preprocess"
 import { cameraRole, captureFrame } from "./camera/frames"
 import { classifierRole, classifyNative, nativeAvailable } from "./classifier"
-import { DEVICESCRIPT_STEP_BUDGET, rasterStep, startRaster } from "./shared/stroke-raster"
+import { rasterizeBits } from "./shared/stroke-raster"
 import { addSamplesPayload, DIGIT_TIMEOUT_MS, digitReady, newStrokeSet, takeDigit } from "./shared/touch-samples"
 import type { HiddenTables, OutputTables } from "./bnn"
 import { formatResult } from "./shared/stream-format"
@@ -44,9 +44,8 @@ let source = "samples"
 let model: ProgramModel = undefined
 let MODEL = ""
 
-/** Classifies 784 grayscale pixels and writes the result line. */
-async function classifyAndReport(seq: number, pixels: Buffer, label: number) {
-    const bits = packPixels(pixels, model.INPUT_THRESHOLD)
+/** Classifies packed input bits and writes the result line. */
+async function classifyAndReport(seq: number, bits: Buffer, label: number) {
     let digit = -1
     let inferenceUs = 0
     let s: number[] = undefined
@@ -76,7 +75,7 @@ async function classifyAndReport(seq: number, pixels: Buffer, label: number) {
 
 async function fromSamples(samples: SampleDigits) {
     for (let i = 0; i < samples.DIGIT_COUNT; i++) {
-        await classifyAndReport(i, samples.DIGIT_PIXELS.slice(i * PIXELS, (i + 1) * PIXELS), samples.DIGIT_LABELS[i])
+        await classifyAndReport(i, packPixels(samples.DIGIT_PIXELS.slice(i * PIXELS, (i + 1) * PIXELS), model.INPUT_THRESHOLD), samples.DIGIT_LABELS[i])
     }
     console.log("bnn: done")
 }
@@ -95,7 +94,7 @@ async function fromCamera() {
             await ds.sleep(0)
         })
         if (ink === 0) continue // blank paper: no digit
-        await classifyAndReport(k, digit, -1)
+        await classifyAndReport(k, packPixels(digit, model.INPUT_THRESHOLD), -1)
     }
 }
 
@@ -113,9 +112,9 @@ async function fromTouch() {
             await ds.sleep(20)
             continue
         }
-        const job = startRaster(takeDigit(strokes), width, height)
-        while (!rasterStep(job, DEVICESCRIPT_STEP_BUDGET)) await ds.sleep(0)
-        await classifyAndReport(k++, job.pixels, -1)
+        const bits = Buffer.alloc(100)
+        rasterizeBits(takeDigit(strokes), width, height, bits)
+        await classifyAndReport(k++, bits, -1)
     }
 }
 

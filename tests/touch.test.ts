@@ -18,10 +18,22 @@ import { TOUCH } from "../host/lib/services.ts";
 import { loadMnist } from "../host/lib/mnist.ts";
 import { readModelFile } from "../host/lib/model/format.ts";
 import { classify } from "../host/lib/model/infer.ts";
-import { packPixels } from "../host/lib/model/input.ts";
 import { resolveModelPath, ROOT } from "../host/lib/paths.ts";
 import { strokesFromImage } from "../host/lib/touch/strokes-from-image.ts";
-import { RASTER_PIXELS, rasterize, rasterStep, startRaster } from "../src/shared/stroke-raster.ts";
+import { RASTER_BITS as RASTER_PIXELS, rasterizeBits } from "../src/shared/stroke-raster.ts";
+
+/** The raster as 784 values 0/1 (element 28 r + c), for measuring. */
+function rasterize(strokes: number[][], w: number, h: number): Uint8Array {
+  const bits = new Uint8Array(100);
+  rasterizeBits(strokes, w, h, bits);
+  return Uint8Array.from({ length: 784 }, (_, e) => (bits[e >> 3] >> (e & 7)) & 1);
+}
+/** The raster as the model's packed input words. */
+function rasterWords(strokes: number[][], w: number, h: number): Uint32Array {
+  const words = new Uint32Array(25);
+  rasterizeBits(strokes, w, h, new Uint8Array(words.buffer));
+  return words;
+}
 import { addSample, addSamplesPayload, DIGIT_TIMEOUT_MS, digitReady, encodeSamples, MAX_POINTS, MAX_SAMPLES_PER_REPORT, newStrokeSet, takeDigit } from "../src/shared/touch-samples.ts";
 
 interface DumpCase {
@@ -88,7 +100,7 @@ describe("CST816S / FT6x36 driver (DeviceScript)", () => {
 describe("rasterize (src/shared/stroke-raster.ts)", () => {
   const mnist = loadMnist("test");
 
-  it("is deterministic and gives 784 bytes", () => {
+  it("is deterministic and gives 784 bits", () => {
     const strokes = strokesFromImage(mnist.images, 0);
     const a = rasterize(strokes, 240, 240);
     const b = rasterize(structuredClone(strokes), 240, 240);
@@ -97,10 +109,11 @@ describe("rasterize (src/shared/stroke-raster.ts)", () => {
   });
 
   it("scales the ink to 20 px and centres its mass on (14, 14), like MNIST", () => {
+    // the move centres the mass of the pen's disc centres; the pixels' mass follows within a pixel
     for (let i = 0; i < 50; i++) {
       const m = measure(rasterize(strokesFromImage(mnist.images, i), 240, 240));
-      expect(Math.abs(m.cx - 14)).toBeLessThanOrEqual(0.75);
-      expect(Math.abs(m.cy - 14)).toBeLessThanOrEqual(0.75);
+      expect(Math.abs(m.cx - 14)).toBeLessThanOrEqual(1);
+      expect(Math.abs(m.cy - 14)).toBeLessThanOrEqual(1);
       expect(Math.max(m.w, m.h)).toBeGreaterThanOrEqual(19);
       expect(Math.max(m.w, m.h)).toBeLessThanOrEqual(22);
     }
@@ -121,23 +134,17 @@ describe("rasterize (src/shared/stroke-raster.ts)", () => {
     expect(Buffer.from(clamped).equals(Buffer.from(rasterize([[0, 0, 239, 239]], 240, 240)))).toBe(true);
   });
 
-  it("is the same in steps of any size and under translation (property)", () => {
-    const point = fc.tuple(fc.integer({ min: 0, max: 150 }), fc.integer({ min: 0, max: 150 }));
+  it("is the same under translation and under scaling by 2 (property), and always sets some ink", () => {
+    const point = fc.tuple(fc.integer({ min: 0, max: 110 }), fc.integer({ min: 0, max: 110 }));
     const strokes = fc.array(fc.array(point, { minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 4 }).map((ss) => ss.map((s) => s.flat()));
     fc.assert(
-      fc.property(strokes, fc.integer({ min: 1, max: 500 }), fc.integer({ min: 0, max: 89 }), (ss, budget, shift) => {
+      fc.property(strokes, fc.integer({ min: 0, max: 19 }), (ss, shift) => {
         const whole = rasterize(ss, 240, 240);
-        const job = startRaster(ss, 240, 240);
-        let steps = 0;
-        while (!rasterStep(job, budget)) if (++steps > 1e6) return false;
-        const moved = rasterize(
-          ss.map((s) => s.map((v) => v + shift)),
-          240,
-          240,
-        );
-        return Buffer.from(job.pixels).equals(Buffer.from(whole)) && Buffer.from(moved).equals(Buffer.from(whole));
+        const moved = rasterize(ss.map((s) => s.map((v) => v + shift)), 240, 240);
+        const doubled = rasterize(ss.map((s) => s.map((v) => 2 * v)), 240, 240);
+        return whole.some((v) => v === 1) && Buffer.from(moved).equals(Buffer.from(whole)) && Buffer.from(doubled).equals(Buffer.from(whole));
       }),
-      { numRuns: 200, seed: 7 },
+      { numRuns: 300, seed: 7 },
     );
   });
 
@@ -201,8 +208,7 @@ describe("MNIST images as strokes (host/lib/touch/strokes-from-image.ts)", () =>
     const model = readModelFile(resolveModelPath("default"));
     let correct = 0;
     for (let i = 0; i < 300; i++) {
-      const px = rasterize(strokesFromImage(mnist.images, i), 240, 240);
-      if (classify(model, packPixels(px, model.input.threshold, RASTER_PIXELS)).digit === mnist.labels[i]) correct++;
+      if (classify(model, rasterWords(strokesFromImage(mnist.images, i), 240, 240)).digit === mnist.labels[i]) correct++;
     }
     console.log(`touch: strokes -> raster -> model: ${correct}/300 = ${((correct / 300) * 100).toFixed(1)}% on MNIST test 0..299`);
     expect(correct / 300).toBeGreaterThan(0.6);

@@ -11,6 +11,7 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { defineCommand, onlyWith, usageError } from "../lib/args.ts";
+import { wordBytes, wordsFor } from "../lib/binary.ts";
 import { FRAME_HEIGHT, FRAME_WIDTH, synthesizeFrame } from "../lib/camera/photo.ts";
 import { startDevsRun } from "../lib/devs/cli.ts";
 import { ExitCode, UserError } from "../lib/errors.ts";
@@ -28,7 +29,7 @@ import { startHub } from "../lib/sim/hub.ts";
 import { onInterrupt, start, type Managed } from "../lib/sim/processes.ts";
 import { DEFAULT_PANEL_SIZE, strokesFromImage } from "../lib/touch/strokes-from-image.ts";
 import { preprocess } from "../../src/shared/camera-preprocess.ts";
-import { rasterize } from "../../src/shared/stroke-raster.ts";
+import { rasterizeBits } from "../../src/shared/stroke-raster.ts";
 import type { StreamResult } from "../../src/shared/stream-format.ts";
 
 /** Run folders are named after the PID of the bnn sim that made them. */
@@ -108,9 +109,13 @@ export const simCommand = defineCommand({
     const expected = async (seq: number): Promise<{ scores: Int32Array; digit: number; label: number }> => {
       const image = firstImage + seq;
       if (o.source === "samples") return { ...classifyImage(model, test.images, image), label: test.labels[image] };
-      let pixels = new Uint8Array(IMAGE_PIXELS);
-      if (o.source === "touch") pixels = rasterize(strokesFromImage(test.images, image), DEFAULT_PANEL_SIZE, DEFAULT_PANEL_SIZE);
-      else await preprocess(synthesizeFrame(test.images, image * IMAGE_PIXELS, image), FRAME_WIDTH, FRAME_HEIGHT, pixels);
+      if (o.source === "touch") {
+        const bits = new Uint32Array(wordsFor(IMAGE_PIXELS));
+        rasterizeBits(strokesFromImage(test.images, image), DEFAULT_PANEL_SIZE, DEFAULT_PANEL_SIZE, wordBytes(bits));
+        return { ...classify(model, bits), label: test.labels[image] };
+      }
+      const pixels = new Uint8Array(IMAGE_PIXELS);
+      await preprocess(synthesizeFrame(test.images, image * IMAGE_PIXELS, image), FRAME_WIDTH, FRAME_HEIGHT, pixels);
       return { ...classify(model, packPixels(pixels, model.input.threshold, IMAGE_PIXELS)), label: test.labels[image] };
     };
     const say = (s: string) => {

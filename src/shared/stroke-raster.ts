@@ -1,71 +1,44 @@
-// Touch strokes -> 28x28 grayscale digit, the way MNIST digits were made: the ink's bounding box
-// is scaled so its longer side is 20 px (aspect ratio kept), drawn anti-aliased, then moved by
-// whole pixels so that its center of mass lands on pixel (14, 14) of the 28x28 field.
+// Touch strokes -> the 28x28 binary input of the network, the way MNIST digits were framed: the
+// strokes' bounding box is scaled so its longer side (pen included) is 20 px, aspect ratio
+// kept, and the drawing is moved so that its centre of mass lands on pixel (14, 14).
 //
-// Plain TypeScript with no imports, shared by the DeviceScript program and Node (host tools,
-// simulator, tests): integer arithmetic only (divisions are Math.floor of exact integer
-// quotients), so both give the same bytes. `Buffer.alloc` exists in both runtimes (zero-filled,
-// index access).
+// Plain TypeScript with no imports, shared by the DeviceScript program, Node (host tools,
+// simulator, tests) and, line for line, the C of the classifier service (c/bnn_raster.h):
+// integer arithmetic only, every division floored with all operands non-negative or handled, so
+// all three give the same bits.
 //
-// Strokes are flat point lists in panel coordinates: [x0, y0, x1, y1, ...]. A stroke of one
-// point is a dot.
+// Strokes are flat point lists in panel coordinates [x0, y0, x1, y1, ...]; a stroke of one point
+// is a dot. The pen is a disc of radius PEN_RADIUS (in 1/16 px): a pixel is ink when its centre
+// lies within the pen of a point of the strokes, the points being the stroke points and points
+// interpolated between them at most STEP apart. The work is one row span per disc and pen row
+// (a disc is about 3 rows), so it grows with the length of the strokes, not with a canvas; the
+// result is the packed input bits (element 28 * row + column), with no grayscale pass.
 //
-// Drawing works on a fine canvas of 4x4 subpixels per output pixel: every subpixel whose center
-// lies within the pen radius of a stroke segment is ink, and an output pixel's gray level is its
-// share of ink subpixels (16 of 16 = 255). The DeviceScript VM stops a fiber that runs too long
-// without yielding, so the work is split into steps: `startRaster` + `rasterStep(job, budget)`
-// (the caller yields between steps); `rasterize` runs all steps at once (Node, small inputs).
-//
-// Strokes come from pen samples collected by a StrokeSet (touch-samples.ts).
+// Coordinates: "fine" units are 1/16 output pixel. A point maps to fine coordinates by
+//   f = round((clamp(p) - min) * SPAN / side)      (SPAN = 20 * 16 - 2 * PEN_RADIUS)
+// where min/side are the bounding box's corner and longer side in panel units; the pixel of
+// column c covers [16c, 16c + 16), its centre is 16c + 8.
 
-/** Output image side and size. */
-
-/** Output image side and size. */
+/** Output grid side and bits. */
 export const RASTER_SIDE = 28
-export const RASTER_PIXELS = 784
-/** Subpixels per output pixel along each axis (fine canvas: 112 x 112). */
-export const SUBPIXELS = 4
-const SUB_SHIFT = 2
-const FINE = 112
-/** The longer side of the ink's bounding box (pen included) in output pixels. */
+export const RASTER_BITS = 784
+/** Fine units per output pixel. */
+export const FINE = 16
+/** The longer side of the ink's bounding box, pen included, in output pixels. */
 export const BOX_PIXELS = 20
-/** Default pen radius in subpixels: a pen about 2 output pixels wide (about as much ink as MNIST). */
-export const DEFAULT_PEN_RADIUS = 4
-/** Pixel index the center of mass is moved to (MNIST test set: 14.0, 14.0). */
-export const CENTER_OF_MASS = 14
+/** Pen radius in fine units (1.4 px: about as wide as an MNIST stroke above the input threshold). */
+export const PEN_RADIUS = 22
+/** Largest distance between two disc centres along a stroke, fine units. */
+export const STEP = 8
+/** Fine coordinate of the pixel centre the centre of mass is moved to (pixel 14). */
+export const CENTRE = 14 * 16 + 8
+/** Largest number of discs drawn: caps the work for a scribble (600 discs stay well inside the DeviceScript VM's 128k steps without a yield). */
+export const MAX_DISCS = 600
 
-export interface RasterJob {
-    strokes: number[][]
-    /** Pen radius in subpixels and the squared distance test (about (r + 1/2)^2). */
-    radius: number
-    radius2: number
-    // panel -> fine canvas: f = offset + round((clamp(p) - min) * span / side)
-    panelMaxX: number
-    panelMaxY: number
-    minX: number
-    minY: number
-    maxX: number
-    maxY: number
-    side: number
-    span: number
-    offsetX: number
-    offsetY: number
-    /** Fine canvas, 1 = ink. */
-    fine: Buffer
-    /** Ink subpixels per output pixel, before centering. */
-    coverage: Buffer
-    sumX: number
-    sumY: number
-    inkCount: number
-    /** 0: bounding box, 1: drawing, 2: done. */
-    phase: number
-    // progress: point (phase 0) or segment start point (phase 1) in stroke, row of the segment
-    stroke: number
-    point: number
-    row: number
-    done: boolean
-    /** The 784 grayscale bytes, row-major, 0 = background; valid when done. */
-    pixels: Buffer
+/** Index access to numbers: a DeviceScript Buffer, a Node typed array, an array. */
+export interface Bits {
+    [index: number]: number
+    readonly length: number
 }
 
 function clampInt(v: number, lo: number, hi: number): number {
@@ -77,244 +50,169 @@ function idiv(a: number, b: number): number {
     return Math.floor(a / b)
 }
 
-/**
- * Prepares the rasterization of `strokes` (panel coordinates, clamped to the panel
- * `panelWidth` x `panelHeight`). `penRadius` is in subpixels (1/4 output pixel).
- */
-export function startRaster(strokes: number[][], panelWidth: number, panelHeight: number, penRadius?: number): RasterJob {
-    const radius = penRadius === undefined ? DEFAULT_PEN_RADIUS : penRadius
-    return {
-        strokes,
-        radius,
-        radius2: radius * radius + radius,
-        panelMaxX: panelWidth - 1,
-        panelMaxY: panelHeight - 1,
-        minX: panelWidth,
-        minY: panelHeight,
-        maxX: -1,
-        maxY: -1,
-        side: 1,
-        // the centerline's longer side in subpixels, so that with the pen it is BOX_PIXELS
-        span: BOX_PIXELS * SUBPIXELS - 2 * radius,
-        offsetX: 0,
-        offsetY: 0,
-        fine: Buffer.alloc(FINE * FINE),
-        coverage: Buffer.alloc(RASTER_PIXELS),
-        sumX: 0,
-        sumY: 0,
-        inkCount: 0,
-        phase: 0,
-        stroke: 0,
-        point: 0,
-        row: -1,
-        done: false,
-        pixels: Buffer.alloc(RASTER_PIXELS),
+/** Set bits of a 32-bit word (SWAR). */
+function bitCount(x: number): number {
+    x = x - ((x >>> 1) & 0x55555555)
+    x = (x & 0x33333333) + ((x >>> 2) & 0x33333333)
+    x = (x + (x >>> 4)) & 0x0f0f0f0f
+    return Math.imul(x, 0x01010101) >>> 24
+}
+
+/** Half-width of the pen, in fine units, at each vertical distance 0..PEN_RADIUS from its centre. */
+function penSpans(): number[] {
+    const out: number[] = []
+    const r2 = PEN_RADIUS * PEN_RADIUS
+    for (let dy = 0; dy <= PEN_RADIUS; dy++) {
+        // largest h with h^2 + dy^2 <= r^2
+        let h = 0
+        while ((h + 1) * (h + 1) + dy * dy <= r2) h++
+        out.push(h)
     }
+    return out
 }
 
-/** round(d * span / side) */
-function scale(job: RasterJob, d: number): number {
-    return idiv(2 * d * job.span + job.side, 2 * job.side)
-}
+const SPANS = penSpans()
 
-function fineX(job: RasterJob, st: number[], i: number): number {
-    return job.offsetX + scale(job, clampInt(st[i], 0, job.panelMaxX) - job.minX)
-}
-
-function fineY(job: RasterJob, st: number[], i: number): number {
-    return job.offsetY + scale(job, clampInt(st[i + 1], 0, job.panelMaxY) - job.minY)
-}
-
-/** Bounding box over up to `budget` points; returns the points done. */
-function boxStep(job: RasterJob, budget: number): number {
-    let used = 0
-    while (used < budget && job.stroke < job.strokes.length) {
-        const st = job.strokes[job.stroke]
-        if (job.point + 1 >= st.length) {
-            job.stroke++
-            job.point = 0
-            continue
-        }
-        const x = clampInt(st[job.point], 0, job.panelMaxX)
-        const y = clampInt(st[job.point + 1], 0, job.panelMaxY)
-        if (x < job.minX) job.minX = x
-        if (x > job.maxX) job.maxX = x
-        if (y < job.minY) job.minY = y
-        if (y > job.maxY) job.maxY = y
-        job.point += 2
-        used++
-    }
-    if (job.stroke >= job.strokes.length) {
-        job.stroke = 0
-        job.point = 0
-        job.phase = 1
-        if (job.maxX >= 0) {
-            let side = job.maxX - job.minX
-            if (job.maxY - job.minY > side) side = job.maxY - job.minY
-            if (side > 1) job.side = side
-            // center the bounding box on the fine canvas (with the pen it spans BOX_PIXELS)
-            job.offsetX = idiv(FINE - 1 - scale(job, job.maxX - job.minX), 2)
-            job.offsetY = idiv(FINE - 1 - scale(job, job.maxY - job.minY), 2)
-        }
-    }
-    return used
+export interface RasterInfo {
+    /** Points read (clamped to the panel). */
+    points: number
+    /** Bounding box of the points, panel units (width and height 0 for a dot; -1 with no points). */
+    boxWidth: number
+    boxHeight: number
+    /** Discs drawn. */
+    discs: number
+    /** Ink pixels set. */
+    ink: number
 }
 
 /**
- * Draws row `py` of the capsule of radius r around segment a-b (fine coordinates); returns the
- * subpixels tested. Only x within r of the part of the segment whose y is within r of the row
- * can be ink, so only those are tested.
+ * Rasterizes `strokes` drawn on a `panelWidth` x `panelHeight` panel into the packed input bits
+ * `out` (25 u32 words as 100 little-endian bytes: element e is bit e & 7 of byte e >> 3; cleared
+ * first). Returns what was drawn; with no points, `out` stays all 0.
  */
-function drawRow(job: RasterJob, ax: number, ay: number, bx: number, by: number, py: number): number {
-    const r = job.radius
-    const r2 = job.radius2
-    const dx = bx - ax
-    const dy = by - ay
-    let xa = ax < bx ? ax : bx
-    let xb = ax < bx ? bx : ax
-    if (dy !== 0) {
-        // x of the segment at the band's ends y = ylo, yhi (x = ax + (y - ay) * dx / dy), widened
-        // to whole subpixels
-        const ylo = (ay < by ? ay : by) > py - r ? (ay < by ? ay : by) : py - r
-        const yhi = (ay < by ? by : ay) < py + r ? (ay < by ? by : ay) : py + r
-        if (ylo > yhi) return 1
-        const sdx = dy > 0 ? dx : -dx
-        const ady = dy > 0 ? dy : -dy
-        const p = (ylo - ay) * sdx
-        const q = (yhi - ay) * sdx
-        const lo = ax + idiv(p < q ? p : q, ady)
-        const hi = ax - idiv(-(p < q ? q : p), ady)
-        if (lo > xa) xa = lo
-        if (hi < xb) xb = hi
-    }
-    let x0 = xa - r
-    let x1 = xb + r
-    if (x0 < 0) x0 = 0
-    if (x1 > FINE - 1) x1 = FINE - 1
-    const len2 = dx * dx + dy * dy
-    const r2len2 = r2 * len2
-    const vy = py - ay
-    const wy2 = (py - by) * (py - by)
-    const vy2 = vy * vy
-    const vydy = vy * dy
-    const fine = job.fine
-    const rowBase = py * FINE
-    for (let px = x0; px <= x1; px++) {
-        if (fine[rowBase + px] !== 0) continue
-        const vx = px - ax
-        const t = vx * dx + vydy
-        let inside = false
-        if (t <= 0) {
-            inside = vx * vx + vy2 <= r2
-        } else if (t >= len2) {
-            const wx = px - bx
-            inside = wx * wx + wy2 <= r2
-        } else {
-            // squared distance to the line: (|v|^2 * len2 - t^2) / len2, compared without dividing
-            inside = (vx * vx + vy2) * len2 - t * t <= r2len2
-        }
-        if (inside) {
-            fine[rowBase + px] = 1
-            job.coverage[(py >> SUB_SHIFT) * RASTER_SIDE + (px >> SUB_SHIFT)] += 1
-            job.sumX += px
-            job.sumY += py
-            job.inkCount++
+export function rasterizeBits(strokes: number[][], panelWidth: number, panelHeight: number, out: Bits): RasterInfo {
+    for (let i = 0; i < 100; i++) out[i] = 0
+    const maxX = panelWidth - 1
+    const maxY = panelHeight - 1
+    // 1. bounding box
+    let minX = panelWidth
+    let minY = panelHeight
+    let boxX = -1
+    let boxY = -1
+    let points = 0
+    for (let s = 0; s < strokes.length; s++) {
+        const st = strokes[s]
+        for (let i = 0; i + 1 < st.length; i += 2) {
+            const x = clampInt(st[i], 0, maxX)
+            const y = clampInt(st[i + 1], 0, maxY)
+            if (x < minX) minX = x
+            if (x > boxX) boxX = x
+            if (y < minY) minY = y
+            if (y > boxY) boxY = y
+            points++
         }
     }
-    return x1 - x0 + 1
-}
+    if (points === 0) return { points: 0, boxWidth: -1, boxHeight: -1, discs: 0, ink: 0 }
+    const boxWidth = boxX - minX
+    const boxHeight = boxY - minY
+    let side = boxWidth > boxHeight ? boxWidth : boxHeight
+    if (side < 1) side = 1
+    const span = BOX_PIXELS * FINE - 2 * PEN_RADIUS
 
-/** Draws segments for up to about `budget` subpixel tests; returns the tests done. */
-function drawStep(job: RasterJob, budget: number): number {
-    let used = 0
-    while (used < budget && job.stroke < job.strokes.length) {
-        const st = job.strokes[job.stroke]
-        const npts = st.length >> 1
-        // segments point -> point + 1; a one-point stroke is a dot (a -> a)
-        const segments = npts > 1 ? npts - 1 : npts
-        if (job.point >= segments) {
-            job.stroke++
-            job.point = 0
-            job.row = -1
-            continue
-        }
-        const ax = fineX(job, st, 2 * job.point)
-        const ay = fineY(job, st, 2 * job.point)
-        let bx = ax
-        let by = ay
-        if (npts > 1) {
-            bx = fineX(job, st, 2 * job.point + 2)
-            by = fineY(job, st, 2 * job.point + 2)
-        }
-        let y0 = (ay < by ? ay : by) - job.radius
-        let y1 = (ay < by ? by : ay) + job.radius
-        if (y0 < 0) y0 = 0
-        if (y1 > FINE - 1) y1 = FINE - 1
-        if (job.row < y0) job.row = y0
-        while (job.row <= y1 && used < budget) {
-            used += drawRow(job, ax, ay, bx, by, job.row)
-            job.row++
-        }
-        if (job.row > y1) {
-            job.row = -1
-            job.point++
-        }
-    }
-    if (job.stroke >= job.strokes.length) job.phase = 2
-    return used
-}
-
-/** Whole-pixel shift that moves the center of mass (fine sum `sum`) to CENTER_OF_MASS. */
-function centerShift(sum: number, count: number): number {
-    // round(CENTER_OF_MASS - ((sum / count + 1/2) / SUBPIXELS - 1/2)) in integers
-    return idiv(2 * (CENTER_OF_MASS + 1) * SUBPIXELS * count - 2 * sum - count, 2 * SUBPIXELS * count)
-}
-
-function finish(job: RasterJob): void {
-    if (job.inkCount > 0) {
-        const sx = centerShift(job.sumX, job.inkCount)
-        const sy = centerShift(job.sumY, job.inkCount)
-        const full = SUBPIXELS * SUBPIXELS
-        for (let y = 0; y < RASTER_SIDE; y++) {
-            const srcY = y - sy
-            if (srcY < 0 || srcY >= RASTER_SIDE) continue
-            for (let x = 0; x < RASTER_SIDE; x++) {
-                const srcX = x - sx
-                if (srcX < 0 || srcX >= RASTER_SIDE) continue
-                const c = job.coverage[srcY * RASTER_SIDE + srcX]
-                if (c > 0) job.pixels[y * RASTER_SIDE + x] = idiv(c * 255 + (full >> 1), full)
+    // 2. disc centres (fine units, before the move) and their sum for the centre of mass
+    const xs: number[] = []
+    const ys: number[] = []
+    let sumX = 0
+    let sumY = 0
+    for (let s = 0; s < strokes.length && xs.length < MAX_DISCS; s++) {
+        const st = strokes[s]
+        let px = -1
+        let py = -1
+        for (let i = 0; i + 1 < st.length && xs.length < MAX_DISCS; i += 2) {
+            const fx = idiv(2 * (clampInt(st[i], 0, maxX) - minX) * span + side, 2 * side)
+            const fy = idiv(2 * (clampInt(st[i + 1], 0, maxY) - minY) * span + side, 2 * side)
+            if (px >= 0) {
+                // from the previous point (drawn) towards this one: k - 1 points in between
+                const dx = fx - px
+                const dy = fy - py
+                const adx = dx < 0 ? -dx : dx
+                const ady = dy < 0 ? -dy : dy
+                const k = idiv((adx > ady ? adx : ady) + STEP - 1, STEP)
+                for (let t = 1; t < k && xs.length < MAX_DISCS; t++) {
+                    // round(p + d * t / k), d may be negative: floor of (2 d t + k) / (2 k)
+                    const ix = px + idiv(2 * dx * t + k, 2 * k)
+                    const iy = py + idiv(2 * dy * t + k, 2 * k)
+                    xs.push(ix)
+                    ys.push(iy)
+                    sumX += ix
+                    sumY += iy
+                }
             }
+            if (xs.length < MAX_DISCS && (fx !== px || fy !== py)) {
+                xs.push(fx)
+                ys.push(fy)
+                sumX += fx
+                sumY += fy
+            }
+            px = fx
+            py = fy
         }
     }
-    job.done = true
-}
+    const n = xs.length
 
-/** A `rasterStep` budget that keeps DeviceScript steps well under the VM's loop limit (the VM stops
- * a fiber after roughly 1000-1500 subpixel tests without a yield). */
-export const DEVICESCRIPT_STEP_BUDGET = 300
+    // 3. the move: centre of mass to CENTRE, kept inside the grid (pen included)
+    const extentX = idiv(2 * boxWidth * span + side, 2 * side)
+    const extentY = idiv(2 * boxHeight * span + side, 2 * side)
+    const lastFine = RASTER_SIDE * FINE - 1
+    let offX = CENTRE - idiv(2 * sumX + n, 2 * n)
+    let offY = CENTRE - idiv(2 * sumY + n, 2 * n)
+    offX = clampInt(offX, PEN_RADIUS, lastFine - PEN_RADIUS - extentX)
+    offY = clampInt(offY, PEN_RADIUS, lastFine - PEN_RADIUS - extentY)
 
-/**
- * Runs the rasterization for about `budget` units of work (a point of the bounding box pass or a
- * subpixel test; at least one row); returns true when the image is complete (`job.pixels`).
- * In DeviceScript use DEVICESCRIPT_STEP_BUDGET and yield (`await ds.sleep(0)`) between calls.
- */
-export function rasterStep(job: RasterJob, budget: number): boolean {
-    if (job.done) return true
-    if (job.phase === 0) {
-        boxStep(job, budget)
-        return false
+    // 4. draw: per disc and pen row, one span of columns ORed into the row
+    const rows: number[] = []
+    for (let r = 0; r < RASTER_SIDE; r++) rows.push(0)
+    for (let d = 0; d < n; d++) {
+        const cx = xs[d] + offX
+        const cy = ys[d] + offY
+        // rows whose centre 16 r + 8 is within PEN_RADIUS of cy
+        let r0 = idiv(cy - PEN_RADIUS - 8 + FINE - 1, FINE)
+        let r1 = idiv(cy + PEN_RADIUS - 8, FINE)
+        if (r0 < 0) r0 = 0
+        if (r1 > RASTER_SIDE - 1) r1 = RASTER_SIDE - 1
+        for (let r = r0; r <= r1; r++) {
+            const dyc = r * FINE + 8 - cy
+            const h = SPANS[dyc < 0 ? -dyc : dyc]
+            // columns whose centre 16 c + 8 is in [cx - h, cx + h]
+            let c0 = idiv(cx - h - 8 + FINE - 1, FINE)
+            let c1 = idiv(cx + h - 8, FINE)
+            if (c0 < 0) c0 = 0
+            if (c1 > RASTER_SIDE - 1) c1 = RASTER_SIDE - 1
+            if (c0 <= c1) rows[r] = rows[r] | (((1 << (c1 + 1)) - 1) ^ ((1 << c0) - 1))
+        }
     }
-    if (job.phase === 1) {
-        drawStep(job, budget)
-        return false
-    }
-    finish(job)
-    return true
-}
 
-/** Rasterizes all at once: the 784 grayscale bytes (row-major, 0 = background). */
-export function rasterize(strokes: number[][], panelWidth: number, panelHeight: number, penRadius?: number): Buffer {
-    const job = startRaster(strokes, panelWidth, panelHeight, penRadius)
-    while (!rasterStep(job, 1000000)) {}
-    return job.pixels
+    // 5. pack the rows into input words (element 28 r + c is bit e & 31 of word e >> 5), then
+    //    bytes, little-endian: a row of 28 bits lands in one word or straddles two
+    const words: number[] = []
+    for (let w = 0; w < 25; w++) words.push(0)
+    let ink = 0
+    for (let r = 0; r < RASTER_SIDE; r++) {
+        const row = rows[r]
+        if (row === 0) continue
+        ink += bitCount(row)
+        const e = r * RASTER_SIDE
+        const w = e >> 5
+        const lo = e & 31
+        words[w] = words[w] | (row << lo)
+        if (lo > 32 - RASTER_SIDE) words[w + 1] = words[w + 1] | (row >>> (32 - lo))
+    }
+    for (let w = 0; w < 25; w++) {
+        const v = words[w]
+        out[4 * w] = v & 0xff
+        out[4 * w + 1] = (v >>> 8) & 0xff
+        out[4 * w + 2] = (v >>> 16) & 0xff
+        out[4 * w + 3] = (v >>> 24) & 0xff
+    }
+    return { points, boxWidth, boxHeight, discs: n, ink }
 }
