@@ -10,20 +10,20 @@
 // when it stops answering, the bytecode fallback (src/bnn.ts) for that digit, so no digit is lost.
 import * as ds from "@devicescript/core"
 import { packPixels, scores } from "./bnn"
-import { argmax } from "./shared/bits"
 import { preprocess } from "./shared/camera-preprocess"
 import { cameraRole, captureFrame } from "./camera/frames"
 import { classifierRole, classifyNative, nativeAvailable } from "./classifier"
 import { rasterizeBits } from "./shared/stroke-raster"
 import { addSamplesPayload, DIGIT_TIMEOUT_MS, digitReady, newStrokeSet, takeDigit } from "./shared/touch-samples"
 import type { HiddenTables, OutputTables } from "./bnn"
-import { formatResult } from "./shared/stream-format"
+import { formatResult, scoreFields } from "./shared/stream-format"
 
 /** What the program needs of a model's weight tables (src/models/<name>.ts). */
 export interface ProgramModel {
     MODEL_ID: string
     MODEL_ID32: number
     INPUT_THRESHOLD: number
+    SCORE_SHIFT: number
     HIDDEN: HiddenTables[]
     OUTPUT: OutputTables
 }
@@ -44,9 +44,11 @@ let source = "samples"
 let model: ProgramModel = undefined
 let MODEL = ""
 
-/** Classifies packed input bits and writes the result line. */
-async function classifyAndReport(seq: number, bits: Buffer, label: number) {
-    let digit = -1
+/**
+ * Classifies packed input bits and writes the result line; `since` is when the input became
+ * complete (ds.millis()), for the line's input-to-line time.
+ */
+async function classifyAndReport(seq: number, bits: Buffer, label: number, since: number) {
     let inferenceUs = 0
     let s: number[] = undefined
     let backend = "native"
@@ -54,7 +56,6 @@ async function classifyAndReport(seq: number, bits: Buffer, label: number) {
         let r = await classifyNative(model.MODEL_ID32, seq, bits, NATIVE_TIMEOUT_MS)
         if (!r) r = await classifyNative(model.MODEL_ID32, seq, bits, NATIVE_TIMEOUT_MS) // one retry
         if (r) {
-            digit = r.digit
             inferenceUs = r.inferenceUs
             s = r.scores
         } else {
@@ -67,15 +68,17 @@ async function classifyAndReport(seq: number, bits: Buffer, label: number) {
         const t0 = ds.millis()
         s = await scores(bits, model.HIDDEN, model.OUTPUT)
         inferenceUs = (ds.millis() - t0) * 1000
-        digit = argmax(s)
         if (!useNative && classifierRole.isBound) useNative = await nativeAvailable(model.MODEL_ID32, 0)
     }
-    console.log(formatResult({ seq, source, digit, label, inferenceUs, backend, model: MODEL, scores: s }))
+    const f = scoreFields(s, model.SCORE_SHIFT)
+    const line = formatResult({ seq, source, digit: f.digit, label, inferenceUs, totalMs: ds.millis() - since, backend, model: MODEL, runnersUp: f.runnersUp, noDigit: "", scoresCrc: f.scoresCrc })
+    console.log(line)
 }
 
 async function fromSamples(samples: SampleDigits) {
     for (let i = 0; i < samples.DIGIT_COUNT; i++) {
-        await classifyAndReport(i, packPixels(samples.DIGIT_PIXELS.slice(i * PIXELS, (i + 1) * PIXELS), model.INPUT_THRESHOLD), samples.DIGIT_LABELS[i])
+        const since = ds.millis()
+        await classifyAndReport(i, packPixels(samples.DIGIT_PIXELS.slice(i * PIXELS, (i + 1) * PIXELS), model.INPUT_THRESHOLD), samples.DIGIT_LABELS[i], since)
     }
     console.log("bnn: done")
 }
@@ -90,11 +93,12 @@ async function fromCamera() {
             console.log(`bnn: frame ${k} did not arrive whole`)
             continue
         }
+        const since = ds.millis()
         const ink = await preprocess(frame, width, height, digit, async () => {
             await ds.sleep(0)
         })
         if (ink === 0) continue // blank paper: no digit
-        await classifyAndReport(k, packPixels(digit, model.INPUT_THRESHOLD), -1)
+        await classifyAndReport(k, packPixels(digit, model.INPUT_THRESHOLD), -1, since)
     }
 }
 
@@ -112,9 +116,10 @@ async function fromTouch() {
             await ds.sleep(20)
             continue
         }
+        const since = ds.millis()
         const bits = Buffer.alloc(100)
         rasterizeBits(takeDigit(strokes), width, height, bits)
-        await classifyAndReport(k++, bits, -1)
+        await classifyAndReport(k++, bits, -1, since)
     }
 }
 

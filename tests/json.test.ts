@@ -4,7 +4,7 @@
  * (or JSON lines) on stdout and nothing else.
  */
 import { describe, expect, it } from "vitest";
-import { formatResult } from "../src/shared/stream-format.ts";
+import { formatResult, scoreFields } from "../src/shared/stream-format.ts";
 import { bnn } from "./run-bnn.ts";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -47,7 +47,7 @@ describe("--json follows one naming scheme", () => {
   });
 
   it("monitor --json", () => {
-    const line = formatResult({ seq: 3, source: "touch", digit: 1, label: 1, inferenceUs: 40, backend: "native", model: "191e9cb9", scores: [0, 9, 1, 2, 3, 4, 5, 6, 7, 8] });
+    const line = formatResult({ seq: 3, source: "touch", label: 1, inferenceUs: 40, totalMs: 2, backend: "native", model: "191e9cb9", noDigit: "", ...scoreFields([0, 9, 1, 2, 3, 4, 5, 6, 7, 8], 0) });
     const r = spawnSync(process.execPath, [fileURLToPath(new URL("../bin/bnn.mjs", import.meta.url)), "monitor", "--stdin", "--json"], { input: line + "\n", encoding: "utf8" });
     expect(r.status, r.stderr).toBe(0);
     const out = jsonLines(r.stdout);

@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { scratchDir } from "./helpers.ts";
 import { start, type Managed } from "../host/lib/sim/processes.ts";
-import { formatResult, type StreamResult } from "../src/shared/stream-format.ts";
+import { formatResult, scoreFields, type StreamResult } from "../src/shared/stream-format.ts";
 import { bnn, expectOneLineError } from "./run-bnn.ts";
 
 const BIN = fileURLToPath(new URL("../bin/bnn.mjs", import.meta.url));
@@ -24,7 +24,7 @@ function result(seq: number, over: Partial<StreamResult> = {}): StreamResult {
   const digit = seq % 10;
   // a possible result: the digit is the highest score; the int32 extremes are in there
   const scores = Array.from({ length: 10 }, (_, j) => (j === digit ? 2147483647 : j === (digit + 1) % 10 ? -2147483648 : 100 * j - 5 + (seq % 7)));
-  return { seq, source: seq % 2 ? "camera" : "touch", digit, label: seq % 3 === 0 ? -1 : seq % 7, inferenceUs: 8000 + 37 * seq, backend: seq % 2 ? "bytecode" : "native", model: "191e9cb9", scores, ...over };
+  return { seq, source: seq % 2 ? "camera" : "touch", label: seq % 3 === 0 ? -1 : seq % 7, inferenceUs: 8000 + 37 * seq, totalMs: 20 + seq, backend: seq % 2 ? "bytecode" : "native", model: "191e9cb9", noDigit: "", ...scoreFields(scores, 24), ...over };
 }
 const line = (seq: number) => formatResult(result(seq));
 
@@ -102,7 +102,7 @@ function jsonLines(text: string): Record<string, unknown>[] {
 
 function expected(seq: number): Record<string, unknown> {
   const r = result(seq);
-  return { ...r, correct: r.label < 0 ? null : r.label === r.digit };
+  return { version: 2, ...r, correct: r.label < 0 ? null : r.label === r.digit };
 }
 
 function killGroup(child: ChildProcess): void {
@@ -146,7 +146,7 @@ describe("bnn monitor on a serial port", () => {
     const write = openWriter(b);
 
     const damaged = formatResult(result(100));
-    const bad = damaged.slice(0, -2) + (damaged.endsWith("00") ? "01" : "00");
+    const bad = damaged.slice(0, -2) + (damaged.endsWith("00") ? "01" : "00"); // the CRC no longer matches
     write("DMESG: [0] boot ok\r\n");
     write(Buffer.concat([noise(200, 7), Buffer.from("\n")]));
     write(line(1) + "\r\n");
@@ -217,7 +217,7 @@ describe("bnn monitor --stdin", () => {
   const input = Buffer.concat([
     Buffer.from(`WASM> DMESG: start\r\n${line(10)}\n`),
     noise(300, 3),
-    Buffer.from(`\n${line(11)}\r\n${line(11)}\n${line(14)}\n${formatResult(result(15)).replace(/\*..$/, "*zz")}\n${line(2)}`), // no final line end
+    Buffer.from(`\n${line(11)}\r\n${line(11)}\n${line(14)}\n${formatResult(result(15)).replace(/\*....$/, "*zzzz")}\n${line(16).slice(0, 40)}\n${line(2)}`), // a cut line; no final line end
   ]);
   const run = (args: string[]) => spawnSync(process.execPath, [BIN, "monitor", "--stdin", ...args], { input, encoding: "utf8", env: { ...process.env, FORCE_COLOR: "0" } });
 
@@ -228,21 +228,22 @@ describe("bnn monitor --stdin", () => {
     const out = jsonLines(r.stdout);
     const summary = out.pop() as { summary: Record<string, unknown> };
     expect(out).toEqual([10, 11, 11, 14, 2].map(expected));
-    expect(summary.summary).toMatchObject({ results: 5, invalidLines: 1, ended: "end of input", seq: { missing: 2, repeats: 1, restarts: 1 } });
+    expect(summary.summary).toMatchObject({ results: 5, invalidLines: 1, cutLines: 1, ended: "end of input", seq: { missing: 2, repeats: 1, restarts: 1 } });
   });
 
   it("prints an aligned table with a summary on stderr, and CSV with a header", () => {
     const t = run([]);
     expect(t.status, t.stderr).toBe(0);
     const rows = t.stdout.trim().split("\n");
-    expect(rows[0]).toMatch(/seq +digit +label +ok +scores +ms +backend +source +model/);
+    expect(rows[0]).toMatch(/seq +digit +label +ok +runners-up +infer ms +line ms +backend +source +model/);
     expect(rows).toHaveLength(6);
     expect(new Set(rows.slice(1).map((l) => l.length)).size).toBe(1); // aligned
-    expect(rows[1]).toMatch(/^ +10 +0 +3 +✗ [▁▂▃▄▅▆▇█]{10} +8\.37 native +touch +191e9cb9$/);
+    expect(rows[1]).toMatch(/^ +10 +0 +3 +✗ 9 -\d+\.\d, \d -\d+\.\d +8\.37 +30 native +touch +191e9cb9$/);
+    expect(t.stderr).toMatch(/1 result cut short before the checksum/);
     expect(t.stderr).toMatch(/summary: 5 results, accuracy/);
     expect(t.stderr).toMatch(/inference native: p50 \d+\.\d\d\d ms, p99/);
     const c = run(["--format", "csv", "--count", "2"]);
     expect(c.status, c.stderr).toBe(0);
-    expect(c.stdout.trim().split("\n")).toEqual(["seq,source,digit,label,correct,latency_ms,backend,model,scores", `10,touch,0,3,false,8.37,native,191e9cb9,"${result(10).scores.join(",")}"`, `11,camera,1,4,false,8.41,bytecode,191e9cb9,"${result(11).scores.join(",")}"`]);
+    expect(c.stdout.trim().split("\n")).toEqual(["seq,source,digit,label,correct,inference_ms,line_ms,backend,model,runners_up,no_digit", `10,touch,0,3,false,8.37,30,native,191e9cb9,"${result(10).runnersUp.join(",")}",`, `11,camera,1,4,false,8.41,31,bytecode,191e9cb9,"${result(11).runnersUp.join(",")}",`]);
   });
 });

@@ -21,7 +21,7 @@ import { readModelFile } from "../lib/model/format.ts";
 import { classify, classifyImage } from "../lib/model/infer.ts";
 import { packPixels } from "../lib/model/input.ts";
 import { parseResult } from "../lib/monitor/parse.ts";
-import { scoreBar } from "../lib/monitor/render.ts";
+import { runnersUpText } from "../lib/monitor/render.ts";
 import { Tally, type Summary } from "../lib/monitor/summary.ts";
 import { resolveModelPath, ROOT, shippedModels } from "../lib/paths.ts";
 import { programEntry } from "../lib/export/entry.ts";
@@ -30,7 +30,7 @@ import { onInterrupt, start, type Managed } from "../lib/sim/processes.ts";
 import { DEFAULT_PANEL_SIZE, strokesFromImage } from "../lib/touch/strokes-from-image.ts";
 import { preprocess } from "../../src/shared/camera-preprocess.ts";
 import { rasterizeBits } from "../../src/shared/stroke-raster.ts";
-import type { StreamResult } from "../../src/shared/stream-format.ts";
+import { scoreFields, type StreamResult } from "../../src/shared/stream-format.ts";
 
 /** Run folders are named after the PID of the bnn sim that made them. */
 const RUN_DIR_PREFIX = "bnn-sim-";
@@ -194,7 +194,9 @@ export const simCommand = defineCommand({
           seen.add(r.seq);
           const arrivedMs = performance.now();
           void expected(r.seq).then((ref) => {
-            const reference = r.digit === ref.digit && r.scores.length === ref.scores.length && r.scores.every((s, k) => s === ref.scores[k]);
+            // the line carries the digit, the runners-up and the CRC of all ten scores
+            const want = scoreFields(Array.from(ref.scores), model.output.shift);
+            const reference = r.digit === want.digit && r.scoresCrc === want.scoresCrc && r.runnersUp.join() === want.runnersUp.join();
             const labeled: StreamResult = { ...r, label: ref.label };
             tally.add(labeled, arrivedMs);
             if (reference) agree++;
@@ -212,7 +214,7 @@ export const simCommand = defineCommand({
               .catch((e) => say(`  restart failed: ${(e as Error).message}`));
           }
           event({ ...r, reference });
-          if (!o.raw) say(`  #${String(r.seq).padStart(3)}  digit ${r.digit}  label ${r.label} ${r.digit === r.label ? "✓" : "✗"}  ${scoreBar(r.scores)}  ${inferenceText(r).padStart(7)}  ${r.backend.padEnd(8)}  ${reference ? "= reference" : "DIFFERS FROM REFERENCE"}`);
+          if (!o.raw) say(`  #${String(r.seq).padStart(3)}  digit ${r.digit}  label ${r.label} ${r.digit === r.label ? "✓" : "✗"}  ${runnersUpText(r).padEnd(16)}  ${inferenceText(r).padStart(7)}  ${r.backend.padEnd(8)}  ${reference ? "= reference" : "DIFFERS FROM REFERENCE"}`);
           if (tally.results === o.count) {
             clearTimeout(timer);
             resolve(undefined);

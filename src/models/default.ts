@@ -255,4 +255,4 @@ export const HIDDEN = [
 ]
 export const OUTPUT = { inputs: 64, outputs: 10, weights: L3_WEIGHTS, scale: L3_SCALE, offset: L3_OFFSET }
 /** Everything the DeviceScript program needs of this model (src/app.ts, ProgramModel). */
-export const PROGRAM_MODEL = { MODEL_ID, MODEL_ID32, INPUT_THRESHOLD, HIDDEN, OUTPUT }
+export const PROGRAM_MODEL = { MODEL_ID, MODEL_ID32, INPUT_THRESHOLD, SCORE_SHIFT, HIDDEN, OUTPUT }

@@ -1032,4 +1032,4 @@ export const HIDDEN = [
 ]
 export const OUTPUT = { inputs: 320, outputs: 10, weights: L4_WEIGHTS, scale: L4_SCALE, offset: L4_OFFSET }
 /** Everything the DeviceScript program needs of this model (src/app.ts, ProgramModel). */
-export const PROGRAM_MODEL = { MODEL_ID, MODEL_ID32, INPUT_THRESHOLD, HIDDEN, OUTPUT }
+export const PROGRAM_MODEL = { MODEL_ID, MODEL_ID32, INPUT_THRESHOLD, SCORE_SHIFT, HIDDEN, OUTPUT }

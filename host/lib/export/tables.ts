@@ -78,7 +78,7 @@ export function generateTables(model: Model, source: string): string {
     `export const HIDDEN = [${model.hidden.map((h, k) => `\n  { inputs: ${h.inputs}, outputs: ${h.outputs}, weights: L${k + 1}_WEIGHTS, thresholds: L${k + 1}_THRESHOLDS },`).join("")}\n]`,
     `export const OUTPUT = { inputs: ${o.inputs}, outputs: ${o.outputs}, weights: ${L}_WEIGHTS, scale: ${L}_SCALE, offset: ${L}_OFFSET }`,
     "/** Everything the DeviceScript program needs of this model (src/app.ts, ProgramModel). */",
-    "export const PROGRAM_MODEL = { MODEL_ID, MODEL_ID32, INPUT_THRESHOLD, HIDDEN, OUTPUT }",
+    "export const PROGRAM_MODEL = { MODEL_ID, MODEL_ID32, INPUT_THRESHOLD, SCORE_SHIFT, HIDDEN, OUTPUT }",
     "",
   );
   return out.join("\n");

@@ -1,6 +1,6 @@
 /**
- * How results and the summary are printed: `table` (aligned live rows with the scores as a
- * little bar chart), `jsonl` (one JSON object per result, then {"summary": ...}) and `csv`.
+ * How results and the summary are printed: `table` (aligned live rows with the runners-up),
+ * `jsonl` (one JSON object per result, then {"summary": ...}) and `csv`.
  */
 import type { StreamResult } from "../../../src/shared/stream-format.ts";
 import type { Summary } from "./summary.ts";
@@ -24,18 +24,27 @@ export function correctness(r: StreamResult): boolean | null {
 
 const ms = (inferenceUs: number) => (inferenceUs / 1000).toFixed(2);
 
+/** The runners-up as people read them: "3 -4.1, 9 -5.0" (score units below the winner), or why there is no digit. */
+export function runnersUpText(r: StreamResult): string {
+  if (r.digit < 0) return `no digit: ${r.noDigit}`;
+  const parts: string[] = [];
+  for (let k = 0; k + 1 < r.runnersUp.length; k += 2) parts.push(`${r.runnersUp[k]} -${(r.runnersUp[k + 1] / 10).toFixed(1)}`);
+  return parts.join(", ");
+}
+
 export function header(format: Format): string | undefined {
-  if (format === "table") return `${"seq".padStart(7)} ${"digit".padStart(5)} ${"label".padStart(5)} ok ${"scores".padEnd(10)} ${"ms".padStart(8)} ${"backend".padEnd(8)} ${"source".padEnd(7)} model`;
-  if (format === "csv") return "seq,source,digit,label,correct,latency_ms,backend,model,scores";
+  if (format === "table") return `${"seq".padStart(7)} ${"digit".padStart(5)} ${"label".padStart(5)} ok ${"runners-up".padEnd(18)} ${"infer ms".padStart(8)} ${"line ms".padStart(7)} ${"backend".padEnd(8)} ${"source".padEnd(7)} model`;
+  if (format === "csv") return "seq,source,digit,label,correct,inference_ms,line_ms,backend,model,runners_up,no_digit";
   return undefined;
 }
 
 export function row(format: Format, r: StreamResult): string {
   const ok = correctness(r);
   if (format === "jsonl") return JSON.stringify({ ...r, correct: ok });
-  if (format === "csv") return [r.seq, r.source, r.digit, r.label, ok === null ? "" : String(ok), ms(r.inferenceUs), r.backend, r.model, `"${r.scores.join(",")}"`].join(",");
+  const digit = r.digit < 0 ? "-" : String(r.digit);
+  if (format === "csv") return [r.seq, r.source, digit, r.label, ok === null ? "" : String(ok), ms(r.inferenceUs), r.totalMs, r.backend, r.model, `"${r.runnersUp.join(",")}"`, r.noDigit].join(",");
   const mark = ok === null ? " " : ok ? "✓" : "✗";
-  return `${String(r.seq).padStart(7)} ${String(r.digit).padStart(5)} ${(r.label < 0 ? "-" : String(r.label)).padStart(5)}  ${mark} ${scoreBar(r.scores).padEnd(10)} ${ms(r.inferenceUs).padStart(8)} ${r.backend.padEnd(8)} ${r.source.padEnd(7)} ${r.model}`;
+  return `${String(r.seq).padStart(7)} ${digit.padStart(5)} ${(r.label < 0 ? "-" : String(r.label)).padStart(5)}  ${mark} ${runnersUpText(r).padEnd(18)} ${ms(r.inferenceUs).padStart(8)} ${String(r.totalMs).padStart(7)} ${r.backend.padEnd(8)} ${r.source.padEnd(7)} ${r.model}`;
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
@@ -45,10 +54,12 @@ export function summaryText(s: Summary): string {
   const acc = s.accuracy === null ? "accuracy n/a (no labels)" : `accuracy ${(100 * s.accuracy).toFixed(2)} % (${s.correct}/${s.labeled} labeled)`;
   const lines = [
     `summary: ${plural(s.results, "result")}, ${acc}; ended: ${s.ended}`,
-    `  skipped: ${plural(s.invalidLines, "invalid line")}, ${plural(s.overlongLines, "overlong line")} cut; ${plural(s.reconnects, "reconnect")}`,
+    `  skipped: ${plural(s.invalidLines, "invalid line")}, ${plural(s.overlongLines, "overlong line")}; ${plural(s.reconnects, "reconnect")}`,
+    ...(s.cutLines ? [`  ${plural(s.cutLines, "result")} cut short before the checksum (a firmware's log buffer cuts lines at about 150 characters: update the firmware or the program)`] : []),
+    ...(Object.keys(s.noDigit).length ? [`  no digit: ${Object.entries(s.noDigit).map(([k, v]) => `${v} ${k}`).join(", ")}`] : []),
     `  seq: ${s.seq.missing} missing, ${plural(s.seq.repeats, "repeat")}, ${plural(s.seq.restarts, "restart")}`,
   ];
-  for (const [backend, l] of Object.entries(s.latency)) lines.push(`  inference ${backend}: p50 ${l.p50Ms.toFixed(3)} ms, p99 ${l.p99Ms.toFixed(3)} ms, mean ${l.meanMs.toFixed(3)} ms (${plural(l.results, "result")})`);
+  for (const [backend, l] of Object.entries(s.latency)) lines.push(`  inference ${backend}: p50 ${l.p50Ms.toFixed(3)} ms, p99 ${l.p99Ms.toFixed(3)} ms, mean ${l.meanMs.toFixed(3)} ms (${plural(l.results, "result")}); input to line p50 ${l.toLineP50Ms} ms, p99 ${l.toLineP99Ms} ms`);
   if (s.throughput) lines.push(`  throughput: ${s.throughput.resultsPerSecond.toFixed(1)} results/s, ${s.throughput.meanIntervalMs.toFixed(1)} ms between results`);
   return lines.join("\n");
 }

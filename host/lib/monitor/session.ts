@@ -4,7 +4,7 @@
  * input, or Ctrl-C. Returns the summary; a source that never delivered (a port that never
  * opened within the timeout) is an error instead.
  */
-import { parseResult } from "./parse.ts";
+import { classifyLine } from "./parse.ts";
 import { UserError } from "../errors.ts";
 import { LineSplitter } from "./lines.ts";
 import { header, row, type Format } from "./render.ts";
@@ -53,11 +53,10 @@ export async function runSession(source: Source, o: SessionOptions): Promise<Ses
   };
 
   const lines = new LineSplitter((line) => {
-    const r = parseResult(line);
-    if (!r) {
-      if (line.includes("@bnn")) tally.invalidLines++;
-      return;
-    }
+    const { kind, result: r } = classifyLine(line);
+    if (kind === "invalid") tally.invalidLines++;
+    if (kind === "cut") tally.cutLines++;
+    if (!r) return;
     if (finished) return;
     tally.add(r);
     o.out(row(o.format, r));

@@ -8,12 +8,15 @@
  */
 import type { StreamResult } from "../../../src/shared/stream-format.ts";
 
-/** Inference time reported in the results of one backend. */
+/** Inference time reported in the results of one backend, and the time from input to line. */
 export interface LatencyStats {
   results: number;
   meanMs: number;
   p50Ms: number;
   p99Ms: number;
+  /** From the input being complete (pen up, frame received) to the line, as the program measured it. */
+  toLineP50Ms: number;
+  toLineP99Ms: number;
 }
 
 /** How fast results arrived (null with fewer than two). */
@@ -30,6 +33,10 @@ export interface Summary {
   accuracy: number | null;
   /** Lines that carried "@bnn" but did not parse (damaged, bad checksum, other version). */
   invalidLines: number;
+  /** Lines that start like a result but end before their checksum: cut short (the firmware's log buffer). */
+  cutLines: number;
+  /** Results with no digit (empty, a dot, a scribble...), by reason. */
+  noDigit: Record<string, number>;
   /** Lines longer than the cap, cut. */
   overlongLines: number;
   reconnects: number;
@@ -51,12 +58,15 @@ export class Tally {
   labeled = 0;
   correct = 0;
   invalidLines = 0;
+  cutLines = 0;
+  private noDigits = new Map<string, number>();
   reconnects = 0;
   private missing = 0;
   private repeats = 0;
   private restarts = 0;
   private lastSeq: number | undefined;
   private inferenceUs = new Map<string, number[]>();
+  private totalMs = new Map<string, number[]>();
   private firstArrivalMs: number | undefined;
   private lastArrivalMs: number | undefined;
 
@@ -76,16 +86,28 @@ export class Tally {
       else if (r.seq < last) this.restarts++; // counting went back: the board restarted
     }
     this.lastSeq = r.seq;
+    if (r.digit < 0) this.noDigits.set(r.noDigit, (this.noDigits.get(r.noDigit) ?? 0) + 1);
     const list = this.inferenceUs.get(r.backend) ?? [];
     list.push(r.inferenceUs);
     this.inferenceUs.set(r.backend, list);
+    const toLine = this.totalMs.get(r.backend) ?? [];
+    toLine.push(r.totalMs);
+    this.totalMs.set(r.backend, toLine);
   }
 
   summary(ended: string, overlongLines: number): Summary {
     const latency: Record<string, LatencyStats> = {};
     for (const [backend, list] of [...this.inferenceUs].sort(([a], [b]) => a.localeCompare(b))) {
       const sorted = [...list].sort((a, b) => a - b);
-      latency[backend] = { results: sorted.length, meanMs: sorted.reduce((a, b) => a + b, 0) / sorted.length / 1000, p50Ms: percentile(sorted, 50) / 1000, p99Ms: percentile(sorted, 99) / 1000 };
+      const toLine = [...(this.totalMs.get(backend) ?? [])].sort((a, b) => a - b);
+      latency[backend] = {
+        results: sorted.length,
+        meanMs: sorted.reduce((a, b) => a + b, 0) / sorted.length / 1000,
+        p50Ms: percentile(sorted, 50) / 1000,
+        p99Ms: percentile(sorted, 99) / 1000,
+        toLineP50Ms: percentile(toLine, 50),
+        toLineP99Ms: percentile(toLine, 99),
+      };
     }
     const spanMs = this.results > 1 ? this.lastArrivalMs! - this.firstArrivalMs! : 0;
     const throughput = spanMs > 0 ? { resultsPerSecond: (1000 * (this.results - 1)) / spanMs, meanIntervalMs: spanMs / (this.results - 1) } : null;
@@ -95,6 +117,8 @@ export class Tally {
       correct: this.correct,
       accuracy: this.labeled ? this.correct / this.labeled : null,
       invalidLines: this.invalidLines,
+      cutLines: this.cutLines,
+      noDigit: Object.fromEntries([...this.noDigits].sort(([a], [b]) => a.localeCompare(b))),
       overlongLines,
       reconnects: this.reconnects,
       seq: { missing: this.missing, repeats: this.repeats, restarts: this.restarts },
