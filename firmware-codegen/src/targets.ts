@@ -19,8 +19,12 @@ export interface Target {
   tools: string[];
   /** Debian packages that bring the tools. */
   packages: string[];
-  /** Compiles the harness with the model's C in `modelDir`; returns what `execute` needs. */
-  build(modelDir: string, buildDir: string, extraFlags?: string[]): string;
+  /**
+   * Compiles the harness with the model's C in `modelDir`; returns what `execute` needs.
+   * `program` replaces the classify harness (c/harness/harness.c) with other C files that
+   * implement bnn_harness_run (e.g. the preprocessing harness and what it tests).
+   */
+  build(modelDir: string, buildDir: string, extraFlags?: string[], program?: string[]): string;
   /** Runs input records through the built program, returns the output records. */
   execute(built: string, input: Buffer, buildDir: string): Buffer;
   /** The built file is WebAssembly, run in this process (execute is not used). */
@@ -39,9 +43,9 @@ function hostTarget(name: string, cc: string, description: string, flags: string
     description,
     tools: [cc],
     packages: [cc === "gcc" ? "gcc" : "clang"],
-    build(modelDir, buildDir, extra = []) {
+    build(modelDir, buildDir, extra = [], program = [join(HARNESS, "harness.c")]) {
       const out = join(buildDir, `${name}.bin`);
-      run(cc, [...STRICT, ...flags, ...extra, ...includes(modelDir), join(modelDir, "bnn_model.c"), join(HARNESS, "harness.c"), join(HARNESS, "host_main.c"), "-o", out]);
+      run(cc, [...STRICT, ...flags, ...extra, ...includes(modelDir), join(modelDir, "bnn_model.c"), ...program, join(HARNESS, "host_main.c"), "-o", out]);
       return out;
     },
     execute(built, input) {
@@ -57,9 +61,9 @@ function emulatedTarget(t: { name: string; description: string; cc: string; qemu
     description: t.description,
     tools: [t.cc, t.qemu],
     packages: t.packages,
-    build(modelDir, buildDir, extra = []) {
+    build(modelDir, buildDir, extra = [], program = [join(HARNESS, "harness.c")]) {
       const out = join(buildDir, `${t.name}.elf`);
-      run(t.cc, [...STRICT, ...t.cflags, ...extra, "-ffreestanding", "-nostdlib", ...includes(modelDir), join(modelDir, "bnn_model.c"), join(HARNESS, "harness.c"), join(HARNESS, "semihost_main.c"), join(HARNESS, "runtime.c"), join(HARNESS, "libc_min.c"), ...t.link, "-lgcc", "-o", out]);
+      run(t.cc, [...STRICT, ...t.cflags, ...extra, "-ffreestanding", "-nostdlib", ...includes(modelDir), join(modelDir, "bnn_model.c"), ...program, join(HARNESS, "semihost_main.c"), join(HARNESS, "runtime.c"), join(HARNESS, "libc_min.c"), ...t.link, "-lgcc", "-o", out]);
       return out;
     },
     execute(built, input, buildDir) {
@@ -110,7 +114,7 @@ export const HOST_CLANG = hostTarget("host-clang", "clang", "clang -O2, software
 
 /** The same target built with extra compiler flags (e.g. the other hidden-layer method). */
 export function variant(t: Target, name: string, description: string, flags: string[]): Target {
-  return { ...t, name, description, build: (modelDir, buildDir, extra = []) => t.build(modelDir, buildDir, [...flags, ...extra]) };
+  return { ...t, name, description, build: (modelDir, buildDir, extra = [], program) => t.build(modelDir, buildDir, [...flags, ...extra], program) };
 }
 
 export function missingTool(t: Target): string | undefined {

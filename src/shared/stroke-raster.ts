@@ -216,3 +216,40 @@ export function rasterizeBits(strokes: number[][], panelWidth: number, panelHeig
     }
     return { points, boxWidth, boxHeight, discs: n, ink }
 }
+
+/** The pair that ends a stroke in the upload form of strokes. */
+export const PEN_UP = 0xffff
+
+/** Pairs (points and stroke ends) of the upload form of `strokes`. */
+export function strokePairCount(strokes: number[][]): number {
+    let n = 0
+    for (let s = 0; s < strokes.length; s++) n += (strokes[s].length >> 1) + 1
+    return n
+}
+
+/**
+ * Strokes in the classifier service's upload form (services/bnnclassifier.md, c/bnn_raster.h):
+ * u16 x, y pairs, little-endian, each stroke followed by the pair PEN_UP, PEN_UP. Points are
+ * clamped to 0..65534 (65535 is the marker). `out` holds 4 * strokePairCount(strokes) bytes.
+ */
+export function encodeStrokes(strokes: number[][], out: Bits): number {
+    let o = 0
+    for (let s = 0; s < strokes.length; s++) {
+        const st = strokes[s]
+        for (let i = 0; i + 1 < st.length; i += 2) {
+            const x = clampInt(st[i], 0, PEN_UP - 1)
+            const y = clampInt(st[i + 1], 0, PEN_UP - 1)
+            out[o] = x & 0xff
+            out[o + 1] = x >> 8
+            out[o + 2] = y & 0xff
+            out[o + 3] = y >> 8
+            o += 4
+        }
+        out[o] = 0xff
+        out[o + 1] = 0xff
+        out[o + 2] = 0xff
+        out[o + 3] = 0xff
+        o += 4
+    }
+    return o >> 2
+}

@@ -1,0 +1,157 @@
+/*
+ * bnn_raster.c: see bnn_raster.h. Each step is numbered as in src/shared/stroke-raster.ts.
+ */
+#include "bnn_raster.h"
+
+/* floor(a / b) for b > 0, also for negative a (as JavaScript's Math.floor(a / b)). */
+static int32_t bnn_floor_div(int32_t a, int32_t b) {
+    int32_t q = a / b;
+    if ((a % b) != 0 && a < 0) q--;
+    return q;
+}
+
+static int32_t bnn_clamp(int32_t v, int32_t lo, int32_t hi) {
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+static uint32_t bnn_raster_u16(const uint8_t *p) {
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8);
+}
+
+static int32_t bnn_bit_count(uint32_t x) {
+    x = x - ((x >> 1) & 0x55555555u);
+    x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
+    x = (x + (x >> 4)) & 0x0f0f0f0fu;
+    return (int32_t)((x * 0x01010101u) >> 24);
+}
+
+/* Half-width of the pen at each vertical distance 0..radius (largest h, h^2 + dy^2 <= r^2). */
+static int16_t bnn_spans[BNN_RASTER_PEN_RADIUS + 1];
+static int bnn_spans_ready;
+
+static void bnn_raster_spans(void) {
+    const int32_t r2 = BNN_RASTER_PEN_RADIUS * BNN_RASTER_PEN_RADIUS;
+    for (int32_t dy = 0; dy <= BNN_RASTER_PEN_RADIUS; dy++) {
+        int32_t h = 0;
+        while ((h + 1) * (h + 1) + dy * dy <= r2) h++;
+        bnn_spans[dy] = (int16_t)h;
+    }
+    bnn_spans_ready = 1;
+}
+
+static int16_t bnn_xs[BNN_RASTER_MAX_DISCS];
+static int16_t bnn_ys[BNN_RASTER_MAX_DISCS];
+
+int bnn_raster_strokes(const uint8_t *pairs, size_t n_pairs, int32_t panel_width, int32_t panel_height, uint32_t out[BNN_RASTER_WORDS], bnn_raster_info_t *info) {
+    BNN_PRECONDITION(out != NULL && info != NULL && (pairs != NULL || n_pairs == 0), BNN_ERR_NULL);
+    BNN_PRECONDITION(panel_width >= 1 && panel_width <= 65535 && panel_height >= 1 && panel_height <= 65535, BNN_ERR_SIZE);
+    if (!bnn_spans_ready) bnn_raster_spans();
+    for (int w = 0; w < BNN_RASTER_WORDS; w++) out[w] = 0;
+    const int32_t max_x = panel_width - 1;
+    const int32_t max_y = panel_height - 1;
+
+    /* 1. bounding box */
+    int32_t min_x = panel_width, min_y = panel_height, box_x = -1, box_y = -1, points = 0;
+    for (size_t i = 0; i < n_pairs; i++) {
+        uint32_t ux = bnn_raster_u16(pairs + 4 * i), uy = bnn_raster_u16(pairs + 4 * i + 2);
+        if (ux == BNN_RASTER_PEN_UP && uy == BNN_RASTER_PEN_UP) continue;
+        int32_t x = bnn_clamp((int32_t)ux, 0, max_x), y = bnn_clamp((int32_t)uy, 0, max_y);
+        if (x < min_x) min_x = x;
+        if (x > box_x) box_x = x;
+        if (y < min_y) min_y = y;
+        if (y > box_y) box_y = y;
+        points++;
+    }
+    info->points = points;
+    info->discs = 0;
+    info->ink = 0;
+    if (points == 0) {
+        info->box_width = -1;
+        info->box_height = -1;
+        return BNN_OK;
+    }
+    const int32_t box_width = box_x - min_x, box_height = box_y - min_y;
+    info->box_width = box_width;
+    info->box_height = box_height;
+    int32_t side = box_width > box_height ? box_width : box_height;
+    if (side < 1) side = 1;
+    const int32_t span = BNN_RASTER_BOX_PIXELS * BNN_RASTER_FINE - 2 * BNN_RASTER_PEN_RADIUS;
+
+    /* 2. disc centres and their sums */
+    int32_t n = 0, sum_x = 0, sum_y = 0, px = -1, py = -1;
+    for (size_t i = 0; i < n_pairs && n < BNN_RASTER_MAX_DISCS; i++) {
+        uint32_t ux = bnn_raster_u16(pairs + 4 * i), uy = bnn_raster_u16(pairs + 4 * i + 2);
+        if (ux == BNN_RASTER_PEN_UP && uy == BNN_RASTER_PEN_UP) {
+            px = -1; /* a new stroke */
+            py = -1;
+            continue;
+        }
+        const int32_t fx = bnn_floor_div(2 * (bnn_clamp((int32_t)ux, 0, max_x) - min_x) * span + side, 2 * side);
+        const int32_t fy = bnn_floor_div(2 * (bnn_clamp((int32_t)uy, 0, max_y) - min_y) * span + side, 2 * side);
+        if (px >= 0) {
+            const int32_t dx = fx - px, dy = fy - py;
+            const int32_t adx = dx < 0 ? -dx : dx, ady = dy < 0 ? -dy : dy;
+            const int32_t k = bnn_floor_div((adx > ady ? adx : ady) + BNN_RASTER_STEP - 1, BNN_RASTER_STEP);
+            for (int32_t t = 1; t < k && n < BNN_RASTER_MAX_DISCS; t++) {
+                const int32_t ix = px + bnn_floor_div(2 * dx * t + k, 2 * k);
+                const int32_t iy = py + bnn_floor_div(2 * dy * t + k, 2 * k);
+                bnn_xs[n] = (int16_t)ix;
+                bnn_ys[n] = (int16_t)iy;
+                sum_x += ix;
+                sum_y += iy;
+                n++;
+            }
+        }
+        if (n < BNN_RASTER_MAX_DISCS && (fx != px || fy != py)) {
+            bnn_xs[n] = (int16_t)fx;
+            bnn_ys[n] = (int16_t)fy;
+            sum_x += fx;
+            sum_y += fy;
+            n++;
+        }
+        px = fx;
+        py = fy;
+    }
+
+    /* 3. the move */
+    const int32_t extent_x = bnn_floor_div(2 * box_width * span + side, 2 * side);
+    const int32_t extent_y = bnn_floor_div(2 * box_height * span + side, 2 * side);
+    const int32_t last_fine = BNN_RASTER_SIDE * BNN_RASTER_FINE - 1;
+    int32_t off_x = BNN_RASTER_CENTRE - bnn_floor_div(2 * sum_x + n, 2 * n);
+    int32_t off_y = BNN_RASTER_CENTRE - bnn_floor_div(2 * sum_y + n, 2 * n);
+    off_x = bnn_clamp(off_x, BNN_RASTER_PEN_RADIUS, last_fine - BNN_RASTER_PEN_RADIUS - extent_x);
+    off_y = bnn_clamp(off_y, BNN_RASTER_PEN_RADIUS, last_fine - BNN_RASTER_PEN_RADIUS - extent_y);
+
+    /* 4. draw: one span per disc and row */
+    uint32_t rows[BNN_RASTER_SIDE] = {0};
+    for (int32_t d = 0; d < n; d++) {
+        const int32_t cx = bnn_xs[d] + off_x, cy = bnn_ys[d] + off_y;
+        int32_t r0 = bnn_floor_div(cy - BNN_RASTER_PEN_RADIUS - 8 + BNN_RASTER_FINE - 1, BNN_RASTER_FINE);
+        int32_t r1 = bnn_floor_div(cy + BNN_RASTER_PEN_RADIUS - 8, BNN_RASTER_FINE);
+        if (r0 < 0) r0 = 0;
+        if (r1 > BNN_RASTER_SIDE - 1) r1 = BNN_RASTER_SIDE - 1;
+        for (int32_t r = r0; r <= r1; r++) {
+            const int32_t dyc = r * BNN_RASTER_FINE + 8 - cy;
+            const int32_t h = bnn_spans[dyc < 0 ? -dyc : dyc];
+            int32_t c0 = bnn_floor_div(cx - h - 8 + BNN_RASTER_FINE - 1, BNN_RASTER_FINE);
+            int32_t c1 = bnn_floor_div(cx + h - 8, BNN_RASTER_FINE);
+            if (c0 < 0) c0 = 0;
+            if (c1 > BNN_RASTER_SIDE - 1) c1 = BNN_RASTER_SIDE - 1;
+            if (c0 <= c1) rows[r] |= (((uint32_t)1 << (c1 + 1)) - 1u) ^ (((uint32_t)1 << c0) - 1u);
+        }
+    }
+
+    /* 5. pack */
+    int32_t ink = 0;
+    for (int32_t r = 0; r < BNN_RASTER_SIDE; r++) {
+        const uint32_t row = rows[r];
+        if (row == 0) continue;
+        ink += bnn_bit_count(row);
+        const int32_t e = r * BNN_RASTER_SIDE, w = e >> 5, lo = e & 31;
+        out[w] |= row << lo;
+        if (lo > 32 - BNN_RASTER_SIDE) out[w + 1] |= row >> (32 - lo);
+    }
+    info->discs = n;
+    info->ink = ink;
+    return BNN_OK;
+}

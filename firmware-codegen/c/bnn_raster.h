@@ -1,0 +1,46 @@
+/*
+ * bnn_raster.h: touch strokes -> the network's 28x28 input bits, in the firmware. The C twin of
+ * src/shared/stroke-raster.ts (the reference), line for line and bit for bit: the same integer
+ * steps, every division floored (bnn_floor_div), the same caps. Read that file for the method;
+ * tests/raster-c.test.ts checks the two agree on fixtures and on random strokes.
+ *
+ * Strokes arrive as the classifier service's upload (services/bnnclassifier.md): u16 pairs
+ * x, y, little-endian, in panel coordinates; the pair 0xffff, 0xffff ends a stroke.
+ * Output: 25 words (element 28 r + c is bit e & 31 of word e >> 5), as bnn_classify takes them.
+ * No malloc; static scratch of 4 * BNN_RASTER_MAX_DISCS bytes; not reentrant.
+ */
+#ifndef BNN_RASTER_H
+#define BNN_RASTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bnn_status.h"
+
+#define BNN_RASTER_SIDE 28
+#define BNN_RASTER_WORDS 25
+#define BNN_RASTER_FINE 16
+#define BNN_RASTER_BOX_PIXELS 20
+#define BNN_RASTER_PEN_RADIUS 22
+#define BNN_RASTER_STEP 8
+#define BNN_RASTER_CENTRE (14 * 16 + 8)
+#define BNN_RASTER_MAX_DISCS 600
+/* A point pair that ends a stroke. */
+#define BNN_RASTER_PEN_UP 0xffffu
+
+typedef struct {
+    int32_t points;     /* points read */
+    int32_t box_width;  /* bounding box, panel units; -1 with no points */
+    int32_t box_height;
+    int32_t discs;      /* pen discs drawn */
+    int32_t ink;        /* ink pixels set */
+} bnn_raster_info_t;
+
+/*
+ * Rasterizes the strokes in `pairs` (n_pairs u16 x, y pairs as bytes, little-endian) drawn on a
+ * panel_width x panel_height panel into out. Returns BNN_OK, or BNN_ERR_NULL / BNN_ERR_SIZE
+ * (panel sides 1..65535) before touching anything.
+ */
+int bnn_raster_strokes(const uint8_t *pairs, size_t n_pairs, int32_t panel_width, int32_t panel_height, uint32_t out[BNN_RASTER_WORDS], bnn_raster_info_t *info);
+
+#endif /* BNN_RASTER_H */
