@@ -10,7 +10,7 @@
  */
 import { existsSync } from "node:fs";
 import { JDServiceServer, Packet } from "jacdac-ts";
-import { committedWasmPath, loadCommittedWasm, serviceClassify, serviceRegister, type WasmBnn } from "../firmware-codegen/src/wasm-abi.ts";
+import { committedWasmPath, loadCommittedWasm, serviceCommand, serviceRegister, type WasmBnn } from "../firmware-codegen/src/wasm-abi.ts";
 import { UserError } from "../host/lib/errors.ts";
 import { CLASSIFIER } from "../host/lib/services.ts";
 import { isMain, runDevice } from "./device.ts";
@@ -21,9 +21,10 @@ export class ClassifierServer extends JDServiceServer {
   }
 
   override async handlePacket(pkt: Packet): Promise<void> {
-    if (pkt.serviceCommand === CLASSIFIER.cmdClassify && !pkt.isRegisterGet) {
-      const report = serviceClassify(this.wasm, pkt.data);
-      if (report) await this.sendPacketAsync(Packet.from(CLASSIFIER.cmdClassify, report));
+    if (CLASSIFIER.commands.includes(pkt.serviceCommand) && !pkt.isRegisterGet) {
+      // classify, load, classify_strokes, classify_frame: the firmware's C decides
+      const report = serviceCommand(this.wasm, pkt.serviceCommand, pkt.data.subarray(0, 236));
+      if (report) await this.sendPacketAsync(Packet.from(pkt.serviceCommand, report));
       return;
     }
     if (pkt.isRegisterGet) {

@@ -12,8 +12,8 @@ import * as ds from "@devicescript/core"
 import { packPixels, scores } from "./bnn"
 import { preprocess } from "./shared/camera-preprocess"
 import { cameraRole, captureFrame } from "./camera/frames"
-import { classifierRole, classifyNative, nativeAvailable } from "./classifier"
-import { rasterizeBits } from "./shared/stroke-raster"
+import { classifierRole, classifyFrameNative, classifyNative, classifyStrokesNative, nativeAvailable, type NativeResult } from "./classifier"
+import { encodeStrokes, rasterizeBits, strokePairCount } from "./shared/stroke-raster"
 import { addSamplesPayload, DIGIT_TIMEOUT_MS, digitReady, newStrokeSet, takeDigit } from "./shared/touch-samples"
 import type { HiddenTables, OutputTables } from "./bnn"
 import { formatResult, scoreFields } from "./shared/stream-format"
@@ -44,20 +44,32 @@ let source = "samples"
 let model: ProgramModel = undefined
 let MODEL = ""
 
+/** One digit's input, as each backend takes it. */
+interface DigitInput {
+    /** One attempt at the native classifier (C preprocessing where the input needs it). */
+    native: () => Promise<NativeResult>
+    /** The packed input bits for the bytecode fallback, computed only when it runs; undefined for no digit. */
+    bits: () => Promise<Buffer>
+    /** What "no digit" means for this source (the reason in the result line). */
+    noDigit: string
+}
+
 /**
- * Classifies packed input bits and writes the result line; `since` is when the input became
- * complete (ds.millis()), for the line's input-to-line time.
+ * Classifies one digit and writes the result line; `since` is when the input became complete
+ * (ds.millis()), for the line's input-to-line time.
  */
-async function classifyAndReport(seq: number, bits: Buffer, label: number, since: number) {
+async function classifyAndReport(seq: number, input: DigitInput, label: number, since: number) {
     let inferenceUs = 0
     let s: number[] = undefined
+    let none = false
     let backend = "native"
     if (useNative) {
-        let r = await classifyNative(model.MODEL_ID32, seq, bits, NATIVE_TIMEOUT_MS)
-        if (!r) r = await classifyNative(model.MODEL_ID32, seq, bits, NATIVE_TIMEOUT_MS) // one retry
+        let r = await input.native()
+        if (!r) r = await input.native() // one retry
         if (r) {
             inferenceUs = r.inferenceUs
             s = r.scores
+            none = r.noDigit
         } else {
             console.log(`bnn: no answer from the classifier for digit ${seq}: bytecode fallback`)
             useNative = false
@@ -66,19 +78,70 @@ async function classifyAndReport(seq: number, bits: Buffer, label: number, since
     if (!s) {
         backend = "bytecode"
         const t0 = ds.millis()
-        s = await scores(bits, model.HIDDEN, model.OUTPUT)
+        const bits = await input.bits()
+        if (bits) s = await scores(bits, model.HIDDEN, model.OUTPUT)
+        else none = true
         inferenceUs = (ds.millis() - t0) * 1000
         if (!useNative && classifierRole.isBound) useNative = await nativeAvailable(model.MODEL_ID32, 0)
     }
-    const f = scoreFields(s, model.SCORE_SHIFT)
-    const line = formatResult({ seq, source, digit: f.digit, label, inferenceUs, totalMs: ds.millis() - since, backend, model: MODEL, runnersUp: f.runnersUp, noDigit: "", scoresCrc: f.scoresCrc })
+    let digit = -1
+    let runnersUp: number[] = []
+    let crc = 0
+    if (!none) {
+        const f = scoreFields(s, model.SCORE_SHIFT)
+        digit = f.digit
+        runnersUp = f.runnersUp
+        crc = f.scoresCrc
+    }
+    const line = formatResult({ seq, source, digit, label, inferenceUs, totalMs: ds.millis() - since, backend, model: MODEL, runnersUp, noDigit: none ? input.noDigit : "", scoresCrc: crc })
     console.log(line)
+}
+
+// The inputs of each source (built by functions: DeviceScript closures must not capture loop variables).
+
+function bitsInput(seq: number, bits: Buffer): DigitInput {
+    return {
+        native: async () => await classifyNative(model.MODEL_ID32, seq, bits, NATIVE_TIMEOUT_MS),
+        bits: async () => bits,
+        noDigit: "empty",
+    }
+}
+
+function frameInput(seq: number, frame: Buffer, width: number, height: number): DigitInput {
+    return {
+        native: async () => await classifyFrameNative(model.MODEL_ID32, seq, frame, width, height, NATIVE_TIMEOUT_MS),
+        bits: async () => {
+            const digit = Buffer.alloc(PIXELS)
+            const ink = await preprocess(frame, width, height, digit, async () => {
+                await ds.sleep(0)
+            })
+            return ink === 0 ? undefined : packPixels(digit, model.INPUT_THRESHOLD)
+        },
+        noDigit: "faint", // blank paper, or too little contrast
+    }
+}
+
+function strokesInput(seq: number, digitStrokes: number[][], width: number, height: number): DigitInput {
+    return {
+        native: async () => {
+            const pairs = strokePairCount(digitStrokes)
+            const encoded = Buffer.alloc(4 * pairs)
+            encodeStrokes(digitStrokes, encoded)
+            return await classifyStrokesNative(model.MODEL_ID32, seq, encoded, pairs, width, height, NATIVE_TIMEOUT_MS)
+        },
+        bits: async () => {
+            const bits = Buffer.alloc(100)
+            return rasterizeBits(digitStrokes, width, height, bits).points > 0 ? bits : undefined
+        },
+        noDigit: "empty",
+    }
 }
 
 async function fromSamples(samples: SampleDigits) {
     for (let i = 0; i < samples.DIGIT_COUNT; i++) {
         const since = ds.millis()
-        await classifyAndReport(i, packPixels(samples.DIGIT_PIXELS.slice(i * PIXELS, (i + 1) * PIXELS), model.INPUT_THRESHOLD), samples.DIGIT_LABELS[i], since)
+        const bits = packPixels(samples.DIGIT_PIXELS.slice(i * PIXELS, (i + 1) * PIXELS), model.INPUT_THRESHOLD)
+        await classifyAndReport(i, bitsInput(i, bits), samples.DIGIT_LABELS[i], since)
     }
     console.log("bnn: done")
 }
@@ -86,7 +149,6 @@ async function fromSamples(samples: SampleDigits) {
 async function fromCamera() {
     const width = await cameraRole.width.read()
     const height = await cameraRole.height.read()
-    const digit = Buffer.alloc(PIXELS)
     for (let k = 0; ; k++) {
         const frame = await captureFrame(k, 5000, 200)
         if (!frame || frame.length !== width * height) {
@@ -94,11 +156,7 @@ async function fromCamera() {
             continue
         }
         const since = ds.millis()
-        const ink = await preprocess(frame, width, height, digit, async () => {
-            await ds.sleep(0)
-        })
-        if (ink === 0) continue // blank paper: no digit
-        await classifyAndReport(k, packPixels(digit, model.INPUT_THRESHOLD), -1, since)
+        await classifyAndReport(k, frameInput(k, frame, width, height), -1, since)
     }
 }
 
@@ -117,9 +175,8 @@ async function fromTouch() {
             continue
         }
         const since = ds.millis()
-        const bits = Buffer.alloc(100)
-        rasterizeBits(takeDigit(strokes), width, height, bits)
-        await classifyAndReport(k++, bits, -1, since)
+        const seq = k++
+        await classifyAndReport(seq, strokesInput(seq, takeDigit(strokes), width, height), -1, since)
     }
 }
 

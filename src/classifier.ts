@@ -1,16 +1,23 @@
 // The native path: the firmware's BNN classifier service (services/bnnclassifier.md), reached as a
 // Jacdac role, so the same code talks to the C service on a board and to the simulated device
-// (devices/classifier.ts) in the simulator. (Module state, not a class: DeviceScript closures
-// cannot capture `this`.)
+// (devices/classifier.ts) in the simulator. Three ways in: packed input bits (`classify`), the
+// strokes of a touch digit (`load` + `classify_strokes`: the service rasterizes them in C) and a
+// camera frame (`load` + `classify_frame`: the service preprocesses it in C). Uploads go in
+// pieces of UPLOAD_PIECE bytes, each a buffer slice (no per-byte loop in bytecode).
+// (Module state, not a class: DeviceScript closures cannot capture `this`.)
 import * as ds from "@devicescript/core"
 import { hex8 } from "./shared/stream-format"
 
-
 export interface NativeResult {
+    /** The digit, or -1 when the service found nothing to classify (noDigit is then true). */
     digit: number
+    noDigit: boolean
     inferenceUs: number
     scores: number[]
 }
+
+/** Bytes of data per `load` piece: 236-byte payloads minus seq u32 and offset u16. */
+const UPLOAD_PIECE = 230
 
 export const classifierRole = new ds.BnnClassifier()
 let waitingSeq = -1
@@ -23,18 +30,27 @@ classifierRole.binding().subscribe(bound => {
     if (!bound) mismatched = false
 })
 
+function isClassifyReport(code: number): boolean {
+    return code === ds.BnnClassifierCodes.ReportClassify || code === ds.BnnClassifierCodes.ReportClassifyStrokes || code === ds.BnnClassifierCodes.ReportClassifyFrame
+}
+
 classifierRole.report().subscribe(async pkt => {
-    if (pkt.spec.code !== ds.BnnClassifierCodes.ReportClassify) return
+    if (!isClassifyReport(pkt.spec.code)) return
     const p = pkt.payload
     if (p.length < 12 || p.getAt(0, "u32") !== waitingSeq) return
-    if (p.getAt(4, "u8") !== ds.BnnClassifierStatus.Ok) {
-        console.log(`bnn: classifier error status ${p.getAt(4, "u8")} for seq ${waitingSeq}`)
+    const status = p.getAt(4, "u8")
+    if (status === ds.BnnClassifierStatus.NoDigit) {
+        answer = { digit: -1, noDigit: true, inferenceUs: 0, scores: [] }
+        return
+    }
+    if (status !== ds.BnnClassifierStatus.Ok) {
+        console.log(`bnn: classifier error status ${status} for seq ${waitingSeq}`)
         failed = true
         return
     }
     const scores: number[] = []
     for (let o = 12; o + 4 <= p.length; o += 4) scores.push(p.getAt(o, "i32"))
-    answer = { digit: p.getAt(5, "i8"), inferenceUs: p.getAt(8, "u32"), scores }
+    answer = { digit: p.getAt(5, "i8"), noDigit: false, inferenceUs: p.getAt(8, "u32"), scores }
 })
 
 /** True when a classifier is bound within `waitMs` and runs the model `modelId32`. */
@@ -50,13 +66,45 @@ export async function nativeAvailable(modelId32: number, waitMs: number): Promis
     return true
 }
 
-/** Classifies packed input bits; undefined when no good answer came within `timeoutMs`. */
-export async function classifyNative(modelId32: number, seq: number, bits: Buffer, timeoutMs: number): Promise<NativeResult> {
+function expect(seq: number) {
     waitingSeq = seq
     answer = undefined
     failed = false
-    await classifierRole.classify(modelId32, seq, bits)
+}
+
+async function awaitAnswer(timeoutMs: number): Promise<NativeResult> {
     const t0 = ds.millis()
     while (!answer && !failed && ds.millis() - t0 < timeoutMs) await ds.sleep(1)
     return answer
+}
+
+/** Uploads `data` for `seq` in pieces. */
+async function upload(seq: number, data: Buffer) {
+    for (let o = 0; o < data.length; o += UPLOAD_PIECE) {
+        const n = data.length - o < UPLOAD_PIECE ? data.length - o : UPLOAD_PIECE
+        await classifierRole.load(seq, o, data.slice(o, o + n))
+    }
+}
+
+/** Classifies packed input bits; undefined when no good answer came within `timeoutMs`. */
+export async function classifyNative(modelId32: number, seq: number, bits: Buffer, timeoutMs: number): Promise<NativeResult> {
+    expect(seq)
+    await classifierRole.classify(modelId32, seq, bits)
+    return await awaitAnswer(timeoutMs)
+}
+
+/** Rasterizes and classifies strokes in their upload form (`pairs` u16 pairs); undefined on no answer. */
+export async function classifyStrokesNative(modelId32: number, seq: number, encoded: Buffer, pairs: number, panelWidth: number, panelHeight: number, timeoutMs: number): Promise<NativeResult> {
+    expect(seq)
+    await upload(seq, encoded)
+    await classifierRole.classifyStrokes(modelId32, seq, panelWidth, panelHeight, pairs)
+    return await awaitAnswer(timeoutMs)
+}
+
+/** Preprocesses and classifies a grayscale frame; undefined on no answer. */
+export async function classifyFrameNative(modelId32: number, seq: number, frame: Buffer, width: number, height: number, timeoutMs: number): Promise<NativeResult> {
+    expect(seq)
+    await upload(seq, frame)
+    await classifierRole.classifyFrame(modelId32, seq, width, height)
+    return await awaitAnswer(timeoutMs)
 }

@@ -9,6 +9,7 @@ import { converters } from "jacdac-ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { SERVICE_SOURCES } from "../firmware-codegen/src/targets.ts";
 import { run } from "../firmware-codegen/src/toolchain.ts";
 import { ROOT } from "../host/lib/paths.ts";
 import { customServiceSpecs } from "../host/lib/services.ts";
@@ -18,7 +19,7 @@ const SERVICE = join(C_DIR, "service");
 const MODEL = join(GENERATED_C_DIR, "default");
 const build = mkdtempSync(join(tmpdir(), "bnn-service-"));
 const includes = [`-I${C_DIR}`, `-I${SERVICE}`, `-I${MODEL}`];
-const core = [join(MODEL, "bnn_model.c"), join(SERVICE, "bnn_service.c")];
+const core = [join(MODEL, "bnn_model.c"), ...SERVICE_SOURCES];
 afterAll(() => rmSync(build, { recursive: true, force: true }));
 
 describe("classifier service core", () => {
@@ -34,8 +35,11 @@ describe("classifier service core", () => {
 
   it("compiles clean for Cortex-M0+ and rv32imc", () => {
     const flags = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O2", "-ffreestanding", "-c", ...includes];
-    run("arm-none-eabi-gcc", [...flags, "-mcpu=cortex-m0plus", "-mthumb", join(SERVICE, "bnn_service.c"), "-o", join(build, "m0.o")]);
-    run("riscv64-unknown-elf-gcc", [...flags, "-march=rv32imc", "-mabi=ilp32", join(SERVICE, "bnn_service.c"), "-o", join(build, "rv.o")]);
+    for (const src of SERVICE_SOURCES) {
+      const o = src.replace(/.*\//, "").replace(/\.c$/, ".o");
+      run("arm-none-eabi-gcc", [...flags, "-mcpu=cortex-m0plus", "-mthumb", src, "-o", join(build, `m0-${o}`)]);
+      run("riscv64-unknown-elf-gcc", [...flags, "-march=rv32imc", "-mabi=ilp32", src, "-o", join(build, `rv-${o}`)]);
+    }
   });
 
   // 30 s in the full suite; npm run test:fast sets BNN_FUZZ_SECONDS=5

@@ -11,6 +11,8 @@ import { WASM_EXPORTS, WASM_FILE } from "./wasm-abi.ts";
 
 const HARNESS = join(C_DIR, "harness");
 export const STRICT = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"];
+/** The classifier service core and the preprocessing it runs (besides the model's C). */
+export const SERVICE_SOURCES = [join(C_DIR, "service", "bnn_service.c"), join(C_DIR, "bnn_raster.c"), join(C_DIR, "bnn_preprocess.c")];
 
 export interface Target {
   name: string;
@@ -134,7 +136,7 @@ export const WASM_SYSTEM_CLANG: Target = {
   packages: ["clang", "lld"],
   build(modelDir, buildDir, extra = []) {
     const out = join(buildDir, "bnn.wasm");
-    run("clang", [...STRICT, ...wasmFlags(), ...extra, ...includes(modelDir), `-I${join(C_DIR, "service")}`, join(modelDir, "bnn_model.c"), join(C_DIR, "service", "bnn_service.c"), join(HARNESS, "wasm_glue.c"), join(HARNESS, "libc_min.c"), "-o", out]);
+    run("clang", [...STRICT, ...wasmFlags(), ...extra, ...includes(modelDir), `-I${join(C_DIR, "service")}`, join(modelDir, "bnn_model.c"), ...SERVICE_SOURCES, join(HARNESS, "wasm_glue.c"), join(HARNESS, "libc_min.c"), "-o", out]);
     return out;
   },
   execute() {

@@ -12,8 +12,8 @@ export interface WasmBnn {
   memory: WebAssembly.Memory;
   bnn_wasm_packet_ptr(): number;
   bnn_wasm_report_ptr(): number;
-  bnn_wasm_service_classify(len: number): number;
   bnn_wasm_service_register(reg: number): number;
+  bnn_wasm_service_command(cmd: number, len: number): number;
   bnn_wasm_classify(): number;
   bnn_wasm_input_ptr(): number;
   bnn_wasm_scores_ptr(): number;
@@ -29,8 +29,8 @@ export const WASM_EXPORTS: readonly (keyof Omit<WasmBnn, "memory">)[] = [
   "bnn_wasm_hidden_words",
   "bnn_wasm_packet_ptr",
   "bnn_wasm_report_ptr",
-  "bnn_wasm_service_classify",
   "bnn_wasm_service_register",
+  "bnn_wasm_service_command",
 ];
 
 /** The committed build of a shipped model: generated/<model>/bnn_model.wasm. */
@@ -50,11 +50,11 @@ export async function loadCommittedWasm(model: string): Promise<WasmBnn> {
   return instantiateWasm(readFileSync(committedWasmPath(model)));
 }
 
-/** The service's answer to a `classify` command payload (the report payload), or undefined. */
-export function serviceClassify(bnn: WasmBnn, payload: Uint8Array): Uint8Array | undefined {
+/** The service's answer to command `cmd` (its report payload), or undefined for a command without one. */
+export function serviceCommand(bnn: WasmBnn, cmd: number, payload: Uint8Array): Uint8Array | undefined {
   const mem = new Uint8Array(bnn.memory.buffer);
   mem.set(payload, bnn.bnn_wasm_packet_ptr());
-  const n = bnn.bnn_wasm_service_classify(payload.length);
+  const n = bnn.bnn_wasm_service_command(cmd, payload.length);
   if (n <= 0) return undefined;
   const at = bnn.bnn_wasm_report_ptr();
   return mem.slice(at, at + n);

@@ -66,10 +66,18 @@ export const CLASSIFIER = {
   spec: classifier,
   serviceClass: classifier.classIdentifier,
   cmdClassify: packetCode(classifier, "command", "classify"),
+  cmdLoad: packetCode(classifier, "command", "load"),
+  cmdClassifyStrokes: packetCode(classifier, "command", "classify_strokes"),
+  cmdClassifyFrame: packetCode(classifier, "command", "classify_frame"),
+  /** Every command of the service. */
+  commands: classifier.packets.filter((p) => p.kind === "command").map((p) => p.identifier),
+  regUploadCapacity: packetCode(classifier, "register", "upload_capacity"),
   regModelId: packetCode(classifier, "register", "model_id"),
   statusOk: enumValue(classifier, "Status", "Ok"),
   statusBadLength: enumValue(classifier, "Status", "BadLength"),
   statusModelMismatch: enumValue(classifier, "Status", "ModelMismatch"),
+  statusBadUpload: enumValue(classifier, "Status", "BadUpload"),
+  statusNoDigit: enumValue(classifier, "Status", "NoDigit"),
 } as const;
 
 /** services/digitcamera.md */

@@ -24,13 +24,15 @@ int32_t *bnn_wasm_scores_ptr(void) { return bnn_wasm_scores; }
 const uint32_t *bnn_wasm_hidden_ptr(int layer) { return bnn_hidden_output(layer); }
 int bnn_wasm_hidden_words(int layer) { return BNN_HIDDEN_WORDS(layer); }
 
-/* The service: a classify command payload of `len` bytes in bnn_wasm_packet; the report lands in
- * bnn_wasm_report; returns its length (or a negative error). */
+/* The service: the payload of a command goes to bnn_wasm_packet, its report comes back in
+ * bnn_wasm_report. */
 uint8_t *bnn_wasm_packet_ptr(void) { return bnn_wasm_packet; }
 uint8_t *bnn_wasm_report_ptr(void) { return bnn_wasm_report; }
-int bnn_wasm_service_classify(int len) {
+/* Any command `cmd` of the service with a payload of `len` bytes in bnn_wasm_packet; the report
+ * (if the command has one) lands in bnn_wasm_report; returns its length, 0 for none. */
+int bnn_wasm_service_command(int cmd, int len) {
     if (len < 0 || len > (int)sizeof bnn_wasm_packet) return -1;
-    return bnn_service_classify(bnn_wasm_packet, (size_t)len, bnn_wasm_report, sizeof bnn_wasm_report, bnn_host_now_us);
+    return bnn_service_command((unsigned)cmd, bnn_wasm_packet, (size_t)len, bnn_wasm_report, sizeof bnn_wasm_report, bnn_host_now_us);
 }
 /* Register value of `reg` into bnn_wasm_report; returns its length, 0 for an unknown register. */
 int bnn_wasm_service_register(int reg) { return bnn_service_get_register((unsigned)reg, bnn_wasm_report, sizeof bnn_wasm_report); }

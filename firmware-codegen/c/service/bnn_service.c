@@ -7,11 +7,14 @@
 #include <stdint.h>
 
 #include "bnn_model.h"
+#include "bnn_preprocess.h"
+#include "bnn_raster.h"
 #include "bnn_service.h"
 
 /* the register types of services/bnnclassifier.md must hold the model's values */
 typedef char bnn_service_u16_registers_fit[BNN_INPUT_WIDTH <= 0xffff && BNN_INPUT_HEIGHT <= 0xffff && BNN_INPUT_BITS <= 0xffff ? 1 : -1];
 typedef char bnn_service_u8_registers_fit[BNN_OUTPUTS <= 0xff && BNN_SCORE_SHIFT <= 0xff ? 1 : -1];
+typedef char bnn_service_upload_fits_u16[BNN_SERVICE_UPLOAD_BYTES <= 0xffff ? 1 : -1];
 
 static uint32_t bnn_service_count;
 
@@ -28,12 +31,31 @@ static int bnn_service_error_report(uint8_t *report, uint32_t seq, uint8_t statu
     return BNN_SERVICE_ERROR_REPORT_BYTES;
 }
 
+/* Classifies words (timing from t0) and writes the report; report_cap was checked. */
+static int bnn_service_classify_words(const uint32_t *words, uint32_t seq, uint8_t *report, uint32_t t0, bnn_service_clock_fn now_us) {
+    int32_t scores[BNN_OUTPUTS];
+    int digit = bnn_classify(words, BNN_INPUT_WORDS, scores, BNN_OUTPUTS);
+    uint32_t t1 = now_us ? now_us() : 0;
+    if (digit < 0 || digit >= BNN_OUTPUTS)
+        return bnn_service_error_report(report, seq, BNN_SERVICE_STATUS_MODEL_ERROR);
+    bnn_service_count++;
+
+    bnn_service_put_u32le(report + BNN_SERVICE_REP_OFF_SEQ, seq);
+    report[BNN_SERVICE_REP_OFF_STATUS] = BNN_SERVICE_STATUS_OK;
+    report[BNN_SERVICE_REP_OFF_DIGIT] = (uint8_t)digit;
+    report[BNN_SERVICE_REP_OFF_RESERVED] = 0;
+    report[BNN_SERVICE_REP_OFF_RESERVED + 1] = 0;
+    bnn_service_put_u32le(report + BNN_SERVICE_REP_OFF_INFERENCE_TIME, t1 - t0);
+    for (size_t j = 0; j < BNN_OUTPUTS; j++)
+        bnn_service_put_u32le(report + BNN_SERVICE_REP_OFF_SCORES + 4 * j, (uint32_t)scores[j]);
+    return BNN_SERVICE_REPORT_BYTES;
+}
+
 int bnn_service_classify(const uint8_t *payload, size_t len, uint8_t *report, size_t report_cap,
                          bnn_service_clock_fn now_us) {
     /* static: 100 bytes of words need not live on a small MCU stack; bnn_classify is not
      * reentrant anyway */
     static uint32_t words[BNN_INPUT_WORDS];
-    int32_t scores[BNN_OUTPUTS];
 
     if (report == NULL || report_cap < BNN_SERVICE_ERROR_REPORT_BYTES)
         return BNN_SERVICE_ERR_REPORT_CAP;
@@ -52,23 +74,109 @@ int bnn_service_classify(const uint8_t *payload, size_t len, uint8_t *report, si
     /* the payload may be unaligned: assemble the little-endian words byte by byte */
     const uint8_t *bits = payload + BNN_SERVICE_CMD_OFF_INPUT_BITS;
     for (size_t k = 0; k < BNN_INPUT_WORDS; k++) words[k] = bnn_service_get_u32le(bits + 4 * k);
-
     uint32_t t0 = now_us ? now_us() : 0;
-    int digit = bnn_classify(words, BNN_INPUT_WORDS, scores, BNN_OUTPUTS);
-    uint32_t t1 = now_us ? now_us() : 0;
-    if (digit < 0 || digit >= BNN_OUTPUTS)
-        return bnn_service_error_report(report, seq, BNN_SERVICE_STATUS_MODEL_ERROR);
-    bnn_service_count++;
+    return bnn_service_classify_words(words, seq, report, t0, now_us);
+}
 
-    bnn_service_put_u32le(report + BNN_SERVICE_REP_OFF_SEQ, seq);
-    report[BNN_SERVICE_REP_OFF_STATUS] = BNN_SERVICE_STATUS_OK;
-    report[BNN_SERVICE_REP_OFF_DIGIT] = (uint8_t)digit;
-    report[BNN_SERVICE_REP_OFF_RESERVED] = 0;
-    report[BNN_SERVICE_REP_OFF_RESERVED + 1] = 0;
-    bnn_service_put_u32le(report + BNN_SERVICE_REP_OFF_INFERENCE_TIME, t1 - t0);
-    for (size_t j = 0; j < BNN_OUTPUTS; j++)
-        bnn_service_put_u32le(report + BNN_SERVICE_REP_OFF_SCORES + 4 * j, (uint32_t)scores[j]);
-    return BNN_SERVICE_REPORT_BYTES;
+/* ---------------------------------------------------------------- uploads */
+
+static uint8_t bnn_service_upload[BNN_SERVICE_UPLOAD_BYTES];
+/* The seq of the upload in progress, and the bytes received in order so far. */
+static uint32_t bnn_service_upload_seq;
+static size_t bnn_service_upload_len;
+static int bnn_service_upload_open;
+
+static void bnn_service_load(const uint8_t *payload, size_t len) {
+    if (payload == NULL || len < BNN_SERVICE_LOAD_OFF_DATA) return;
+    uint32_t seq = bnn_service_get_u32le(payload + BNN_SERVICE_LOAD_OFF_SEQ);
+    size_t offset = bnn_service_get_u16le(payload + BNN_SERVICE_LOAD_OFF_OFFSET);
+    size_t n = len - BNN_SERVICE_LOAD_OFF_DATA;
+    if (offset == 0) {
+        bnn_service_upload_seq = seq;
+        bnn_service_upload_len = 0;
+        bnn_service_upload_open = 1;
+    }
+    /* kept only in order, for the current seq: a lost piece leaves the upload short */
+    if (!bnn_service_upload_open || seq != bnn_service_upload_seq || offset != bnn_service_upload_len) return;
+    if (offset + n > BNN_SERVICE_UPLOAD_BYTES) {
+        bnn_service_upload_len = BNN_SERVICE_UPLOAD_BYTES + 1; /* too much: marked, never complete */
+        return;
+    }
+    for (size_t i = 0; i < n; i++) bnn_service_upload[offset + i] = payload[BNN_SERVICE_LOAD_OFF_DATA + i];
+    bnn_service_upload_len = offset + n;
+}
+
+/* Status of the upload for a command of `seq` that needs `bytes` bytes: OK, BadLength, BadUpload. */
+static uint8_t bnn_service_upload_status(uint32_t seq, size_t bytes) {
+    if (bytes == 0 || bytes > BNN_SERVICE_UPLOAD_BYTES) return BNN_SERVICE_STATUS_BAD_LENGTH;
+    if (!bnn_service_upload_open || seq != bnn_service_upload_seq || bnn_service_upload_len != bytes) return BNN_SERVICE_STATUS_BAD_UPLOAD;
+    return BNN_SERVICE_STATUS_OK;
+}
+
+/* The rasterizer and the camera preprocessing give a 28x28 input. */
+#define BNN_SERVICE_TAKES_28X28 (BNN_INPUT_WIDTH == 28 && BNN_INPUT_HEIGHT == 28)
+
+static int bnn_service_classify_strokes(const uint8_t *payload, size_t len, uint8_t *report, size_t report_cap, bnn_service_clock_fn now_us) {
+    static uint32_t words[BNN_INPUT_WORDS];
+    if (report == NULL || report_cap < BNN_SERVICE_ERROR_REPORT_BYTES) return BNN_SERVICE_ERR_REPORT_CAP;
+    if (payload == NULL || len < BNN_SERVICE_HEADER_BYTES) return bnn_service_error_report(report, 0, BNN_SERVICE_STATUS_BAD_LENGTH);
+    uint32_t seq = bnn_service_get_u32le(payload + BNN_SERVICE_CMD_OFF_SEQ);
+    if (len != BNN_SERVICE_STROKES_BYTES || !BNN_SERVICE_TAKES_28X28) return bnn_service_error_report(report, seq, BNN_SERVICE_STATUS_BAD_LENGTH);
+    if (bnn_service_get_u32le(payload + BNN_SERVICE_CMD_OFF_MODEL_ID) != (uint32_t)BNN_MODEL_ID32)
+        return bnn_service_error_report(report, seq, BNN_SERVICE_STATUS_MODEL_MISMATCH);
+    int32_t panel_width = (int32_t)bnn_service_get_u16le(payload + BNN_SERVICE_STROKES_OFF_PANEL_WIDTH);
+    int32_t panel_height = (int32_t)bnn_service_get_u16le(payload + BNN_SERVICE_STROKES_OFF_PANEL_HEIGHT);
+    size_t pairs = bnn_service_get_u16le(payload + BNN_SERVICE_STROKES_OFF_PAIRS);
+    uint8_t status = bnn_service_upload_status(seq, 4 * pairs);
+    if (status == BNN_SERVICE_STATUS_OK && (panel_width == 0 || panel_height == 0)) status = BNN_SERVICE_STATUS_BAD_LENGTH;
+    if (status != BNN_SERVICE_STATUS_OK) return bnn_service_error_report(report, seq, status);
+    if (report_cap < BNN_SERVICE_REPORT_BYTES) return BNN_SERVICE_ERR_REPORT_CAP;
+    uint32_t t0 = now_us ? now_us() : 0;
+    bnn_raster_info_t info;
+    if (bnn_raster_strokes(bnn_service_upload, pairs, panel_width, panel_height, words, &info) != BNN_OK)
+        return bnn_service_error_report(report, seq, BNN_SERVICE_STATUS_MODEL_ERROR);
+    bnn_service_upload_open = 0; /* used: a second classify of the same seq needs a new upload */
+    if (info.points == 0) return bnn_service_error_report(report, seq, BNN_SERVICE_STATUS_NO_DIGIT);
+    return bnn_service_classify_words(words, seq, report, t0, now_us);
+}
+
+static int bnn_service_classify_frame(const uint8_t *payload, size_t len, uint8_t *report, size_t report_cap, bnn_service_clock_fn now_us) {
+    static uint32_t words[BNN_INPUT_WORDS];
+    static uint8_t pixels[784];
+    if (report == NULL || report_cap < BNN_SERVICE_ERROR_REPORT_BYTES) return BNN_SERVICE_ERR_REPORT_CAP;
+    if (payload == NULL || len < BNN_SERVICE_HEADER_BYTES) return bnn_service_error_report(report, 0, BNN_SERVICE_STATUS_BAD_LENGTH);
+    uint32_t seq = bnn_service_get_u32le(payload + BNN_SERVICE_CMD_OFF_SEQ);
+    if (len != BNN_SERVICE_FRAME_BYTES || !BNN_SERVICE_TAKES_28X28) return bnn_service_error_report(report, seq, BNN_SERVICE_STATUS_BAD_LENGTH);
+    if (bnn_service_get_u32le(payload + BNN_SERVICE_CMD_OFF_MODEL_ID) != (uint32_t)BNN_MODEL_ID32)
+        return bnn_service_error_report(report, seq, BNN_SERVICE_STATUS_MODEL_MISMATCH);
+    int width = (int)bnn_service_get_u16le(payload + BNN_SERVICE_FRAME_OFF_WIDTH);
+    int height = (int)bnn_service_get_u16le(payload + BNN_SERVICE_FRAME_OFF_HEIGHT);
+    uint8_t status = bnn_service_upload_status(seq, (size_t)width * (size_t)height);
+    if (status != BNN_SERVICE_STATUS_OK) return bnn_service_error_report(report, seq, status);
+    if (report_cap < BNN_SERVICE_REPORT_BYTES) return BNN_SERVICE_ERR_REPORT_CAP;
+    uint32_t t0 = now_us ? now_us() : 0;
+    int ink = bnn_preprocess_frame(bnn_service_upload, width, height, pixels);
+    bnn_service_upload_open = 0;
+    if (ink < 0) return bnn_service_error_report(report, seq, BNN_SERVICE_STATUS_BAD_LENGTH);
+    if (ink == 0) return bnn_service_error_report(report, seq, BNN_SERVICE_STATUS_NO_DIGIT);
+    bnn_pack_pixels(pixels, words);
+    return bnn_service_classify_words(words, seq, report, t0, now_us);
+}
+
+int bnn_service_command(unsigned cmd, const uint8_t *payload, size_t len, uint8_t *report, size_t report_cap, bnn_service_clock_fn now_us) {
+    switch (cmd) {
+    case BNN_SERVICE_CMD_CLASSIFY:
+        return bnn_service_classify(payload, len, report, report_cap, now_us);
+    case BNN_SERVICE_CMD_LOAD:
+        bnn_service_load(payload, len);
+        return 0;
+    case BNN_SERVICE_CMD_CLASSIFY_STROKES:
+        return bnn_service_classify_strokes(payload, len, report, report_cap, now_us);
+    case BNN_SERVICE_CMD_CLASSIFY_FRAME:
+        return bnn_service_classify_frame(payload, len, report, report_cap, now_us);
+    default:
+        return 0;
+    }
 }
 
 int bnn_service_get_register(unsigned reg, uint8_t *out, size_t cap) {
@@ -102,6 +210,10 @@ int bnn_service_get_register(unsigned reg, uint8_t *out, size_t cap) {
     case BNN_SERVICE_REG_INFERENCE_COUNT:
         value = bnn_service_count;
         size = 4;
+        break;
+    case BNN_SERVICE_REG_UPLOAD_CAPACITY:
+        value = BNN_SERVICE_UPLOAD_BYTES;
+        size = 2;
         break;
     default:
         return 0;

@@ -30,12 +30,18 @@
 #define BNN_SERVICE_REG_OUTPUTS 0x184 /* const u8 */
 #define BNN_SERVICE_REG_SCORE_SHIFT 0x185 /* const u8 */
 #define BNN_SERVICE_REG_INFERENCE_COUNT 0x186 /* ro u32 */
+#define BNN_SERVICE_REG_UPLOAD_CAPACITY 0x187 /* const u16 */
+#define BNN_SERVICE_CMD_LOAD 0x81 /* command load (no report) */
+#define BNN_SERVICE_CMD_CLASSIFY_STROKES 0x82 /* command classify_strokes (report as classify) */
+#define BNN_SERVICE_CMD_CLASSIFY_FRAME 0x83 /* command classify_frame (report as classify) */
 
 /* enum Status : u8 -- the status byte of the classify report */
 #define BNN_SERVICE_STATUS_OK 0
 #define BNN_SERVICE_STATUS_BAD_LENGTH 1 /* payload is not exactly BNN_SERVICE_PAYLOAD_BYTES */
 #define BNN_SERVICE_STATUS_MODEL_MISMATCH 2 /* model_id != BNN_MODEL_ID32 */
 #define BNN_SERVICE_STATUS_MODEL_ERROR 3 /* bnn_classify returned a negative status */
+#define BNN_SERVICE_STATUS_BAD_UPLOAD 4 /* the upload for this seq is incomplete */
+#define BNN_SERVICE_STATUS_NO_DIGIT 5 /* no point, no ink: nothing to classify */
 
 /* ---- classify command payload: u32 model_id, u32 seq, bytes input_bits ---- */
 #define BNN_SERVICE_CMD_OFF_MODEL_ID 0
@@ -45,6 +51,25 @@
 /* The packed input: BNN_INPUT_WORDS little-endian u32 words (100 bytes for 28x28). */
 #define BNN_SERVICE_INPUT_BYTES (4 * BNN_INPUT_WORDS)
 #define BNN_SERVICE_PAYLOAD_BYTES (BNN_SERVICE_HEADER_BYTES + BNN_SERVICE_INPUT_BYTES)
+
+/* ---- load: u32 seq, u16 offset, bytes data ---- */
+#define BNN_SERVICE_LOAD_OFF_SEQ 0
+#define BNN_SERVICE_LOAD_OFF_OFFSET 4
+#define BNN_SERVICE_LOAD_OFF_DATA 6
+/* ---- classify_strokes: u32 model_id, u32 seq, u16 panel_width, u16 panel_height, u16 pairs ---- */
+#define BNN_SERVICE_STROKES_OFF_PANEL_WIDTH 8
+#define BNN_SERVICE_STROKES_OFF_PANEL_HEIGHT 10
+#define BNN_SERVICE_STROKES_OFF_PAIRS 12
+#define BNN_SERVICE_STROKES_BYTES 14
+/* ---- classify_frame: u32 model_id, u32 seq, u16 width, u16 height ---- */
+#define BNN_SERVICE_FRAME_OFF_WIDTH 8
+#define BNN_SERVICE_FRAME_OFF_HEIGHT 10
+#define BNN_SERVICE_FRAME_BYTES 12
+
+/* Bytes of the upload buffer (strokes, frames): a 64x64 frame or 1024 point pairs. */
+#ifndef BNN_SERVICE_UPLOAD_BYTES
+#define BNN_SERVICE_UPLOAD_BYTES 4096
+#endif
 
 /* ---- classify report: u32 seq, u8 status, i8 digit, u16 reserved, u32 inference_time (us),
  * i32 score[outputs] (scores only when status is Ok) ---- */
@@ -91,6 +116,19 @@ int bnn_service_classify(const uint8_t *payload, size_t len, uint8_t *report, si
                          bnn_service_clock_fn now_us);
 
 /*
+ * Handles any command of the service (cmd: a BNN_SERVICE_CMD_* code; payload as for
+ * bnn_service_classify). Returns the length of the report written to report (classify,
+ * classify_strokes, classify_frame: always a report, also for a bad payload), 0 for a command
+ * without a report (load, and unknown commands), or BNN_SERVICE_ERR_REPORT_CAP.
+ * classify_strokes and classify_frame check, in order: length (BadLength), model id
+ * (ModelMismatch), that the upload for seq holds exactly the bytes the command names (BadUpload;
+ * BadLength when they exceed BNN_SERVICE_UPLOAD_BYTES or the panel/frame size is 0), then
+ * preprocess (NoDigit when there is nothing to classify) and classify. Not reentrant.
+ */
+int bnn_service_command(unsigned cmd, const uint8_t *payload, size_t len, uint8_t *report, size_t report_cap,
+                        bnn_service_clock_fn now_us);
+
+/*
  * Value of register reg (a BNN_SERVICE_REG_* code), little-endian, in out[0..cap-1]. Returns the
  * number of bytes (1, 2 or 4), 0 when reg is not a register of this service, or
  * BNN_SERVICE_ERR_REPORT_CAP when out is NULL or cap is too small.
@@ -105,6 +143,10 @@ uint32_t bnn_service_inference_count(void);
 void bnn_classifier_init(void);
 
 /* Little-endian helpers (exposed for the adapter and the tests). */
+static inline uint32_t bnn_service_get_u16le(const uint8_t *p) {
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8);
+}
+
 static inline uint32_t bnn_service_get_u32le(const uint8_t *p) {
     return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }

@@ -67,6 +67,39 @@ static void fuzz_classify_direct(const uint8_t *data, size_t size) {
     REQUIRE(bnn_classify(words, BNN_INPUT_WORDS, scores, BNN_OUTPUTS - 1) == BNN_ERR_SIZE);
 }
 
+/*
+ * The upload commands as a script: the data is a sequence of commands, each a selector byte
+ * (load, classify_strokes, classify_frame, classify), a length byte and that many payload bytes
+ * (the first four replaced by the model id every other time). Whatever the sequence, every
+ * answer must be a well-formed report of a known status, or no report for load.
+ */
+static void fuzz_uploads(const uint8_t *data, size_t size) {
+    static const unsigned cmds[4] = {BNN_SERVICE_CMD_LOAD, BNN_SERVICE_CMD_CLASSIFY_STROKES, BNN_SERVICE_CMD_CLASSIFY_FRAME, BNN_SERVICE_CMD_CLASSIFY};
+    uint8_t payload[BNN_SERVICE_MAX_PACKET_BYTES];
+    uint8_t report[BNN_SERVICE_MAX_PACKET_BYTES];
+    size_t o = 0;
+    for (int k = 0; o + 2 <= size; k++) {
+        const unsigned cmd = cmds[data[o] & 3];
+        size_t len = data[o + 1] % (BNN_SERVICE_MAX_PACKET_BYTES + 1);
+        o += 2;
+        if (len > size - o) len = size - o;
+        memcpy(payload, data + o, len);
+        o += len;
+        if ((k & 1) && len >= 4) bnn_service_put_u32le(payload, BNN_MODEL_ID32);
+        const int n = bnn_service_command(cmd, payload, len, report, sizeof report, fuzz_clock);
+        if (cmd == BNN_SERVICE_CMD_LOAD) {
+            REQUIRE(n == 0);
+            continue;
+        }
+        REQUIRE(n == BNN_SERVICE_ERROR_REPORT_BYTES || n == BNN_SERVICE_REPORT_BYTES);
+        const uint8_t status = report[BNN_SERVICE_REP_OFF_STATUS];
+        const int digit = (int8_t)report[BNN_SERVICE_REP_OFF_DIGIT];
+        REQUIRE(status <= BNN_SERVICE_STATUS_NO_DIGIT && status != BNN_SERVICE_STATUS_MODEL_ERROR);
+        if (status == BNN_SERVICE_STATUS_OK) REQUIRE(n == BNN_SERVICE_REPORT_BYTES && digit >= 0 && digit < BNN_OUTPUTS);
+        else REQUIRE(n == BNN_SERVICE_ERROR_REPORT_BYTES && digit == -1);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size == 0) return 0;
     const uint8_t mode = data[0];
@@ -135,6 +168,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
     /* the raw input bytes straight into bnn_classify when there are enough of them */
     fuzz_classify_direct(data, size);
+    /* and as a script of uploads and classify commands */
+    fuzz_uploads(data, size);
 
     /* registers: any code, any capacity */
     uint8_t regbuf[4];

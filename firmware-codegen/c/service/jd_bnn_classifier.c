@@ -37,11 +37,12 @@ static void bnn_classifier_process(srv_t *state) {
 }
 
 static void bnn_classifier_handle_packet(srv_t *state, jd_packet_t *pkt) {
-    if (pkt->service_command == BNN_SERVICE_CMD_CLASSIFY) {
-        /* the report (also for a bad payload) goes back with the command's code */
+    if (pkt->service_command == BNN_SERVICE_CMD_CLASSIFY || pkt->service_command == BNN_SERVICE_CMD_LOAD ||
+        pkt->service_command == BNN_SERVICE_CMD_CLASSIFY_STROKES || pkt->service_command == BNN_SERVICE_CMD_CLASSIFY_FRAME) {
+        /* a classify report (also for a bad payload) goes back with the command's code; load has none */
         uint8_t report[BNN_SERVICE_REPORT_BYTES];
-        int n = bnn_service_classify(pkt->data, pkt->service_size, report, sizeof(report),
-                                     bnn_classifier_now_us);
+        int n = bnn_service_command(pkt->service_command, pkt->data, pkt->service_size, report, sizeof(report),
+                                    bnn_classifier_now_us);
         if (n > 0)
             jd_send(pkt->service_index, pkt->service_command, report, (unsigned)n);
         return;

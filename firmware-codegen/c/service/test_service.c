@@ -18,6 +18,8 @@
 #include <string.h>
 
 #include "bnn_model.h"
+#include "bnn_preprocess.h"
+#include "bnn_raster.h"
 #include "bnn_service.h"
 
 #ifdef BNN_CHECK_DEVS_CONSTANTS
@@ -112,6 +114,12 @@ static void test_spec(const char *path) {
         {"const outputs", BNN_SERVICE_REG_OUTPUTS, 0},
         {"const score_shift", BNN_SERVICE_REG_SCORE_SHIFT, 0},
         {"ro inference_count", BNN_SERVICE_REG_INFERENCE_COUNT, 0},
+        {"const upload_capacity", BNN_SERVICE_REG_UPLOAD_CAPACITY, 0},
+        {"command load", BNN_SERVICE_CMD_LOAD, 0},
+        {"command classify_strokes", BNN_SERVICE_CMD_CLASSIFY_STROKES, 0},
+        {"command classify_frame", BNN_SERVICE_CMD_CLASSIFY_FRAME, 0},
+        {"enum Status.BadUpload", BNN_SERVICE_STATUS_BAD_UPLOAD, 0},
+        {"enum Status.NoDigit", BNN_SERVICE_STATUS_NO_DIGIT, 0},
         {"enum Status.Ok", BNN_SERVICE_STATUS_OK, 0},
         {"enum Status.BadLength", BNN_SERVICE_STATUS_BAD_LENGTH, 0},
         {"enum Status.ModelMismatch", BNN_SERVICE_STATUS_MODEL_MISMATCH, 0},
@@ -127,6 +135,30 @@ static void test_spec(const char *path) {
         {"report classify.reserved", BNN_SERVICE_REP_OFF_RESERVED, 0},
         {"report classify.inference_time", BNN_SERVICE_REP_OFF_INFERENCE_TIME, 0},
         {"report classify.score", BNN_SERVICE_REP_OFF_SCORES, 0},
+        {"command load.seq", BNN_SERVICE_LOAD_OFF_SEQ, 0},
+        {"command load.offset", BNN_SERVICE_LOAD_OFF_OFFSET, 0},
+        {"command load.data", BNN_SERVICE_LOAD_OFF_DATA, 0},
+        {"command classify_strokes.model_id", BNN_SERVICE_CMD_OFF_MODEL_ID, 0},
+        {"command classify_strokes.seq", BNN_SERVICE_CMD_OFF_SEQ, 0},
+        {"command classify_strokes.panel_width", BNN_SERVICE_STROKES_OFF_PANEL_WIDTH, 0},
+        {"command classify_strokes.panel_height", BNN_SERVICE_STROKES_OFF_PANEL_HEIGHT, 0},
+        {"command classify_strokes.pairs", BNN_SERVICE_STROKES_OFF_PAIRS, 0},
+        {"command classify_frame.model_id", BNN_SERVICE_CMD_OFF_MODEL_ID, 0},
+        {"command classify_frame.seq", BNN_SERVICE_CMD_OFF_SEQ, 0},
+        {"command classify_frame.width", BNN_SERVICE_FRAME_OFF_WIDTH, 0},
+        {"command classify_frame.height", BNN_SERVICE_FRAME_OFF_HEIGHT, 0},
+        {"report classify_strokes.seq", BNN_SERVICE_REP_OFF_SEQ, 0},
+        {"report classify_strokes.status", BNN_SERVICE_REP_OFF_STATUS, 0},
+        {"report classify_strokes.digit", BNN_SERVICE_REP_OFF_DIGIT, 0},
+        {"report classify_strokes.reserved", BNN_SERVICE_REP_OFF_RESERVED, 0},
+        {"report classify_strokes.inference_time", BNN_SERVICE_REP_OFF_INFERENCE_TIME, 0},
+        {"report classify_strokes.score", BNN_SERVICE_REP_OFF_SCORES, 0},
+        {"report classify_frame.seq", BNN_SERVICE_REP_OFF_SEQ, 0},
+        {"report classify_frame.status", BNN_SERVICE_REP_OFF_STATUS, 0},
+        {"report classify_frame.digit", BNN_SERVICE_REP_OFF_DIGIT, 0},
+        {"report classify_frame.reserved", BNN_SERVICE_REP_OFF_RESERVED, 0},
+        {"report classify_frame.inference_time", BNN_SERVICE_REP_OFF_INFERENCE_TIME, 0},
+        {"report classify_frame.score", BNN_SERVICE_REP_OFF_SCORES, 0},
     };
     const size_t ncodes = sizeof(codes) / sizeof(codes[0]);
     const size_t nfields = sizeof(fields) / sizeof(fields[0]);
@@ -235,6 +267,18 @@ static void test_devs_constants(void) {
     CHECK_EQ(JD_BNN_CLASSIFIER_STATUS_BAD_LENGTH, BNN_SERVICE_STATUS_BAD_LENGTH);
     CHECK_EQ(JD_BNN_CLASSIFIER_STATUS_MODEL_MISMATCH, BNN_SERVICE_STATUS_MODEL_MISMATCH);
     CHECK_EQ(JD_BNN_CLASSIFIER_STATUS_MODEL_ERROR, BNN_SERVICE_STATUS_MODEL_ERROR);
+    CHECK_EQ(JD_BNN_CLASSIFIER_STATUS_BAD_UPLOAD, BNN_SERVICE_STATUS_BAD_UPLOAD);
+    CHECK_EQ(JD_BNN_CLASSIFIER_STATUS_NO_DIGIT, BNN_SERVICE_STATUS_NO_DIGIT);
+    CHECK_EQ(JD_BNN_CLASSIFIER_CMD_LOAD, BNN_SERVICE_CMD_LOAD);
+    CHECK_EQ(JD_BNN_CLASSIFIER_CMD_CLASSIFY_STROKES, BNN_SERVICE_CMD_CLASSIFY_STROKES);
+    CHECK_EQ(JD_BNN_CLASSIFIER_CMD_CLASSIFY_FRAME, BNN_SERVICE_CMD_CLASSIFY_FRAME);
+    CHECK_EQ(JD_BNN_CLASSIFIER_REG_UPLOAD_CAPACITY, BNN_SERVICE_REG_UPLOAD_CAPACITY);
+    CHECK_EQ(offsetof(jd_bnn_classifier_load_t, offset), BNN_SERVICE_LOAD_OFF_OFFSET);
+    CHECK_EQ(offsetof(jd_bnn_classifier_load_t, data), BNN_SERVICE_LOAD_OFF_DATA);
+    CHECK_EQ(offsetof(jd_bnn_classifier_classify_strokes_t, pairs), BNN_SERVICE_STROKES_OFF_PAIRS);
+    /* the structs are padded to 4 bytes; the payloads end with their last u16 */
+    CHECK_EQ(offsetof(jd_bnn_classifier_classify_strokes_t, pairs) + 2, BNN_SERVICE_STROKES_BYTES);
+    CHECK_EQ(offsetof(jd_bnn_classifier_classify_frame_t, height) + 2, BNN_SERVICE_FRAME_BYTES);
     CHECK_EQ(offsetof(jd_bnn_classifier_classify_t, model_id), BNN_SERVICE_CMD_OFF_MODEL_ID);
     CHECK_EQ(offsetof(jd_bnn_classifier_classify_t, seq), BNN_SERVICE_CMD_OFF_SEQ);
     CHECK_EQ(offsetof(jd_bnn_classifier_classify_t, input_bits), BNN_SERVICE_CMD_OFF_INPUT_BITS);
@@ -462,6 +506,7 @@ static void test_registers(void) {
         {BNN_SERVICE_REG_OUTPUTS, 1, BNN_OUTPUTS},
         {BNN_SERVICE_REG_SCORE_SHIFT, 1, BNN_SCORE_SHIFT},
         {BNN_SERVICE_REG_INFERENCE_COUNT, 4, bnn_service_inference_count()},
+        {BNN_SERVICE_REG_UPLOAD_CAPACITY, 2, BNN_SERVICE_UPLOAD_BYTES},
     };
     for (size_t i = 0; i < sizeof regs / sizeof regs[0]; i++) {
         memset(out, CANARY, sizeof out);
@@ -480,9 +525,143 @@ static void test_registers(void) {
     CHECK_EQ(BNN_INPUT_BITS, BNN_INPUT_WIDTH * BNN_INPUT_HEIGHT);
     CHECK_EQ(BNN_INPUT_WORDS, (BNN_INPUT_BITS + 31) / 32);
     /* not registers of this service */
-    const unsigned others[] = {0, 0x80, 0x101, 0x109, 0x17f, 0x187, 0x1ff, 0xfff};
+    const unsigned others[] = {0, 0x80, 0x101, 0x109, 0x17f, 0x188, 0x1ff, 0xfff};
     for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
         CHECK_EQ(bnn_service_get_register(others[i], out, sizeof out), 0);
+}
+
+/* ---------------------------------------------------------------- uploads: strokes and frames */
+
+static uint8_t cmd_buf[BNN_SERVICE_MAX_PACKET_BYTES];
+static uint8_t rep_buf[BNN_SERVICE_MAX_PACKET_BYTES];
+
+static void put_u16(uint8_t *p, uint32_t v) {
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+
+/* Uploads data[0..n-1] for seq in pieces of `piece` bytes, skipping piece number `skip` (-1: none). */
+static void upload(uint32_t seq, const uint8_t *data, size_t n, size_t piece, int skip) {
+    int k = 0;
+    for (size_t o = 0; o < n; o += piece, k++) {
+        size_t m = n - o < piece ? n - o : piece;
+        bnn_service_put_u32le(cmd_buf, seq);
+        put_u16(cmd_buf + 4, (uint32_t)o);
+        memcpy(cmd_buf + 6, data + o, m);
+        if (k != skip) CHECK_EQ(bnn_service_command(BNN_SERVICE_CMD_LOAD, cmd_buf, 6 + m, rep_buf, sizeof rep_buf, NULL), 0);
+    }
+}
+
+static int strokes_cmd(uint32_t model, uint32_t seq, uint32_t w, uint32_t h, uint32_t pairs) {
+    bnn_service_put_u32le(cmd_buf, model);
+    bnn_service_put_u32le(cmd_buf + 4, seq);
+    put_u16(cmd_buf + 8, w);
+    put_u16(cmd_buf + 10, h);
+    put_u16(cmd_buf + 12, pairs);
+    memset(rep_buf, CANARY, sizeof rep_buf);
+    return bnn_service_command(BNN_SERVICE_CMD_CLASSIFY_STROKES, cmd_buf, BNN_SERVICE_STROKES_BYTES, rep_buf, sizeof rep_buf, NULL);
+}
+
+static int frame_cmd(uint32_t model, uint32_t seq, uint32_t w, uint32_t h) {
+    bnn_service_put_u32le(cmd_buf, model);
+    bnn_service_put_u32le(cmd_buf + 4, seq);
+    put_u16(cmd_buf + 8, w);
+    put_u16(cmd_buf + 10, h);
+    memset(rep_buf, CANARY, sizeof rep_buf);
+    return bnn_service_command(BNN_SERVICE_CMD_CLASSIFY_FRAME, cmd_buf, BNN_SERVICE_FRAME_BYTES, rep_buf, sizeof rep_buf, NULL);
+}
+
+/* The report must hold exactly what bnn_classify says for words. */
+static void check_ok_report(int n, uint32_t seq, const uint32_t *words) {
+    int32_t scores[BNN_OUTPUTS];
+    int digit = bnn_classify(words, BNN_INPUT_WORDS, scores, BNN_OUTPUTS);
+    CHECK_EQ(n, BNN_SERVICE_REPORT_BYTES);
+    CHECK_EQ(bnn_service_get_u32le(rep_buf), seq);
+    CHECK_EQ(rep_buf[BNN_SERVICE_REP_OFF_STATUS], BNN_SERVICE_STATUS_OK);
+    CHECK_EQ((int8_t)rep_buf[BNN_SERVICE_REP_OFF_DIGIT], digit);
+    for (int j = 0; j < BNN_OUTPUTS; j++) CHECK_EQ((int32_t)bnn_service_get_u32le(rep_buf + BNN_SERVICE_REP_OFF_SCORES + 4 * j), scores[j]);
+}
+
+static void test_strokes(void) {
+    /* a seven: two strokes of points on a 240 x 240 panel, with a repeated point */
+    const uint32_t pts[] = {40, 60, 120, 60, 200, 60, 0xffff, 0xffff, 200, 60, 150, 140, 150, 140, 90, 220, 0xffff, 0xffff};
+    const size_t pairs = sizeof pts / sizeof pts[0] / 2;
+    uint8_t data[4 * 9];
+    for (size_t i = 0; i < 2 * pairs; i++) put_u16(data + 2 * i, pts[i]);
+    uint32_t words[BNN_RASTER_WORDS];
+    bnn_raster_info_t info;
+    CHECK_EQ(bnn_raster_strokes(data, pairs, 240, 240, words, &info), BNN_OK);
+    CHECK_EQ(info.points, 7);
+    const uint32_t id = (uint32_t)BNN_MODEL_ID32;
+
+    upload(41, data, sizeof data, 10, -1);
+    check_ok_report(strokes_cmd(id, 41, 240, 240, (uint32_t)pairs), 41, words);
+    /* used: the same seq again needs a new upload */
+    CHECK_EQ(strokes_cmd(id, 41, 240, 240, (uint32_t)pairs), BNN_SERVICE_ERROR_REPORT_BYTES);
+    CHECK_EQ(rep_buf[BNN_SERVICE_REP_OFF_STATUS], BNN_SERVICE_STATUS_BAD_UPLOAD);
+    /* a lost piece, another seq, another size: BadUpload, nothing classified */
+    upload(42, data, sizeof data, 10, 1);
+    CHECK_EQ(strokes_cmd(id, 42, 240, 240, (uint32_t)pairs), BNN_SERVICE_ERROR_REPORT_BYTES);
+    CHECK_EQ(rep_buf[BNN_SERVICE_REP_OFF_STATUS], BNN_SERVICE_STATUS_BAD_UPLOAD);
+    upload(43, data, sizeof data, 230, -1);
+    CHECK_EQ(strokes_cmd(id, 44, 240, 240, (uint32_t)pairs), BNN_SERVICE_ERROR_REPORT_BYTES);
+    CHECK_EQ(rep_buf[BNN_SERVICE_REP_OFF_STATUS], BNN_SERVICE_STATUS_BAD_UPLOAD);
+    CHECK_EQ(strokes_cmd(id, 43, 240, 240, (uint32_t)pairs - 1), BNN_SERVICE_ERROR_REPORT_BYTES);
+    CHECK_EQ(rep_buf[BNN_SERVICE_REP_OFF_STATUS], BNN_SERVICE_STATUS_BAD_UPLOAD);
+    /* the model id, the command's length, a zero panel, no pairs */
+    CHECK_EQ(strokes_cmd(id ^ 1u, 43, 240, 240, (uint32_t)pairs), BNN_SERVICE_ERROR_REPORT_BYTES);
+    CHECK_EQ(rep_buf[BNN_SERVICE_REP_OFF_STATUS], BNN_SERVICE_STATUS_MODEL_MISMATCH);
+    CHECK_EQ(strokes_cmd(id, 43, 0, 240, (uint32_t)pairs), BNN_SERVICE_ERROR_REPORT_BYTES);
+    CHECK_EQ(rep_buf[BNN_SERVICE_REP_OFF_STATUS], BNN_SERVICE_STATUS_BAD_LENGTH);
+    CHECK_EQ(strokes_cmd(id, 43, 240, 240, 0), BNN_SERVICE_ERROR_REPORT_BYTES);
+    CHECK_EQ(rep_buf[BNN_SERVICE_REP_OFF_STATUS], BNN_SERVICE_STATUS_BAD_LENGTH);
+    CHECK_EQ(bnn_service_command(BNN_SERVICE_CMD_CLASSIFY_STROKES, cmd_buf, BNN_SERVICE_STROKES_BYTES - 1, rep_buf, sizeof rep_buf, NULL), BNN_SERVICE_ERROR_REPORT_BYTES);
+    CHECK_EQ(rep_buf[BNN_SERVICE_REP_OFF_STATUS], BNN_SERVICE_STATUS_BAD_LENGTH);
+    /* only stroke ends: no digit */
+    const uint8_t ends[8] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    upload(45, ends, sizeof ends, 230, -1);
+    CHECK_EQ(strokes_cmd(id, 45, 240, 240, 2), BNN_SERVICE_ERROR_REPORT_BYTES);
+    CHECK_EQ(rep_buf[BNN_SERVICE_REP_OFF_STATUS], BNN_SERVICE_STATUS_NO_DIGIT);
+    CHECK_EQ((int8_t)rep_buf[BNN_SERVICE_REP_OFF_DIGIT], -1);
+    /* more than the buffer holds: refused, and never complete */
+    static uint8_t big[BNN_SERVICE_UPLOAD_BYTES + 8];
+    memset(big, 0, sizeof big);
+    upload(46, big, sizeof big, 230, -1);
+    CHECK_EQ(strokes_cmd(id, 46, 240, 240, (uint32_t)(sizeof big / 4)), BNN_SERVICE_ERROR_REPORT_BYTES);
+    CHECK_EQ(rep_buf[BNN_SERVICE_REP_OFF_STATUS], BNN_SERVICE_STATUS_BAD_LENGTH);
+    /* a load with too short a payload is ignored */
+    CHECK_EQ(bnn_service_command(BNN_SERVICE_CMD_LOAD, cmd_buf, 5, rep_buf, sizeof rep_buf, NULL), 0);
+    CHECK_EQ(bnn_service_command(BNN_SERVICE_CMD_LOAD, NULL, 0, rep_buf, sizeof rep_buf, NULL), 0);
+}
+
+static void test_frames(void) {
+    enum { W = 40, H = 30 };
+    static uint8_t frame[W * H];
+    const uint32_t id = (uint32_t)BNN_MODEL_ID32;
+    /* blank paper: no digit */
+    memset(frame, 200, sizeof frame);
+    upload(51, frame, sizeof frame, 230, -1);
+    CHECK_EQ(frame_cmd(id, 51, W, H), BNN_SERVICE_ERROR_REPORT_BYTES);
+    CHECK_EQ(rep_buf[BNN_SERVICE_REP_OFF_STATUS], BNN_SERVICE_STATUS_NO_DIGIT);
+    /* a dark bar on paper: classified exactly as preprocess + pack + bnn_classify */
+    for (int y = 6; y < 24; y++)
+        for (int x = 18; x < 22; x++) frame[y * W + x] = 30;
+    upload(52, frame, sizeof frame, 230, -1);
+    static uint8_t pixels[784];
+    CHECK(bnn_preprocess_frame(frame, W, H, pixels) > 0);
+    uint32_t words[BNN_INPUT_WORDS];
+    bnn_pack_pixels(pixels, words);
+    check_ok_report(frame_cmd(id, 52, W, H), 52, words);
+    /* the frame's size must be what was uploaded */
+    upload(53, frame, sizeof frame, 230, -1);
+    CHECK_EQ(frame_cmd(id, 53, W, H - 1), BNN_SERVICE_ERROR_REPORT_BYTES);
+    CHECK_EQ(rep_buf[BNN_SERVICE_REP_OFF_STATUS], BNN_SERVICE_STATUS_BAD_UPLOAD);
+    CHECK_EQ(frame_cmd(id, 53, 0, H), BNN_SERVICE_ERROR_REPORT_BYTES);
+    CHECK_EQ(rep_buf[BNN_SERVICE_REP_OFF_STATUS], BNN_SERVICE_STATUS_BAD_LENGTH);
+    CHECK_EQ(frame_cmd(id ^ 4u, 53, W, H), BNN_SERVICE_ERROR_REPORT_BYTES);
+    CHECK_EQ(rep_buf[BNN_SERVICE_REP_OFF_STATUS], BNN_SERVICE_STATUS_MODEL_MISMATCH);
+    /* unknown commands have no report */
+    CHECK_EQ(bnn_service_command(0x90, cmd_buf, 4, rep_buf, sizeof rep_buf, NULL), 0);
 }
 
 int main(int argc, char **argv) {
@@ -496,6 +675,8 @@ int main(int argc, char **argv) {
     test_bad_length();
     test_model_mismatch();
     test_report_cap();
+    test_strokes();
+    test_frames();
     test_registers(); /* inference_count after the classifications */
     if (failures) {
         fprintf(stderr, "test_service: %d check(s) failed\n", failures);
