@@ -1,0 +1,115 @@
+// The stage probe: times each stage of the board's path for a few fixed digits, with ds.millis(),
+// on whatever runs it: the simulator's VM (`bnn bench stages`), a stock board, an emulated RP2040
+// with real firmware. Self-contained: no input device, no hub, no network needed; the native
+// stages run only when a classifier service with this program's model is bound (firmware with
+// the service, or the simulated classifier), else their lines say `n/a`.
+//
+// Output, one line per stage and case (docs/probe.md; a stable format):
+//   @probe <stage> <source> <case> <ms per run> <runs>
+//   @probe done <total ms>
+// Each stage runs `runs` times back to back (ms is the mean, one decimal) and the probe yields
+// once after each stage (ds.sleep(0)), so the clock advances and the firmware's main loop runs.
+import * as ds from "@devicescript/core"
+import { packPixels, scores } from "./bnn"
+import { classifyFrameNative, classifyNative, classifyStrokesNative, nativeAvailable } from "./classifier"
+import { PROGRAM_MODEL } from "./models/default"
+import { preprocess } from "./shared/camera-preprocess"
+import { encodeStrokes, rasterizeBits, strokePairCount } from "./shared/stroke-raster"
+import { formatResult, scoreFields } from "./shared/stream-format"
+import { FIXTURE_COUNT as FRAME_COUNT, FIXTURE_FRAMES, FIXTURE_HEIGHT, FIXTURE_WIDTH } from "./camera/preprocess-fixture"
+import { FIXTURE_PANELS, FIXTURE_STROKES } from "./touch/rasterize-fixture"
+
+/** Stroke fixtures 0..2: MNIST test digits 0, 1, 2 drawn as strokes on a 240 x 240 panel. */
+const TOUCH_CASES = 3
+const RUNS = 4
+const TIMEOUT_MS = 2000
+
+function line(stage: string, src: string, k: number, ms: number, runs: number) {
+    const tenths = Math.round(ms * 10)
+    console.log("@probe " + stage + " " + src + " " + k + " " + Math.floor(tenths / 10) + "." + (tenths % 10) + " " + runs)
+}
+
+function na(stage: string, src: string, k: number) {
+    console.log("@probe " + stage + " " + src + " " + k + " n/a 0")
+}
+
+/** The mean ms of `runs` runs of an async stage, then a yield. */
+async function time(stage: string, src: string, k: number, runs: number, fn: () => Promise<void>) {
+    const t0 = ds.millis()
+    for (let r = 0; r < runs; r++) await fn()
+    line(stage, src, k, (ds.millis() - t0) / runs, runs)
+    await ds.sleep(0)
+}
+
+const start = ds.millis()
+const m = PROGRAM_MODEL
+const native = await nativeAvailable(m.MODEL_ID32, 1500)
+console.log("@probe start " + (native ? "native" : "bytecode-only") + " " + m.MODEL_ID.slice(0, 8))
+let seq = 1000
+
+async function probeTouch(k: number) {
+    const strokes = FIXTURE_STROKES[k]
+    const w = FIXTURE_PANELS[2 * k]
+    const h = FIXTURE_PANELS[2 * k + 1]
+    const bits = Buffer.alloc(100)
+    // one run: a raster is some 20-30k VM steps, several in a row would trip the VM's loop guard
+    await time("raster", "touch", k, 1, async () => {
+        rasterizeBits(strokes, w, h, bits)
+    })
+    const pairs = strokePairCount(strokes)
+    const encoded = Buffer.alloc(4 * pairs)
+    await time("encode", "touch", k, RUNS, async () => {
+        encodeStrokes(strokes, encoded)
+    })
+    if (native) {
+        await time("native-strokes", "touch", k, RUNS, async () => {
+            await classifyStrokesNative(m.MODEL_ID32, seq++, encoded, pairs, w, h, TIMEOUT_MS)
+        })
+        await time("native-bits", "touch", k, RUNS, async () => {
+            await classifyNative(m.MODEL_ID32, seq++, bits, TIMEOUT_MS)
+        })
+    } else {
+        na("native-strokes", "touch", k)
+        na("native-bits", "touch", k)
+    }
+    let s: number[] = undefined
+    await time("bytecode-scores", "touch", k, 1, async () => {
+        s = await scores(bits, m.HIDDEN, m.OUTPUT)
+    })
+    let text = ""
+    await time("format", "touch", k, RUNS, async () => {
+        const f = scoreFields(s, m.SCORE_SHIFT)
+        text = formatResult({ seq: k, source: "touch", digit: f.digit, label: -1, inferenceUs: 0, totalMs: 0, backend: "bytecode", model: m.MODEL_ID.slice(0, 8), runnersUp: f.runnersUp, noDigit: "", scoresCrc: f.scoresCrc })
+    })
+    await time("log", "touch", k, 1, async () => {
+        console.log(text)
+    })
+}
+
+const frameBytes = FIXTURE_WIDTH * FIXTURE_HEIGHT
+
+async function probeCamera(k: number) {
+    const frame = FIXTURE_FRAMES.slice(k * frameBytes, (k + 1) * frameBytes)
+    const pixels = Buffer.alloc(784)
+    await time("preprocess", "camera", k, 1, async () => {
+        await preprocess(frame, FIXTURE_WIDTH, FIXTURE_HEIGHT, pixels, async () => {
+            await ds.sleep(0)
+        })
+    })
+    let bits: Buffer = undefined
+    await time("pack", "camera", k, RUNS, async () => {
+        bits = packPixels(pixels, m.INPUT_THRESHOLD)
+    })
+    if (native) {
+        await time("native-frame", "camera", k, RUNS, async () => {
+            await classifyFrameNative(m.MODEL_ID32, seq++, frame, FIXTURE_WIDTH, FIXTURE_HEIGHT, TIMEOUT_MS)
+        })
+    } else na("native-frame", "camera", k)
+    await time("bytecode-scores", "camera", k, 1, async () => {
+        await scores(bits, m.HIDDEN, m.OUTPUT)
+    })
+}
+// (cases by function calls: DeviceScript closures must not capture loop variables)
+for (let k = 0; k < TOUCH_CASES; k++) await probeTouch(k)
+for (let k = 0; k < FRAME_COUNT; k++) await probeCamera(k)
+console.log("@probe done " + (ds.millis() - start))
