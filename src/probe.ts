@@ -7,8 +7,8 @@
 // Output, one line per stage and case (docs/probe.md; a stable format):
 //   @probe <stage> <source> <case> <ms per run> <runs>
 //   @probe done <total ms>
-// Each stage runs `runs` times back to back (ms is the mean, one decimal) and the probe yields
-// once after each stage (ds.sleep(0)), so the clock advances and the firmware's main loop runs.
+// Each stage runs `runs` times back to back (ms is the mean, one decimal), between two yields
+// (ds.sleep(0)): the VM's clock only advances at a yield, and the firmware's main loop runs.
 import * as ds from "@devicescript/core"
 import { packPixels, scores } from "./bnn"
 import { classifyFrameNative, classifyNative, classifyStrokesNative, nativeAvailable } from "./classifier"
@@ -33,12 +33,17 @@ function na(stage: string, src: string, k: number) {
     console.log("@probe " + stage + " " + src + " " + k + " n/a 0")
 }
 
-/** The mean ms of `runs` runs of an async stage, then a yield. */
+/**
+ * The mean ms of `runs` runs of an async stage. The VM's clock advances only when a fiber
+ * yields, so the stage starts right after a yield and is read after one more: the figure
+ * includes that one scheduler round.
+ */
 async function time(stage: string, src: string, k: number, runs: number, fn: () => Promise<void>) {
+    await ds.sleep(0)
     const t0 = ds.millis()
     for (let r = 0; r < runs; r++) await fn()
-    line(stage, src, k, (ds.millis() - t0) / runs, runs)
     await ds.sleep(0)
+    line(stage, src, k, (ds.millis() - t0) / runs, runs)
 }
 
 const start = ds.millis()

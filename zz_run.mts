@@ -1,0 +1,10 @@
+import { startHub } from "./host/lib/sim/hub.ts";
+import { startDevsRun } from "./host/lib/devs/cli.ts";
+import { start } from "./host/lib/sim/processes.ts";
+import { mkdtempSync } from "node:fs";
+const hub = await startHub(0);
+const cls = process.argv[3] === "native" ? start(process.execPath, ["--import", "tsx", "devices/classifier.ts", "--url", hub.url], { name: "c" }) : undefined;
+if (cls) await cls.waitFor(/ready/, 20000);
+const vm = startDevsRun(process.argv[2], hub.url, mkdtempSync("/tmp/zzrun-"));
+vm.onLine((l) => { if (/@probe|Exc|rror/.test(l)) console.log(l); if (/@probe done/.test(l)) { void vm.stop().then(() => cls?.stop()).then(() => hub.close()).then(() => process.exit(0)); } });
+setTimeout(() => { vm.stop().then(() => process.exit(1)); }, 120000);
