@@ -45,11 +45,6 @@ function clampInt(v: number, lo: number, hi: number): number {
     return v < lo ? lo : v > hi ? hi : v
 }
 
-/** floor(a / b) for integers, b > 0. */
-function idiv(a: number, b: number): number {
-    return Math.floor(a / b)
-}
-
 /** Set bits of a 32-bit word (SWAR). */
 function bitCount(x: number): number {
     x = x - ((x >>> 1) & 0x55555555)
@@ -94,6 +89,8 @@ export function rasterizeBits(strokes: number[][], panelWidth: number, panelHeig
     for (let i = 0; i < 100; i++) out[i] = 0
     const maxX = panelWidth - 1
     const maxY = panelHeight - 1
+    // (written for the DeviceScript VM: function calls cost more than the arithmetic there, so
+    // clamps and divisions are inline; every operand of a shift-division below is non-negative)
     // 1. bounding box
     let minX = panelWidth
     let minY = panelHeight
@@ -103,8 +100,10 @@ export function rasterizeBits(strokes: number[][], panelWidth: number, panelHeig
     for (let s = 0; s < strokes.length; s++) {
         const st = strokes[s]
         for (let i = 0; i + 1 < st.length; i += 2) {
-            const x = clampInt(st[i], 0, maxX)
-            const y = clampInt(st[i + 1], 0, maxY)
+            let x = st[i]
+            let y = st[i + 1]
+            x = x < 0 ? 0 : x > maxX ? maxX : x
+            y = y < 0 ? 0 : y > maxY ? maxY : y
             if (x < minX) minX = x
             if (x > boxX) boxX = x
             if (y < minY) minY = y
@@ -118,75 +117,84 @@ export function rasterizeBits(strokes: number[][], panelWidth: number, panelHeig
     let side = boxWidth > boxHeight ? boxWidth : boxHeight
     if (side < 1) side = 1
     const span = BOX_PIXELS * FINE - 2 * PEN_RADIUS
+    const span2 = 2 * span
+    const side2 = 2 * side
 
     // 2. disc centres (fine units, before the move) and their sum for the centre of mass
     const xs: number[] = []
     const ys: number[] = []
+    let n = 0
     let sumX = 0
     let sumY = 0
-    for (let s = 0; s < strokes.length && xs.length < MAX_DISCS; s++) {
+    for (let s = 0; s < strokes.length && n < MAX_DISCS; s++) {
         const st = strokes[s]
         let px = -1
         let py = -1
-        for (let i = 0; i + 1 < st.length && xs.length < MAX_DISCS; i += 2) {
-            const fx = idiv(2 * (clampInt(st[i], 0, maxX) - minX) * span + side, 2 * side)
-            const fy = idiv(2 * (clampInt(st[i + 1], 0, maxY) - minY) * span + side, 2 * side)
+        for (let i = 0; i + 1 < st.length && n < MAX_DISCS; i += 2) {
+            let x = st[i]
+            let y = st[i + 1]
+            x = x < 0 ? 0 : x > maxX ? maxX : x
+            y = y < 0 ? 0 : y > maxY ? maxY : y
+            // round((p - min) * span / side)
+            const fx = Math.floor(((x - minX) * span2 + side) / side2)
+            const fy = Math.floor(((y - minY) * span2 + side) / side2)
             if (px >= 0) {
                 // from the previous point (drawn) towards this one: k - 1 points in between
                 const dx = fx - px
                 const dy = fy - py
                 const adx = dx < 0 ? -dx : dx
                 const ady = dy < 0 ? -dy : dy
-                const k = idiv((adx > ady ? adx : ady) + STEP - 1, STEP)
-                for (let t = 1; t < k && xs.length < MAX_DISCS; t++) {
+                const k = Math.floor(((adx > ady ? adx : ady) + STEP - 1) / STEP)
+                const k2 = 2 * k
+                for (let t = 1; t < k && n < MAX_DISCS; t++) {
                     // round(p + d * t / k), d may be negative: floor of (2 d t + k) / (2 k)
-                    const ix = px + idiv(2 * dx * t + k, 2 * k)
-                    const iy = py + idiv(2 * dy * t + k, 2 * k)
+                    const ix = px + Math.floor((2 * dx * t + k) / k2)
+                    const iy = py + Math.floor((2 * dy * t + k) / k2)
                     xs.push(ix)
                     ys.push(iy)
                     sumX += ix
                     sumY += iy
+                    n++
                 }
             }
-            if (xs.length < MAX_DISCS && (fx !== px || fy !== py)) {
+            if (n < MAX_DISCS && (fx !== px || fy !== py)) {
                 xs.push(fx)
                 ys.push(fy)
                 sumX += fx
                 sumY += fy
+                n++
             }
             px = fx
             py = fy
         }
     }
-    const n = xs.length
 
     // 3. the move: centre of mass to CENTRE, kept inside the grid (pen included)
-    const extentX = idiv(2 * boxWidth * span + side, 2 * side)
-    const extentY = idiv(2 * boxHeight * span + side, 2 * side)
+    const extentX = Math.floor((boxWidth * span2 + side) / side2)
+    const extentY = Math.floor((boxHeight * span2 + side) / side2)
     const lastFine = RASTER_SIDE * FINE - 1
-    let offX = CENTRE - idiv(2 * sumX + n, 2 * n)
-    let offY = CENTRE - idiv(2 * sumY + n, 2 * n)
+    let offX = CENTRE - Math.floor((2 * sumX + n) / (2 * n))
+    let offY = CENTRE - Math.floor((2 * sumY + n) / (2 * n))
     offX = clampInt(offX, PEN_RADIUS, lastFine - PEN_RADIUS - extentX)
     offY = clampInt(offY, PEN_RADIUS, lastFine - PEN_RADIUS - extentY)
 
-    // 4. draw: per disc and pen row, one span of columns ORed into the row
+    // 4. draw: per disc and pen row, one span of columns ORed into the row. cx, cy >= PEN_RADIUS
+    //    and the half-width h <= PEN_RADIUS, so the numerators of the >> 4 below are >= 0.
     const rows: number[] = []
     for (let r = 0; r < RASTER_SIDE; r++) rows.push(0)
     for (let d = 0; d < n; d++) {
         const cx = xs[d] + offX
         const cy = ys[d] + offY
         // rows whose centre 16 r + 8 is within PEN_RADIUS of cy
-        let r0 = idiv(cy - PEN_RADIUS - 8 + FINE - 1, FINE)
-        let r1 = idiv(cy + PEN_RADIUS - 8, FINE)
-        if (r0 < 0) r0 = 0
+        const r0 = (cy - PEN_RADIUS - 8 + FINE - 1) >> 4
+        let r1 = (cy + PEN_RADIUS - 8) >> 4
         if (r1 > RASTER_SIDE - 1) r1 = RASTER_SIDE - 1
         for (let r = r0; r <= r1; r++) {
             const dyc = r * FINE + 8 - cy
             const h = SPANS[dyc < 0 ? -dyc : dyc]
             // columns whose centre 16 c + 8 is in [cx - h, cx + h]
-            let c0 = idiv(cx - h - 8 + FINE - 1, FINE)
-            let c1 = idiv(cx + h - 8, FINE)
-            if (c0 < 0) c0 = 0
+            const c0 = (cx - h - 8 + FINE - 1) >> 4
+            let c1 = (cx + h - 8) >> 4
             if (c1 > RASTER_SIDE - 1) c1 = RASTER_SIDE - 1
             if (c0 <= c1) rows[r] = rows[r] | (((1 << (c1 + 1)) - 1) ^ ((1 << c0) - 1))
         }
