@@ -1,5 +1,5 @@
 /*
- * The preprocessing harness: runs the firmware's input preprocessing on records read through
+ * The rasterizer harness: runs the firmware's stroke rasterizer on records read through
  * bnn_io_read, so a test compares it with the TypeScript reference byte for byte.
  *
  * Record: u8 kind, then
