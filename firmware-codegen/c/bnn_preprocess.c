@@ -1,0 +1,408 @@
+/*
+ * bnn_preprocess.c: the C port of src/shared/camera-preprocess.ts (see bnn_preprocess.h).
+ *
+ * Exactness. The TypeScript computes in doubles, but every value it forms is an integer below
+ * 2^53 and every division is Math.floor of a quotient, so it is exact integer arithmetic; the
+ * C forms the same integers in types wide enough for them (bounds for n = width * height <=
+ * 65535 pixels in the comments) and divides with operands that are never negative, where C's
+ * `/` is the floor. The one quotient that can be negative (the placement, step 6) is clamped
+ * to 0 by the TypeScript whenever it is, which `place` does without dividing. Where the C
+ * computes differently (no per-row or per-column arrays, an ink table, fused resampling
+ * passes, quotients kept by stepping instead of dividing), the comment there says why it gives
+ * the same integers.
+ *
+ * Memory: no array depends on the frame size. The TypeScript's rowInk[height] and
+ * colInk[width] become scans that stop at MIN_LINE_INK; its rows[bh * tw] and patch[tw * th]
+ * become one resampled source row and one open output row of at most BOX_SIDE entries, the
+ * finished output bytes being staged in `out` itself.
+ */
+#include "bnn_preprocess.h"
+
+#define OUT_SIDE BNN_PREPROCESS_OUT_SIDE
+#define BOX_SIDE BNN_PREPROCESS_BOX_SIDE
+#define CENTRE BNN_PREPROCESS_CENTRE
+#define MIN_LINE_INK BNN_PREPROCESS_MIN_LINE_INK
+
+static bnn_preprocess_scratch_t bnn_preprocess_static_scratch;
+
+/* Math.floor((pos - neg) / den) clamped to 0 .. hi, for den > 0 (all values < 2^23). */
+static uint32_t place(uint32_t pos, uint32_t neg, uint32_t den, uint32_t hi) {
+    uint32_t q;
+    if (neg > pos) return 0; /* a negative quotient: floored to -1 or less, clamped to 0 */
+    q = (pos - neg) / den;
+    return q > hi ? hi : q;
+}
+
+typedef struct {
+    int32_t threshold; /* -1: one grey level */
+    uint32_t ink;
+    uint32_t paper;
+} levels_t;
+
+/*
+ * otsuLevels: Otsu threshold and class means from the histogram of n pixels.
+ *
+ * The TypeScript divides twice per grey level for the class means in quarter grey levels,
+ * q0 = floor(4 s0 / w0) and q1 = floor(4 (total - s0) / w1). Both only grow with g: class 0
+ * gains pixels of value g, at least its others; class 1 loses pixels of value g, at most its
+ * others. So each is kept with its remainder (r = 4 sum - q w, 0 <= r < w) and stepped up
+ * (at most 1020 steps each over the whole loop) instead of divided: the same integers.
+ */
+static levels_t otsu_levels(const uint16_t *hist, uint32_t n) {
+    levels_t lv = {-1, 0, 0};
+    uint32_t total = 0; /* <= 255 * n < 2^24 */
+    uint32_t w0 = 0, s0 = 0, q0 = 0, r0 = 0;
+    uint32_t w1 = n, q1, r1;
+    uint32_t best_w0 = 0, best_s0 = 0;
+    uint64_t best_score = 0;
+    uint32_t g;
+    for (g = 0; g < 256; g++) total += g * hist[g];
+    q1 = (4 * total) / n;
+    r1 = 4 * total - q1 * n;
+    for (g = 0; g < 255; g++) {
+        uint32_t c = hist[g];
+        uint32_t d;
+        uint64_t score;
+        /* An empty bin leaves w0 and s0, hence the score, as they were at g - 1, which did not
+         * beat the best score strictly (or was skipped, w0 being 0): skipping is exact. */
+        if (c == 0) continue;
+        w0 += c;
+        s0 += g * c;
+        w1 -= c;
+        if (w0 == c) {
+            q0 = 4 * g; /* class 0 is these c pixels of value g */
+            r0 = 0;
+        } else {
+            /* with s0 and w0 now counting the bin: 4 s0 - q0 w0 = r0 + (4 g - q0) c >= 0, as
+             * q0 <= 4 (g - 1) */
+            r0 += (4 * g - q0) * c;
+            while (r0 >= w0) {
+                r0 -= w0;
+                q0++;
+            }
+        }
+        if (w1 == 0) break; /* so it stays up to g = 254: the TypeScript skips them all */
+        /* with class 1 now without the bin: 4 (total - s0) - q1 w1 = r1 + (q1 - 4 g) c >= 0, as
+         * q1 >= 4 g (class 1 held only pixels >= g) */
+        r1 += (q1 - 4 * g) * c;
+        while (r1 >= w1) {
+            r1 -= w1;
+            q1++;
+        }
+        /* d = q1 - q0 >= 4: the paper class's pixels are >= g + 1, the ink class's <= g. d <= 1020 */
+        d = q1 - q0;
+        /* w0 * w1 <= (n / 2)^2 < 2^30 and d * d <= 1020^2 < 2^20: the score needs 64 bits
+         * (< 2^50; the TypeScript's double holds it exactly too) */
+        score = (uint64_t)(w0 * w1) * (d * d);
+        if (lv.threshold < 0 || score > best_score) {
+            best_score = score;
+            lv.threshold = (int32_t)g;
+            best_w0 = w0;
+            best_s0 = s0;
+        }
+    }
+    if (lv.threshold < 0) return lv;
+    /* the TypeScript's c0 and sum0 (the sums over g <= best) are w0 and s0 at the best g */
+    lv.ink = best_s0 / best_w0;
+    lv.paper = (total - best_s0) / (n - best_w0);
+    return lv;
+}
+
+/*
+ * Whether the `count` >= 1 pixels p[0], p[stride], ... hold at least MIN_LINE_INK ink pixels
+ * (<= t): a row (stride 1) or a column (stride width) of the bounding-box search. Stops
+ * counting there. Two pixels per step (indices, not pointers, run past the line).
+ */
+static int line_has_ink(const uint8_t *p, uint32_t count, uint32_t stride, uint32_t t) {
+    uint32_t k = 0;
+    uint32_t i = 0;
+    const uint32_t last = (count - 1) * stride; /* < 65535 + stride */
+    for (; i < last; i += 2 * stride) {
+        if (p[i] <= t && ++k >= MIN_LINE_INK) return 1;
+        if (p[i + stride] <= t && ++k >= MIN_LINE_INK) return 1;
+    }
+    if (i == last && p[i] <= t) k++;
+    return k >= MIN_LINE_INK;
+}
+
+/* line_has_ink for a row (stride 1): four pixels per step. */
+static int row_has_ink(const uint8_t *p, uint32_t count, uint32_t t) {
+    uint32_t k = 0;
+    const uint8_t *end = p + count;
+    for (; end - p >= 4; p += 4) {
+        if (p[0] > t && p[1] > t && p[2] > t && p[3] > t) continue;
+        k += (p[0] <= t) + (p[1] <= t) + (p[2] <= t) + (p[3] <= t);
+        if (k >= MIN_LINE_INK) return 1;
+    }
+    for (; p < end; p++) k += *p <= t;
+    return k >= MIN_LINE_INK;
+}
+
+/*
+ * The horizontal pass of one source row of the box, bw pixels at src, when tw <= bw: row[ox] =
+ * the sum of v * overlap over the source columns, with source column sx covering
+ * [sx * tw, (sx + 1) * tw) and output column ox [ox * bw, (ox + 1) * bw) on a common axis
+ * (the overlaps of an output column add up to bw: row[ox] <= 255 * bw). A source column overlaps
+ * the current output column, and the next one when it straddles the current one's end `edge`;
+ * edges are multiples of bw and source columns advance by tw <= bw, so every edge is reached
+ * once, closing its column: row[0..tw-1] are written once each, in order. Returns the number
+ * of ink pixels (<= t) of the row.
+ */
+static uint32_t shrink_row(const uint8_t *src, uint32_t bw, uint32_t tw, const uint8_t *ink, uint32_t t, uint32_t *row) {
+    uint32_t count = 0;
+    uint32_t xa = 0;
+    uint32_t edge = bw;
+    uint32_t sum = 0; /* of the current output column */
+    const uint8_t *end = src + bw;
+    for (; src < end; src++) {
+        uint32_t p = *src;
+        uint32_t v = ink[p];
+        uint32_t xb = xa + tw;
+        count += p <= t;
+        if (xb < edge) {
+            sum += v * tw;
+        } else {
+            *row++ = sum + v * (edge - xa);
+            sum = v * (xb - edge);
+            edge += bw;
+        }
+        xa = xb;
+    }
+    return count;
+}
+
+/* The same when tw > bw: a source column overlaps the output columns from floor(xa / bw) while
+ * they start before its end. */
+static uint32_t grow_row(const uint8_t *src, uint32_t bw, uint32_t tw, const uint8_t *ink, uint32_t t, uint32_t *row) {
+    uint32_t count = 0;
+    uint32_t xa = 0;
+    uint32_t ox_index = 0; /* floor(xa / bw), kept by stepping instead of dividing */
+    uint32_t ox_start = 0; /* ox_index * bw */
+    uint32_t sx, ox;
+    for (ox = 0; ox < tw; ox++) row[ox] = 0;
+    for (sx = 0; sx < bw; sx++) {
+        uint32_t p = src[sx];
+        uint32_t v = ink[p];
+        uint32_t xb = xa + tw;
+        uint32_t o = ox_index, edge = ox_start;
+        count += p <= t;
+        while (v != 0 && o < tw && edge < xb) {
+            uint32_t next = edge + bw;
+            uint32_t lo2 = edge > xa ? edge : xa;
+            uint32_t hi2 = next < xb ? next : xb;
+            row[o] += v * (hi2 - lo2);
+            o++;
+            edge = next;
+        }
+        xa = xb;
+        while (ox_start + bw <= xa) {
+            ox_start += bw;
+            ox_index++;
+        }
+    }
+    return count;
+}
+
+static void zero_out(uint8_t *out) {
+    uint32_t i;
+    for (i = 0; i < BNN_PREPROCESS_OUT_PIXELS; i++) out[i] = 0;
+}
+
+int32_t bnn_preprocess_frame(const uint8_t *frame, int width, int height, uint8_t out[BNN_PREPROCESS_OUT_PIXELS]) {
+    return bnn_preprocess_frame_scratch(frame, width, height, out, &bnn_preprocess_static_scratch);
+}
+
+int32_t bnn_preprocess_frame_scratch(const uint8_t *frame, int width, int height, uint8_t out[BNN_PREPROCESS_OUT_PIXELS], bnn_preprocess_scratch_t *scratch) {
+    uint32_t w, h, n, i;
+    uint32_t t, lo, knee, span;
+    uint32_t x0, x1, y0, y1, bw, bh, longer, tw, th, denom, d2, recip;
+    uint32_t sy, ox, oy;
+    uint32_t ink_count = 0;
+    uint32_t mass = 0, mx = 0, my = 0;
+    uint32_t ya, oy_index, oy_start;
+    uint32_t ux, uy;
+    uint16_t *hist;
+    uint8_t *ink;
+    levels_t lv;
+
+    BNN_PRECONDITION(frame != NULL && out != NULL && scratch != NULL, BNN_ERR_NULL);
+    BNN_PRECONDITION(width >= 1 && height >= 1, BNN_ERR_SIZE);
+    BNN_PRECONDITION(width <= BNN_PREPROCESS_MAX_PIXELS && height <= BNN_PREPROCESS_MAX_PIXELS, BNN_ERR_LIMIT);
+    /* both <= 65535: the product fits 32 bits */
+    BNN_PRECONDITION((uint32_t)width * (uint32_t)height <= BNN_PREPROCESS_MAX_PIXELS, BNN_ERR_LIMIT);
+    w = (uint32_t)width;
+    h = (uint32_t)height;
+    n = w * h;
+
+    /* 1. histogram (counts <= n <= 65535) and threshold */
+    hist = scratch->level.hist;
+    for (i = 0; i < 256; i++) hist[i] = 0;
+    for (i = 0; i + 4 <= n; i += 4) {
+        hist[frame[i]]++;
+        hist[frame[i + 1]]++;
+        hist[frame[i + 2]]++;
+        hist[frame[i + 3]]++;
+    }
+    for (; i < n; i++) hist[frame[i]]++;
+    lv = otsu_levels(hist, n);
+    /* 2. contrast (paper >= ink: the paper class's pixels are all above the ink class's) */
+    if (lv.threshold < 0 || lv.paper - lv.ink < BNN_PREPROCESS_MIN_CONTRAST) {
+        zero_out(out);
+        return 0;
+    }
+    t = (uint32_t)lv.threshold;
+    lo = lv.ink;
+    /* paper >= t + 1: the shift of a non-negative value is the floored half */
+    knee = t + ((lv.paper - t) >> 1);
+    /* lo <= t <= knee and paper - lo >= 40 give span >= 20: never 0 */
+    span = knee - lo;
+
+    /* 4. bounding box: the TypeScript counts every row and column, then trims from both ends
+     * while a line holds fewer than MIN_LINE_INK; scanning only the lines it trims (and those
+     * it stops at, up to their MIN_LINE_INK-th ink pixel) finds the same x0, x1, y0, y1. */
+    x0 = 0;
+    while (x0 < w && !line_has_ink(frame + x0, h, w, t)) x0++;
+    if (x0 == w) {
+        zero_out(out);
+        return 0;
+    }
+    x1 = w - 1;
+    while (x1 > x0 && !line_has_ink(frame + x1, h, w, t)) x1--; /* x1 = x0 holds ink */
+    y0 = 0;
+    while (y0 < h && !row_has_ink(frame + y0 * w, w, t)) y0++;
+    if (y0 == h) {
+        zero_out(out);
+        return 0;
+    }
+    y1 = h - 1;
+    while (y1 > y0 && !row_has_ink(frame + y1 * w, w, t)) y1--;
+    bw = x1 - x0 + 1;
+    bh = y1 - y0 + 1;
+
+    /* 3. ink amount per grey level (the histogram is no longer needed; the table overlays it):
+     * v(p) = floor(255 (knee - p) / span) for lo < p < knee, built from p = knee - 1 down with a
+     * running quotient and remainder (the numerator grows by 255 per step) instead of dividing. */
+    ink = scratch->level.ink;
+    {
+        uint32_t q = 0, r = 0;
+        int32_t p;
+        for (p = 255; p >= (int32_t)knee; p--) ink[p] = 0;
+        for (p = (int32_t)knee - 1; p > (int32_t)lo; p--) {
+            r += 255;
+            while (r >= span) {
+                r -= span;
+                q++;
+            }
+            ink[p] = (uint8_t)q; /* < 255: knee - p < span */
+        }
+        for (p = (int32_t)lo; p >= 0; p--) ink[p] = 255;
+    }
+
+    /* 5. resample the box (bw x bh) to tw x th; the longer side becomes BOX_SIDE (tw, th in 1..20) */
+    longer = bw > bh ? bw : bh;
+    tw = (2 * bw * BOX_SIDE + longer) / (2 * longer);
+    th = (2 * bh * BOX_SIDE + longer) / (2 * longer);
+    if (tw < 1) tw = 1;
+    if (th < 1) th = 1;
+    denom = bw * bh;
+    /* Rounding divides by d2 = 2 * denom: floor(num / d2) for num = 2 s + denom <= 511 denom
+     * (s <= 255 denom) is num * recip >> 24 with recip = floor(2^24 / d2) (num * recip < 256 * 2^24
+     * fits 32 bits), which is at most floor(num / d2) and falls short by less than
+     * 1 + num / 2^24 < 3 (num < 2^25); the loop makes it up, (v + 1) * d2 < 2^25. One division
+     * per frame instead of one per output pixel. */
+    d2 = 2 * denom;
+    recip = ((uint32_t)1 << 24) / d2;
+
+    /* The TypeScript resamples every source row into rows[], then sums rows[] into patch[]
+     * (patch[oy][ox] = sum over sy of rows[sy][ox] * overlap(sy, oy)), then rounds patch[].
+     * Here each source row is resampled into scratch->row and at once added, weighted, into
+     * the output rows it overlaps: the same integer sums (no overflow, so the order of the
+     * additions does not matter). Source rows map to output rows monotonically, so at most one
+     * output row (acc) is open across source rows: an output row is finished, rounded and staged
+     * in out[oy * tw + ox] when its span ends within the current source row's. */
+    for (ox = 0; ox < tw; ox++) scratch->acc[ox] = 0;
+    ya = 0;       /* sy * th */
+    oy_index = 0; /* floor(ya / bh), kept by stepping instead of dividing */
+    oy_start = 0; /* oy_index * bh */
+    for (sy = 0; sy < bh; sy++) {
+        const uint8_t *src = frame + (y0 + sy) * w + x0;
+        uint32_t *row = scratch->row;
+        uint32_t yb = ya + th;
+        uint32_t o, edge;
+
+        /* horizontal pass */
+        ink_count += tw <= bw ? shrink_row(src, bw, tw, ink, t, row) : grow_row(src, bw, tw, ink, t, row);
+
+        /* vertical pass: output row oy covers [oy * bh, (oy + 1) * bh), source row sy [ya, yb);
+         * acc + row * overlap <= 255 * bw * bh <= 255 * n < 2^24 */
+        o = oy_index;
+        edge = oy_start;
+        while (o < th && edge < yb) {
+            uint32_t next = edge + bh;
+            uint32_t lo2 = edge > ya ? edge : ya;
+            uint32_t hi2 = next < yb ? next : yb;
+            uint32_t weight = hi2 - lo2;
+            uint32_t *acc = scratch->acc;
+            if (next <= yb) {
+                /* 6a. output row o is complete: round (half up) to 0..255, stage, add to the
+                 * centre of mass (mass <= 400 * 255, mx, my <= 19 * mass) */
+                uint8_t *dst = out + o * tw;
+                uint32_t row_mass = 0;
+                for (ox = 0; ox < tw; ox++) {
+                    uint32_t s = acc[ox] + row[ox] * weight;
+                    uint32_t v = 0;
+                    acc[ox] = 0;
+                    if (s != 0) {
+                        uint32_t num = 2 * s + denom;
+                        v = (num * recip) >> 24;
+                        while ((v + 1) * d2 <= num) v++;
+                        if (v > 255) v = 255;
+                    }
+                    dst[ox] = (uint8_t)v;
+                    row_mass += v;
+                    mx += ox * v;
+                }
+                mass += row_mass;
+                my += o * row_mass;
+            } else {
+                for (ox = 0; ox < tw; ox++) acc[ox] += row[ox] * weight;
+            }
+            o++;
+            edge = next;
+        }
+        ya = yb;
+        while (oy_start + bh <= ya) {
+            oy_start += bh;
+            oy_index++;
+        }
+    }
+
+    /* 6b. placement so that the centre of mass lands on (CENTRE, CENTRE): px = Math.floor((2 CENTRE
+     * mass + mass - 2 mx) / (2 mass)) clamped to 0 .. 28 - tw (py the same with my, th); the
+     * numerator is negative when the centre of mass lies beyond CENTRE + 1/2, and a negative
+     * quotient floors to -1 or less, which the clamp makes 0. */
+    if (mass == 0) {
+        zero_out(out);
+        return 0;
+    }
+    ux = place(2 * CENTRE * mass + mass, 2 * mx, 2 * mass, OUT_SIDE - tw);
+    uy = place(2 * CENTRE * mass + mass, 2 * my, 2 * mass, OUT_SIDE - th);
+    {
+        /* Move the staged patch (out[k], k = oy * tw + ox) to out[(uy + oy) * 28 + ux + ox]: that
+         * index is >= k (28 >= tw), so copying from the last pixel down never overwrites a
+         * staged pixel before it is moved. Then clear everything else. */
+        uint32_t k = tw * th;
+        for (oy = th; oy-- > 0;) {
+            uint8_t *dst = out + (uy + oy) * OUT_SIDE + ux;
+            for (ox = tw; ox-- > 0;) dst[ox] = out[--k];
+        }
+        for (i = 0; i < uy * OUT_SIDE; i++) out[i] = 0;
+        for (oy = uy; oy < uy + th; oy++) {
+            uint8_t *line = out + oy * OUT_SIDE;
+            for (ox = 0; ox < ux; ox++) line[ox] = 0;
+            for (ox = ux + tw; ox < OUT_SIDE; ox++) line[ox] = 0;
+        }
+        for (i = (uy + th) * OUT_SIDE; i < BNN_PREPROCESS_OUT_PIXELS; i++) out[i] = 0;
+    }
+    return (int32_t)ink_count;
+}

@@ -1,0 +1,70 @@
+/*
+ * bnn_preprocess.h: camera frame -> 28x28 MNIST-style digit, the C port of
+ * src/shared/camera-preprocess.ts (the reference). Same steps, same integers: the 784 output
+ * bytes and the returned ink count are byte-identical to the TypeScript's for every frame
+ * (tests/preprocess-c.test.ts compares them on the host, under ASan/UBSan, and on Cortex-M0).
+ *
+ *  1. Otsu threshold t on the 256-bin histogram (class means in quarter grey levels): pixel p is
+ *     ink when p <= t; ink mean `lo` and paper mean of the two classes (floored).
+ *  2. paper - lo < BNN_PREPROCESS_MIN_CONTRAST, or one grey level only: no digit.
+ *  3. ink amount v = 255 at or below lo, 0 at or above knee = t + (paper - t) / 2, linear between.
+ *  4. bounding box: the rows and columns holding >= BNN_PREPROCESS_MIN_LINE_INK ink pixels.
+ *  5. area-averaging resample of the box's v to tw x th, max(tw, th) = BNN_PREPROCESS_BOX_SIDE.
+ *  6. centre of mass, rounded placement at (BNN_PREPROCESS_CENTRE, BNN_PREPROCESS_CENTRE).
+ *
+ * C99, no malloc, no floats, only <stdint.h> and <stddef.h>. Frames of up to
+ * BNN_PREPROCESS_MAX_PIXELS pixels (16384 by default, the camera service's MAX_FRAME_BYTES in
+ * src/shared/camera-chunks.ts; a build may set 1..65535). Scratch memory: one
+ * bnn_preprocess_scratch_t (672 bytes, independent of the frame size), static in
+ * bnn_preprocess_frame or the caller's in bnn_preprocess_frame_scratch. The output buffer also
+ * serves as the staging area of the resampled patch, so `frame` and `out` must not overlap.
+ */
+#ifndef BNN_PREPROCESS_H
+#define BNN_PREPROCESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bnn_status.h"
+
+#define BNN_PREPROCESS_OUT_SIDE 28
+#define BNN_PREPROCESS_OUT_PIXELS 784
+#define BNN_PREPROCESS_BOX_SIDE 20
+#define BNN_PREPROCESS_CENTRE 14
+#define BNN_PREPROCESS_MIN_CONTRAST 40
+#define BNN_PREPROCESS_MIN_LINE_INK 2
+
+#ifndef BNN_PREPROCESS_MAX_PIXELS
+#define BNN_PREPROCESS_MAX_PIXELS 16384
+#endif
+#if BNN_PREPROCESS_MAX_PIXELS < 1 || BNN_PREPROCESS_MAX_PIXELS > 65535
+/* histogram bins are uint16_t; every intermediate sum is then below 2^32 */
+#error "BNN_PREPROCESS_MAX_PIXELS must be 1..65535"
+#endif
+
+/* Working memory of one call; its contents between calls do not matter. */
+typedef struct {
+    union {
+        uint16_t hist[256]; /* step 1: the histogram */
+        uint8_t ink[256];   /* steps 3-5: v per grey level */
+    } level;
+    uint32_t row[BNN_PREPROCESS_BOX_SIDE]; /* one source row resampled to tw columns */
+    uint32_t acc[BNN_PREPROCESS_BOX_SIDE]; /* the output row still receiving source rows */
+} bnn_preprocess_scratch_t;
+
+/*
+ * Turns the width x height frame (row-major, 0 = black, 255 = white: dark ink on bright paper)
+ * into a 28x28 digit in out[0..783] (0 = background, 255 = ink). Returns the number of ink
+ * pixels in the frame's bounding box, 0 when the frame shows no digit (out is then all 0), or
+ * a negative bnn_status_t before reading or writing anything:
+ *   BNN_ERR_NULL  frame or out is NULL
+ *   BNN_ERR_SIZE  width < 1 or height < 1
+ *   BNN_ERR_LIMIT width * height > BNN_PREPROCESS_MAX_PIXELS
+ * Not reentrant (static scratch); use bnn_preprocess_frame_scratch for that.
+ */
+int32_t bnn_preprocess_frame(const uint8_t *frame, int width, int height, uint8_t out[BNN_PREPROCESS_OUT_PIXELS]);
+
+/* The same with the caller's scratch memory (BNN_ERR_NULL when scratch is NULL). */
+int32_t bnn_preprocess_frame_scratch(const uint8_t *frame, int width, int height, uint8_t out[BNN_PREPROCESS_OUT_PIXELS], bnn_preprocess_scratch_t *scratch);
+
+#endif /* BNN_PREPROCESS_H */
