@@ -14,7 +14,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { M0_BIG_COUNT, M0_COUNT, RV32_COUNT, instructionsPerInference, type CountTarget } from "../firmware-codegen/src/icount.ts";
+import { disassemble, m0plusCycles, traceCost } from "../firmware-codegen/src/cycles.ts";
+import { M0_BIG_COUNT, M0_COUNT, RV32_COUNT, type CountTarget } from "../firmware-codegen/src/icount.ts";
 import { C_DIR } from "../firmware-codegen/src/paths.ts";
 import { STRICT } from "../firmware-codegen/src/targets.ts";
 import { run } from "../firmware-codegen/src/toolchain.ts";
@@ -416,9 +417,15 @@ describe("C camera preprocessing (bnn_preprocess.c)", () => {
     const count = async (t: CountTarget, cases: Case[], frameBytes: number, tag: string) => {
       const elf = join(dir, `bench-${tag}.elf`);
       run(t.cc, ["-std=c99", "-O2", ...t.cflags, "-ffreestanding", "-nostdlib", `-DBNN_HARNESS_FRAME_BYTES=${frameBytes}`, `-I${C_DIR}`, `-I${HARNESS}`, LIBRARY, join(HARNESS, "preprocess_bench_main.c"), join(HARNESS, "runtime.c"), join(HARNESS, "libc_min.c"), ...t.link, "-lgcc", "-o", elf]);
-      const records = Buffer.concat(cases.map(record));
-      return { elf, ...(await instructionsPerInference(t, elf, records, records.length / cases.length, dir)) };
+      // the same trace as icount.ts's instructionsPerInference, also priced in Cortex-M0+ cycles
+      const insns = disassemble("arm-none-eabi-objdump", elf);
+      writeFileSync(join(dir, "bnn_in.bin"), Buffer.alloc(0));
+      const base = await traceCost(t.qemu, t.qemuArgs, elf, dir, insns, m0plusCycles);
+      writeFileSync(join(dir, "bnn_in.bin"), Buffer.concat(cases.map(record)));
+      const all = await traceCost(t.qemu, t.qemuArgs, elf, dir, insns, m0plusCycles);
+      return { elf, frames: cases.length, instructions: (all.instructions - base.instructions) / cases.length, cycles: (all.cycles - base.cycles) / cases.length };
     };
+    const us = (cycles: number) => (cycles / 125).toFixed(0);
     // the micro:bit holds the camera's 64x48 frames; mps2-an385 (same ARMv6-M code, 4 MB) the 16384-byte ones
     const small = await count(M0_COUNT, Array.from({ length: COUNT_FRAMES }, (_, k) => camera(k)), FRAME_WIDTH * FRAME_HEIGHT, "64x48");
     const big = await count(M0_BIG_COUNT, Array.from({ length: BIG_FRAMES }, (_, k) => ({ ...camera(k), width: 128, height: 128, frame: cameraFrame(k, 128, 128) })), MAX_FRAME_BYTES, "128x128");
@@ -434,12 +441,12 @@ describe("C camera preprocessing (bnn_preprocess.c)", () => {
     const helpers = ["__muldi3", "__udivsi3", "__aeabi_uidivmod"].map((s) => `${s} ${sizeOf(s)} B`).join(", ");
     const stack = readFileSync(obj.replace(/\.o$/, ".su"), "utf8").trim().replace(/^.*\//gm, "");
     console.log(
-      `Cortex-M0 (-O2 -mcpu=cortex-m0plus): ${Math.round(small.perInference)} instructions per 64x48 frame (mean of ${small.images}), ` +
-        `${Math.round(big.perInference)} per 128x128 frame (mean of ${big.images}); bnn_preprocess.o text ${text} data ${data} bss ${bss}; libgcc: ${helpers}; stack:\n${stack}`,
+      `Cortex-M0 (-O2 -mcpu=cortex-m0plus), per frame: 64x48 (mean of ${small.frames}) ${Math.round(small.instructions)} instructions, ${Math.round(small.cycles)} est. M0+ cycles (${us(small.cycles)} us at 125 MHz); ` +
+        `128x128 (mean of ${big.frames}) ${Math.round(big.instructions)} instructions, ${Math.round(big.cycles)} cycles (${us(big.cycles)} us); bnn_preprocess.o text ${text} data ${data} bss ${bss}; libgcc: ${helpers}; stack:\n${stack}`,
     );
-    expect(small.images).toBe(COUNT_FRAMES);
-    expect(small.perInference).toBeGreaterThan(1000);
-    expect(big.perInference).toBeGreaterThan(small.perInference);
+    expect(small.frames).toBe(COUNT_FRAMES);
+    expect(small.instructions).toBeGreaterThan(1000);
+    expect(big.instructions).toBeGreaterThan(small.instructions);
     expect(bss).toBe(672);
     expect(data).toBe(0);
   });
