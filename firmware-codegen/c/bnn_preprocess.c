@@ -109,14 +109,14 @@ static levels_t otsu_levels(const uint16_t *hist, uint32_t n) {
 }
 
 /*
- * Whether the `count` >= 1 pixels p[0], p[stride], ... hold at least MIN_LINE_INK ink pixels
- * (<= t): a row (stride 1) or a column (stride width) of the bounding-box search. Stops
- * counting there. Two pixels per step (indices, not pointers, run past the line).
+ * Whether the column of `count` >= 1 pixels p[0], p[stride], ... (stride = the frame's width)
+ * holds at least MIN_LINE_INK ink pixels (<= t), for the bounding-box search. Stops counting
+ * there. Two pixels per step (an index, not a pointer, runs past the column).
  */
-static int line_has_ink(const uint8_t *p, uint32_t count, uint32_t stride, uint32_t t) {
+static int column_has_ink(const uint8_t *p, uint32_t count, uint32_t stride, uint32_t t) {
     uint32_t k = 0;
     uint32_t i = 0;
-    const uint32_t last = (count - 1) * stride; /* < 65535 + stride */
+    const uint32_t last = (count - 1) * stride; /* the last pixel, < n */
     for (; i < last; i += 2 * stride) {
         if (p[i] <= t && ++k >= MIN_LINE_INK) return 1;
         if (p[i + stride] <= t && ++k >= MIN_LINE_INK) return 1;
@@ -125,7 +125,7 @@ static int line_has_ink(const uint8_t *p, uint32_t count, uint32_t stride, uint3
     return k >= MIN_LINE_INK;
 }
 
-/* line_has_ink for a row (stride 1): four pixels per step. */
+/* The same for a row of `count` pixels: four per step, tested first for holding no ink. */
 static int row_has_ink(const uint8_t *p, uint32_t count, uint32_t t) {
     uint32_t k = 0;
     const uint8_t *end = p + count;
@@ -261,13 +261,13 @@ int32_t bnn_preprocess_frame_scratch(const uint8_t *frame, int width, int height
      * while a line holds fewer than MIN_LINE_INK; scanning only the lines it trims (and those
      * it stops at, up to their MIN_LINE_INK-th ink pixel) finds the same x0, x1, y0, y1. */
     x0 = 0;
-    while (x0 < w && !line_has_ink(frame + x0, h, w, t)) x0++;
+    while (x0 < w && !column_has_ink(frame + x0, h, w, t)) x0++;
     if (x0 == w) {
         zero_out(out);
         return 0;
     }
     x1 = w - 1;
-    while (x1 > x0 && !line_has_ink(frame + x1, h, w, t)) x1--; /* x1 = x0 holds ink */
+    while (x1 > x0 && !column_has_ink(frame + x1, h, w, t)) x1--; /* x1 = x0 holds ink */
     y0 = 0;
     while (y0 < h && !row_has_ink(frame + y0 * w, w, t)) y0++;
     if (y0 == h) {
