@@ -11,6 +11,7 @@
 import * as ds from "@devicescript/core"
 import { packPixels, scores } from "./bnn"
 import { preprocess } from "./shared/camera-preprocess"
+import { yieldToFirmware } from "./yield"
 import { cameraRole, captureFrame } from "./camera/frames"
 import { classifierRole, classifyFrameNative, classifyNative, classifyStrokesNative, nativeAvailable, type NativeResult } from "./classifier"
 import { encodeStrokes, rasterizeBits, strokePairCount } from "./shared/stroke-raster"
@@ -113,7 +114,7 @@ function frameInput(seq: number, frame: Buffer, width: number, height: number): 
         bits: async () => {
             const digit = Buffer.alloc(PIXELS)
             const ink = await preprocess(frame, width, height, digit, async () => {
-                await ds.sleep(0)
+                await yieldToFirmware()
             })
             return ink === 0 ? undefined : packPixels(digit, model.INPUT_THRESHOLD)
         },

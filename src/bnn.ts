@@ -1,7 +1,7 @@
 // Bytecode fallback of the BNN inference, in DeviceScript: the same integer arithmetic as the
 // TypeScript reference (host/lib/model/infer.ts) and the generated C, reading the weight tables
 // (src/models/*.ts) straight from flash. Conventions: src/shared/bits.ts, docs/model-format.md.
-import * as ds from "@devicescript/core"
+import { yieldToFirmware } from "./yield"
 import { dotFromDifferences, packedBytes, packPixelBytes, popcount32, wordsFor } from "./shared/bits"
 
 export interface HiddenTables {
@@ -19,7 +19,7 @@ export interface OutputTables {
     offset: Buffer // outputs x i32 LE
 }
 
-/** Neurons between yields: keeps each slice well under the VM's step limit. */
+/** Neurons between yields: keeps each slice well under the VM's step limit (src/yield.ts). */
 const NEURONS_PER_SLICE = 16
 
 /** n - 2 * popcount(x XOR row j): the ±1 dot product of input x with weight row j. */
@@ -49,7 +49,7 @@ export async function scores(input: Buffer, hidden: HiddenTables[], output: Outp
             if (dot(x, layer.weights, j, words, layer.inputs) >= layer.thresholds.getAt(2 * j, "i16")) {
                 y[j >> 3] |= 1 << (j & 7)
             }
-            if (j % NEURONS_PER_SLICE === NEURONS_PER_SLICE - 1) await ds.sleep(0)
+            if (j % NEURONS_PER_SLICE === NEURONS_PER_SLICE - 1) await yieldToFirmware()
         }
         x = y
     }

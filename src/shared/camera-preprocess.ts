@@ -20,7 +20,7 @@
 //  5. area-averaging resample of the box's v values to tw x th, max(tw, th) = 20.
 //  6. centre of mass of the resampled patch, rounded placement at (14, 14), clamped to the field.
 //
-// DeviceScript: pass `pause` (e.g. `() => ds.sleep(0)`) so the VM's step limit is not hit.
+// DeviceScript: pass `pause` (src/yield.ts) so the VM's step limit is not hit and the firmware's main loop runs.
 //
 // Not handled: frames whose border is darker than the paper (vignetting, the table around the
 // sheet), more than one mark on the paper, rotation. The frame should show the digit on plain paper.
@@ -90,7 +90,7 @@ export function otsuLevels(hist: number[], n: number): Levels {
     return { threshold: best, ink: idiv(sum0, c0), paper: idiv(total - sum0, n - c0) }
 }
 
-/** Waits for the scheduler: DeviceScript passes `() => ds.sleep(0)`; Node passes nothing. */
+/** Waits for the scheduler: DeviceScript passes src/yield.ts's yieldToFirmware; Node passes nothing. */
 export type Pause = () => Promise<void>
 
 /**
