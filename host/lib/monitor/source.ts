@@ -4,7 +4,11 @@
  * output). The serial source reopens a closed port every 500 ms until it reappears or the
  * session stops; `serialport` (a native module) is loaded only when a port is used.
  */
+import { existsSync } from "node:fs";
 import { UserError } from "../errors.ts";
+
+/** How often an open port checks that its device node still exists. */
+const VANISHED_CHECK_MS = 500;
 
 export interface SourceEvents {
   /** The source delivers from now on (the port opened for the first time). */
@@ -79,7 +83,13 @@ export function serialSource(path: string, baudRate: number, opts: { waitForPort
       }
       everOpened = true;
       p.on("data", (chunk: Buffer) => events.data(chunk));
+      // A port whose device node vanished (a board unplugged, a pty pair ended) does not always
+      // fail its next read at once, least of all on a busy machine: close it when the node goes.
+      const watch = setInterval(() => {
+        if (!existsSync(path) && p.isOpen) p.close();
+      }, VANISHED_CHECK_MS);
       p.on("close", () => {
+        clearInterval(watch);
         port = undefined;
         if (stopped) return;
         problem = "port closed";
