@@ -81,6 +81,10 @@ export const CORTEX_M0 = emulatedTarget({
   qemuArgs: ["-M", "microbit"],
 });
 
+/** Compiler and linker flags of the bare-metal Xtensa LX106 builds (verification and counts). */
+export const XTENSA_CFLAGS = ["-O2", "-mtext-section-literals", "-mlongcalls"];
+export const XTENSA_LINK = [join(HARNESS, "start-xtensa.S"), "-T", join(HARNESS, "xtensa-lx106.ld")];
+
 export const RV32IMC = emulatedTarget({
   name: "rv32imc",
   description: "riscv64-unknown-elf-gcc -O2 -march=rv32imc (no Zbb), qemu-system-riscv32 -M virt (semihosting)",
@@ -101,6 +105,24 @@ export const RV32IMC_ZBB = emulatedTarget({
   cflags: ["-O2", "-march=rv32imc_zbb", "-mabi=ilp32", "-mno-relax"],
   link: [join(HARNESS, "start-riscv32.S"), "-T", join(HARNESS, "riscv32.ld"), "-Wl,--no-warn-rwx-segments"],
   qemuArgs: ["-M", "virt", "-bios", "none", "-cpu", "rv32,zbb=true"],
+});
+
+/**
+ * Xtensa LX106 (the ESP8266's configuration of the Xtensa ISA; the ESP32's LX6 and the
+ * ESP32-S3's LX7 are other configurations of it) under QEMU's `sim` machine. Bare metal, call0
+ * ABI, literals in the text section: c/harness/start-xtensa.S, xtensa-lx106.ld; semihosting
+ * through SIMCALL (c/harness/semihost.h). What the LX106 build says about an ESP32:
+ * docs/popcount.md, "Xtensa".
+ */
+export const XTENSA_LX106 = emulatedTarget({
+  name: "xtensa-lx106",
+  description: "xtensa-lx106-elf-gcc -O2 -mtext-section-literals -mlongcalls (call0 ABI), qemu-system-xtensa -M sim -cpu lx106 (SIMCALL semihosting)",
+  cc: "xtensa-lx106-elf-gcc",
+  qemu: "qemu-system-xtensa",
+  packages: ["gcc-xtensa-lx106", "qemu-system-misc"],
+  cflags: XTENSA_CFLAGS,
+  link: XTENSA_LINK,
+  qemuArgs: ["-M", "sim", "-cpu", "lx106"],
 });
 
 export const HOST_GCC = hostTarget("host-gcc", "gcc", "gcc -O2 -mpopcnt -fsanitize=address,undefined (x86-64 POPCNT)", ["-O2", "-mpopcnt", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"]);

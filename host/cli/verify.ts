@@ -49,7 +49,7 @@ async function verifyModel(model: Model, modelDir: string, o: { images: number; 
   const print = (r: BackendResult) => {
     if (o.json) return;
     const figures = r.status === "unavailable" ? `unavailable: ${r.message}` : r.status === "error" ? `error: ${r.message}` : `${r.agree}/${r.total} agree  (${r.seconds.toFixed(1)} s)${r.first ? "  " + describeDifference(r.first) : ""}`;
-    console.log(`${r.status === "ok" ? "ok  " : "FAIL"}  ${r.name.padEnd(15)} ${figures}`);
+    console.log(`${r.status === "ok" ? "ok  " : "FAIL"}  ${r.name.padEnd(17)} ${figures}`);
   };
   if (!o.json) console.log(`reference: TypeScript integer inference, model ${model.file.name} (${model.id}), ${o.images} test images`);
   const results = await verifyBackends(model, modelDir, input, backends, print);
