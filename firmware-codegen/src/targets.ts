@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { C_DIR } from "./paths.ts";
+import { rp2040jsMissing, runRp2040 } from "./rp2040.ts";
 import { run, which } from "./toolchain.ts";
 import { WASM_EXPORTS, WASM_FILE } from "./wasm-abi.ts";
 
@@ -25,6 +26,8 @@ export interface Target {
   execute(built: string, input: Buffer, buildDir: string): Buffer;
   /** The built file is WebAssembly, run in this process (execute is not used). */
   wasm?: boolean;
+  /** Why the target cannot run beyond missing tools (an npm package absent), or undefined. */
+  unavailable?(): string | undefined;
 }
 
 function includes(modelDir: string): string[] {
@@ -48,6 +51,13 @@ function hostTarget(name: string, cc: string, description: string, flags: string
   };
 }
 
+/** The harness (semihost_main.c) and the model's C as one bare-metal ELF. */
+function bareMetalBuild(t: { name: string; cc: string; cflags: string[]; link: string[] }, modelDir: string, buildDir: string, extra: string[]): string {
+  const out = join(buildDir, `${t.name}.elf`);
+  run(t.cc, [...STRICT, ...t.cflags, ...extra, "-ffreestanding", "-nostdlib", ...includes(modelDir), join(modelDir, "bnn_model.c"), join(HARNESS, "harness.c"), join(HARNESS, "semihost_main.c"), join(HARNESS, "runtime.c"), join(HARNESS, "libc_min.c"), ...t.link, "-lgcc", "-o", out]);
+  return out;
+}
+
 /** A bare-metal core under QEMU with semihosting: files bnn_in.bin / bnn_out.bin in the run folder. */
 function emulatedTarget(t: { name: string; description: string; cc: string; qemu: string; packages: string[]; cflags: string[]; link: string[]; qemuArgs: string[] }): Target {
   return {
@@ -55,11 +65,7 @@ function emulatedTarget(t: { name: string; description: string; cc: string; qemu
     description: t.description,
     tools: [t.cc, t.qemu],
     packages: t.packages,
-    build(modelDir, buildDir, extra = []) {
-      const out = join(buildDir, `${t.name}.elf`);
-      run(t.cc, [...STRICT, ...t.cflags, ...extra, "-ffreestanding", "-nostdlib", ...includes(modelDir), join(modelDir, "bnn_model.c"), join(HARNESS, "harness.c"), join(HARNESS, "semihost_main.c"), join(HARNESS, "runtime.c"), join(HARNESS, "libc_min.c"), ...t.link, "-lgcc", "-o", out]);
-      return out;
-    },
+    build: (modelDir, buildDir, extra = []) => bareMetalBuild(t, modelDir, buildDir, extra),
     execute(built, input, buildDir) {
       writeFileSync(join(buildDir, "bnn_in.bin"), input);
       writeFileSync(join(buildDir, "bnn_out.bin"), Buffer.alloc(0));
@@ -124,6 +130,29 @@ export const XTENSA_LX106 = emulatedTarget({
   link: XTENSA_LINK,
   qemuArgs: ["-M", "sim", "-cpu", "lx106"],
 });
+
+/** Compiler and linker flags of the RP2040 builds run on rp2040js (verification and cycles). */
+export const RP2040_CFLAGS = ["-O2", "-mcpu=cortex-m0plus", "-mthumb"];
+export const RP2040_LINK = ["-T", join(HARNESS, "rp2040.ld")];
+
+/**
+ * The Cortex-M0+ build linked for the RP2040's memory map, run in this process on rp2040js
+ * (firmware-codegen/src/rp2040.ts: one emulator instance for all records, ARM semihosting
+ * answered from memory). The same C and flags as cortex-m0; a second, independent emulator.
+ */
+export const RP2040_JS: Target = {
+  name: "rp2040js",
+  description: "arm-none-eabi-gcc -O2 -mcpu=cortex-m0plus -mthumb linked for the RP2040 (XIP flash, SRAM), run on rp2040js in Node",
+  tools: ["arm-none-eabi-gcc"],
+  packages: ["gcc-arm-none-eabi"],
+  unavailable: rp2040jsMissing,
+  build: (modelDir, buildDir, extra = []) => bareMetalBuild({ name: "rp2040js", cc: "arm-none-eabi-gcc", cflags: RP2040_CFLAGS, link: RP2040_LINK }, modelDir, buildDir, extra),
+  execute(built, input) {
+    const r = runRp2040(readFileSync(built), { "bnn_in.bin": input });
+    if (!r.exitOk) throw new Error("rp2040js: the program stopped with an error (main returned non-zero)");
+    return r.written.get("bnn_out.bin") ?? Buffer.alloc(0);
+  },
+};
 
 export const HOST_GCC = hostTarget("host-gcc", "gcc", "gcc -O2 -mpopcnt -fsanitize=address,undefined (x86-64 POPCNT)", ["-O2", "-mpopcnt", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"]);
 export const HOST_CLANG = hostTarget("host-clang", "clang", "clang -O2, software popcount (no -mpopcnt)", ["-O2"]);

@@ -47,7 +47,7 @@ export const reportCommand = defineCommand({
     const r = await buildReport(cmodel, modelDir, records.subarray(0, o.images * recordBytes), 0);
     // worst case measured separately on the densest image
     const w = await buildReport(cmodel, modelDir, records.subarray(o.images * recordBytes), 0);
-    r.speed.forEach((s, k) => Object.assign(s, { worstImage: worst, worstInstructions: w.speed[k].meanInstructions, worstCycles: w.speed[k].meanCycles, worstUs: w.speed[k].meanUs }));
+    r.speed.forEach((s, k) => Object.assign(s, { worstImage: worst, worstInstructions: w.speed[k].meanInstructions, worstCycles: w.speed[k].meanCycles, worstUs: w.speed[k].meanUs, trmWorstCycles: w.speed[k].trmMeanCycles }));
     r.notes.push(`Worst image: test image ${worst}, ${worstOn} of ${IMAGE_PIXELS} pixels on (the most of the test set; the columns method's work grows with them).`);
     if (o.svg) {
       writeFileSync(
