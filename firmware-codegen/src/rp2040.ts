@@ -139,7 +139,6 @@ export function runRp2040(elf: Buffer, files: Record<string, Buffer>, opts: Rp20
   const { RP2040 } = rp2040js();
   const mcu = new RP2040();
   const problems: string[] = [];
-  mcu.logger = { debug() {}, info() {}, warn: (c, m) => problems.push(`${c}: ${m}`), error: (c, m) => problems.push(`${c}: ${m}`) };
   loadElf(mcu, elf);
   const core = mcu.core;
   core.VTOR = FLASH_BASE;
@@ -202,20 +201,38 @@ export function runRp2040(elf: Buffer, files: Record<string, Buffer>, opts: Rp20
         return -1;
     }
   };
+  // The hot loop only executes and counts; a breakpoint or a logged problem stops it, and the
+  // semihosting call is answered between two instructions (r0/r1 still hold the request).
+  let running = true;
+  let breakCode = -1;
   mcu.onBreak = (code: number) => {
-    if (code !== 0xab) {
-      breakError = `bkpt 0x${code.toString(16)} at 0x${((core.PC - 2) >>> 0).toString(16)}`;
-      return;
-    }
-    core.registers[0] = semihost(core.registers[0], core.registers[1]) >>> 0;
+    breakCode = code;
+    running = false;
   };
+  mcu.logger = { debug() {}, info() {}, warn: (c, m) => (problems.push(`${c}: ${m}`), (running = false)), error: (c, m) => (problems.push(`${c}: ${m}`), (running = false)) };
 
   const max = opts.maxInstructions ?? 2e10;
   const trace = opts.onInstruction;
   while (exit === undefined && breakError === undefined && problems.length === 0) {
-    if (trace) trace(core.PC);
-    core.executeInstruction();
-    if (++instructions > max) throw new Error(`rp2040: no exit after ${max} instructions`);
+    running = true;
+    breakCode = -1;
+    let n = instructions;
+    if (trace) {
+      while (running && n < max) {
+        trace(core.PC);
+        core.executeInstruction();
+        n++;
+      }
+    } else {
+      while (running && n < max) {
+        core.executeInstruction();
+        n++;
+      }
+    }
+    instructions = n;
+    if (n >= max && running) throw new Error(`rp2040: no exit after ${max} instructions`);
+    if (breakCode === 0xab) core.registers[0] = semihost(core.registers[0], core.registers[1]) >>> 0;
+    else if (breakCode >= 0) breakError = `bkpt 0x${breakCode.toString(16)} at 0x${((core.PC - 2) >>> 0).toString(16)}`;
   }
   if (breakError ?? problems.length) throw new Error(`rp2040: ${breakError ?? problems.slice(0, 3).join("; ")} (after ${instructions} instructions)`);
   for (const h of handles.values()) if (h.chunks) written.set(h.name, Buffer.concat(h.chunks));
