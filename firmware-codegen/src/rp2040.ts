@@ -26,6 +26,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { RP2040 } from "rp2040js";
+import { UserError } from "../../host/lib/errors.ts";
 
 const FLASH_BASE = 0x10000000;
 const SRAM_BASE = 0x20000000;
@@ -43,6 +44,8 @@ let loaded: Rp2040Module | undefined;
 
 /** rp2040js through require(): loaded on first use, so the rest of the tool runs without it. */
 function rp2040js(): Rp2040Module {
+  const missing = loaded ? undefined : rp2040jsMissing();
+  if (missing) throw new UserError(`${missing}; \`bnn report\` and the rp2040js backends need it`);
   loaded ??= createRequire(import.meta.url)("rp2040js") as Rp2040Module;
   return loaded;
 }
