@@ -18,7 +18,8 @@ import { resolveModelPath } from "../host/lib/paths.ts";
 import { bnn, bnnAsync } from "./run-bnn.ts";
 import { shippedModels } from "../host/lib/paths.ts";
 
-describe.each(shippedModels())("bnn verify --model %s", (name) => {
+// the models run concurrently: this file runs last, alone (vitest.config.ts), one core each
+describe.concurrent.each(shippedModels())("bnn verify --model %s", (name) => {
   it("agrees on all 10,000 test images on every backend", async () => {
     // asynchronous and at a low priority: with rp2040js (an interpreter in Node, ~30-40 M
     // instructions/s) the matrix keeps a core busy for minutes on the large model, and the
