@@ -1,6 +1,7 @@
 import { describe, it, expect } from "vitest";
 import { barChartSvg, confusionMatrixSvg, learningCurvesSvg } from "../host/lib/report/svg.ts";
 import { ProgressBar, formatDuration, formatRate } from "../host/lib/report/progress.ts";
+import { bnnAsync } from "./run-bnn.ts";
 
 const history = [1, 2, 3, 4, 5].map((epoch) => ({
   epoch,
@@ -114,5 +115,36 @@ describe("progress bar", () => {
     expect(formatRate(48200)).toBe("48.2k/s");
     expect(formatRate(5)).toBe("5.0/s");
     expect(formatRate(2.5e6, "img")).toBe("2.5M img/s");
+  });
+});
+
+describe("bnn report --json: speed on every core", () => {
+  it("has the QEMU-traced, rp2040js and Xtensa rows, positive, worst image >= mean", async () => {
+    const r = await bnnAsync(["report", "--model", "default", "--images", "5", "--json"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    const cores: string[] = out.speed.map((s: { core: string }) => s.core);
+    expect(cores).toHaveLength(4);
+    for (const pattern of [/^Cortex-M0 code/, /rp2040js/, /^rv32imc/, /^Xtensa LX106/]) expect(cores.some((c) => pattern.test(c))).toBe(true);
+    for (const s of out.speed) {
+      expect(s.images).toBe(5);
+      for (const k of ["meanInstructions", "meanCycles", "worstInstructions", "worstCycles", "meanUs", "worstUs", "clockMHz"]) expect(s[k], `${s.core} ${k}`).toBeGreaterThan(0);
+      expect(s.worstInstructions, s.core).toBeGreaterThanOrEqual(s.meanInstructions);
+      expect(s.worstCycles, s.core).toBeGreaterThanOrEqual(s.meanCycles);
+      expect(s.meanCycles, s.core).toBeGreaterThanOrEqual(s.meanInstructions);
+      expect(typeof s.cycleModel).toBe("string");
+    }
+    const rp = out.speed.find((s: { core: string }) => /rp2040js/.test(s.core));
+    const m0 = out.speed.find((s: { core: string }) => /^Cortex-M0 code/.test(s.core));
+    // the emulator's counter is the one measured row; the others say they are estimates
+    expect(out.speed.filter((s: { cyclesEstimated: boolean }) => !s.cyclesEstimated)).toEqual([rp]);
+    expect(rp.trmMeanCycles).toBeGreaterThan(0);
+    expect(rp.trmWorstCycles).toBeGreaterThanOrEqual(rp.trmMeanCycles);
+    // the same ARMv6-M code: instruction counts within a few of QEMU's, cycles near the TRM pricing
+    expect(Math.abs(rp.meanInstructions - m0.meanInstructions)).toBeLessThan(10);
+    expect(rp.meanCycles / rp.trmMeanCycles).toBeGreaterThan(0.8);
+    expect(rp.meanCycles / rp.trmMeanCycles).toBeLessThan(1.25);
+    for (const s of out.speed.filter((s: { trmMeanCycles: number | null }) => s !== rp)) expect([s.trmMeanCycles, s.trmWorstCycles]).toEqual([null, null]);
   });
 });

@@ -62,6 +62,24 @@ export function rv32Cycles(i: Insn, taken: boolean): number {
   return 1;
 }
 
+/**
+ * A simple in-order estimate for the Xtensa LX106 (ESP8266) and, as a guide only, the ESP32's
+ * LX6: both are 5-stage pipelines, and neither Espressif nor Cadence publishes per-instruction
+ * timings of these configurations, so this is a stated rule, not a datasheet figure:
+ * 1 cycle per instruction; +1 per load (l32i, l32r, l16ui, l16si, l8ui: a load-use stall
+ * assumed every time); +2 for a taken branch, a jump, a call or a return (the fetch bubble
+ * of a branch resolved in the execute stage); MULL 1 like any other instruction (the MUL32
+ * option's latency is a configuration choice). Code and data assumed in zero-wait-state memory
+ * (IRAM / DRAM; no flash-cache misses).
+ */
+export function xtensaCycles(i: Insn, taken: boolean): number {
+  const m = i.mnemonic.replace(/\.n$/, "");
+  if (/^(l32i|l32r|l16ui|l16si|l8ui)$/.test(m)) return 2;
+  if (/^(j|jx|call0|callx0|ret)$/.test(m)) return 3;
+  if (/^b(eq|ne|ge|lt|geu|ltu|any|none|all|nall|bc|bs|bci|bsi)(z|i|ui)?$/.test(m)) return taken ? 3 : 1;
+  return 1;
+}
+
 export interface TraceCost {
   instructions: number;
   cycles: number;

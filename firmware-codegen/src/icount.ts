@@ -8,6 +8,7 @@ import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { C_DIR } from "./paths.ts";
+import { XTENSA_CFLAGS, XTENSA_LINK } from "./targets.ts";
 import { run } from "./toolchain.ts";
 
 const HARNESS = join(C_DIR, "harness");
@@ -56,8 +57,22 @@ export const RV32_COUNT: CountTarget = {
 
 export const RV32_ZBB_COUNT: CountTarget = { ...RV32_COUNT, name: "rv32imc-zbb", cflags: ["-march=rv32imc_zbb", "-mabi=ilp32", "-mno-relax"], qemuArgs: ["-M", "virt", "-bios", "none", "-cpu", "rv32,zbb=true"] };
 
+/**
+ * Xtensa LX106 code (call0 ABI, no register windows, no loop/MAC16/MIN/MAX/SEXT options) on
+ * QEMU's `sim` machine; SIMCALL semihosting (c/harness/semihost.h). -singlestep -d exec,nochain
+ * logs one line per executed instruction on Xtensa as on ARM and RISC-V.
+ */
+export const XTENSA_COUNT: CountTarget = {
+  name: "xtensa-lx106",
+  cc: "xtensa-lx106-elf-gcc",
+  qemu: "qemu-system-xtensa",
+  cflags: XTENSA_CFLAGS.filter((f) => !f.startsWith("-O")),
+  link: XTENSA_LINK,
+  qemuArgs: ["-M", "sim", "-cpu", "lx106"],
+};
+
 /** Builds the bench program from C sources (the model's, or a baseline's) with optimization `opt`. */
-export function buildBench(t: CountTarget, sources: string[], includeDirs: string[], buildDir: string, opt: string[], tag: string): string {
+export function buildBench(t: Pick<CountTarget, "name" | "cc" | "cflags" | "link">, sources: string[], includeDirs: string[], buildDir: string, opt: string[], tag: string): string {
   const out = join(buildDir, `bench-${t.name.replace(/\W+/g, "-")}-${tag}.elf`);
   run(t.cc, ["-std=c99", ...opt, ...t.cflags, "-ffreestanding", "-nostdlib", ...includeDirs.map((d) => `-I${d}`), `-I${C_DIR}`, `-I${HARNESS}`, ...sources, join(HARNESS, "bench_main.c"), join(HARNESS, "runtime.c"), join(HARNESS, "libc_min.c"), ...t.link, "-lgcc", "-o", out]);
   return out;

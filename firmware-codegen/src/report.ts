@@ -1,16 +1,20 @@
 /**
  * The footprint and speed report of a model's generated C: flash (weights, constants, code),
  * RAM (static buffers, stack), binary operations per layer, executed instructions per inference
- * on the emulated Cortex-M0 and rv32imc, and estimated cycles and microseconds on an RP2040
- * (Cortex-M0+ at 125 MHz) and an ESP32-C3-like rv32imc at 160 MHz.
+ * on the emulated Cortex-M0, rv32imc and Xtensa LX106, and cycles and microseconds: estimated
+ * for an RP2040 (Cortex-M0+ at 125 MHz, TRM timings), an ESP32-C3-like rv32imc at 160 MHz and
+ * the LX106 at 160 MHz (stated rules, cycles.ts), and counted by rp2040js's cycle counter for
+ * the RP2040 build (rp2040.ts), beside the TRM pricing of that same run.
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { C_DIR } from "./paths.ts";
-import { disassemble, m0plusCycles, rv32Cycles, traceCost } from "./cycles.ts";
+import { disassemble, m0plusCycles, rv32Cycles, traceCost, xtensaCycles, type Insn } from "./cycles.ts";
 import { columnsForm, type CModel } from "./generate.ts";
-import { buildBench, M0_COUNT, RV32_COUNT, type CountTarget } from "./icount.ts";
+import { buildBench, M0_COUNT, RV32_COUNT, XTENSA_COUNT, type CountTarget } from "./icount.ts";
+import { runRp2040, rp2040jsVersion } from "./rp2040.ts";
+import { RP2040_CFLAGS, RP2040_LINK } from "./targets.ts";
 import { run } from "./toolchain.ts";
 import { writeFileSync } from "node:fs";
 
@@ -39,6 +43,12 @@ export interface SpeedFigure {
   clockMHz: number;
   meanUs: number;
   worstUs: number;
+  /** How the cycles were obtained; `cyclesEstimated` is false only for an emulator's counter. */
+  cycleModel: string;
+  cyclesEstimated: boolean;
+  /** rp2040js only: the same run's executed instructions priced with the TRM table (cycles.ts), else null. */
+  trmMeanCycles: number | null;
+  trmWorstCycles: number | null;
 }
 
 export interface Report {
@@ -78,7 +88,7 @@ function m0Footprint(modelDir: string, buildDir: string): { weights: number; con
   return { weights, constants, code, ram, stack };
 }
 
-async function speed(core: string, t: CountTarget, objdump: string, cost: typeof m0plusCycles, clockMHz: number, modelDir: string, records: Buffer, recordBytes: number, worstRecord: Buffer, worst: number, buildDir: string): Promise<SpeedFigure> {
+async function speed(core: string, cycleModel: string, t: CountTarget, objdump: string, cost: typeof m0plusCycles, clockMHz: number, modelDir: string, records: Buffer, recordBytes: number, worstRecord: Buffer, worst: number, buildDir: string): Promise<SpeedFigure> {
   const elf = buildBench(t, [join(modelDir, "bnn_model.c")], [modelDir], buildDir, ["-O2"], "report");
   const insns = disassemble(objdump, elf);
   const runOn = async (data: Buffer) => {
@@ -93,7 +103,52 @@ async function speed(core: string, t: CountTarget, objdump: string, cost: typeof
   const meanCycles = (all.cycles - base.cycles) / images;
   const worstInstructions = one.instructions - base.instructions;
   const worstCycles = one.cycles - base.cycles;
-  return { core, images, meanInstructions, meanCycles, worstImage: worst, worstInstructions, worstCycles, clockMHz, meanUs: meanCycles / clockMHz, worstUs: worstCycles / clockMHz };
+  return { core, images, meanInstructions, meanCycles, worstImage: worst, worstInstructions, worstCycles, clockMHz, meanUs: meanCycles / clockMHz, worstUs: worstCycles / clockMHz, cycleModel, cyclesEstimated: true, trmMeanCycles: null, trmWorstCycles: null };
+}
+
+/**
+ * The RP2040 build (c/harness/rp2040.ld) on rp2040js: one run over all records, the emulator's
+ * cycle counter and instruction count read at every record the bench loop asks for, so each
+ * image's cost is the difference between two reads (the loop's few instructions included, as
+ * in the QEMU counts). The same run's trace is also priced with the TRM table.
+ */
+function rp2040Speed(modelDir: string, records: Buffer, recordBytes: number, worstRecord: Buffer, worst: number, buildDir: string): SpeedFigure {
+  const elf = buildBench({ name: "rp2040", cc: "arm-none-eabi-gcc", cflags: RP2040_CFLAGS.filter((f) => !f.startsWith("-O")), link: RP2040_LINK }, [join(modelDir, "bnn_model.c")], [modelDir], buildDir, ["-O2"], "report");
+  const insns = disassemble("arm-none-eabi-objdump", elf);
+  let trm = 0;
+  let prev: { pc: number; insn: Insn | undefined } | undefined;
+  const trmAtRead: number[] = [];
+  const r = runRp2040(readFileSync(elf), { "bnn_in.bin": Buffer.concat([records, worstRecord]) }, {
+    onInstruction(pc) {
+      if (prev) trm += prev.insn ? m0plusCycles(prev.insn, pc !== prev.pc + prev.insn.size) : 1;
+      prev = { pc, insn: insns.get(pc) };
+    },
+    onRead: () => trmAtRead.push(trm),
+  });
+  if (!r.exitOk) throw new Error("rp2040js: the bench program stopped with an error");
+  const images = records.length / recordBytes;
+  // the averaged images, then the worst one
+  if (r.reads.length !== images + 2) throw new Error(`rp2040js: ${r.reads.length} record reads for ${images + 1} images`);
+  const per = (k: number) => ({ instructions: r.reads[k + 1].instructions - r.reads[k].instructions, cycles: r.reads[k + 1].cycles - r.reads[k].cycles, trm: trmAtRead[k + 1] - trmAtRead[k] });
+  const w = per(images);
+  const meanCycles = (r.reads[images].cycles - r.reads[0].cycles) / images;
+  const clockMHz = 125;
+  return {
+    core: "RP2040 (Cortex-M0+) build on rp2040js",
+    images,
+    meanInstructions: (r.reads[images].instructions - r.reads[0].instructions) / images,
+    meanCycles,
+    worstImage: worst,
+    worstInstructions: w.instructions,
+    worstCycles: w.cycles,
+    clockMHz,
+    meanUs: meanCycles / clockMHz,
+    worstUs: w.cycles / clockMHz,
+    cycleModel: `rp2040js ${rp2040jsVersion()} cycle counter (emulator)`,
+    cyclesEstimated: false,
+    trmMeanCycles: (trmAtRead[images] - trmAtRead[0]) / images,
+    trmWorstCycles: w.trm,
+  };
 }
 
 /**
@@ -124,9 +179,13 @@ export async function buildReport(m: CModel, modelDir: string, records: Buffer, 
     const weightBits = layers.reduce((s, l) => s + l.binaryOps, 0);
     const images = records.length / recordBytes;
     onStep?.(`Cortex-M0 instructions under QEMU: ${images} images and the worst one`);
-    const m0 = await speed("Cortex-M0 code, RP2040 (Cortex-M0+) timings", M0_COUNT, "arm-none-eabi-objdump", m0plusCycles, 125, modelDir, records, recordBytes, worstRecord, worst, buildDir);
+    const m0 = await speed("Cortex-M0 code, RP2040 (Cortex-M0+) timings", "Cortex-M0+ TRM timings over the QEMU trace (estimate)", M0_COUNT, "arm-none-eabi-objdump", m0plusCycles, 125, modelDir, records, recordBytes, worstRecord, worst, buildDir);
+    onStep?.(`RP2040 on rp2040js: ${images} images and the worst one`);
+    const rp = rp2040Speed(modelDir, records, recordBytes, worstRecord, worst, buildDir);
     onStep?.(`rv32imc instructions under QEMU: ${images} images and the worst one`);
-    const rv = await speed("rv32imc, ESP32-C3-like estimate", RV32_COUNT, "riscv64-unknown-elf-objdump", rv32Cycles, 160, modelDir, records, recordBytes, worstRecord, worst, buildDir);
+    const rv = await speed("rv32imc, ESP32-C3-like estimate", "in-order rule over the QEMU trace (estimate)", RV32_COUNT, "riscv64-unknown-elf-objdump", rv32Cycles, 160, modelDir, records, recordBytes, worstRecord, worst, buildDir);
+    onStep?.(`Xtensa LX106 instructions under QEMU: ${images} images and the worst one`);
+    const xt = await speed("Xtensa LX106 (ESP8266 configuration), estimate", "5-stage in-order rule over the QEMU trace (estimate)", XTENSA_COUNT, "xtensa-lx106-elf-objdump", xtensaCycles, 160, modelDir, records, recordBytes, worstRecord, worst, buildDir);
     return {
       model: m.name,
       id: m.id,
@@ -135,11 +194,13 @@ export async function buildReport(m: CModel, modelDir: string, records: Buffer, 
       weightBits,
       overheadPercent: (100 * (fp.weights + fp.constants - weightBits / 8)) / (weightBits / 8),
       ramBytes: { static: fp.ram, stack: fp.stack, total: fp.ram + fp.stack },
-      speed: [m0, rv],
+      speed: [m0, rp, rv, xt],
       notes: [
         "Flash and RAM: bnn_model.c for Cortex-M0+ (arm-none-eabi-gcc -O2), sizes from arm-none-eabi-nm; stack of bnn_classify from -fstack-usage.",
         "Instructions: exact counts of the executed instructions under QEMU (one instruction per translation block, exec log), bench loop included (a few instructions per image).",
         "Cycles: each executed instruction priced by the Cortex-M0+ TRM timings (loads/stores 2, taken branches 2, BL 3, PUSH/POP 1+N, MULS 1 as on the RP2040); code and tables assumed in zero-wait-state memory. rv32imc: 1 cycle each, +1 per load and per taken branch or jump (an estimate, not a datasheet figure).",
+        "RP2040 on rp2040js: the same C and flags linked for the RP2040 (code and tables in XIP flash, data in SRAM), run on rp2040js; cycles from its cycle counter, which treats XIP flash like SRAM (no cache misses), models no bus contention and no fetch wait states. Its trmMeanCycles are the same run's instructions priced with the TRM table above.",
+        "Xtensa LX106 (the ESP8266's configuration; the ESP32's LX6 is another configuration of the ISA, docs/popcount.md): call0 ABI; cycles by a stated rule, not a datasheet figure: 1 per instruction, +1 per load, +2 per taken branch, jump, call or return; µs at 160 MHz (ESP8266 at 80 or 160 MHz, ESP32 at 160 or 240 MHz: scale by 160 / clock).",
       ],
     };
   } finally {
@@ -162,7 +223,11 @@ export function reportMarkdown(r: Report): string {
     "",
     "| core | images | instructions / inference (mean) | est. cycles (mean) | µs at clock (mean) | worst image: instructions | cycles | µs |",
     "|---|---:|---:|---:|---:|---:|---:|---:|",
-    ...r.speed.map((s) => `| ${s.core} | ${s.images} | ${n(s.meanInstructions)} | ${n(s.meanCycles)} | ${s.meanUs.toFixed(0)} µs at ${s.clockMHz} MHz | ${n(s.worstInstructions)} | ${n(s.worstCycles)} | ${s.worstUs.toFixed(0)} µs |`),
+    ...r.speed.map((s) => `| ${s.core} | ${s.images} | ${n(s.meanInstructions)} | ${n(s.meanCycles)}${s.cyclesEstimated ? "" : " (counted)"} | ${s.meanUs.toFixed(0)} µs at ${s.clockMHz} MHz | ${n(s.worstInstructions)} | ${n(s.worstCycles)} | ${s.worstUs.toFixed(0)} µs |`),
+    "",
+    ...r.speed
+      .filter((s) => s.trmMeanCycles !== null && s.trmWorstCycles !== null)
+      .map((s) => `${s.core}: its ${s.cycleModel} over the TRM pricing of the same run: ${(s.meanCycles / s.trmMeanCycles!).toFixed(3)} mean (${n(s.meanCycles)} / ${n(s.trmMeanCycles!)}), ${(s.worstCycles / s.trmWorstCycles!).toFixed(3)} worst (${n(s.worstCycles)} / ${n(s.trmWorstCycles!)}).`),
     "",
     ...r.notes.map((t) => `- ${t}`),
     "",

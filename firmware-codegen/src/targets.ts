@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { C_DIR } from "./paths.ts";
+import { rp2040jsMissing, runRp2040 } from "./rp2040.ts";
 import { run, which } from "./toolchain.ts";
 import { WASM_EXPORTS, WASM_FILE } from "./wasm-abi.ts";
 
@@ -33,6 +34,8 @@ export interface Target {
   wasm?: boolean;
   /** Runs a committed build: applies only to the shipped models. */
   shippedOnly?: boolean;
+  /** Why the target cannot run beyond missing tools (an npm package absent), or undefined. */
+  unavailable?(): string | undefined;
 }
 
 function includes(modelDir: string): string[] {
@@ -56,6 +59,13 @@ function hostTarget(name: string, cc: string, description: string, flags: string
   };
 }
 
+/** The harness (semihost_main.c) and the model's C as one bare-metal ELF. */
+function bareMetalBuild(t: { name: string; cc: string; cflags: string[]; link: string[] }, modelDir: string, buildDir: string, extra: string[], program = [join(HARNESS, "harness.c")]): string {
+  const out = join(buildDir, `${t.name}.elf`);
+  run(t.cc, [...STRICT, ...t.cflags, ...extra, "-ffreestanding", "-nostdlib", ...includes(modelDir), join(modelDir, "bnn_model.c"), ...program, join(HARNESS, "semihost_main.c"), join(HARNESS, "runtime.c"), join(HARNESS, "libc_min.c"), ...t.link, "-lgcc", "-o", out]);
+  return out;
+}
+
 /** A bare-metal core under QEMU with semihosting: files bnn_in.bin / bnn_out.bin in the run folder. */
 function emulatedTarget(t: { name: string; description: string; cc: string; qemu: string; packages: string[]; cflags: string[]; link: string[]; qemuArgs: string[] }): Target {
   return {
@@ -63,11 +73,7 @@ function emulatedTarget(t: { name: string; description: string; cc: string; qemu
     description: t.description,
     tools: [t.cc, t.qemu],
     packages: t.packages,
-    build(modelDir, buildDir, extra = [], program = [join(HARNESS, "harness.c")]) {
-      const out = join(buildDir, `${t.name}.elf`);
-      run(t.cc, [...STRICT, ...t.cflags, ...extra, "-ffreestanding", "-nostdlib", ...includes(modelDir), join(modelDir, "bnn_model.c"), ...program, join(HARNESS, "semihost_main.c"), join(HARNESS, "runtime.c"), join(HARNESS, "libc_min.c"), ...t.link, "-lgcc", "-o", out]);
-      return out;
-    },
+    build: (modelDir, buildDir, extra = [], program = [join(HARNESS, "harness.c")]) => bareMetalBuild(t, modelDir, buildDir, extra, program),
     execute(built, input, buildDir) {
       writeFileSync(join(buildDir, "bnn_in.bin"), input);
       writeFileSync(join(buildDir, "bnn_out.bin"), Buffer.alloc(0));
@@ -88,6 +94,10 @@ export const CORTEX_M0 = emulatedTarget({
   link: ["-T", join(HARNESS, "cortex-m0.ld")],
   qemuArgs: ["-M", "microbit"],
 });
+
+/** Compiler and linker flags of the bare-metal Xtensa LX106 builds (verification and counts). */
+export const XTENSA_CFLAGS = ["-O2", "-mtext-section-literals", "-mlongcalls"];
+export const XTENSA_LINK = [join(HARNESS, "start-xtensa.S"), "-T", join(HARNESS, "xtensa-lx106.ld")];
 
 export const RV32IMC = emulatedTarget({
   name: "rv32imc",
@@ -110,6 +120,47 @@ export const RV32IMC_ZBB = emulatedTarget({
   link: [join(HARNESS, "start-riscv32.S"), "-T", join(HARNESS, "riscv32.ld"), "-Wl,--no-warn-rwx-segments"],
   qemuArgs: ["-M", "virt", "-bios", "none", "-cpu", "rv32,zbb=true"],
 });
+
+/**
+ * Xtensa LX106 (the ESP8266's configuration of the Xtensa ISA; the ESP32's LX6 and the
+ * ESP32-S3's LX7 are other configurations of it) under QEMU's `sim` machine. Bare metal, call0
+ * ABI, literals in the text section: c/harness/start-xtensa.S, xtensa-lx106.ld; semihosting
+ * through SIMCALL (c/harness/semihost.h). What the LX106 build says about an ESP32:
+ * docs/popcount.md, "Xtensa".
+ */
+export const XTENSA_LX106 = emulatedTarget({
+  name: "xtensa-lx106",
+  description: "xtensa-lx106-elf-gcc -O2 -mtext-section-literals -mlongcalls (call0 ABI), qemu-system-xtensa -M sim -cpu lx106 (SIMCALL semihosting)",
+  cc: "xtensa-lx106-elf-gcc",
+  qemu: "qemu-system-xtensa",
+  packages: ["gcc-xtensa-lx106", "qemu-system-misc"],
+  cflags: XTENSA_CFLAGS,
+  link: XTENSA_LINK,
+  qemuArgs: ["-M", "sim", "-cpu", "lx106"],
+});
+
+/** Compiler and linker flags of the RP2040 builds run on rp2040js (verification and cycles). */
+export const RP2040_CFLAGS = ["-O2", "-mcpu=cortex-m0plus", "-mthumb"];
+export const RP2040_LINK = ["-T", join(HARNESS, "rp2040.ld")];
+
+/**
+ * The Cortex-M0+ build linked for the RP2040's memory map, run in this process on rp2040js
+ * (firmware-codegen/src/rp2040.ts: one emulator instance for all records, ARM semihosting
+ * answered from memory). The same C and flags as cortex-m0; a second, independent emulator.
+ */
+export const RP2040_JS: Target = {
+  name: "rp2040js",
+  description: "arm-none-eabi-gcc -O2 -mcpu=cortex-m0plus -mthumb linked for the RP2040 (XIP flash, SRAM), run on rp2040js in Node",
+  tools: ["arm-none-eabi-gcc"],
+  packages: ["gcc-arm-none-eabi"],
+  unavailable: rp2040jsMissing,
+  build: (modelDir, buildDir, extra = []) => bareMetalBuild({ name: "rp2040js", cc: "arm-none-eabi-gcc", cflags: RP2040_CFLAGS, link: RP2040_LINK }, modelDir, buildDir, extra),
+  execute(built, input) {
+    const r = runRp2040(readFileSync(built), { "bnn_in.bin": input });
+    if (!r.exitOk) throw new Error("rp2040js: the program stopped with an error (main returned non-zero)");
+    return r.written.get("bnn_out.bin") ?? Buffer.alloc(0);
+  },
+};
 
 export const HOST_GCC = hostTarget("host-gcc", "gcc", "gcc -O2 -mpopcnt -fsanitize=address,undefined (x86-64 POPCNT)", ["-O2", "-mpopcnt", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"]);
 export const HOST_CLANG = hostTarget("host-clang", "clang", "clang -O2, software popcount (no -mpopcnt)", ["-O2"]);

@@ -10,7 +10,7 @@ import { IMAGE_PIXELS, type MnistSet } from "../../host/lib/mnist.ts";
 import type { Model } from "../../host/lib/model/format.ts";
 import { classify, type Trace } from "../../host/lib/model/infer.ts";
 import { packPixels } from "../../host/lib/model/input.ts";
-import { CORTEX_M0, HOST_CLANG, HOST_GCC, missingTool, RV32IMC, RV32IMC_ZBB, variant, WASM_COMMITTED, WASM_SYSTEM_CLANG, type Target } from "./targets.ts";
+import { CORTEX_M0, HOST_CLANG, HOST_GCC, missingTool, RP2040_JS, RV32IMC, RV32IMC_ZBB, variant, XTENSA_LX106, WASM_COMMITTED, WASM_SYSTEM_CLANG, type Target } from "./targets.ts";
 import { instantiateWasm, runWasm } from "./wasm-abi.ts";
 
 const ROWS = ["-DBNN_HIDDEN_METHOD=1"];
@@ -27,6 +27,10 @@ export const BACKENDS: Target[] = [
   RV32IMC,
   RV32IMC_ZBB,
   variant(RV32IMC_ZBB, "rv32-zbb-rows", "as rv32imc-zbb, hidden layers as rows of XOR + cpop", ROWS),
+  RP2040_JS,
+  variant(RP2040_JS, "rp2040js-rows", "as rp2040js, hidden layers as rows of XOR + software popcount", ROWS),
+  XTENSA_LX106,
+  variant(XTENSA_LX106, "xtensa-lx106-rows", "as xtensa-lx106, hidden layers as rows of XOR + software popcount", ROWS),
 ];
 
 export interface Layout {
@@ -149,11 +153,12 @@ export async function verifyBackends(model: Model, modelDir: string, input: Buff
     for (const t of backends) {
       const base = { name: t.name, description: t.description, agree: 0, total, seconds: 0 };
       const missing = missingTool(t);
+      const unavailable = missing ? `${missing} not found (Debian: apt-get install ${t.packages.join(" ")})` : t.unavailable?.();
       let result: BackendResult;
       if (t.shippedOnly && !opts.shipped) {
         result = { ...base, status: "not applicable", message: "only shipped models have a committed build (this model's C was generated just now)" };
-      } else if (missing) {
-        result = { ...base, status: "unavailable", message: `${missing} not found (Debian: apt-get install ${t.packages.join(" ")})` };
+      } else if (unavailable) {
+        result = { ...base, status: "unavailable", message: unavailable };
       } else {
         const t0 = performance.now();
         try {
