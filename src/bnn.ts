@@ -1,35 +1,44 @@
 // Bytecode fallback of the BNN inference, in DeviceScript: the same integer arithmetic as the
 // TypeScript reference (host/lib/model/infer.ts) and the generated C, reading the weight tables
 // (src/models/*.ts) straight from flash. Conventions: src/shared/bits.ts, docs/model-format.md.
+//
+// Hidden layers run the columns method of the generated C (firmware-codegen/c/bnn_layers.h,
+// host/lib/model/columns.ts): the +1 inputs are enumerated once, and each one's column of
+// neuron bits is added into bit-sliced per-neuron counters, eight columns at a time through a
+// carry-save adder tree; the counters start where their top bit plane becomes the layer's
+// output. With about a fifth of the inputs +1, that is a tenth of the word operations of one
+// XOR/popcount per neuron and input word. The bytecode is written for the board: a function
+// call costs as much as twenty bit operations there, so the inner loops call nothing.
 import { yieldToFirmware } from "./yield"
-import { dotFromDifferences, packedBytes, packPixelBytes, popcount32, wordsFor } from "./shared/bits"
+import { dotFromDifferences, lastWordMask, packedBytes, packPixelBytes, wordsFor } from "./shared/bits"
 
 export interface HiddenTables {
     inputs: number
     outputs: number
-    weights: Buffer // outputs rows x ceil(inputs/32) u32 LE
-    thresholds: Buffer // outputs x i16 LE
+    /** Bit planes of each neuron's counter. */
+    planes: number
+    /** inputs columns of ceil(outputs/32) u32 LE: bit j of column i = weight of neuron j at input i. */
+    columns: Buffer
+    /** ceil(outputs/32) x planes u32 LE: counter starts for an even count of +1 inputs. */
+    kEven: Buffer
+    /** ceil(outputs/32) u32 LE: lanes that start one less for an odd count of +1 inputs. */
+    oddDec: Buffer
 }
 
 export interface OutputTables {
     inputs: number
     outputs: number
-    weights: Buffer
+    weights: Buffer // outputs rows x ceil(inputs/32) u32 LE
     scale: Buffer // outputs x i32 LE
     offset: Buffer // outputs x i32 LE
 }
 
-/** Neurons between yields: keeps each slice well under the VM's step limit (src/yield.ts). */
-const NEURONS_PER_SLICE = 16
-
-/** n - 2 * popcount(x XOR row j): the ±1 dot product of input x with weight row j. */
-function dot(x: Buffer, weights: Buffer, j: number, words: number, n: number): number {
-    let diff = 0
-    const base = j * words * 4
-    for (let k = 0; k < words; k++) {
-        diff += popcount32(x.getAt(4 * k, "u32") ^ weights.getAt(base + 4 * k, "u32"))
-    }
-    return dotFromDifferences(n, diff)
+/** LOWEST_BIT[v]: the index of the lowest set bit of byte v > 0. */
+const LOWEST_BIT = Buffer.alloc(256)
+for (let v = 1; v < 256; v++) {
+    let b = 0
+    while (((v >> b) & 1) === 0) b++
+    LOWEST_BIT[v] = b
 }
 
 /** Packs grayscale pixels (0 = background) into input bits (src/shared/bits.ts). */
@@ -39,25 +48,157 @@ export function packPixels(pixels: Buffer, threshold: number): Buffer {
     return out
 }
 
-/** Integer scores of packed input bits; yields to the scheduler between slices of neurons. */
+/**
+ * Counter words (one 32-neuron word of eight columns) between yields: about 60 statements each,
+ * so a slice stays far below the VM's step limit (src/yield.ts) for any layer width.
+ */
+const WORDS_PER_SLICE = 48
+
+/** One hidden layer by the columns method: the packed outputs of input bits x. */
+async function hiddenLayer(x: Buffer, layer: HiddenTables): Promise<Buffer> {
+    const inputs = layer.inputs
+    const outWords = wordsFor(layer.outputs)
+    const planes = layer.planes
+    const cols = layer.columns
+    const stride = 4 * outWords
+    const ctr: number[] = []
+    for (let p = 0; p < outWords * planes; p++) ctr.push(0)
+    // count the +1 inputs into `ones` and add their columns into the counters
+    const inBytes = (inputs + 7) >> 3
+    const lastBits = inputs & 7
+    const g: number[] = [0, 0, 0, 0, 0, 0, 0, 0]
+    let pending = 0
+    let ones = 0
+    let work = 0
+    for (let byte = 0; byte < inBytes; byte++) {
+        let v = x[byte]
+        if (byte === inBytes - 1 && lastBits !== 0) v &= (1 << lastBits) - 1
+        while (v !== 0) {
+            ones++
+            g[pending++] = stride * (8 * byte + LOWEST_BIT[v])
+            v &= v - 1
+            if (pending < 8) continue
+            pending = 0
+            const g0 = g[0], g1 = g[1], g2 = g[2], g3 = g[3], g4 = g[4], g5 = g[5], g6 = g[6], g7 = g[7]
+            for (let w = 0, o = 0, base = 0; w < outWords; w++, o += 4, base += planes) {
+                // eight one-bit lanes -> a 4-bit count b3 b2 b1 b0 per lane (Harley-Seal)
+                const a0 = cols.getAt(g0 + o, "i32"), a1 = cols.getAt(g1 + o, "i32"), a2 = cols.getAt(g2 + o, "i32")
+                const a3 = cols.getAt(g3 + o, "i32"), a4 = cols.getAt(g4 + o, "i32"), a5 = cols.getAt(g5 + o, "i32")
+                const a6 = cols.getAt(g6 + o, "i32"), a7 = cols.getAt(g7 + o, "i32")
+                let u = a0 ^ a1
+                const k1 = (a0 & a1) | (u & a2)
+                const s1 = u ^ a2
+                u = a3 ^ a4
+                const k2 = (a3 & a4) | (u & a5)
+                const s2 = u ^ a5
+                u = s1 ^ s2
+                const k3 = (s1 & s2) | (u & a6)
+                const s3 = u ^ a6
+                const b0 = s3 ^ a7
+                const k4 = s3 & a7
+                u = k1 ^ k2
+                const k5 = (k1 & k2) | (u & k3)
+                const s5 = u ^ k3
+                const b1 = s5 ^ k4
+                const k6 = s5 & k4
+                const b2 = k5 ^ k6
+                const b3 = k5 & k6
+                // counters += b3 b2 b1 b0, per lane, then the carry ripples up
+                const q0 = ctr[base], q1 = ctr[base + 1], q2 = ctr[base + 2], q3 = ctr[base + 3]
+                let c = q0 & b0
+                ctr[base] = q0 ^ b0
+                u = q1 ^ b1
+                ctr[base + 1] = u ^ c
+                c = (q1 & b1) | (u & c)
+                u = q2 ^ b2
+                ctr[base + 2] = u ^ c
+                c = (q2 & b2) | (u & c)
+                u = q3 ^ b3
+                ctr[base + 3] = u ^ c
+                c = (q3 & b3) | (u & c)
+                for (let p = base + 4; c !== 0 && p < base + planes; p++) {
+                    const t = ctr[p] & c
+                    ctr[p] ^= c
+                    c = t
+                }
+            }
+            work += outWords
+            if (work >= WORDS_PER_SLICE) {
+                work = 0
+                await yieldToFirmware()
+            }
+        }
+    }
+    // the last fewer than eight columns, one at a time
+    for (let q = 0; q < pending; q++) {
+        const gq = g[q]
+        for (let w = 0, base = 0; w < outWords; w++, base += planes) {
+            let c = cols.getAt(gq + 4 * w, "i32")
+            for (let p = base; c !== 0 && p < base + planes; p++) {
+                const t = ctr[p] & c
+                ctr[p] ^= c
+                c = t
+            }
+        }
+    }
+    // counters += kEven - floor(ones / 2) - (ones odd ? oddDec : 0), modulo 2^planes: the sum
+    // is below 2^planes by construction, and its top plane is the output (columns.ts)
+    const minusHalf = -(ones >> 1)
+    const kEven = layer.kEven
+    const y = Buffer.alloc(stride)
+    for (let w = 0, base = 0; w < outWords; w++, base += planes) {
+        let c1 = 0
+        let c2 = 0
+        for (let p = 0; p < planes; p++) {
+            // start = kEven - floor(ones / 2) (as the C computes it), then counters += start
+            const k = kEven.getAt(4 * (base + p), "i32")
+            const h = ((minusHalf >> p) & 1) === 0 ? 0 : -1
+            const kh = k ^ h
+            const start = kh ^ c1
+            c1 = (k & h) | (c1 & kh)
+            const a = ctr[base + p]
+            const u = a ^ start
+            ctr[base + p] = u ^ c2
+            c2 = (a & start) | (u & c2)
+        }
+        if ((ones & 1) !== 0) {
+            let borrow = layer.oddDec.getAt(4 * w, "i32")
+            for (let p = base; borrow !== 0 && p < base + planes; p++) {
+                const t = ~ctr[p] & borrow
+                ctr[p] ^= borrow
+                borrow = t
+            }
+        }
+        y.setAt(4 * w, "i32", ctr[base + planes - 1])
+    }
+    const last = 4 * (outWords - 1)
+    y.setAt(last, "i32", y.getAt(last, "i32") & lastWordMask(layer.outputs))
+    return y
+}
+
+/** Integer scores of packed input bits; yields to the scheduler after each hidden layer. */
 export async function scores(input: Buffer, hidden: HiddenTables[], output: OutputTables): Promise<number[]> {
     let x = input
     for (const layer of hidden) {
-        const words = wordsFor(layer.inputs)
-        const y = Buffer.alloc(packedBytes(layer.outputs))
-        for (let j = 0; j < layer.outputs; j++) {
-            if (dot(x, layer.weights, j, words, layer.inputs) >= layer.thresholds.getAt(2 * j, "i16")) {
-                y[j >> 3] |= 1 << (j & 7)
-            }
-            if (j % NEURONS_PER_SLICE === NEURONS_PER_SLICE - 1) await yieldToFirmware()
-        }
-        x = y
+        x = await hiddenLayer(x, layer)
+        await yieldToFirmware()
     }
     const words = wordsFor(output.inputs)
+    const weights = output.weights
     const out: number[] = []
-    for (let j = 0; j < output.outputs; j++) {
-        const s = dot(x, output.weights, j, words, output.inputs)
-        out.push(output.scale.getAt(4 * j, "i32") * s + output.offset.getAt(4 * j, "i32"))
+    for (let j = 0, base = 0; j < output.outputs; j++) {
+        let diff = 0
+        for (let k = 0; k < 4 * words; k += 4, base += 4) {
+            // popcount(x XOR w) inline (SWAR, as bits.ts's popcount32, without the multiply)
+            let v = x.getAt(k, "i32") ^ weights.getAt(base, "i32")
+            v = v - ((v >>> 1) & 0x55555555)
+            v = (v & 0x33333333) + ((v >>> 2) & 0x33333333)
+            v = (v + (v >>> 4)) & 0x0f0f0f0f
+            v = v + (v >>> 8)
+            v = v + (v >>> 16)
+            diff += v & 0x3f
+        }
+        out.push(output.scale.getAt(4 * j, "i32") * dotFromDifferences(output.inputs, diff) + output.offset.getAt(4 * j, "i32"))
     }
     return out
 }

@@ -50,6 +50,12 @@ beforeAll(() => {
   mkdirSync(p("a-folder"));
   writeFileSync(p("plain-file"), "not a folder\n");
   writeFileSync(p("tables.ts"), "export const MODEL_NAME = 12\n");
+  // the shipped tables with one counter-start bit flipped, and with a wrong plane count
+  const shipped = readFileSync(join(ROOT, "src", "models", "default.ts"), "utf8");
+  const kEven = /(export const L1_K_EVEN = hex`\s*)([0-9a-f])/.exec(shipped)!;
+  const flipped = (parseInt(kEven[2], 16) ^ 1).toString(16);
+  writeFileSync(p("edited-starts.ts"), shipped.replace(kEven[0], kEven[1] + flipped));
+  writeFileSync(p("wrong-planes.ts"), shipped.replace(/export const L2_PLANES = \d+/, "export const L2_PLANES = 31"));
   writeFileSync(p("stream.txt"), "@bnn 1 seq=1 src=touch digit=1 label=1 us=5 backend=native model=00000000 scores=1,2*00\n");
 }, 60_000);
 
@@ -84,6 +90,8 @@ const rows = (): Row[] => [
   ["export: over the default tables with another model", ["export", "--model", p("ok.json"), "--out", join(ROOT, "src", "models", "default.ts")], 4, /default.ts exists; pass --force/],
   // codegen
   ["codegen: damaged tables", ["codegen", "--tables", p("tables.ts"), "--out", p("c-out")], 3, /tables.ts: MODEL_NAME is missing or not a string/],
+  ["codegen: tables whose counter starts were edited", ["codegen", "--tables", p("edited-starts.ts"), "--out", p("c-out")], 3, /L1_K_EVEN\/ODD_DEC disagree with L1_COLUMNS and L1_THRESHOLDS/],
+  ["codegen: tables with a wrong plane count", ["codegen", "--tables", p("wrong-planes.ts"), "--out", p("c-out")], 3, /L2_PLANES is 31, the columns and thresholds need \d+/],
   ["codegen: tables that are a folder", ["codegen", "--tables", p("a-folder")], 3, /is not a file/],
   ["codegen: --out naming a plain file", ["codegen", "--out", p("plain-file")], 3, /is a file, not a folder/],
   // verify

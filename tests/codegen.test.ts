@@ -5,7 +5,8 @@
  * or never on, extreme scales), on the host and on the emulated Cortex-M0, both layer methods.
  */
 import { describe, expect, it } from "vitest";
-import { cArray, columnsForm, hexWord, int32 } from "../firmware-codegen/src/generate.ts";
+import { cArray, hexWord, int32 } from "../firmware-codegen/src/generate.ts";
+import { columnsForm } from "../host/lib/model/columns.ts";
 import { cFromModel } from "../firmware-codegen/src/pipeline.ts";
 import { CORTEX_M0, HOST_GCC, variant } from "../firmware-codegen/src/targets.ts";
 import { verifyBackends } from "../firmware-codegen/src/verify.ts";

@@ -66,7 +66,19 @@ describe.each(shippedModels())("shipped model '%s'", (name) => {
     expect(t.MODEL_ID).toBe(model.id);
     expect(t.INPUT_THRESHOLD).toBe(model.input.threshold);
     model.hidden.forEach((h, k) => {
-      expect(Array.from(u32s(t[`L${k + 1}_WEIGHTS`] as Uint8Array))).toEqual(Array.from(h.weights));
+      // columns: bit j of column i is bit i of row j
+      const columns = u32s(t[`L${k + 1}_COLUMNS`] as Uint8Array);
+      const outWords = wordsFor(h.outputs);
+      expect(columns.length).toBe(h.inputs * outWords);
+      let differing = 0;
+      for (let i = 0; i < h.inputs; i++) {
+        for (let j = 0; j < h.outputs; j++) {
+          const col = (columns[i * outWords + (j >>> 5)] >>> (j & 31)) & 1;
+          const row = (h.weights[j * h.words + (i >>> 5)] >>> (i & 31)) & 1;
+          if (col !== row) differing++;
+        }
+      }
+      expect(differing).toBe(0);
       const th = t[`L${k + 1}_THRESHOLDS`] as Uint8Array;
       expect(Array.from(new Int16Array(th.buffer.slice(th.byteOffset, th.byteOffset + th.length)))).toEqual(Array.from(h.thresholds));
     });
@@ -74,5 +86,38 @@ describe.each(shippedModels())("shipped model '%s'", (name) => {
     expect(Array.from(u32s(t[`${L}_WEIGHTS`] as Uint8Array))).toEqual(Array.from(model.output.weights));
     expect(Array.from(new Int32Array(u32s(t[`${L}_SCALE`] as Uint8Array).buffer))).toEqual(Array.from(model.output.scale));
     expect(Array.from(new Int32Array(u32s(t[`${L}_OFFSET`] as Uint8Array).buffer))).toEqual(Array.from(model.output.offset));
+  });
+
+  it("has counter starts whose top plane is exactly 'sum >= threshold', for every +1-input count", () => {
+    // The columns form (host/lib/model/columns.ts), checked from its definition: a neuron with
+    // P +1 weights, |X| +1 inputs of which C meet a +1 weight has s = n - 2|X| - 2P + 4C; its
+    // counter ends at kEven - floor(|X| / 2) - (|X| odd ? oddDec : 0) + C, in [0, 2^planes).
+    const t = loadTables(tablesPath(name));
+    let wrong = 0;
+    let checked = 0;
+    model.hidden.forEach((h, k) => {
+      const planes = t[`L${k + 1}_PLANES`] as number;
+      const kEven = u32s(t[`L${k + 1}_K_EVEN`] as Uint8Array);
+      const oddDec = u32s(t[`L${k + 1}_ODD_DEC`] as Uint8Array);
+      const n = h.inputs;
+      for (let j = 0; j < h.outputs; j++) {
+        let start = 0;
+        for (let p = 0; p < planes; p++) start += ((kEven[(j >>> 5) * planes + p] >>> (j & 31)) & 1) * 2 ** p;
+        const dec = (oddDec[j >>> 5] >>> (j & 31)) & 1;
+        let P = 0;
+        for (let i = 0; i < n; i++) P += (h.weights[j * h.words + (i >>> 5)] >>> (i & 31)) & 1;
+        for (let x = 0; x <= n; x++) {
+          const s0 = start - (x >> 1) - (x & 1 ? dec : 0);
+          for (let c = Math.max(0, x + P - n); c <= Math.min(x, P); c++) {
+            const end = s0 + c;
+            const on = n - 2 * x - 2 * P + 4 * c >= h.thresholds[j];
+            if (end < 0 || end >= 2 ** planes || (end >= 2 ** (planes - 1)) !== on) wrong++;
+            checked++;
+          }
+        }
+      }
+    });
+    expect(checked).toBeGreaterThan(0);
+    expect(wrong).toBe(0);
   });
 });

@@ -5,9 +5,10 @@
  * `bnn_classify`). No malloc, no floats, nothing from libc beyond <stdint.h>/<stddef.h>.
  * Output is a pure function of the tables: same tables, byte-identical C.
  */
-import { lastWordMask, popcount32, setBit, testBit, wordsFor } from "../../host/lib/binary.ts";
+import { lastWordMask, wordsFor } from "../../host/lib/binary.ts";
 import { UserError } from "../../host/lib/errors.ts";
-import { C_LIMITS, cLimitProblems } from "../../host/lib/model/limits.ts";
+import { columnsForm, rowsFromColumns } from "../../host/lib/model/columns.ts";
+import { cLimitProblems } from "../../host/lib/model/limits.ts";
 import type { Tables } from "../../host/lib/export/load-tables.ts";
 
 export interface CLayer {
@@ -33,25 +34,44 @@ function view<T>(bytes: unknown, ctor: { new (b: ArrayBuffer): T }, what: string
   return new ctor(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer);
 }
 
-/** Decodes the tables module into typed arrays, checking every size against LAYER_SIZES. */
+function sameWords(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] >>> 0 !== b[i] >>> 0) return false;
+  return true;
+}
+
+/**
+ * Decodes the tables module into typed arrays, checking every size against LAYER_SIZES. Hidden
+ * layers come as columns (host/lib/model/columns.ts): the rows are their transpose, and the
+ * counter starts must be exactly what the columns and thresholds give (a table edited by hand,
+ * or written by an older `bnn export`, is refused here).
+ */
 export function modelFromTables(t: Tables): CModel {
   const sizes = t.LAYER_SIZES;
-  const layer = (k: number): CLayer => {
-    const inputs = sizes[k - 1];
-    const outputs = sizes[k];
-    const words = wordsFor(inputs);
-    const weights = view(t[`L${k}_WEIGHTS`], Uint32Array, `L${k}_WEIGHTS`);
-    if (weights.length !== words * outputs) throw new UserError(`weight tables: L${k}_WEIGHTS holds ${weights.length} words, expected ${words * outputs}`);
-    return { inputs, outputs, words, weights };
+  const words = (k: number, name: string, expected: number): Uint32Array => {
+    const w = view(t[`L${k}_${name}`], Uint32Array, `L${k}_${name}`);
+    if (w.length !== expected) throw new UserError(`weight tables: L${k}_${name} holds ${w.length} words, expected ${expected}`);
+    return w;
   };
   const hidden = Array.from({ length: t.HIDDEN_LAYERS }, (_, i) => {
-    const l = layer(i + 1);
-    const thresholds = view(t[`L${i + 1}_THRESHOLDS`], Int16Array, `L${i + 1}_THRESHOLDS`);
-    if (thresholds.length !== l.outputs) throw new UserError(`weight tables: L${i + 1}_THRESHOLDS has ${thresholds.length} entries, expected ${l.outputs}`);
-    return { ...l, thresholds };
+    const k = i + 1;
+    const inputs = sizes[k - 1];
+    const outputs = sizes[k];
+    const columns = words(k, "COLUMNS", inputs * wordsFor(outputs));
+    const thresholds = view(t[`L${k}_THRESHOLDS`], Int16Array, `L${k}_THRESHOLDS`);
+    if (thresholds.length !== outputs) throw new UserError(`weight tables: L${k}_THRESHOLDS has ${thresholds.length} entries, expected ${outputs}`);
+    const layer = { inputs, outputs, words: wordsFor(inputs), weights: rowsFromColumns(columns, inputs, outputs), thresholds };
+    const form = columnsForm(layer);
+    if (t[`L${k}_PLANES`] !== form.planes) throw new UserError(`weight tables: L${k}_PLANES is ${String(t[`L${k}_PLANES`])}, the columns and thresholds need ${form.planes} (run bnn regen)`);
+    if (!sameWords(words(k, "K_EVEN", form.kEven.length), form.kEven) || !sameWords(words(k, "ODD_DEC", form.oddDec.length), form.oddDec)) {
+      throw new UserError(`weight tables: L${k}_K_EVEN/ODD_DEC disagree with L${k}_COLUMNS and L${k}_THRESHOLDS (run bnn regen)`);
+    }
+    return layer;
   });
   const L = t.HIDDEN_LAYERS + 1;
-  const o = layer(L);
+  const inputs = sizes[L - 1];
+  const outputs = sizes[L];
+  const o: CLayer = { inputs, outputs, words: wordsFor(inputs), weights: words(L, "WEIGHTS", wordsFor(inputs) * outputs) };
   // the C's limits, refused here, where a model enters the generator
   const problems = cLimitProblems(t.INPUT_WIDTH * t.INPUT_HEIGHT, hidden, o);
   if (problems.length) throw new UserError(`model ${t.MODEL_NAME} does not fit the generated C: ${problems.join("; ")}`);
@@ -77,56 +97,6 @@ export const hexWord = (v: number): string => `0x${(v >>> 0).toString(16).padSta
 export const int32 = (v: number): string => (v === -2147483648 ? "(-2147483647 - 1)" : String(v));
 
 
-/** The columns form of a hidden layer (c/bnn_layers.h): transposed weights and counter start values. */
-export interface ColumnsForm {
-  planes: number;
-  outWords: number;
-  lastMask: number;
-  /** inputs x outWords words: bit j of column i = weight of neuron j at input i. */
-  columns: Uint32Array;
-  /** outWords x planes words: counter starts for an even count of +1 inputs. */
-  kEven: Uint32Array;
-  /** outWords words: lanes whose start is one less for an odd count (A_j even). */
-  oddDec: Uint32Array;
-}
-
-export function columnsForm(h: CLayer & { thresholds: Int16Array }): ColumnsForm {
-  const n = h.inputs;
-  const m = h.outputs;
-  const outWords = wordsFor(m);
-  const A: number[] = [];
-  for (let j = 0; j < m; j++) {
-    let P = 0;
-    for (let k = 0; k < h.words; k++) P += popcount32(h.weights[j * h.words + k]);
-    A.push(P - Math.floor((n - h.thresholds[j]) / 2));
-  }
-  // A counter ends at 2^B - R_j + C_j, R_j = ceil((|X| + A_j) / 2), 0 <= C_j <= |X| <= n:
-  // it must start >= 0 (2^B >= max R_j) and end below 2^(B+1) (C_j - R_j < 2^B).
-  const rMax = Math.max(0, ...A.map((a) => Math.ceil((n + a) / 2)));
-  const gainMax = Math.max(0, ...A.map((a) => n - Math.ceil(a / 2)));
-  let B = 3; // at least 4 planes: the adder tree adds 4-bit counts
-  while (2 ** B < rMax || 2 ** B <= gainMax) B++;
-  const planes = B + 1;
-  if (planes > C_LIMITS.counterPlanes) throw new UserError(`columns form: ${planes} counter planes needed, the C holds at most ${C_LIMITS.counterPlanes}`);
-  const columns = new Uint32Array(n * outWords);
-  for (let j = 0; j < m; j++) {
-    const row = h.weights.subarray(j * h.words, (j + 1) * h.words);
-    for (let i = 0; i < n; i++) if (testBit(row, i)) setBit(columns.subarray(i * outWords, (i + 1) * outWords), j);
-  }
-  const table = (q: number) => {
-    const t = new Uint32Array(outWords * planes);
-    for (let j = 0; j < m; j++) {
-      const k = 2 ** B - Math.floor((A[j] + 1 + q) / 2);
-      if (k < 0 || k >= 2 ** planes) throw new UserError(`columns form: counter start ${k} of neuron ${j} outside [0, 2^${planes})`);
-      for (let p = 0; p < planes; p++) if ((k >>> p) & 1) t[(j >>> 5) * planes + p] |= 1 << (j & 31); // lane j of plane p
-    }
-    return t;
-  };
-  table(1); // range check of the odd starts
-  const oddDec = new Uint32Array(outWords);
-  for (let j = 0; j < m; j++) if (Math.floor((A[j] + 1) / 2) !== Math.floor((A[j] + 2) / 2)) setBit(oddDec, j);
-  return { planes, outWords, lastMask: lastWordMask(m), columns, kEven: table(0), oddDec };
-}
 
 export function generateHeader(m: CModel, source: string): string {
   const inBits = m.width * m.height;
