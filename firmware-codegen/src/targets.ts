@@ -85,7 +85,7 @@ function runSemihosted(name: string, input: Buffer, emulate: (files: Record<stri
 }
 
 /** Runs a semihosting harness ELF under QEMU with the files bnn_in.bin / bnn_out.bin in `dir`; returns the output records. */
-function runQemuHarness(t: { name: string; qemu: string; qemuArgs: string[] }, elf: string, input: Buffer, dir: string): Buffer {
+export function runQemuHarness(t: { name: string; qemu: string; qemuArgs: string[] }, elf: string, input: Buffer, dir: string): Buffer {
   return runSemihosted(t.name, input, (files) => {
     for (const [file, data] of Object.entries(files)) writeFileSync(join(dir, file), data);
     writeFileSync(join(dir, HARNESS_OUT), Buffer.alloc(0));
