@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { disassemble, m0plusCycles, traceCost } from "../firmware-codegen/src/cycles.ts";
 import { M0_BIG_COUNT, M0_COUNT, RV32_COUNT, type CountTarget } from "../firmware-codegen/src/icount.ts";
 import { C_DIR } from "../firmware-codegen/src/paths.ts";
-import { STRICT } from "../firmware-codegen/src/targets.ts";
+import { runQemuHarness, STRICT } from "../firmware-codegen/src/targets.ts";
 import { run } from "../firmware-codegen/src/toolchain.ts";
 import { FRAME_HEIGHT, FRAME_WIDTH, synthesizeFrame } from "../host/lib/camera/photo.ts";
 import { IMAGE_PIXELS, loadMnist } from "../host/lib/mnist.ts";
@@ -312,12 +312,7 @@ function buildEmulated(t: CountTarget): string {
 }
 
 function runEmulated(t: CountTarget, elf: string, input: Buffer): Buffer {
-  const dir = scratchDir(`preprocess-${t.name}`);
-  writeFileSync(join(dir, "bnn_in.bin"), input);
-  writeFileSync(join(dir, "bnn_out.bin"), Buffer.alloc(0));
-  const r = run(t.qemu, [...t.qemuArgs, "-nographic", "-monitor", "none", "-serial", "none", "-semihosting-config", "enable=on,target=native", "-kernel", elf], { cwd: dir, allowFail: true });
-  if (r.code !== 0) throw new Error(`${t.name}: the emulated harness stopped with an error (exit ${r.code}) ${r.stderr.trim()}`);
-  return readFileSync(join(dir, "bnn_out.bin"));
+  return runQemuHarness(t, elf, input, scratchDir(`preprocess-${t.name}`));
 }
 
 /** The property frames the emulated cores run: a seeded sample of every generator that fits the micro:bit's harness. */

@@ -111,17 +111,23 @@ function loadElf(mcu: RP2040, elf: Buffer): void {
     const paddr = elf.readUInt32LE(ph + 12);
     const filesz = elf.readUInt32LE(ph + 16);
     if (filesz === 0) continue;
-    const bytes = elf.subarray(offset, offset + filesz);
-    if (paddr >= FLASH_BASE && paddr + filesz <= FLASH_BASE + mcu.flash.length) mcu.flash.set(bytes, paddr - FLASH_BASE);
-    else if (paddr >= SRAM_BASE && paddr + filesz <= SRAM_BASE + mcu.sram.length) mcu.sram.set(bytes, paddr - SRAM_BASE);
-    else throw new Error(`rp2040: segment at 0x${paddr.toString(16)} (${filesz} bytes) is outside flash and SRAM`);
+    const target = region(mcu, paddr, filesz);
+    if (!target) throw new Error(`rp2040: segment at 0x${paddr.toString(16)} (${filesz} bytes) is outside flash and SRAM`);
+    target.set(elf.subarray(offset, offset + filesz));
   }
 }
 
-function memory(mcu: RP2040, address: number, length: number): Uint8Array {
+/** The emulator's bytes at address .. address + length - 1 when they lie in flash or in SRAM (a view), else undefined. */
+function region(mcu: RP2040, address: number, length: number): Uint8Array | undefined {
   if (address >= SRAM_BASE && address + length <= SRAM_BASE + mcu.sram.length) return mcu.sram.subarray(address - SRAM_BASE, address - SRAM_BASE + length);
   if (address >= FLASH_BASE && address + length <= FLASH_BASE + mcu.flash.length) return mcu.flash.subarray(address - FLASH_BASE, address - FLASH_BASE + length);
-  throw new Error(`rp2040: semihosting buffer 0x${address.toString(16)}+${length} is outside flash and SRAM`);
+  return undefined;
+}
+
+function memory(mcu: RP2040, address: number, length: number): Uint8Array {
+  const m = region(mcu, address, length);
+  if (!m) throw new Error(`rp2040: semihosting buffer 0x${address.toString(16)}+${length} is outside flash and SRAM`);
+  return m;
 }
 
 function cString(mcu: RP2040, address: number): string {

@@ -66,6 +66,35 @@ function bareMetalBuild(t: { name: string; cc: string; cflags: string[]; link: s
   return out;
 }
 
+/** The files of the semihosting harness (semihost_main.c): input records in, output records out. */
+const HARNESS_IN = "bnn_in.bin";
+const HARNESS_OUT = "bnn_out.bin";
+
+/** What one emulator run of the semihosting harness gives: the bytes written to bnn_out.bin (undefined: none), or why it stopped with an error. */
+type SemihostedRun = { output: Buffer | undefined } | { failure: string };
+
+/**
+ * One run of the semihosting harness on an emulator, the execute() of every emulated target:
+ * `emulate` runs the program with `files` (the input records as bnn_in.bin); a failure throws,
+ * prefixed with the target's name.
+ */
+function runSemihosted(name: string, input: Buffer, emulate: (files: Record<string, Buffer>) => SemihostedRun): Buffer {
+  const r = emulate({ [HARNESS_IN]: input });
+  if ("failure" in r) throw new Error(`${name}: ${r.failure}`);
+  return r.output ?? Buffer.alloc(0);
+}
+
+/** Runs a semihosting harness ELF under QEMU with the files bnn_in.bin / bnn_out.bin in `dir`; returns the output records. */
+export function runQemuHarness(t: { name: string; qemu: string; qemuArgs: string[] }, elf: string, input: Buffer, dir: string): Buffer {
+  return runSemihosted(t.name, input, (files) => {
+    for (const [file, data] of Object.entries(files)) writeFileSync(join(dir, file), data);
+    writeFileSync(join(dir, HARNESS_OUT), Buffer.alloc(0));
+    const r = run(t.qemu, [...t.qemuArgs, "-nographic", "-monitor", "none", "-serial", "none", "-semihosting-config", "enable=on,target=native", "-kernel", elf], { cwd: dir, allowFail: true });
+    if (r.code !== 0) return { failure: `the emulated program stopped with an error (exit ${r.code}) ${r.stderr.trim()}` };
+    return { output: readFileSync(join(dir, HARNESS_OUT)) };
+  });
+}
+
 /** A bare-metal core under QEMU with semihosting: files bnn_in.bin / bnn_out.bin in the run folder. */
 function emulatedTarget(t: { name: string; description: string; cc: string; qemu: string; packages: string[]; cflags: string[]; link: string[]; qemuArgs: string[] }): Target {
   return {
@@ -74,13 +103,7 @@ function emulatedTarget(t: { name: string; description: string; cc: string; qemu
     tools: [t.cc, t.qemu],
     packages: t.packages,
     build: (modelDir, buildDir, extra = [], program = [join(HARNESS, "harness.c")]) => bareMetalBuild(t, modelDir, buildDir, extra, program),
-    execute(built, input, buildDir) {
-      writeFileSync(join(buildDir, "bnn_in.bin"), input);
-      writeFileSync(join(buildDir, "bnn_out.bin"), Buffer.alloc(0));
-      const r = run(t.qemu, [...t.qemuArgs, "-nographic", "-monitor", "none", "-serial", "none", "-semihosting-config", "enable=on,target=native", "-kernel", built], { cwd: buildDir, allowFail: true });
-      if (r.code !== 0) throw new Error(`${t.name}: the emulated program stopped with an error (exit ${r.code}) ${r.stderr.trim()}`);
-      return readFileSync(join(buildDir, "bnn_out.bin"));
-    },
+    execute: (built, input, buildDir) => runQemuHarness(t, built, input, buildDir),
   };
 }
 
@@ -155,11 +178,11 @@ export const RP2040_JS: Target = {
   packages: ["gcc-arm-none-eabi"],
   unavailable: rp2040jsMissing,
   build: (modelDir, buildDir, extra = []) => bareMetalBuild({ name: "rp2040js", cc: "arm-none-eabi-gcc", cflags: RP2040_CFLAGS, link: RP2040_LINK }, modelDir, buildDir, extra),
-  execute(built, input) {
-    const r = runRp2040(readFileSync(built), { "bnn_in.bin": input });
-    if (!r.exitOk) throw new Error("rp2040js: the program stopped with an error (main returned non-zero)");
-    return r.written.get("bnn_out.bin") ?? Buffer.alloc(0);
-  },
+  execute: (built, input) =>
+    runSemihosted("rp2040js", input, (files) => {
+      const r = runRp2040(readFileSync(built), files);
+      return r.exitOk ? { output: r.written.get(HARNESS_OUT) } : { failure: "the program stopped with an error (main returned non-zero)" };
+    }),
 };
 
 export const HOST_GCC = hostTarget("host-gcc", "gcc", "gcc -O2 -mpopcnt -fsanitize=address,undefined (x86-64 POPCNT)", ["-O2", "-mpopcnt", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"]);

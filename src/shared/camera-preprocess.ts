@@ -58,6 +58,47 @@ function idiv(a: number, b: number): number {
     return Math.floor(a / b)
 }
 
+/**
+ * The overlaps of an area-averaging resample of `n` source cells to `m` output cells along one
+ * axis: on a common axis source cell s covers [s*m, (s+1)*m) and output cell o covers
+ * [o*n, (o+1)*n), so the overlaps of an output cell add up to n. Source cell s overlaps output
+ * cell cell[k] by weight[k] for k = first[s] .. first[s+1]-1, in increasing o.
+ */
+interface Overlaps {
+    first: number[]
+    cell: number[]
+    weight: number[]
+}
+
+/**
+ * The overlaps of resampling `n` cells to `m` (both >= 1). Called once per pass, both passes of
+ * step 5 use it: their per-pixel loops only look the overlaps up, no call per pixel (in
+ * DeviceScript bytecode a call costs as much as ~20 additions). o = floor(s*m / n) is kept by
+ * stepping instead of dividing.
+ */
+function areaOverlaps(n: number, m: number): Overlaps {
+    const first: number[] = []
+    const cell: number[] = []
+    const weight: number[] = []
+    let o0 = 0
+    for (let s = 0; s < n; s++) {
+        first.push(cell.length)
+        const a = s * m
+        const b = a + m
+        while ((o0 + 1) * n <= a) o0++
+        let o = o0
+        while (o < m && o * n < b) {
+            const lo2 = o * n > a ? o * n : a
+            const hi2 = (o + 1) * n < b ? (o + 1) * n : b
+            cell.push(o)
+            weight.push(hi2 - lo2)
+            o++
+        }
+    }
+    first.push(cell.length)
+    return { first, cell, weight }
+}
+
 /** Otsu threshold and class means from a 256-bin histogram of `n` pixels. */
 export function otsuLevels(hist: number[], n: number): Levels {
     let total = 0
@@ -167,11 +208,16 @@ export async function preprocess(frame: ByteArray, width: number, height: number
     if (tw < 1) tw = 1
     if (th < 1) th = 1
 
-    // horizontal pass: source column sx covers [sx*tw, (sx+1)*tw), output column ox covers
-    // [ox*bw, (ox+1)*bw) on a common axis; each output sums v * overlap (overlaps add up to bw)
+    // horizontal pass: each output column sums v * overlap over the source columns (the
+    // overlaps of an output column add up to bw)
+    const columns = areaOverlaps(bw, tw)
+    const xFirst = columns.first
+    const xCell = columns.cell
+    const xWeight = columns.weight
     const rows = zeros(bh * tw)
     for (let sy = 0; sy < bh; sy++) {
         const base = (y0 + sy) * width + x0
+        const rowBase = sy * tw
         for (let sx = 0; sx < bw; sx++) {
             const p = frame[base + sx]
             if (p <= t) inkCount++
@@ -179,15 +225,8 @@ export async function preprocess(frame: ByteArray, width: number, height: number
             if (p <= lo) v = 255
             else if (p < knee) v = idiv(255 * (knee - p), span)
             if (v === 0) continue
-            const a = sx * tw
-            const b = a + tw
-            let ox = idiv(a, bw)
-            while (ox < tw && ox * bw < b) {
-                const lo2 = ox * bw > a ? ox * bw : a
-                const hi2 = (ox + 1) * bw < b ? (ox + 1) * bw : b
-                rows[sy * tw + ox] += v * (hi2 - lo2)
-                ox++
-            }
+            const end = xFirst[sx + 1]
+            for (let k = xFirst[sx]; k < end; k++) rows[rowBase + xCell[k]] += v * xWeight[k]
         }
         budget -= 4 * bw
         if (budget <= 0 && pause) {
@@ -196,17 +235,17 @@ export async function preprocess(frame: ByteArray, width: number, height: number
         }
     }
     // vertical pass into the patch (tw x th); the total weight of an output pixel is bw * bh
+    const lines = areaOverlaps(bh, th)
+    const yFirst = lines.first
+    const yCell = lines.cell
+    const yWeight = lines.weight
     const patch = zeros(tw * th)
     for (let sy = 0; sy < bh; sy++) {
-        const a = sy * th
-        const b = a + th
-        let oy = idiv(a, bh)
-        while (oy < th && oy * bh < b) {
-            const lo2 = oy * bh > a ? oy * bh : a
-            const hi2 = (oy + 1) * bh < b ? (oy + 1) * bh : b
-            const w = hi2 - lo2
+        const end = yFirst[sy + 1]
+        for (let k = yFirst[sy]; k < end; k++) {
+            const oy = yCell[k]
+            const w = yWeight[k]
             for (let ox = 0; ox < tw; ox++) patch[oy * tw + ox] += rows[sy * tw + ox] * w
-            oy++
             budget -= 2 * tw
         }
         if (budget <= 0 && pause) {

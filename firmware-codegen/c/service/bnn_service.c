@@ -116,14 +116,28 @@ static uint8_t bnn_service_upload_status(uint32_t seq, size_t bytes) {
 /* The rasterizer and the camera preprocessing give a 28x28 input. */
 #define BNN_SERVICE_TAKES_28X28 (BNN_INPUT_WIDTH == 28 && BNN_INPUT_HEIGHT == 28)
 
-static int bnn_service_classify_strokes(const uint8_t *payload, size_t len, uint8_t *report, size_t report_cap, bnn_service_clock_fn now_us) {
-    static uint32_t words[BNN_INPUT_WORDS];
+/*
+ * The checks classify_strokes and classify_frame make first, in their order (bnn_service.h):
+ * room for an error report, the header, the command's length `bytes` (and a 28x28 model), the
+ * model id. Returns 0 with *seq set when the payload passes, else what the handler returns (an
+ * error report's length or BNN_SERVICE_ERR_REPORT_CAP). bnn_service_classify checks the model id
+ * before the length (its documented order), so it keeps its own checks.
+ */
+static int bnn_service_check_28x28_command(const uint8_t *payload, size_t len, size_t bytes, uint8_t *report, size_t report_cap, uint32_t *seq) {
     if (report == NULL || report_cap < BNN_SERVICE_ERROR_REPORT_BYTES) return BNN_SERVICE_ERR_REPORT_CAP;
     if (payload == NULL || len < BNN_SERVICE_HEADER_BYTES) return bnn_service_error_report(report, 0, BNN_SERVICE_STATUS_BAD_LENGTH);
-    uint32_t seq = bnn_service_get_u32le(payload + BNN_SERVICE_CMD_OFF_SEQ);
-    if (len != BNN_SERVICE_STROKES_BYTES || !BNN_SERVICE_TAKES_28X28) return bnn_service_error_report(report, seq, BNN_SERVICE_STATUS_BAD_LENGTH);
+    *seq = bnn_service_get_u32le(payload + BNN_SERVICE_CMD_OFF_SEQ);
+    if (len != bytes || !BNN_SERVICE_TAKES_28X28) return bnn_service_error_report(report, *seq, BNN_SERVICE_STATUS_BAD_LENGTH);
     if (bnn_service_get_u32le(payload + BNN_SERVICE_CMD_OFF_MODEL_ID) != (uint32_t)BNN_MODEL_ID32)
-        return bnn_service_error_report(report, seq, BNN_SERVICE_STATUS_MODEL_MISMATCH);
+        return bnn_service_error_report(report, *seq, BNN_SERVICE_STATUS_MODEL_MISMATCH);
+    return 0;
+}
+
+static int bnn_service_classify_strokes(const uint8_t *payload, size_t len, uint8_t *report, size_t report_cap, bnn_service_clock_fn now_us) {
+    static uint32_t words[BNN_INPUT_WORDS];
+    uint32_t seq = 0;
+    int rejected = bnn_service_check_28x28_command(payload, len, BNN_SERVICE_STROKES_BYTES, report, report_cap, &seq);
+    if (rejected != 0) return rejected;
     int32_t panel_width = (int32_t)bnn_service_get_u16le(payload + BNN_SERVICE_STROKES_OFF_PANEL_WIDTH);
     int32_t panel_height = (int32_t)bnn_service_get_u16le(payload + BNN_SERVICE_STROKES_OFF_PANEL_HEIGHT);
     size_t pairs = bnn_service_get_u16le(payload + BNN_SERVICE_STROKES_OFF_PAIRS);
@@ -143,12 +157,9 @@ static int bnn_service_classify_strokes(const uint8_t *payload, size_t len, uint
 static int bnn_service_classify_frame(const uint8_t *payload, size_t len, uint8_t *report, size_t report_cap, bnn_service_clock_fn now_us) {
     static uint32_t words[BNN_INPUT_WORDS];
     static uint8_t pixels[784];
-    if (report == NULL || report_cap < BNN_SERVICE_ERROR_REPORT_BYTES) return BNN_SERVICE_ERR_REPORT_CAP;
-    if (payload == NULL || len < BNN_SERVICE_HEADER_BYTES) return bnn_service_error_report(report, 0, BNN_SERVICE_STATUS_BAD_LENGTH);
-    uint32_t seq = bnn_service_get_u32le(payload + BNN_SERVICE_CMD_OFF_SEQ);
-    if (len != BNN_SERVICE_FRAME_BYTES || !BNN_SERVICE_TAKES_28X28) return bnn_service_error_report(report, seq, BNN_SERVICE_STATUS_BAD_LENGTH);
-    if (bnn_service_get_u32le(payload + BNN_SERVICE_CMD_OFF_MODEL_ID) != (uint32_t)BNN_MODEL_ID32)
-        return bnn_service_error_report(report, seq, BNN_SERVICE_STATUS_MODEL_MISMATCH);
+    uint32_t seq = 0;
+    int rejected = bnn_service_check_28x28_command(payload, len, BNN_SERVICE_FRAME_BYTES, report, report_cap, &seq);
+    if (rejected != 0) return rejected;
     int width = (int)bnn_service_get_u16le(payload + BNN_SERVICE_FRAME_OFF_WIDTH);
     int height = (int)bnn_service_get_u16le(payload + BNN_SERVICE_FRAME_OFF_HEIGHT);
     uint8_t status = bnn_service_upload_status(seq, (size_t)width * (size_t)height);

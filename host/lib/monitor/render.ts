@@ -8,15 +8,6 @@ import type { Summary } from "./summary.ts";
 export const FORMATS = ["table", "jsonl", "csv"] as const;
 export type Format = (typeof FORMATS)[number];
 
-const BARS = "▁▂▃▄▅▆▇█";
-
-/** Scores as one bar character each, min-max normalized (all equal: all lowest). */
-export function scoreBar(scores: number[]): string {
-  const min = Math.min(...scores);
-  const span = Math.max(...scores) - min;
-  return scores.map((s) => BARS[span > 0 ? Math.round(((s - min) / span) * (BARS.length - 1)) : 0]).join("");
-}
-
 /** true/false when the label is known, null when it is not (label -1). */
 export function correctness(r: StreamResult): boolean | null {
   return r.label < 0 ? null : r.label === r.digit;

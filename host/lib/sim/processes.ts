@@ -54,11 +54,6 @@ function hook(): void {
   }
 }
 
-/** PIDs of the children started here that are still running. */
-export function runningPids(): number[] {
-  return [...live].map((c) => c.pid).filter((p): p is number => p !== undefined);
-}
-
 export interface Managed {
   child: ChildProcess;
   pid: number;
