@@ -29,7 +29,7 @@ export const PROBE_PROGRAM = "src/probe.ts";
 export interface ProbeRunOptions {
   /** Start the simulated classifier, so the probe times its native stages too. */
   native: boolean;
-  /** The program, relative to the project (default src/probe.ts). */
+  /** The program: a path relative to the project, or absolute (default src/probe.ts). */
   program?: string;
   /** The shipped model the simulated classifier serves (the probe's own is src/models/default.ts). */
   classifierModel?: string;
