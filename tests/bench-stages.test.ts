@@ -128,6 +128,9 @@ describe("bnn bench stages", () => {
     const lines = r.stdout.trim().split("\n");
     expect(lines).toHaveLength(1);
     const out = JSON.parse(lines[0]) as { bench: string; runs: Run[] };
+    // docs/json.md: camelCase keys (the totals are keyed by source and backend names, which are)
+    const keys = (v: unknown): string[] => (v && typeof v === "object" ? Object.entries(v).flatMap(([k, x]) => [...(Array.isArray(v) ? [] : [k]), ...keys(x)]) : []);
+    expect(keys(out).filter((k) => !/^[a-z][a-zA-Z0-9]*$/.test(k))).toEqual([]);
     expect(out.bench).toBe("stages");
     expect(out.runs.map((x) => x.backend)).toEqual(["native", "bytecode"]);
     for (const run of out.runs) {
