@@ -4,8 +4,10 @@
 // stages run only when a classifier service with this program's model is bound (firmware with
 // the service, or the simulated classifier), else their lines say `n/a`.
 //
-// Output, one line per stage and case (docs/probe.md; a stable format):
-//   @probe <stage> <source> <case> <ms per run> <runs>
+// Output, one line per stage and case (docs/probe.md; a stable format, parsed by
+// host/lib/probe/parse.ts):
+//   @probe start native|bytecode-only <model id, 8 hex digits>
+//   @probe <stage> <source> <case> <ms per run>|n/a <runs>
 //   @probe done <total ms>
 // Each stage runs `runs` times back to back (ms is the mean, one decimal), between two yields
 // (ds.sleep(0)): the VM's clock only advances at a yield, and the firmware's main loop runs.
@@ -81,12 +83,17 @@ async function probeTouch(k: number) {
     await time("bytecode-scores", "touch", k, 1, async () => {
         s = await scores(bits, m.HIDDEN, m.OUTPUT)
     })
+    await report("touch", k, s)
+}
+
+/** The result line of a digit, as src/app.ts makes and writes it once the scores are known. */
+async function report(src: string, k: number, s: number[]) {
     let text = ""
-    await time("format", "touch", k, RUNS, async () => {
+    await time("format", src, k, RUNS, async () => {
         const f = scoreFields(s, m.SCORE_SHIFT)
-        text = formatResult({ seq: k, source: "touch", digit: f.digit, label: -1, inferenceUs: 0, totalMs: 0, backend: "bytecode", model: m.MODEL_ID.slice(0, 8), runnersUp: f.runnersUp, noDigit: "", scoresCrc: f.scoresCrc })
+        text = formatResult({ seq: k, source: src, digit: f.digit, label: -1, inferenceUs: 0, totalMs: 0, backend: "bytecode", model: m.MODEL_ID.slice(0, 8), runnersUp: f.runnersUp, noDigit: "", scoresCrc: f.scoresCrc })
     })
-    await time("log", "touch", k, 1, async () => {
+    await time("log", src, k, 1, async () => {
         console.log(text)
     })
 }
@@ -110,9 +117,11 @@ async function probeCamera(k: number) {
             await classifyFrameNative(m.MODEL_ID32, seq++, frame, FIXTURE_WIDTH, FIXTURE_HEIGHT, TIMEOUT_MS)
         })
     } else na("native-frame", "camera", k)
+    let s: number[] = undefined
     await time("bytecode-scores", "camera", k, 1, async () => {
-        await scores(bits, m.HIDDEN, m.OUTPUT)
+        s = await scores(bits, m.HIDDEN, m.OUTPUT)
     })
+    await report("camera", k, s)
 }
 // (cases by function calls: DeviceScript closures must not capture loop variables)
 for (let k = 0; k < TOUCH_CASES; k++) await probeTouch(k)

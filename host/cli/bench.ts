@@ -5,6 +5,7 @@
  *   c         XNOR/popcount C vs float32 MAC C vs one-int-per-bit C: host ns and Cortex-M0 instructions
  *   wasm      the WebAssembly build vs the TypeScript reference, ns per inference in Node
  *   sim       the simulated board, native classifier vs bytecode fallback on the same digits
+ *   stages    the stage probe (src/probe.ts) in the simulator's VM: ms per stage, per-digit sums
  */
 import { spawnSync } from "node:child_process";
 import { cpus } from "node:os";
@@ -20,22 +21,26 @@ import { requireMnistShape } from "../lib/model/evaluate.ts";
 import type { Model } from "../lib/model/format.ts";
 import { classify } from "../lib/model/infer.ts";
 import { ROOT } from "../lib/paths.ts";
+import { isNativeStage, SOURCES, STAGES, type StageFigure } from "../lib/probe/parse.ts";
+import { PROBE_PROGRAM, runProbe } from "../lib/probe/run.ts";
+import { BACKENDS, boardTotals, DIGIT_TIMEOUT_MS, type Backend, type Totals } from "../lib/probe/totals.ts";
 import { PRESET_NAMES, PRESETS, type PresetName } from "../lib/train/presets.ts";
 import { train } from "../lib/train/trainer.ts";
 import type { SimSummary } from "./sim.ts";
 
-const SUBJECTS = ["train", "popcount", "c", "wasm", "sim"];
+const SUBJECTS = ["train", "popcount", "c", "wasm", "sim", "stages"];
 
 export const benchCommand = defineCommand({
   name: "bench",
   summary: `print measured figures (subjects: ${SUBJECTS.join(", ")})`,
   positionals: ["subject"],
-  usage: "train: training samples/s; popcount: emulated-core instructions per popcount/layer method; c: XNOR C vs float32 and int-per-bit C; wasm: WebAssembly vs TypeScript reference; sim: the simulated board, native vs bytecode. Progress goes to stderr.",
+  usage: "train: training samples/s; popcount: emulated-core instructions per popcount/layer method; c: XNOR C vs float32 and int-per-bit C; wasm: WebAssembly vs TypeScript reference; sim: the simulated board, native vs bytecode; stages: the stage probe (src/probe.ts) in the simulator's VM, ms per stage and per digit (docs/probe.md). Progress goes to stderr.",
   options: {
     preset: { type: "string", description: "train: network to train", default: "default", choices: PRESET_NAMES },
     epochs: { type: "int", description: "train: epochs to time", default: 2, min: 1, max: 100 },
     model: { type: "string", description: "popcount/c/wasm: shipped model name or path", default: "default", metavar: "name|path" },
     images: { type: "int", description: "popcount: test images per instruction count [default: 20]; c: per Cortex-M0 count, where the float32 baseline runs ~20 M traced instructions an image [default: 1]", min: 1, max: 10000 },
+    backend: { type: "string", description: "stages: native = a run with the simulated classifier (native and bytecode stages timed), bytecode = a run without (native stages n/a), both = the two runs", default: "both", choices: ["native", "bytecode", "both"] },
     json: { type: "boolean", description: "print JSON" },
   },
   async run(o, positionals, given) {
@@ -45,12 +50,14 @@ export const benchCommand = defineCommand({
     onlyWith(given, "epochs", subject === "train", "only applies to bench train");
     onlyWith(given, "model", ["popcount", "c", "wasm"].includes(subject), "only applies to bench popcount, c and wasm");
     onlyWith(given, "images", ["popcount", "c"].includes(subject), "only applies to bench popcount and c");
+    onlyWith(given, "backend", subject === "stages", "only applies to bench stages");
     const out = (text: string) => {
       if (!o.json) console.log(text);
     };
     const progress = (text: string) => process.stderr.write(`bench ${subject}: ${text}\n`);
     if (subject === "train") return benchTrain(o.preset as PresetName, o.epochs, o.json, out);
     if (subject === "sim") return benchSim(o.json, out, progress);
+    if (subject === "stages") return benchStages(o.backend === "both" ? BACKENDS : [o.backend as Backend], o.json, out, progress);
     const c = await modelC(o.model);
     try {
       const { model } = c;
@@ -190,4 +197,45 @@ async function benchSim(json: boolean, out: (s: string) => void, progress: (s: s
   out(`simulated board, the ${result.digits} sample digits compiled into the program, each way:`);
   out(`  inference p50: native (wasm classifier) ${result.nativeInferenceP50Ms.toFixed(3)} ms, bytecode ${result.bytecodeInferenceP50Ms.toFixed(3)} ms: ${result.ratio.toFixed(0)}x`);
   out(`  end to end: native ${result.nativeResultsPerSecond?.toFixed(1)} digits/s, bytecode ${result.bytecodeResultsPerSecond?.toFixed(1)} digits/s`);
+}
+
+/**
+ * The stage probe in the simulator's VM, once per backend: with the simulated classifier (the
+ * probe times the native stages and the bytecode ones) and without (native stages n/a).
+ */
+async function benchStages(backends: Backend[], json: boolean, out: (s: string) => void, progress: (s: string) => void): Promise<void> {
+  const runs: { backend: Backend; model: string; probeMs: number; stages: StageFigure[]; totals: Totals }[] = [];
+  for (const backend of backends) {
+    progress(`the ${backend} run (${backend === "native" ? "with" : "without"} the simulated classifier) ...`);
+    const r = await runProbe({ native: backend === "native", progress: (t) => progress(`  ${t}`) });
+    runs.push({ backend, model: r.model, probeMs: r.probeMs, stages: r.stages, totals: boardTotals(r.stages) });
+  }
+  if (json) return console.log(JSON.stringify({ bench: "stages", program: PROBE_PROGRAM, runs }));
+  const ms = (v: number | null) => (v === null ? "n/a" : v.toFixed(1));
+  out(`stage probe (${PROBE_PROGRAM}) in the DeviceScript simulator's VM, model ${runs[0].model}: ms per run of each stage (VM clock)`);
+  for (const run of runs) {
+    const cases = (source: string) => [...new Set(run.stages.filter((s) => s.source === source).map((s) => s.case))].sort((a, b) => a - b);
+    const width = Math.max(...SOURCES.map((s) => cases(s).length));
+    out("");
+    out(run.backend === "native" ? `with the simulated classifier (native stages timed), probe ${run.probeMs} ms in all:` : `without a classifier (bytecode only, native stages n/a), probe ${run.probeMs} ms in all:`);
+    out(`  ${"source".padEnd(7)} ${"stage".padEnd(16)} ${Array.from({ length: width }, (_, k) => `case ${k}`.padStart(8)).join("")}  runs`);
+    for (const source of SOURCES) {
+      for (const stage of STAGES[source]) {
+        const figs = cases(source).map((k) => run.stages.find((s) => s.source === source && s.stage === stage && s.case === k)!);
+        const runsText = [...new Set(figs.map((f) => f.runs))].join("/");
+        out(`  ${source.padEnd(7)} ${stage.padEnd(16)} ${figs.map((f) => ms(f.ms).padStart(8)).join("")}  ${runsText.padStart(4)}`);
+      }
+    }
+    out(`  pen-up → result line: the stages src/app.ts runs for one digit, summed (touch: after the ${DIGIT_TIMEOUT_MS} ms pen-up timeout; camera: from the whole frame):`);
+    for (const source of SOURCES) {
+      for (const backend of BACKENDS) {
+        const t = run.totals[source][backend];
+        out(`  ${source.padEnd(7)} ${backend.padEnd(16)} ${t.cases.map((c) => ms(c.ms).padStart(8)).join("")}  mean ${ms(t.meanMs).padStart(6)} = ${t.stages.join(" + ")}`);
+      }
+    }
+  }
+  out("");
+  out("native-bits (classify of packed bits) is in no sum: it is the sample-digit path.");
+  out("ms: the mean of `runs` back-to-back runs between two yields, 1 ms VM clock steps. Simulator VM times, not a board's: on an emulated RP2040 bytecode per-pixel loops ran 10-160x slower (docs/probe.md).");
+  if (runs.some((r) => r.stages.some((s) => isNativeStage(s.stage) && s.ms !== null))) out("native stages include the Jacdac round trip through this run's hub to the classifier in WebAssembly.");
 }

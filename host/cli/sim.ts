@@ -7,8 +7,7 @@
  * it starts is known by PID and stopped on exit, Ctrl-C or failure; they also exit by themselves
  * if this process is killed (host/lib/sim/lifeline.cjs).
  */
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import { join, relative } from "node:path";
 import { defineCommand, onlyWith, usageError } from "../lib/args.ts";
 import { wordBytes, wordsFor } from "../lib/binary.ts";
@@ -26,30 +25,12 @@ import { Tally, type Summary } from "../lib/monitor/summary.ts";
 import { resolveModelPath, ROOT, shippedModels } from "../lib/paths.ts";
 import { programEntry } from "../lib/export/entry.ts";
 import { startHub } from "../lib/sim/hub.ts";
+import { makeRunDir } from "../lib/sim/run-dir.ts";
 import { onInterrupt, start, type Managed } from "../lib/sim/processes.ts";
 import { DEFAULT_PANEL_SIZE, strokesFromImage } from "../lib/touch/strokes-from-image.ts";
 import { preprocess } from "../../src/shared/camera-preprocess.ts";
 import { rasterizeBits } from "../../src/shared/stroke-raster.ts";
 import { scoreFields, type StreamResult } from "../../src/shared/stream-format.ts";
-
-/** Run folders are named after the PID of the bnn sim that made them. */
-const RUN_DIR_PREFIX = "bnn-sim-";
-
-/**
- * Removes the run folders of simulators that were killed before they could (SIGKILL): a folder
- * whose owner PID no longer runs.
- */
-function removeOrphanRunDirs(): void {
-  for (const name of readdirSync(tmpdir())) {
-    const m = new RegExp(`^${RUN_DIR_PREFIX}(\\d+)-`).exec(name);
-    if (!m || Number(m[1]) === process.pid) continue;
-    try {
-      process.kill(Number(m[1]), 0);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ESRCH") rmSync(join(tmpdir(), name), { recursive: true, force: true });
-    }
-  }
-}
 
 /** Pen-up time between two drawn digits; the program's digit timeout is 600 ms. */
 const TOUCH_DIGIT_GAP_MS = 800;
@@ -127,8 +108,7 @@ export const simCommand = defineCommand({
     };
 
     const hub = await startHub(port);
-    removeOrphanRunDirs();
-    const runDir = mkdtempSync(join(tmpdir(), `${RUN_DIR_PREFIX}${process.pid}-`));
+    const runDir = makeRunDir();
     event({ hub: { url: hub.url, port: hub.port } });
     say(`Jacdac hub of this run: ${hub.url}`);
     const processes: Managed[] = [];
