@@ -49,10 +49,13 @@ export function packPixels(pixels: Buffer, threshold: number): Buffer {
 }
 
 /**
- * Counter words (one 32-neuron word of eight columns) between yields: about 60 statements each,
- * so a slice stays far below the VM's step limit (src/yield.ts) for any layer width.
+ * Counter words (one 32-neuron word of eight columns, about 250 VM steps with its share of the
+ * bit loop) between yields: 200 are some 50k steps, well under the VM's limit of 128k steps
+ * without a yield (DEVS_MAX_STEPS; src/yield.ts), for any layer width. Each yield costs at
+ * least a millisecond, so fewer is faster: at 48 the large model spent three quarters of its
+ * simulator time asleep.
  */
-const WORDS_PER_SLICE = 48
+const WORDS_PER_SLICE = 200
 
 /** One hidden layer by the columns method: the packed outputs of input bits x. */
 async function hiddenLayer(x: Buffer, layer: HiddenTables): Promise<Buffer> {
@@ -176,11 +179,15 @@ async function hiddenLayer(x: Buffer, layer: HiddenTables): Promise<Buffer> {
     return y
 }
 
-/** Integer scores of packed input bits; yields to the scheduler after each hidden layer. */
-export async function scores(input: Buffer, hidden: HiddenTables[], output: OutputTables): Promise<number[]> {
+/**
+ * Integer scores of packed input bits; yields to the scheduler after each hidden layer. With
+ * `hiddenOut`, each hidden layer's packed output is appended to it (for the verification matrix).
+ */
+export async function scores(input: Buffer, hidden: HiddenTables[], output: OutputTables, hiddenOut?: Buffer[]): Promise<number[]> {
     let x = input
     for (const layer of hidden) {
         x = await hiddenLayer(x, layer)
+        if (hiddenOut) hiddenOut.push(x)
         await yieldToFirmware()
     }
     const words = wordsFor(output.inputs)
