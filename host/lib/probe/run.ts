@@ -17,6 +17,7 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { startDevsRun } from "../devs/cli.ts";
+import { watchVm } from "../devs/vm-watch.ts";
 import { ExitCode, UserError } from "../errors.ts";
 import { ROOT } from "../paths.ts";
 import { startHub } from "../sim/hub.ts";
@@ -39,15 +40,13 @@ export interface ProbeRunOptions {
   progress?: (text: string) => void;
 }
 
-const VM_LINE = /^WASM>\s?/;
-
 export async function runProbe(o: ProbeRunOptions): Promise<ProbeRun> {
   const program = o.program ?? PROBE_PROGRAM;
   const timeoutMs = o.timeoutMs ?? 180_000;
   const progress = o.progress ?? (() => {});
   const processes: Managed[] = [];
   let interrupted: UserError | undefined;
-  let finish: ((error?: UserError) => void) | undefined;
+  let finish: ((error: UserError) => void) | undefined;
   onInterrupt((sig) => {
     interrupted = new UserError(sig === "SIGINT" ? "interrupted" : "terminated", sig === "SIGINT" ? 130 : 143);
     if (finish) finish(interrupted);
@@ -77,37 +76,12 @@ export async function runProbe(o: ProbeRunOptions): Promise<ProbeRun> {
     processes.push(vm);
     progress(`${program} in the DeviceScript VM, pid ${vm.pid}`);
     if (interrupted) throw interrupted;
-    outcome = await new Promise<UserError | undefined>((resolve) => {
-      finish = resolve;
-      const fail = (message: string) => resolve(new UserError(message, ExitCode.Mismatch));
-      const last = () => vm.recent().slice(-3).join(" | ") || "nothing";
-      const timer = setTimeout(() => fail(`${program}: no @probe done within ${timeoutMs / 1000} s; the VM's last output: ${last()}`), timeoutMs);
-      const end = (error?: UserError) => {
-        clearTimeout(timer);
-        resolve(error);
-      };
-      let exception: string[] | undefined;
-      vm.onLine((line) => {
-        const text = line.replace(VM_LINE, "").trim();
-        // the VM's report of an uncaught exception: "Unhandled exception", "Exception: <type>",
-        // " message: <text>", " at <function> (<file>:<line>:<col>)", then "PANIC <code>"
-        if (text === "Unhandled exception" || text.startsWith("Exception: ")) exception ??= [];
-        if (exception && /^(Exception|message): /.test(text)) exception.push(text.replace(/^\w+: /, ""));
-        if (exception && text.startsWith("at ") && exception.length < 3) exception.push(text);
-        if (/^PANIC\b/.test(text) || (exception && text.startsWith("at "))) {
-          return end(new UserError(`${program} failed in the VM: ${exception?.length ? exception.join(": ").replace(/: at /, " at ") : text}`, ExitCode.Mismatch));
-        }
-        try {
-          reader.push(line);
-        } catch (e) {
-          return end(e as UserError);
-        }
-        if (reader.done) end();
-      });
-      void vm.exited.then((code) => {
-        if (!reader.done) end(new UserError(`${program}: the DeviceScript VM exited (code ${code}) before @probe done; its last output: ${last()}`, ExitCode.Mismatch));
-      });
+    const watch = watchVm(vm, program, "@probe done", timeoutMs, (text) => {
+      reader.push(text);
+      return reader.done;
     });
+    finish = watch.cancel;
+    outcome = await watch.outcome;
   } finally {
     finish = undefined;
     onInterrupt(undefined);
