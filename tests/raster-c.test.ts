@@ -41,10 +41,10 @@ function expected(c: Case): Buffer {
   return out;
 }
 
-function runCases(t: Target, cases: Case[]): { same: number; first?: string } {
+async function runCases(t: Target, cases: Case[]): Promise<{ same: number; first?: string }> {
   const dir = scratchDir(`raster-${t.name}`);
   const built = t.build(generatedDir("default"), dir, [], [join(C_DIR, "harness", "raster_harness.c"), join(C_DIR, "bnn_raster.c")]);
-  const out = t.execute(built, Buffer.concat(cases.map(record)), dir);
+  const out = await t.execute(built, Buffer.concat(cases.map(record)), dir);
   let same = 0;
   let first: string | undefined;
   cases.forEach((c, k) => {
@@ -76,16 +76,16 @@ function randomCases(seed: number, runs: number): Case[] {
 }
 
 describe("C rasterizer = TypeScript rasterizer", () => {
-  it("host gcc (ASan/UBSan): fixtures, 1,000 MNIST digits as strokes, 400 random stroke sets", () => {
+  it("host gcc (ASan/UBSan): fixtures, 1,000 MNIST digits as strokes, 400 random stroke sets", async () => {
     const cases = [...fixtures, ...digits, ...randomCases(5, 400)];
-    const r = runCases(HOST_GCC, cases);
+    const r = await runCases(HOST_GCC, cases);
     expect(r.first).toBeUndefined();
     expect(r.same).toBe(cases.length);
   });
 
-  it("Cortex-M0 (QEMU): fixtures, 200 MNIST digits, 100 random stroke sets", () => {
+  it("Cortex-M0 (QEMU): fixtures, 200 MNIST digits, 100 random stroke sets", async () => {
     const cases = [...fixtures, ...digits.slice(0, 200), ...randomCases(6, 100)];
-    const r = runCases(CORTEX_M0, cases);
+    const r = await runCases(CORTEX_M0, cases);
     expect(r.first).toBeUndefined();
     expect(r.same).toBe(cases.length);
   });

@@ -1,20 +1,22 @@
 /**
  * The verification matrix on the whole official test set: every backend (host gcc with
  * ASan/UBSan, host clang, wasm32, Cortex-M0, rv32imc and Xtensa LX106 under QEMU, the RP2040
- * build on rp2040js, both hidden-layer methods) gives the reference's integer scores and hidden
+ * build on rp2040js, both hidden-layer methods, and the DeviceScript bytecode fallback in the
+ * simulator's VM) gives the reference's integer scores and hidden
  * activations for all 10,000 images; --require-all makes a missing tool a failure. And the
  * matrix itself can fail: an injected fault is found and located.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { scratchDir } from "./helpers.ts";
 import { cFromModel } from "../firmware-codegen/src/pipeline.ts";
 import { HOST_GCC, variant } from "../firmware-codegen/src/targets.ts";
-import { BACKENDS, inputRecords, verifyBackends } from "../firmware-codegen/src/verify.ts";
+import { BACKENDS, compareRecords, inputRecords, referenceRecords, verifyBackends } from "../firmware-codegen/src/verify.ts";
+import { runBytecode } from "../host/lib/devs/bytecode-run.ts";
 import { loadMnist } from "../host/lib/mnist.ts";
 import { readModelFile } from "../host/lib/model/format.ts";
-import { resolveModelPath } from "../host/lib/paths.ts";
+import { resolveModelPath, ROOT, tablesPath } from "../host/lib/paths.ts";
 import { bnn, bnnAsync } from "./run-bnn.ts";
 import { shippedModels } from "../host/lib/paths.ts";
 
@@ -53,6 +55,29 @@ describe("the matrix finds and locates a difference", () => {
     expect(r.agree).toBeLessThan(2000);
     expect(r.first).toMatchObject({ layer: 2, neuron: 5, expected: 0, actual: 1 });
   });
+
+  it("the bytecode backend locates a flipped counter bit in the DeviceScript tables", async () => {
+    // a copy of the shipped tables whose layer-1 counter start of neuron 0 has its top plane
+    // flipped: that neuron's output is inverted on every image
+    const model = readModelFile(resolveModelPath("default"));
+    const text = readFileSync(tablesPath("default"), "utf8");
+    const planes = Number(/export const L1_PLANES = (\d+)/.exec(text)![1]);
+    const m = /(export const L1_K_EVEN = hex`\s*)([0-9a-f]+)/.exec(text)!;
+    const at = 8 * (planes - 1); // hex digits before byte 0 of word 0, plane planes - 1
+    const byte = (parseInt(m[2].slice(at, at + 2), 16) ^ 1).toString(16).padStart(2, "0");
+    mkdirSync(join(ROOT, ".devicescript"), { recursive: true });
+    const dir = mkdtempSync(join(ROOT, ".devicescript", "faulty-tables-"));
+    try {
+      const faulty = join(dir, "default.ts");
+      writeFileSync(faulty, text.replace(m[0], m[1] + m[2].slice(0, at) + byte + m[2].slice(at + 2)));
+      const input = inputRecords(model, loadMnist("test"), 50);
+      const c = compareRecords(model, referenceRecords(model, input), await runBytecode(faulty, input));
+      expect(c.agree).toBe(0);
+      expect(c.first).toMatchObject({ image: 0, layer: 1, neuron: 0 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it("rejects an unknown backend name", () => {
     const r = bnn(["verify", "--backends", "host-gcc,z80"]);

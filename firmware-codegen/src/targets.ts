@@ -9,6 +9,7 @@ import { C_DIR } from "./paths.ts";
 import { rp2040jsMissing, runRp2040 } from "./rp2040.ts";
 import { run, which } from "./toolchain.ts";
 import { WASM_EXPORTS, WASM_FILE } from "./wasm-abi.ts";
+import { runBytecode, shippedTables } from "../../host/lib/devs/bytecode-run.ts";
 
 const HARNESS = join(C_DIR, "harness");
 export const STRICT = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"];
@@ -29,7 +30,7 @@ export interface Target {
    */
   build(modelDir: string, buildDir: string, extraFlags?: string[], program?: string[]): string;
   /** Runs input records through the built program, returns the output records. */
-  execute(built: string, input: Buffer, buildDir: string): Buffer;
+  execute(built: string, input: Buffer, buildDir: string): Buffer | Promise<Buffer>;
   /** The built file is WebAssembly, run in this process (execute is not used). */
   wasm?: boolean;
   /** Runs a committed build: applies only to the shipped models. */
@@ -231,5 +232,27 @@ export const WASM_COMMITTED: Target = {
   },
   execute() {
     throw new Error("wasm32-committed runs in-process: use runWasm");
+  },
+};
+
+/**
+ * The DeviceScript bytecode fallback (src/bnn.ts, the program's own inference when no classifier
+ * service is bound) with the shipped model's TypeScript tables, compiled by devs and run in the
+ * simulator's VM (host/lib/devs/bytecode-run.ts). Not C: it proves the tables and the bytecode,
+ * which no C target touches. `build` finds the tables of the model named in bnn_model.h.
+ */
+export const DEVICESCRIPT_VM: Target = {
+  shippedOnly: true,
+  name: "devicescript-vm",
+  description: "the DeviceScript bytecode fallback (src/bnn.ts, columns method) with src/models/<model>.ts, in the simulator's VM",
+  tools: [],
+  packages: [],
+  build(modelDir) {
+    const m = /#define BNN_MODEL_NAME "([a-z0-9-]+)"/.exec(readFileSync(join(modelDir, "bnn_model.h"), "utf8"));
+    if (!m) throw new Error(`${modelDir}/bnn_model.h names no model`);
+    return shippedTables(m[1]);
+  },
+  execute(built, input) {
+    return runBytecode(built, input);
   },
 };

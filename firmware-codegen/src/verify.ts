@@ -10,7 +10,7 @@ import { IMAGE_PIXELS, type MnistSet } from "../../host/lib/mnist.ts";
 import type { Model } from "../../host/lib/model/format.ts";
 import { classify, type Trace } from "../../host/lib/model/infer.ts";
 import { packPixels } from "../../host/lib/model/input.ts";
-import { CORTEX_M0, HOST_CLANG, HOST_GCC, missingTool, RP2040_JS, RV32IMC, RV32IMC_ZBB, variant, XTENSA_LX106, WASM_COMMITTED, WASM_SYSTEM_CLANG, type Target } from "./targets.ts";
+import { CORTEX_M0, DEVICESCRIPT_VM, HOST_CLANG, HOST_GCC, missingTool, RP2040_JS, RV32IMC, RV32IMC_ZBB, variant, XTENSA_LX106, WASM_COMMITTED, WASM_SYSTEM_CLANG, type Target } from "./targets.ts";
 import { instantiateWasm, runWasm } from "./wasm-abi.ts";
 
 const ROWS = ["-DBNN_HIDDEN_METHOD=1"];
@@ -31,6 +31,7 @@ export const BACKENDS: Target[] = [
   variant(RP2040_JS, "rp2040js-rows", "as rp2040js, hidden layers as rows of XOR + software popcount", ROWS),
   XTENSA_LX106,
   variant(XTENSA_LX106, "xtensa-lx106-rows", "as xtensa-lx106, hidden layers as rows of XOR + software popcount", ROWS),
+  DEVICESCRIPT_VM,
 ];
 
 export interface Layout {
@@ -163,7 +164,7 @@ export async function verifyBackends(model: Model, modelDir: string, input: Buff
         const t0 = performance.now();
         try {
           const built = t.build(modelDir, buildDir);
-          const actual = t.wasm ? runWasm(await instantiateWasm(readFileSync(built)), input, L.inputWords, L.outputs, L.hiddenWords.length) : t.execute(built, input, buildDir);
+          const actual = t.wasm ? runWasm(await instantiateWasm(readFileSync(built)), input, L.inputWords, L.outputs, L.hiddenWords.length) : await t.execute(built, input, buildDir);
           const c = compareRecords(model, expected, actual);
           result = { ...base, ...c, seconds: (performance.now() - t0) / 1000, status: c.agree === c.total ? "ok" : "differs" };
         } catch (e) {
