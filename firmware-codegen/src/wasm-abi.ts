@@ -14,6 +14,7 @@ export interface WasmBnn {
   bnn_wasm_report_ptr(): number;
   bnn_wasm_service_register(reg: number): number;
   bnn_wasm_service_command(cmd: number, len: number): number;
+  bnn_wasm_service_observe(serviceClass: number, code: number, len: number): number;
   bnn_wasm_classify(): number;
   bnn_wasm_input_ptr(): number;
   bnn_wasm_scores_ptr(): number;
@@ -31,6 +32,7 @@ export const WASM_EXPORTS: readonly (keyof Omit<WasmBnn, "memory">)[] = [
   "bnn_wasm_report_ptr",
   "bnn_wasm_service_register",
   "bnn_wasm_service_command",
+  "bnn_wasm_service_observe",
 ];
 
 /** The committed build of a shipped model: generated/<model>/bnn_model.wasm. */
@@ -58,6 +60,13 @@ export function serviceCommand(bnn: WasmBnn, cmd: number, payload: Uint8Array): 
   if (n <= 0) return undefined;
   const at = bnn.bnn_wasm_report_ptr();
   return mem.slice(at, at + n);
+}
+
+/** Shows the service a report another service sent on the bus; true when it took it (watch_frame). */
+export function serviceObserve(bnn: WasmBnn, serviceClass: number, code: number, payload: Uint8Array): boolean {
+  if (payload.length > 236) return false;
+  new Uint8Array(bnn.memory.buffer).set(payload, bnn.bnn_wasm_packet_ptr());
+  return bnn.bnn_wasm_service_observe(serviceClass >>> 0, code, payload.length) === 1;
 }
 
 /** A register's value as the service reports it, or undefined for a register it does not have. */

@@ -69,6 +69,7 @@ export const CLASSIFIER = {
   cmdLoad: packetCode(classifier, "command", "load"),
   cmdClassifyStrokes: packetCode(classifier, "command", "classify_strokes"),
   cmdClassifyFrame: packetCode(classifier, "command", "classify_frame"),
+  cmdWatchFrame: packetCode(classifier, "command", "watch_frame"),
   /** Every command of the service. */
   commands: classifier.packets.filter((p) => p.kind === "command").map((p) => p.identifier),
   regUploadCapacity: packetCode(classifier, "register", "upload_capacity"),

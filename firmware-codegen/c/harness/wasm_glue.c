@@ -36,3 +36,9 @@ int bnn_wasm_service_command(int cmd, int len) {
 }
 /* Register value of `reg` into bnn_wasm_report; returns its length, 0 for an unknown register. */
 int bnn_wasm_service_register(int reg) { return bnn_service_get_register((unsigned)reg, bnn_wasm_report, sizeof bnn_wasm_report); }
+/* A report another service sent on the bus (frame chunks of a watched camera frame), payload of
+ * `len` bytes in bnn_wasm_packet; returns 1 when the service took it. */
+int bnn_wasm_service_observe(uint32_t service_class, int code, int len) {
+    if (len < 0 || len > (int)sizeof bnn_wasm_packet) return 0;
+    return bnn_service_observe_report(service_class, (unsigned)code, bnn_wasm_packet, (size_t)len);
+}

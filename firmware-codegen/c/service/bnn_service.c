@@ -86,11 +86,13 @@ static uint32_t bnn_service_upload_seq;
 static size_t bnn_service_upload_len;
 static int bnn_service_upload_open;
 
-static void bnn_service_load(const uint8_t *payload, size_t len) {
-    if (payload == NULL || len < BNN_SERVICE_LOAD_OFF_DATA) return;
-    uint32_t seq = bnn_service_get_u32le(payload + BNN_SERVICE_LOAD_OFF_SEQ);
-    size_t offset = bnn_service_get_u16le(payload + BNN_SERVICE_LOAD_OFF_OFFSET);
-    size_t n = len - BNN_SERVICE_LOAD_OFF_DATA;
+/* The camera frame whose chunks are taken off the bus as the upload of a seq (watch_frame). */
+static uint32_t bnn_service_watch_seq;
+static uint32_t bnn_service_watch_frame_id;
+static int bnn_service_watching;
+
+/* Stores n bytes at offset of the upload of seq: offset 0 starts it; pieces are kept only in order. */
+static void bnn_service_store(uint32_t seq, size_t offset, const uint8_t *data, size_t n) {
     if (offset == 0) {
         bnn_service_upload_seq = seq;
         bnn_service_upload_len = 0;
@@ -102,8 +104,31 @@ static void bnn_service_load(const uint8_t *payload, size_t len) {
         bnn_service_upload_len = BNN_SERVICE_UPLOAD_BYTES + 1; /* too much: marked, never complete */
         return;
     }
-    for (size_t i = 0; i < n; i++) bnn_service_upload[offset + i] = payload[BNN_SERVICE_LOAD_OFF_DATA + i];
+    for (size_t i = 0; i < n; i++) bnn_service_upload[offset + i] = data[i];
     bnn_service_upload_len = offset + n;
+}
+
+static void bnn_service_load(const uint8_t *payload, size_t len) {
+    if (payload == NULL || len < BNN_SERVICE_LOAD_OFF_DATA) return;
+    size_t offset = bnn_service_get_u16le(payload + BNN_SERVICE_LOAD_OFF_OFFSET);
+    if (offset == 0) bnn_service_watching = 0; /* an upload of the program's own ends a watch */
+    bnn_service_store(bnn_service_get_u32le(payload + BNN_SERVICE_LOAD_OFF_SEQ), offset, payload + BNN_SERVICE_LOAD_OFF_DATA, len - BNN_SERVICE_LOAD_OFF_DATA);
+}
+
+static void bnn_service_watch_frame(const uint8_t *payload, size_t len) {
+    if (payload == NULL || len != BNN_SERVICE_WATCH_BYTES) return;
+    bnn_service_watch_seq = bnn_service_get_u32le(payload + BNN_SERVICE_WATCH_OFF_SEQ);
+    bnn_service_watch_frame_id = bnn_service_get_u32le(payload + BNN_SERVICE_WATCH_OFF_FRAME_ID);
+    bnn_service_watching = 1;
+    bnn_service_upload_open = 0; /* what was uploaded before is gone; the frame's offset 0 starts */
+}
+
+int bnn_service_observe_report(uint32_t service_class, unsigned code, const uint8_t *payload, size_t len) {
+    if (!bnn_service_watching || service_class != BNN_SERVICE_CAMERA_CLASS || code != BNN_SERVICE_CAMERA_REPORT_FRAME_CHUNK) return 0;
+    if (payload == NULL || len < BNN_SERVICE_CHUNK_OFF_PIXELS) return 0;
+    if (bnn_service_get_u32le(payload + BNN_SERVICE_CHUNK_OFF_FRAME_ID) != bnn_service_watch_frame_id) return 0;
+    bnn_service_store(bnn_service_watch_seq, bnn_service_get_u16le(payload + BNN_SERVICE_CHUNK_OFF_OFFSET), payload + BNN_SERVICE_CHUNK_OFF_PIXELS, len - BNN_SERVICE_CHUNK_OFF_PIXELS);
+    return 1;
 }
 
 /* Status of the upload for a command of `seq` that needs `bytes` bytes: OK, BadLength, BadUpload. */
@@ -185,6 +210,9 @@ int bnn_service_command(unsigned cmd, const uint8_t *payload, size_t len, uint8_
         return bnn_service_classify_strokes(payload, len, report, report_cap, now_us);
     case BNN_SERVICE_CMD_CLASSIFY_FRAME:
         return bnn_service_classify_frame(payload, len, report, report_cap, now_us);
+    case BNN_SERVICE_CMD_WATCH_FRAME:
+        bnn_service_watch_frame(payload, len);
+        return 0;
     default:
         return 0;
     }

@@ -34,6 +34,7 @@
 #define BNN_SERVICE_CMD_LOAD 0x81 /* command load (no report) */
 #define BNN_SERVICE_CMD_CLASSIFY_STROKES 0x82 /* command classify_strokes (report as classify) */
 #define BNN_SERVICE_CMD_CLASSIFY_FRAME 0x83 /* command classify_frame (report as classify) */
+#define BNN_SERVICE_CMD_WATCH_FRAME 0x84 /* command watch_frame (no report) */
 
 /* enum Status : u8 -- the status byte of the classify report */
 #define BNN_SERVICE_STATUS_OK 0
@@ -65,6 +66,17 @@
 #define BNN_SERVICE_FRAME_OFF_WIDTH 8
 #define BNN_SERVICE_FRAME_OFF_HEIGHT 10
 #define BNN_SERVICE_FRAME_BYTES 12
+/* watch_frame payload: seq u32, frame_id u32 */
+#define BNN_SERVICE_WATCH_OFF_SEQ 0
+#define BNN_SERVICE_WATCH_OFF_FRAME_ID 4
+#define BNN_SERVICE_WATCH_BYTES 8
+/* The Digit Camera's frame_chunk report (services/digitcamera.md): frame_id u32, offset u16,
+ * total u16, pixels. */
+#define BNN_SERVICE_CAMERA_CLASS 0x1deebedcu
+#define BNN_SERVICE_CAMERA_REPORT_FRAME_CHUNK 0x81
+#define BNN_SERVICE_CHUNK_OFF_FRAME_ID 0
+#define BNN_SERVICE_CHUNK_OFF_OFFSET 4
+#define BNN_SERVICE_CHUNK_OFF_PIXELS 8
 
 /* Bytes of the upload buffer (strokes, frames): a 64x64 frame or 1024 point pairs. */
 #ifndef BNN_SERVICE_UPLOAD_BYTES
@@ -119,7 +131,7 @@ int bnn_service_classify(const uint8_t *payload, size_t len, uint8_t *report, si
  * Handles any command of the service (cmd: a BNN_SERVICE_CMD_* code; payload as for
  * bnn_service_classify). Returns the length of the report written to report (classify,
  * classify_strokes, classify_frame: always a report, also for a bad payload), 0 for a command
- * without a report (load, and unknown commands), or BNN_SERVICE_ERR_REPORT_CAP.
+ * without a report (load, watch_frame, and unknown commands), or BNN_SERVICE_ERR_REPORT_CAP.
  * classify_strokes and classify_frame check, in order: length (BadLength), model id
  * (ModelMismatch), that the upload for seq holds exactly the bytes the command names (BadUpload;
  * BadLength when they exceed BNN_SERVICE_UPLOAD_BYTES or the panel/frame size is 0), then
@@ -134,6 +146,14 @@ int bnn_service_command(unsigned cmd, const uint8_t *payload, size_t len, uint8_
  * BNN_SERVICE_ERR_REPORT_CAP when out is NULL or cap is too small.
  */
 int bnn_service_get_register(unsigned reg, uint8_t *out, size_t cap);
+
+/*
+ * A report some other service sent on the bus (service_class of its sender, its code and
+ * payload): the frame_chunk reports of the Digit Camera frame a watch_frame command named are
+ * stored as an upload (services/bnnclassifier.md, watch_frame). Returns 1 when the report was
+ * taken, 0 when it is not one this service watches. Never reads past payload[len - 1].
+ */
+int bnn_service_observe_report(uint32_t service_class, unsigned code, const uint8_t *payload, size_t len);
 
 /* Successful classifications since start (the inference_count register). */
 uint32_t bnn_service_inference_count(void);

@@ -69,25 +69,33 @@ static void fuzz_classify_direct(const uint8_t *data, size_t size) {
 
 /*
  * The upload commands as a script: the data is a sequence of commands, each a selector byte
- * (load, classify_strokes, classify_frame, classify), a length byte and that many payload bytes
- * (the first four replaced by the model id every other time). Whatever the sequence, every
- * answer must be a well-formed report of a known status, or no report for load.
+ * (load, classify_strokes, classify_frame, classify, watch_frame, or a camera frame_chunk report
+ * seen on the bus), a length byte and that many payload bytes (the first four replaced by the
+ * model id every other time). Whatever the sequence, every answer must be a well-formed report
+ * of a known status, or no report for load and watch_frame.
  */
 static void fuzz_uploads(const uint8_t *data, size_t size) {
-    static const unsigned cmds[4] = {BNN_SERVICE_CMD_LOAD, BNN_SERVICE_CMD_CLASSIFY_STROKES, BNN_SERVICE_CMD_CLASSIFY_FRAME, BNN_SERVICE_CMD_CLASSIFY};
+    enum { CAMERA_CHUNK = 0 }; /* not a command code: a report of the camera */
+    static const unsigned cmds[8] = {BNN_SERVICE_CMD_LOAD, BNN_SERVICE_CMD_CLASSIFY_STROKES, BNN_SERVICE_CMD_CLASSIFY_FRAME, BNN_SERVICE_CMD_CLASSIFY,
+                                     BNN_SERVICE_CMD_WATCH_FRAME, CAMERA_CHUNK, CAMERA_CHUNK, BNN_SERVICE_CMD_CLASSIFY_FRAME};
     uint8_t payload[BNN_SERVICE_MAX_PACKET_BYTES];
     uint8_t report[BNN_SERVICE_MAX_PACKET_BYTES];
     size_t o = 0;
     for (int k = 0; o + 2 <= size; k++) {
-        const unsigned cmd = cmds[data[o] & 3];
+        const unsigned cmd = cmds[data[o] & 7];
         size_t len = data[o + 1] % (BNN_SERVICE_MAX_PACKET_BYTES + 1);
         o += 2;
         if (len > size - o) len = size - o;
         memcpy(payload, data + o, len);
         o += len;
-        if ((k & 1) && len >= 4) bnn_service_put_u32le(payload, BNN_MODEL_ID32);
+        if ((k & 1) && len >= 4 && cmd != CAMERA_CHUNK) bnn_service_put_u32le(payload, BNN_MODEL_ID32);
+        if (cmd == CAMERA_CHUNK) {
+            const int taken = bnn_service_observe_report(BNN_SERVICE_CAMERA_CLASS, BNN_SERVICE_CAMERA_REPORT_FRAME_CHUNK, payload, len);
+            REQUIRE(taken == 0 || taken == 1);
+            continue;
+        }
         const int n = bnn_service_command(cmd, payload, len, report, sizeof report, fuzz_clock);
-        if (cmd == BNN_SERVICE_CMD_LOAD) {
+        if (cmd == BNN_SERVICE_CMD_LOAD || cmd == BNN_SERVICE_CMD_WATCH_FRAME) {
             REQUIRE(n == 0);
             continue;
         }

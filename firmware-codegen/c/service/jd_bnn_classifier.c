@@ -10,11 +10,15 @@
  * a1bcc47713e742dac68be67b1459932a3f64ab5a (2025-03-21): SRV_COMMON / SRV_DEF / SRV_ALLOC /
  * REG_DEFINITION / REG_SRV_COMMON / service_handle_register_final (inc/jd_service_framework.h),
  * jd_send (inc/interfaces/jd_tx.h), JD_IS_GET / JD_REG_CODE (inc/jd_control.h), jd_packet_t
- * (inc/jd_physical.h), tim_get_micros (inc/interfaces/jd_hw.h), modelled on services/i2cserv.c.
+ * (inc/jd_physical.h), tim_get_micros (inc/interfaces/jd_hw.h), modelled on services/i2cserv.c;
+ * jd_client_subscribe and JD_CLIENT_EV_SERVICE_PACKET (inc/jd_client.h, client/routing.c: every
+ * packet of another service, also of this device's own, which tx_queue.c loops back) for
+ * watch_frame.
  * It is not compiled in this repository (jacdac-c is not vendored here); the core it calls is
  * tested by test_service.c and fuzz_service.c.
  */
 #include "jd_protocol.h"
+#include "jd_client.h"
 
 #include "bnn_service.h"
 
@@ -38,8 +42,10 @@ static void bnn_classifier_process(srv_t *state) {
 
 static void bnn_classifier_handle_packet(srv_t *state, jd_packet_t *pkt) {
     if (pkt->service_command == BNN_SERVICE_CMD_CLASSIFY || pkt->service_command == BNN_SERVICE_CMD_LOAD ||
-        pkt->service_command == BNN_SERVICE_CMD_CLASSIFY_STROKES || pkt->service_command == BNN_SERVICE_CMD_CLASSIFY_FRAME) {
-        /* a classify report (also for a bad payload) goes back with the command's code; load has none */
+        pkt->service_command == BNN_SERVICE_CMD_CLASSIFY_STROKES || pkt->service_command == BNN_SERVICE_CMD_CLASSIFY_FRAME ||
+        pkt->service_command == BNN_SERVICE_CMD_WATCH_FRAME) {
+        /* a classify report (also for a bad payload) goes back with the command's code; load and
+         * watch_frame have none */
         uint8_t report[BNN_SERVICE_REPORT_BYTES];
         int n = bnn_service_command(pkt->service_command, pkt->data, pkt->service_size, report, sizeof(report),
                                     bnn_classifier_now_us);
@@ -61,8 +67,20 @@ static void bnn_classifier_handle_packet(srv_t *state, jd_packet_t *pkt) {
     service_handle_register_final(state, pkt, bnn_classifier_regs);
 }
 
+/* Every report of another service goes past the core: it takes the camera frame chunks that a
+ * watch_frame command asked for (services/bnnclassifier.md). */
+static void bnn_classifier_client_event(void *userdata, int event_id, void *arg0, void *arg1) {
+    (void)userdata;
+    if (event_id != JD_CLIENT_EV_SERVICE_PACKET || arg0 == NULL || arg1 == NULL) return;
+    jd_device_service_t *serv = (jd_device_service_t *)arg0;
+    jd_packet_t *pkt = (jd_packet_t *)arg1;
+    if (!jd_is_report(pkt)) return;
+    bnn_service_observe_report(serv->service_class, pkt->service_command, pkt->data, pkt->service_size);
+}
+
 SRV_DEF(bnn_classifier, BNN_SERVICE_CLASS);
 
 void bnn_classifier_init(void) {
     SRV_ALLOC(bnn_classifier);
+    jd_client_subscribe(bnn_classifier_client_event, NULL);
 }

@@ -118,6 +118,7 @@ static void test_spec(const char *path) {
         {"command load", BNN_SERVICE_CMD_LOAD, 0},
         {"command classify_strokes", BNN_SERVICE_CMD_CLASSIFY_STROKES, 0},
         {"command classify_frame", BNN_SERVICE_CMD_CLASSIFY_FRAME, 0},
+        {"command watch_frame", BNN_SERVICE_CMD_WATCH_FRAME, 0},
         {"enum Status.BadUpload", BNN_SERVICE_STATUS_BAD_UPLOAD, 0},
         {"enum Status.NoDigit", BNN_SERVICE_STATUS_NO_DIGIT, 0},
         {"enum Status.Ok", BNN_SERVICE_STATUS_OK, 0},
@@ -147,6 +148,8 @@ static void test_spec(const char *path) {
         {"command classify_frame.seq", BNN_SERVICE_CMD_OFF_SEQ, 0},
         {"command classify_frame.width", BNN_SERVICE_FRAME_OFF_WIDTH, 0},
         {"command classify_frame.height", BNN_SERVICE_FRAME_OFF_HEIGHT, 0},
+        {"command watch_frame.seq", BNN_SERVICE_WATCH_OFF_SEQ, 0},
+        {"command watch_frame.frame_id", BNN_SERVICE_WATCH_OFF_FRAME_ID, 0},
         {"report classify_strokes.seq", BNN_SERVICE_REP_OFF_SEQ, 0},
         {"report classify_strokes.status", BNN_SERVICE_REP_OFF_STATUS, 0},
         {"report classify_strokes.digit", BNN_SERVICE_REP_OFF_DIGIT, 0},
@@ -272,6 +275,13 @@ static void test_devs_constants(void) {
     CHECK_EQ(JD_BNN_CLASSIFIER_CMD_LOAD, BNN_SERVICE_CMD_LOAD);
     CHECK_EQ(JD_BNN_CLASSIFIER_CMD_CLASSIFY_STROKES, BNN_SERVICE_CMD_CLASSIFY_STROKES);
     CHECK_EQ(JD_BNN_CLASSIFIER_CMD_CLASSIFY_FRAME, BNN_SERVICE_CMD_CLASSIFY_FRAME);
+    CHECK_EQ(JD_BNN_CLASSIFIER_CMD_WATCH_FRAME, BNN_SERVICE_CMD_WATCH_FRAME);
+    CHECK_EQ(offsetof(jd_bnn_classifier_watch_frame_t, frame_id), BNN_SERVICE_WATCH_OFF_FRAME_ID);
+    CHECK_EQ(sizeof(jd_bnn_classifier_watch_frame_t), BNN_SERVICE_WATCH_BYTES);
+    CHECK_EQ(JD_SERVICE_CLASS_DIGIT_CAMERA, BNN_SERVICE_CAMERA_CLASS);
+    CHECK_EQ(JD_DIGIT_CAMERA_CMD_FRAME_CHUNK, BNN_SERVICE_CAMERA_REPORT_FRAME_CHUNK); /* a report, named CMD by devs */
+    CHECK_EQ(offsetof(jd_digit_camera_frame_chunk_report_t, offset), BNN_SERVICE_CHUNK_OFF_OFFSET);
+    CHECK_EQ(offsetof(jd_digit_camera_frame_chunk_report_t, pixels), BNN_SERVICE_CHUNK_OFF_PIXELS);
     CHECK_EQ(JD_BNN_CLASSIFIER_REG_UPLOAD_CAPACITY, BNN_SERVICE_REG_UPLOAD_CAPACITY);
     CHECK_EQ(offsetof(jd_bnn_classifier_load_t, offset), BNN_SERVICE_LOAD_OFF_OFFSET);
     CHECK_EQ(offsetof(jd_bnn_classifier_load_t, data), BNN_SERVICE_LOAD_OFF_DATA);
@@ -664,6 +674,70 @@ static void test_frames(void) {
     CHECK_EQ(bnn_service_command(0x90, cmd_buf, 4, rep_buf, sizeof rep_buf, NULL), 0);
 }
 
+static void watch_cmd(uint32_t seq, uint32_t frame_id) {
+    bnn_service_put_u32le(cmd_buf, seq);
+    bnn_service_put_u32le(cmd_buf + 4, frame_id);
+    CHECK_EQ(bnn_service_command(BNN_SERVICE_CMD_WATCH_FRAME, cmd_buf, BNN_SERVICE_WATCH_BYTES, rep_buf, sizeof rep_buf, NULL), 0);
+}
+
+/* Sends frame[0..n-1] as the camera's frame_chunk reports of frame_id (228 pixels each),
+ * skipping chunk number `skip` (-1: none); returns how many the service took. */
+static int camera_chunks(uint32_t service_class, uint32_t frame_id, const uint8_t *frame, size_t n, int skip) {
+    static uint8_t chunk[236];
+    int taken = 0, k = 0;
+    for (size_t o = 0; o < n; o += 228, k++) {
+        size_t m = n - o < 228 ? n - o : 228;
+        bnn_service_put_u32le(chunk, frame_id);
+        put_u16(chunk + 4, (uint32_t)o);
+        put_u16(chunk + 6, (uint32_t)n);
+        memcpy(chunk + 8, frame + o, m);
+        if (k != skip) taken += bnn_service_observe_report(service_class, BNN_SERVICE_CAMERA_REPORT_FRAME_CHUNK, chunk, 8 + m);
+    }
+    return taken;
+}
+
+static void test_watch_frame(void) {
+    enum { W = 64, H = 48 };
+    static uint8_t frame[W * H];
+    const uint32_t id = (uint32_t)BNN_MODEL_ID32;
+    memset(frame, 210, sizeof frame);
+    for (int y = 8; y < 40; y++)
+        for (int x = 28; x < 34; x++) frame[y * W + x] = 20;
+    static uint8_t pixels[784];
+    CHECK(bnn_preprocess_frame(frame, W, H, pixels) > 0);
+    uint32_t words[BNN_INPUT_WORDS];
+    bnn_pack_pixels(pixels, words);
+    const int chunks = (W * H + 227) / 228;
+    /* nothing watched: no chunk is taken */
+    CHECK_EQ(camera_chunks(BNN_SERVICE_CAMERA_CLASS, 7, frame, sizeof frame, -1), 0);
+    /* watched: the camera's chunks are the upload of seq 61, classified as if loaded */
+    watch_cmd(61, 7);
+    CHECK_EQ(camera_chunks(BNN_SERVICE_CAMERA_CLASS, 8, frame, sizeof frame, -1), 0); /* another frame */
+    CHECK_EQ(camera_chunks(BNN_SERVICE_CAMERA_CLASS ^ 1u, 7, frame, sizeof frame, -1), 0); /* another service */
+    CHECK_EQ(bnn_service_observe_report(BNN_SERVICE_CAMERA_CLASS, 0x80, frame, 20), 0); /* another report */
+    CHECK_EQ(bnn_service_observe_report(BNN_SERVICE_CAMERA_CLASS, BNN_SERVICE_CAMERA_REPORT_FRAME_CHUNK, frame, 7), 0); /* too short */
+    CHECK_EQ(camera_chunks(BNN_SERVICE_CAMERA_CLASS, 7, frame, sizeof frame, -1), chunks);
+    check_ok_report(frame_cmd(id, 61, W, H), 61, words);
+    /* a lost chunk: BadUpload (the program then uploads the frame itself) */
+    watch_cmd(62, 9);
+    CHECK_EQ(camera_chunks(BNN_SERVICE_CAMERA_CLASS, 9, frame, sizeof frame, 3), chunks - 1);
+    CHECK_EQ(frame_cmd(id, 62, W, H), BNN_SERVICE_ERROR_REPORT_BYTES);
+    CHECK_EQ(rep_buf[BNN_SERVICE_REP_OFF_STATUS], BNN_SERVICE_STATUS_BAD_UPLOAD);
+    upload(62, frame, sizeof frame, 230, -1);
+    check_ok_report(frame_cmd(id, 62, W, H), 62, words);
+    /* that load ended the watch: frame 9's chunks are no longer taken */
+    CHECK_EQ(camera_chunks(BNN_SERVICE_CAMERA_CLASS, 9, frame, sizeof frame, -1), 0);
+    /* a watch drops what was uploaded before it; a malformed watch_frame changes nothing */
+    upload(63, frame, sizeof frame, 230, -1);
+    watch_cmd(64, 11);
+    CHECK_EQ(frame_cmd(id, 63, W, H), BNN_SERVICE_ERROR_REPORT_BYTES);
+    CHECK_EQ(rep_buf[BNN_SERVICE_REP_OFF_STATUS], BNN_SERVICE_STATUS_BAD_UPLOAD);
+    CHECK_EQ(bnn_service_command(BNN_SERVICE_CMD_WATCH_FRAME, cmd_buf, BNN_SERVICE_WATCH_BYTES - 1, rep_buf, sizeof rep_buf, NULL), 0);
+    CHECK_EQ(bnn_service_command(BNN_SERVICE_CMD_WATCH_FRAME, NULL, 0, rep_buf, sizeof rep_buf, NULL), 0);
+    CHECK_EQ(camera_chunks(BNN_SERVICE_CAMERA_CLASS, 11, frame, sizeof frame, -1), chunks);
+    check_ok_report(frame_cmd(id, 64, W, H), 64, words);
+}
+
 int main(int argc, char **argv) {
     const char *spec = argc > 1 ? argv[1] : "services/bnnclassifier.md";
     test_spec(spec);
@@ -677,6 +751,7 @@ int main(int argc, char **argv) {
     test_report_cap();
     test_strokes();
     test_frames();
+    test_watch_frame();
     test_registers(); /* inference_count after the classifications */
     if (failures) {
         fprintf(stderr, "test_service: %d check(s) failed\n", failures);
