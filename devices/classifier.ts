@@ -6,11 +6,13 @@
  *
  *   node --import tsx devices/classifier.ts --url ws://127.0.0.1:<port> [--model default]
  *
- * Prints "classifier ready <model id32>" once connected.
+ * Prints "classifier ready <model id32>" once connected. Like the firmware's jacdac-c adapter, it
+ * shows the C every report of another device on the bus (the camera's frame chunks after a
+ * watch_frame command).
  */
 import { existsSync } from "node:fs";
-import { JDServiceServer, Packet } from "jacdac-ts";
-import { committedWasmPath, loadCommittedWasm, serviceCommand, serviceRegister, type WasmBnn } from "../firmware-codegen/src/wasm-abi.ts";
+import { JDServiceServer, Packet, PACKET_PROCESS, type JDBus } from "jacdac-ts";
+import { committedWasmPath, loadCommittedWasm, serviceCommand, serviceObserve, serviceRegister, type WasmBnn } from "../firmware-codegen/src/wasm-abi.ts";
 import { UserError } from "../host/lib/errors.ts";
 import { CLASSIFIER } from "../host/lib/services.ts";
 import { isMain, runDevice } from "./device.ts";
@@ -38,6 +40,14 @@ export class ClassifierServer extends JDServiceServer {
   }
 }
 
+/** Every report another device sends goes past the service core (c/service/jd_bnn_classifier.c does the same). */
+export function observeBus(bus: JDBus, wasm: WasmBnn): void {
+  bus.on(PACKET_PROCESS, (pkt: Packet) => {
+    if (!pkt.isReport) return;
+    serviceObserve(wasm, pkt.serviceClass, pkt.serviceCommand, pkt.data);
+  });
+}
+
 let wasm: WasmBnn | undefined;
 
 if (isMain(import.meta.url)) void runDevice({
@@ -49,7 +59,8 @@ if (isMain(import.meta.url)) void runDevice({
     wasm = await loadCommittedWasm(o.model);
     return { template: "bnn-classifier", description: `BNN classifier (${o.model}, wasm)`, servers: [new ClassifierServer(wasm)] };
   },
-  async connected() {
+  async connected(bus) {
+    observeBus(bus, wasm!);
     const id = serviceRegister(wasm!, CLASSIFIER.regModelId);
     console.log(`classifier ready ${id ? Buffer.from(id).readUInt32LE(0).toString(16).padStart(8, "0") : "?"}`);
   },

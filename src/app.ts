@@ -13,7 +13,7 @@ import { packPixels, scores } from "./bnn"
 import { preprocess } from "./shared/camera-preprocess"
 import { yieldToFirmware } from "./yield"
 import { cameraRole, captureFrame } from "./camera/frames"
-import { classifierRole, classifyFrameNative, classifyNative, classifyStrokesNative, nativeAvailable, type NativeResult } from "./classifier"
+import { classifierRole, classifyFrameNative, classifyNative, classifyStrokesNative, classifyWatchedFrameNative, nativeAvailable, watchFrameNative, type NativeResult } from "./classifier"
 import { encodeStrokes, rasterizeBits, strokePairCount } from "./shared/stroke-raster"
 import { addSamplesPayload, DIGIT_TIMEOUT_MS, digitReady, newStrokeSet, takeDigit } from "./shared/touch-samples"
 import type { HiddenTables, OutputTables } from "./bnn"
@@ -108,9 +108,13 @@ function bitsInput(seq: number, bits: Buffer): DigitInput {
     }
 }
 
-function frameInput(seq: number, frame: Buffer, width: number, height: number): DigitInput {
+/** `watched`: the classifier was told to take this frame off the bus (watch_frame) as seq's upload. */
+function frameInput(seq: number, frame: Buffer, width: number, height: number, watched: boolean): DigitInput {
     return {
-        native: async () => await classifyFrameNative(model.MODEL_ID32, seq, frame, width, height, NATIVE_TIMEOUT_MS),
+        native: async () =>
+            watched
+                ? await classifyWatchedFrameNative(model.MODEL_ID32, seq, frame, width, height, NATIVE_TIMEOUT_MS)
+                : await classifyFrameNative(model.MODEL_ID32, seq, frame, width, height, NATIVE_TIMEOUT_MS),
         bits: async () => {
             const digit = Buffer.alloc(PIXELS)
             const ink = await preprocess(frame, width, height, digit, async () => {
@@ -151,13 +155,16 @@ async function fromCamera() {
     const width = await cameraRole.width.read()
     const height = await cameraRole.height.read()
     for (let k = 0; ; k++) {
+        // the classifier takes the camera's chunks of frame k as they pass (no second upload)
+        const watched = useNative
+        if (watched) await watchFrameNative(k, k)
         const frame = await captureFrame(k, 5000, 200)
         if (!frame || frame.length !== width * height) {
             console.log(`bnn: frame ${k} did not arrive whole`)
             continue
         }
         const since = ds.millis()
-        await classifyAndReport(k, frameInput(k, frame, width, height), -1, since)
+        await classifyAndReport(k, frameInput(k, frame, width, height, watched), -1, since)
     }
 }
 

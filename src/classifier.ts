@@ -2,8 +2,12 @@
 // Jacdac role, so the same code talks to the C service on a board and to the simulated device
 // (devices/classifier.ts) in the simulator. Three ways in: packed input bits (`classify`), the
 // strokes of a touch digit (`load` + `classify_strokes`: the service rasterizes them in C) and a
-// camera frame (`load` + `classify_frame`: the service preprocesses it in C). Uploads go in
-// pieces of UPLOAD_PIECE bytes, each a buffer slice (no per-byte loop in bytecode).
+// camera frame (`classify_frame`: the service preprocesses it in C). Uploads go in pieces of
+// UPLOAD_PIECE bytes, each a buffer slice (no per-byte loop in bytecode). A camera frame need
+// not be uploaded at all: after `watch_frame` the service takes the camera's own chunks off the
+// bus while the program receives them (the runtime lets a program send one packet per 20 ms
+// after a burst of 5, so uploading a 3 KB frame again costs some 14 packets, 276 ms on an
+// emulated RP2040).
 // (Module state, not a class: DeviceScript closures cannot capture `this`.)
 import * as ds from "@devicescript/core"
 import { hex8 } from "./shared/stream-format"
@@ -23,6 +27,8 @@ export const classifierRole = new ds.BnnClassifier()
 let waitingSeq = -1
 let answer: NativeResult = undefined
 let failed = false
+/** The last answer was BadUpload: the service does not hold the input (a lost packet). */
+let badUpload = false
 /** The binding was checked and its model differs: not asked again until it rebinds. */
 let mismatched = false
 
@@ -41,6 +47,11 @@ classifierRole.report().subscribe(async pkt => {
     const status = p.getAt(4, "u8")
     if (status === ds.BnnClassifierStatus.NoDigit) {
         answer = { digit: -1, noDigit: true, inferenceUs: 0, scores: [] }
+        return
+    }
+    if (status === ds.BnnClassifierStatus.BadUpload) {
+        badUpload = true
+        failed = true
         return
     }
     if (status !== ds.BnnClassifierStatus.Ok) {
@@ -70,6 +81,7 @@ function expect(seq: number) {
     waitingSeq = seq
     answer = undefined
     failed = false
+    badUpload = false
 }
 
 async function awaitAnswer(timeoutMs: number): Promise<NativeResult> {
@@ -78,8 +90,8 @@ async function awaitAnswer(timeoutMs: number): Promise<NativeResult> {
     return answer
 }
 
-/** Uploads `data` for `seq` in pieces. */
-async function upload(seq: number, data: Buffer) {
+/** Uploads `data` for `seq` in pieces (`load`). */
+export async function uploadNative(seq: number, data: Buffer) {
     for (let o = 0; o < data.length; o += UPLOAD_PIECE) {
         const n = data.length - o < UPLOAD_PIECE ? data.length - o : UPLOAD_PIECE
         await classifierRole.load(seq, o, data.slice(o, o + n))
@@ -96,7 +108,7 @@ export async function classifyNative(modelId32: number, seq: number, bits: Buffe
 /** Rasterizes and classifies strokes in their upload form (`pairs` u16 pairs); undefined on no answer. */
 export async function classifyStrokesNative(modelId32: number, seq: number, encoded: Buffer, pairs: number, panelWidth: number, panelHeight: number, timeoutMs: number): Promise<NativeResult> {
     expect(seq)
-    await upload(seq, encoded)
+    await uploadNative(seq, encoded)
     await classifierRole.classifyStrokes(modelId32, seq, panelWidth, panelHeight, pairs)
     return await awaitAnswer(timeoutMs)
 }
@@ -104,7 +116,29 @@ export async function classifyStrokesNative(modelId32: number, seq: number, enco
 /** Preprocesses and classifies a grayscale frame; undefined on no answer. */
 export async function classifyFrameNative(modelId32: number, seq: number, frame: Buffer, width: number, height: number, timeoutMs: number): Promise<NativeResult> {
     expect(seq)
-    await upload(seq, frame)
+    await uploadNative(seq, frame)
     await classifierRole.classifyFrame(modelId32, seq, width, height)
     return await awaitAnswer(timeoutMs)
+}
+
+/** Asks the service to take camera frame `frameId` off the bus as the upload of `seq` (before the capture). */
+export async function watchFrameNative(seq: number, frameId: number) {
+    await classifierRole.watchFrame(seq, frameId)
+}
+
+/** Classifies the frame the service holds for `seq` (watched or uploaded); undefined on no answer or BadUpload. */
+export async function classifyHeldFrameNative(modelId32: number, seq: number, width: number, height: number, timeoutMs: number): Promise<NativeResult> {
+    expect(seq)
+    await classifierRole.classifyFrame(modelId32, seq, width, height)
+    return await awaitAnswer(timeoutMs)
+}
+
+/**
+ * Classifies a frame the service was told to watch (watchFrameNative); when it did not get the
+ * frame whole (BadUpload), uploads `frame` and asks again. Undefined on no answer.
+ */
+export async function classifyWatchedFrameNative(modelId32: number, seq: number, frame: Buffer, width: number, height: number, timeoutMs: number): Promise<NativeResult> {
+    const r = await classifyHeldFrameNative(modelId32, seq, width, height, timeoutMs)
+    if (r || !badUpload) return r
+    return await classifyFrameNative(modelId32, seq, frame, width, height, timeoutMs)
 }
