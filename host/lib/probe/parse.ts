@@ -20,7 +20,7 @@ import { ExitCode, UserError } from "../errors.ts";
 /** The stages of each source, in the probe's order, and what each times (docs/probe.md). */
 export const STAGES = {
   touch: ["raster", "encode", "native-strokes", "native-bits", "bytecode-scores", "format", "log"],
-  camera: ["preprocess", "pack", "native-frame", "bytecode-scores", "format", "log"],
+  camera: ["preprocess", "pack", "native-frame", "native-held-frame", "bytecode-scores", "format", "log"],
 } as const;
 
 export type Source = keyof typeof STAGES;

@@ -6,12 +6,14 @@
  *
  *   touch native     strokesInput().native: encodeStrokes, classify_strokes (raster + inference in C)
  *   touch bytecode   strokesInput().bits: rasterizeBits, then scores() of src/bnn.ts
- *   camera native    frameInput().native: classify_frame (frame upload, preprocessing + inference in C)
+ *   camera native    frameInput().native, watched: classify_frame of the frame the service took off
+ *                    the bus while it arrived (watch_frame; preprocessing + inference in C)
  *   camera bytecode  frameInput().bits: preprocess, packPixels, then scores()
  *   all of them      then scoreFields + formatResult, and console.log of the line
  *
  * Not in any sum: native-bits (`classify` of packed bits: the sample-digit path, and the probe's
- * check of the service's inference alone).
+ * check of the service's inference alone) and native-frame (the frame uploaded in `load` pieces,
+ * then classified: the fallback when the service missed a chunk of a watched frame).
  */
 import { DIGIT_TIMEOUT_MS } from "../../../src/shared/touch-samples.ts";
 import type { Source, StageFigure } from "./parse.ts";
@@ -28,7 +30,7 @@ export const BOARD_PATHS: Record<Source, Record<Backend, readonly string[]>> = {
     bytecode: ["raster", "bytecode-scores", "format", "log"],
   },
   camera: {
-    native: ["native-frame", "format", "log"],
+    native: ["native-held-frame", "format", "log"],
     bytecode: ["preprocess", "pack", "bytecode-scores", "format", "log"],
   },
 };
