@@ -6,12 +6,16 @@
  * finite differences, and training is byte-reproducible.
  */
 import { describe, expect, it } from "vitest";
+import { rasterizeBits } from "../src/shared/stroke-raster.ts";
+import { DEFAULT_PANEL_SIZE, strokesFromImage } from "../host/lib/touch/strokes-from-image.ts";
+
+import { NO_STROKE_AUGMENT, rasterOnList, reshapeStrokes } from "../host/lib/train/stroke-render.ts";
 import { hardSigmoid } from "../host/lib/binary.ts";
 import { loadMnist } from "../host/lib/mnist.ts";
 import { SeededRng } from "../host/lib/rng.ts";
 import { Arena } from "../host/lib/train/kernels.ts";
 import { DenseLayer } from "../host/lib/train/network.ts";
-import { PRESETS } from "../host/lib/train/presets.ts";
+import { HAND_STROKES, PRESETS } from "../host/lib/train/presets.ts";
 import { train } from "../host/lib/train/trainer.ts";
 
 async function layer(nIn: number, nOut: number, capacity: number, hidden = true): Promise<DenseLayer> {
@@ -137,5 +141,45 @@ describe("training", () => {
     }
     expect(a.history[0].validationAccuracy).toBe(b.history[0].validationAccuracy);
     expect(a.history[0].validationAccuracy).toBeGreaterThan(0.5);
+  });
+});
+
+describe("stroke samples (the board's rasterizer in training)", () => {
+  const data = loadMnist("train");
+
+  it("reshape to integer points on the panel, and are the strokes themselves without reshaping", () => {
+    const rng = new SeededRng(3);
+    for (let i = 0; i < 200; i++) {
+      const strokes = strokesFromImage(data.images, i);
+      expect(reshapeStrokes(strokes, NO_STROKE_AUGMENT, rng)).toEqual(strokes);
+      const hard = reshapeStrokes(strokes, { slant: 1, rotate: 45, aspect: 0.5, jitter: 20 }, rng);
+      expect(hard.map((s) => s.length)).toEqual(strokes.map((s) => s.length));
+      for (const v of hard.flat()) expect(Number.isInteger(v) && v >= 0 && v < DEFAULT_PANEL_SIZE).toBe(true);
+    }
+  });
+
+  it("enter training as exactly the bits the board's rasterizer draws", () => {
+    const bits = new Uint8Array(100);
+    const on = new Int32Array(784);
+    for (let i = 0; i < 50; i++) {
+      const strokes = strokesFromImage(data.images, i);
+      const n = rasterOnList(strokes, bits, on, 0);
+      const want = new Uint8Array(100);
+      rasterizeBits(strokes, DEFAULT_PANEL_SIZE, DEFAULT_PANEL_SIZE, want);
+      const got = new Uint8Array(100);
+      for (const e of on.subarray(0, n)) got[e >> 3] |= 1 << (e & 7);
+      expect(Array.from(got)).toEqual(Array.from(want));
+      expect(Array.from(on.subarray(0, n))).toEqual(Array.from(on.subarray(0, n)).sort((a, b) => a - b));
+    }
+  });
+
+  it("train reproducibly, and the model is selected on images and strokes", async () => {
+    const o = { ...PRESETS.tiny, hidden: [32], epochs: 2, limit: 1500, validation: 300, calibration: 500, strokes: 0.5, strokeAugment: HAND_STROKES };
+    const a = await train(data, o);
+    const b = await train(data, o);
+    for (let k = 0; k < a.layers.length; k++) expect(Buffer.from(a.layers[k].weights.buffer).equals(Buffer.from(b.layers[k].weights.buffer))).toBe(true);
+    for (const r of a.history) expect(r.validationStrokeAccuracy).toBeGreaterThan(0.3);
+    const score = (r: (typeof a.history)[number]) => (r.validationAccuracy + r.validationStrokeAccuracy!) / 2;
+    expect(score(a.history[a.bestEpoch - 1])).toBe(Math.max(...a.history.map(score)));
   });
 });

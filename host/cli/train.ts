@@ -12,7 +12,8 @@ import { outputFolder } from "../lib/output.ts";
 import { displayPath, MODELS_DIR, ROOT } from "../lib/paths.ts";
 import { writeModelPictures } from "../lib/report/pictures.ts";
 import { formatDuration, ProgressBar } from "../lib/report/progress.ts";
-import { LIGHT_AUGMENT, PRESET_NAMES, PRESETS, type PresetName } from "../lib/train/presets.ts";
+import { HAND_STROKES, LIGHT_AUGMENT, PRESET_NAMES, PRESETS, type PresetName } from "../lib/train/presets.ts";
+import { NO_STROKE_AUGMENT } from "../lib/train/stroke-render.ts";
 import { NO_AUGMENT } from "../lib/train/augment.ts";
 import { train, type TrainOptions } from "../lib/train/trainer.ts";
 import { defineCommand, usageError } from "../lib/args.ts";
@@ -35,6 +36,8 @@ export const trainCommand = defineCommand({
     threshold: { type: "int", description: "input pixel threshold (pixel >= t is +1)", min: 1, max: 255 },
     augment: { type: "string", description: "augmentation", choices: ["none", "light"] },
     stochastic: { type: "boolean", description: "stochastic binarization of hidden activations in training (eqs. 1.4-1.5)" },
+    strokes: { type: "number", description: "fraction of training samples drawn as pen strokes and rasterized as the board does (0..1)", min: 0, max: 1 },
+    strokeAugment: { type: "string", description: "reshaping of the stroke samples", choices: ["none", "hand"] },
     validation: { type: "int", description: "training images held out for model selection", min: 100, max: 30000 },
     limit: { type: "int", description: "train on at most this many images (0 = all)", min: 0, max: 60000 },
     force: { type: "boolean", description: "overwrite an existing model" },
@@ -55,6 +58,8 @@ export const trainCommand = defineCommand({
     if (o.threshold !== undefined) options.threshold = o.threshold;
     if (o.augment !== undefined) options.augment = o.augment === "light" ? LIGHT_AUGMENT : NO_AUGMENT;
     if (o.stochastic) options.stochastic = true;
+    if (o.strokes !== undefined) options.strokes = o.strokes;
+    if (o.strokeAugment !== undefined) options.strokeAugment = o.strokeAugment === "hand" ? HAND_STROKES : NO_STROKE_AUGMENT;
     if (o.validation !== undefined) options.validation = o.validation;
     if (o.limit !== undefined) options.limit = o.limit;
     if (options.lrEnd > options.lr) throw usageError(`--lr-end (${options.lrEnd}) must not exceed --lr (${options.lr})`);

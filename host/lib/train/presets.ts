@@ -1,10 +1,14 @@
 /** Named training recipes. `default` is the chapter's 784-128-64-10 network. */
 import { DEFAULT_INPUT_THRESHOLD } from "../model/input.ts";
 import { NO_AUGMENT } from "./augment.ts";
+import { NO_STROKE_AUGMENT, type StrokeAugment } from "./stroke-render.ts";
 import type { TrainOptions } from "./trainer.ts";
 
 /** Augmentation that helps real hand-drawn input: small shifts, rotations, scaling, stroke width. */
 export const LIGHT_AUGMENT = { shift: 1.5, rotate: 8, scale: 0.08, thickness: 0.1 };
+
+/** How hands vary a digit's shape beyond MNIST's: slant, rotation, aspect, unsteady points. */
+export const HAND_STROKES: StrokeAugment = { slant: 0.3, rotate: 10, aspect: 0.2, jitter: 2 };
 
 const base: TrainOptions = {
   hidden: [128, 64],
@@ -20,6 +24,8 @@ const base: TrainOptions = {
   calibration: 10000,
   augment: NO_AUGMENT,
   stochastic: false,
+  strokes: 0,
+  strokeAugment: NO_STROKE_AUGMENT,
 };
 
 export const PRESETS = {

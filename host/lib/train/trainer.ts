@@ -10,6 +10,7 @@ import { ExitCode, UserError } from "../errors.ts";
 import { cLimitProblems } from "../model/limits.ts";
 import { SeededRng } from "../rng.ts";
 import { augmentImage, isIdentity, type AugmentOptions } from "./augment.ts";
+import { rasterOnList, reshapeStrokes, strokesOf, type StrokeAugment } from "./stroke-render.ts";
 import { Arena } from "./kernels.ts";
 import { DenseLayer, lossAndGradient, type Loss, type SparseBatch } from "./network.ts";
 
@@ -31,6 +32,14 @@ export interface TrainOptions {
   augment: AugmentOptions;
   /** Stochastic binarization (eqs. 1.4-1.5) of hidden activations in the training forward pass. */
   stochastic: boolean;
+  /**
+   * The fraction of training samples drawn as pen strokes and rasterized as the board does
+   * (stroke-render.ts), the rest as images; with strokes, BatchNorm is calibrated on both kinds
+   * and the model is selected on the mean of the validation images' accuracy as images and as
+   * strokes (all from the training set).
+   */
+  strokes: number;
+  strokeAugment: StrokeAugment;
 }
 
 export interface EpochRecord {
@@ -39,6 +48,8 @@ export interface EpochRecord {
   trainLoss: number;
   trainAccuracy: number;
   validationAccuracy: number;
+  /** With strokes: the validation images' accuracy drawn as strokes (un-reshaped). */
+  validationStrokeAccuracy?: number;
   seconds: number;
   samplesPerSecond: number;
 }
@@ -91,6 +102,17 @@ export function sparseInputs(images: Uint8Array, indices: ArrayLike<number>, thr
   }
   start[indices.length] = p;
   return { on, start, count: indices.length };
+}
+
+/** One batch of the samples of `a`, then those of `b`. */
+export function concatBatches(a: SparseBatch, b: SparseBatch): SparseBatch {
+  const on = new Int32Array(a.on.length + b.on.length);
+  on.set(a.on.subarray(0, a.start[a.count]));
+  on.set(b.on.subarray(0, b.start[b.count]), a.start[a.count]);
+  const start = new Int32Array(a.count + b.count + 1);
+  start.set(a.start.subarray(0, a.count));
+  for (let k = 0; k <= b.count; k++) start[a.count + k] = a.start[a.count] + b.start[k];
+  return { on, start, count: a.count + b.count };
 }
 
 /** Samples per forward/backward chunk outside training (calibration, prediction). */
@@ -262,7 +284,25 @@ export async function train(data: MnistSet, o: TrainOptions, onProgress?: (p: Pr
   const valInputs = sparseInputs(data.images, split.validation, o.threshold);
   const valLabels = Uint8Array.from(split.validation, (i) => data.labels[i]);
   const calibIdx = trainIdx.slice(0, Math.min(o.calibration, trainIdx.length));
-  const calibInputs = sparseInputs(data.images, calibIdx, o.threshold);
+  const drawing = o.strokes > 0;
+  const trainStrokes = drawing ? strokesOf(data.images, trainIdx) : [];
+  const bits = new Uint8Array(100);
+  const renderAll = (strokes: number[][][]): SparseBatch => {
+    const on = new Int32Array(strokes.length * IMAGE_PIXELS);
+    const start = new Int32Array(strokes.length + 1);
+    let p = 0;
+    strokes.forEach((s, k) => {
+      start[k] = p;
+      p = rasterOnList(s, bits, on, p);
+    });
+    start[strokes.length] = p;
+    return { on: on.slice(0, p), start, count: strokes.length };
+  };
+  // calibration: images, or with strokes half images, half strokes
+  const calibInputs = drawing
+    ? concatBatches(sparseInputs(data.images, calibIdx.slice(0, calibIdx.length >> 1), o.threshold), renderAll(trainStrokes.slice(calibIdx.length >> 1, calibIdx.length)))
+    : sparseInputs(data.images, calibIdx, o.threshold);
+  const valStrokeInputs = drawing ? renderAll(strokesOf(data.images, split.validation)) : undefined;
   const augmenting = !isIdentity(o.augment);
   const stochastic = o.stochastic ? new SeededRng(o.seed ^ 0x57c4a57c) : undefined;
 
@@ -294,7 +334,9 @@ export async function train(data: MnistSet, o: TrainOptions, onProgress?: (p: Pr
         const k = order[from + b];
         labels[b] = data.labels[trainIdx[k]];
         batchInput.start[b] = p;
-        if (augmenting) {
+        if (drawing && rng.next() < o.strokes) {
+          p = rasterOnList(reshapeStrokes(trainStrokes[k], o.strokeAugment, rng), bits, batchInput.on, p);
+        } else if (augmenting) {
           const src = data.images.subarray(trainIdx[k] * IMAGE_PIXELS, (trainIdx[k] + 1) * IMAGE_PIXELS);
           augmentImage(src, warped, o.augment, rng, tmp);
           for (let i = 0; i < IMAGE_PIXELS; i++) if (pixelIsOn(warped[i], o.threshold)) batchInput.on[p++] = i;
@@ -330,21 +372,28 @@ export async function train(data: MnistSet, o: TrainOptions, onProgress?: (p: Pr
     }
     const trainSeconds = (performance.now() - t0) / 1000;
     net.calibrate(calibInputs);
-    const preds = net.predict(valInputs);
-    let valCorrect = 0;
-    for (let i = 0; i < preds.length; i++) if (preds[i] === valLabels[i]) valCorrect++;
+    const accuracy = (inputs: SparseBatch) => {
+      const preds = net.predict(inputs);
+      let ok = 0;
+      for (let i = 0; i < preds.length; i++) if (preds[i] === valLabels[i]) ok++;
+      return ok / Math.max(1, preds.length);
+    };
+    const validationAccuracy = accuracy(valInputs);
+    const validationStrokeAccuracy = valStrokeInputs ? accuracy(valStrokeInputs) : undefined;
     const record: EpochRecord = {
       epoch,
       lr,
       trainLoss: lossSum / seen,
       trainAccuracy: correct / seen,
-      validationAccuracy: valCorrect / Math.max(1, preds.length),
+      validationAccuracy,
+      ...(validationStrokeAccuracy === undefined ? {} : { validationStrokeAccuracy }),
       seconds: trainSeconds,
       samplesPerSecond: seen / trainSeconds,
     };
     history.push(record);
     onEpoch?.(record);
-    if (!best || record.validationAccuracy > best.acc) best = { acc: record.validationAccuracy, epoch, layers: net.snapshot() };
+    const selection = validationStrokeAccuracy === undefined ? validationAccuracy : (validationAccuracy + validationStrokeAccuracy) / 2;
+    if (!best || selection > best.acc) best = { acc: selection, epoch, layers: net.snapshot() };
   }
   if (!best) throw new Error("no epoch was trained");
   return { layers: best.layers, history, bestEpoch: best.epoch, trainSamples: n, validationSamples: split.validation.length };

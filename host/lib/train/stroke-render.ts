@@ -1,0 +1,70 @@
+/**
+ * Training inputs the way the board sees a finger's digit: an MNIST training image turned into
+ * pen strokes (host/lib/touch/strokes-from-image.ts: thinned and traced), reshaped the way hands
+ * vary (slant, rotation, aspect, point jitter), then rasterized by the board's own rasterizer
+ * (src/shared/stroke-raster.ts: bounding box to 20 px, centre of mass to the middle, fixed pen).
+ * Position and size need no augmentation: the rasterizer normalizes both away.
+ */
+import { IMAGE_PIXELS } from "../mnist.ts";
+import type { SeededRng } from "../rng.ts";
+import { DEFAULT_PANEL_SIZE, strokesFromImage } from "../touch/strokes-from-image.ts";
+import { RASTER_BITS, rasterizeBits } from "../../../src/shared/stroke-raster.ts";
+
+export interface StrokeAugment {
+  /** Maximum horizontal shear (x += slant * (y - centre)), either way. */
+  slant: number;
+  /** Maximum rotation in degrees, either way. */
+  rotate: number;
+  /** Maximum relative change of the x scale (0.2 = 0.8x .. 1.2x). */
+  aspect: number;
+  /** Maximum point displacement in panel units, each axis. */
+  jitter: number;
+}
+
+export const NO_STROKE_AUGMENT: StrokeAugment = { slant: 0, rotate: 0, aspect: 0, jitter: 0 };
+
+/** The strokes of every image in `indices` (panel coordinates, DEFAULT_PANEL_SIZE square). */
+export function strokesOf(images: Uint8Array, indices: ArrayLike<number>): number[][][] {
+  const out: number[][][] = [];
+  for (let k = 0; k < indices.length; k++) out.push(strokesFromImage(images, indices[k]));
+  return out;
+}
+
+/** The strokes reshaped about their bounding box's centre, kept on the panel (integers). */
+export function reshapeStrokes(strokes: number[][], o: StrokeAugment, rng: SeededRng): number[][] {
+  const panel = DEFAULT_PANEL_SIZE;
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  for (const s of strokes) {
+    for (let i = 0; i < s.length; i += 2) {
+      x0 = Math.min(x0, s[i]); x1 = Math.max(x1, s[i]);
+      y0 = Math.min(y0, s[i + 1]); y1 = Math.max(y1, s[i + 1]);
+    }
+  }
+  if (!Number.isFinite(x0)) return strokes;
+  const cx = (x0 + x1) / 2;
+  const cy = (y0 + y1) / 2;
+  const angle = (rng.uniform(-o.rotate, o.rotate) * Math.PI) / 180;
+  const shear = rng.uniform(-o.slant, o.slant);
+  const sx = 1 + rng.uniform(-o.aspect, o.aspect);
+  const cos = Math.cos(angle);
+  const sin = Math.sin(angle);
+  const clamp = (v: number) => Math.max(0, Math.min(panel - 1, Math.round(v)));
+  return strokes.map((s) => {
+    const t: number[] = [];
+    for (let i = 0; i < s.length; i += 2) {
+      const dy = s[i + 1] - cy;
+      const dx = (s[i] - cx + shear * dy) * sx;
+      const x = cx + cos * dx - sin * dy + rng.uniform(-o.jitter, o.jitter);
+      const y = cy + sin * dx + cos * dy + rng.uniform(-o.jitter, o.jitter);
+      t.push(clamp(x), clamp(y));
+    }
+    return t;
+  });
+}
+
+/** Appends the +1 input indices (ascending) of `strokes` as the board rasterizes them to `on` from `p`; returns the new end. */
+export function rasterOnList(strokes: number[][], bits: Uint8Array, on: Int32Array, p: number): number {
+  rasterizeBits(strokes, DEFAULT_PANEL_SIZE, DEFAULT_PANEL_SIZE, bits);
+  for (let e = 0; e < RASTER_BITS && e < IMAGE_PIXELS; e++) if ((bits[e >> 3] >> (e & 7)) & 1) on[p++] = e;
+  return p;
+}
