@@ -12,6 +12,7 @@
  *   MNIST test set + default model -> src/digits.ts (sample digits and the bytecode tests' expectations)
  *   src/shared/stroke-raster.ts -> src/touch/rasterize-fixture.ts
  *   src/shared/camera-preprocess.ts -> src/camera/preprocess-fixture.ts
+ *   hersheytext's fonts -> data/strokes/hershey.jsonl + docs/strokes-hershey.svg   a stroke-drawn test set (host/lib/strokes/hershey-set.ts)
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
@@ -29,6 +30,7 @@ import { evaluate } from "../lib/model/evaluate.ts";
 import { readModelFile } from "../lib/model/format.ts";
 import { MODELS_DIR, ROOT, shippedModels, tablesPath } from "../lib/paths.ts";
 import { modelPictures } from "../lib/report/pictures.ts";
+import { HERSHEY_SET_PATH, HERSHEY_SET_SEED, HERSHEY_SHEET_PATH, hersheySet, sampleSheet, toJsonl, type StrokeSample } from "../lib/strokes/hershey-set.ts";
 import type { EpochRecord } from "../lib/train/trainer.ts";
 
 export type Freshness = "fresh" | "stale" | "missing";
@@ -104,6 +106,14 @@ function modelEntries(name: string): GeneratedFile[] {
   ];
 }
 
+/** The stroke-drawn test set and its sample sheet, generated once per run. */
+function strokeSetEntries(): GeneratedFile[] {
+  let set: StrokeSample[] | undefined;
+  const samples = () => (set ??= hersheySet(HERSHEY_SET_SEED));
+  const from = `the digits of hersheytext's fonts, host/lib/strokes/hershey-set.ts (seed ${HERSHEY_SET_SEED})`;
+  return [textFile(HERSHEY_SET_PATH, from, async () => toJsonl(samples())), textFile(HERSHEY_SHEET_PATH, HERSHEY_SET_PATH, async () => sampleSheet(samples()))];
+}
+
 /** Every generated file, in generation order. */
 export function generatedFiles(): GeneratedFile[] {
   return [
@@ -111,5 +121,6 @@ export function generatedFiles(): GeneratedFile[] {
     textFile(rel(DIGITS_PATH), `MNIST test images 0..${SAMPLE_DIGITS - 1} and models/default`, async () => generateDigits(loadMnist("test"), SAMPLE_DIGITS, readModelFile(join(MODELS_DIR, "default", "model.json")))),
     textFile(rel(RASTER_FIXTURE_PATH), "src/shared/stroke-raster.ts", async () => rasterFixtureSource()),
     textFile(rel(CAMERA_FIXTURE_PATH), "src/shared/camera-preprocess.ts", cameraFixtureSource),
+    ...strokeSetEntries(),
   ];
 }
