@@ -33,8 +33,8 @@ export interface Target {
   execute(built: string, input: Buffer, buildDir: string): Buffer | Promise<Buffer>;
   /** The built file is WebAssembly, run in this process (execute is not used). */
   wasm?: boolean;
-  /** Runs a committed build: applies only to the shipped models. */
-  shippedOnly?: boolean;
+  /** Applies only to the shipped models; says why (e.g. it runs a committed build). */
+  shippedOnly?: string;
   /** Why the target cannot run beyond missing tools (an npm package absent), or undefined. */
   unavailable?(): string | undefined;
 }
@@ -222,7 +222,7 @@ export const WASM_SYSTEM_CLANG: Target = {
 /** The committed WebAssembly build (what the simulator runs); needs no toolchain. */
 export const WASM_COMMITTED: Target = {
   wasm: true,
-  shippedOnly: true,
+  shippedOnly: "only shipped models have a committed build (this model's C was generated just now)",
   name: "wasm32-committed",
   description: "the committed generated/<model>/bnn_model.wasm, run in Node's WebAssembly",
   tools: [],
@@ -242,7 +242,7 @@ export const WASM_COMMITTED: Target = {
  * which no C target touches. `build` finds the tables of the model named in bnn_model.h.
  */
 export const DEVICESCRIPT_VM: Target = {
-  shippedOnly: true,
+  shippedOnly: "the DeviceScript program is built with the shipped models' tables (src/models/<name>.ts)",
   name: "devicescript-vm",
   description: "the DeviceScript bytecode fallback (src/bnn.ts, columns method) with src/models/<model>.ts, in the simulator's VM",
   tools: [],

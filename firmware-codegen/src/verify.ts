@@ -157,7 +157,7 @@ export async function verifyBackends(model: Model, modelDir: string, input: Buff
       const unavailable = missing ? `${missing} not found (Debian: apt-get install ${t.packages.join(" ")})` : t.unavailable?.();
       let result: BackendResult;
       if (t.shippedOnly && !opts.shipped) {
-        result = { ...base, status: "not applicable", message: "only shipped models have a committed build (this model's C was generated just now)" };
+        result = { ...base, status: "not applicable", message: t.shippedOnly };
       } else if (unavailable) {
         result = { ...base, status: "unavailable", message: unavailable };
       } else {
