@@ -152,7 +152,7 @@ describe("stroke samples (the board's rasterizer in training)", () => {
     for (let i = 0; i < 200; i++) {
       const strokes = strokesFromImage(data.images, i);
       expect(reshapeStrokes(strokes, NO_STROKE_AUGMENT, rng)).toEqual(strokes);
-      const hard = reshapeStrokes(strokes, { slant: 1, rotate: 45, aspect: 0.5, jitter: 20 }, rng);
+      const hard = reshapeStrokes(strokes, { slant: 1, rotate: 45, aspect: 0.5, jitter: 20, elastic: 0.3 }, rng);
       expect(hard.map((s) => s.length)).toEqual(strokes.map((s) => s.length));
       for (const v of hard.flat()) expect(Number.isInteger(v) && v >= 0 && v < DEFAULT_PANEL_SIZE).toBe(true);
     }

@@ -12,7 +12,7 @@ import { outputFolder } from "../lib/output.ts";
 import { displayPath, MODELS_DIR, ROOT } from "../lib/paths.ts";
 import { writeModelPictures } from "../lib/report/pictures.ts";
 import { formatDuration, ProgressBar } from "../lib/report/progress.ts";
-import { HAND_STROKES, LIGHT_AUGMENT, PRESET_NAMES, PRESETS, type PresetName } from "../lib/train/presets.ts";
+import { ELASTIC_STROKES, HAND_STROKES, LIGHT_AUGMENT, PRESET_NAMES, PRESETS, type PresetName } from "../lib/train/presets.ts";
 import { NO_STROKE_AUGMENT } from "../lib/train/stroke-render.ts";
 import { NO_AUGMENT } from "../lib/train/augment.ts";
 import { train, type TrainOptions } from "../lib/train/trainer.ts";
@@ -37,7 +37,7 @@ export const trainCommand = defineCommand({
     augment: { type: "string", description: "augmentation", choices: ["none", "light"] },
     stochastic: { type: "boolean", description: "stochastic binarization of hidden activations in training (eqs. 1.4-1.5)" },
     strokes: { type: "number", description: "fraction of training samples drawn as pen strokes and rasterized as the board does (0..1)", min: 0, max: 1 },
-    strokeAugment: { type: "string", description: "reshaping of the stroke samples", choices: ["none", "hand"] },
+    strokeAugment: { type: "string", description: "reshaping of the stroke samples", choices: ["none", "hand", "elastic"] },
     validation: { type: "int", description: "training images held out for model selection", min: 100, max: 30000 },
     limit: { type: "int", description: "train on at most this many images (0 = all)", min: 0, max: 60000 },
     force: { type: "boolean", description: "overwrite an existing model" },
@@ -59,7 +59,7 @@ export const trainCommand = defineCommand({
     if (o.augment !== undefined) options.augment = o.augment === "light" ? LIGHT_AUGMENT : NO_AUGMENT;
     if (o.stochastic) options.stochastic = true;
     if (o.strokes !== undefined) options.strokes = o.strokes;
-    if (o.strokeAugment !== undefined) options.strokeAugment = o.strokeAugment === "hand" ? HAND_STROKES : NO_STROKE_AUGMENT;
+    if (o.strokeAugment !== undefined) options.strokeAugment = o.strokeAugment === "hand" ? HAND_STROKES : o.strokeAugment === "elastic" ? ELASTIC_STROKES : NO_STROKE_AUGMENT;
     if (o.validation !== undefined) options.validation = o.validation;
     if (o.limit !== undefined) options.limit = o.limit;
     if (options.lrEnd > options.lr) throw usageError(`--lr-end (${options.lrEnd}) must not exceed --lr (${options.lr})`);

@@ -8,7 +8,9 @@ import type { TrainOptions } from "./trainer.ts";
 export const LIGHT_AUGMENT = { shift: 1.5, rotate: 8, scale: 0.08, thickness: 0.1 };
 
 /** How hands vary a digit's shape beyond MNIST's: slant, rotation, aspect, unsteady points. */
-export const HAND_STROKES: StrokeAugment = { slant: 0.3, rotate: 10, aspect: 0.2, jitter: 2 };
+export const HAND_STROKES: StrokeAugment = { slant: 0.3, rotate: 10, aspect: 0.2, jitter: 2, elastic: 0 };
+/** HAND_STROKES and elastic distortion of a tenth of the digit's size. */
+export const ELASTIC_STROKES: StrokeAugment = { ...HAND_STROKES, elastic: 0.1 };
 
 const base: TrainOptions = {
   hidden: [128, 64],

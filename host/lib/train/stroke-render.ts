@@ -19,9 +19,17 @@ export interface StrokeAugment {
   aspect: number;
   /** Maximum point displacement in panel units, each axis. */
   jitter: number;
+  /**
+   * Elastic distortion: a smooth random displacement field (three low-frequency waves a axis)
+   * of at most this fraction of the digit's size, which bends loops, stems and tails the way
+   * letterforms differ (a 6's loop smaller, a 9's tail curved), not just the whole digit.
+   */
+  elastic: number;
 }
 
-export const NO_STROKE_AUGMENT: StrokeAugment = { slant: 0, rotate: 0, aspect: 0, jitter: 0 };
+export const NO_STROKE_AUGMENT: StrokeAugment = { slant: 0, rotate: 0, aspect: 0, jitter: 0, elastic: 0 };
+
+const WAVES = 3;
 
 /** The strokes of every image in `indices` (panel coordinates, DEFAULT_PANEL_SIZE square). */
 export function strokesOf(images: Uint8Array, indices: ArrayLike<number>): number[][][] {
@@ -48,12 +56,29 @@ export function reshapeStrokes(strokes: number[][], o: StrokeAugment, rng: Seede
   const sx = 1 + rng.uniform(-o.aspect, o.aspect);
   const cos = Math.cos(angle);
   const sin = Math.sin(angle);
+  const size = Math.max(x1 - x0, y1 - y0, 1);
+  // the elastic field: per axis, WAVES plane waves of 0.5-1.5 periods across the digit
+  const waves: number[] = [];
+  if (o.elastic > 0) {
+    for (let k = 0; k < 2 * WAVES; k++) {
+      const dir = rng.uniform(0, 2 * Math.PI);
+      const freq = (2 * Math.PI * rng.uniform(0.5, 1.5)) / size;
+      waves.push(Math.cos(dir) * freq, Math.sin(dir) * freq, rng.uniform(0, 2 * Math.PI), (rng.uniform(-1, 1) * o.elastic * size) / WAVES);
+    }
+  }
+  const field = (axis: number, x: number, y: number) => {
+    let d = 0;
+    for (let k = axis * WAVES; k < (axis + 1) * WAVES; k++) d += waves[4 * k + 3] * Math.sin(waves[4 * k] * x + waves[4 * k + 1] * y + waves[4 * k + 2]);
+    return d;
+  };
   const clamp = (v: number) => Math.max(0, Math.min(panel - 1, Math.round(v)));
   return strokes.map((s) => {
     const t: number[] = [];
     for (let i = 0; i < s.length; i += 2) {
-      const dy = s[i + 1] - cy;
-      const dx = (s[i] - cx + shear * dy) * sx;
+      const ex = waves.length ? field(0, s[i] - x0, s[i + 1] - y0) : 0;
+      const ey = waves.length ? field(1, s[i] - x0, s[i + 1] - y0) : 0;
+      const dy = s[i + 1] + ey - cy;
+      const dx = (s[i] + ex - cx + shear * dy) * sx;
       const x = cx + cos * dx - sin * dy + rng.uniform(-o.jitter, o.jitter);
       const y = cy + sin * dx + cos * dy + rng.uniform(-o.jitter, o.jitter);
       t.push(clamp(x), clamp(y));
