@@ -10,6 +10,7 @@ import { rasterizeBits } from "../src/shared/stroke-raster.ts";
 import { DEFAULT_PANEL_SIZE, strokesFromImage } from "../host/lib/touch/strokes-from-image.ts";
 
 import { NO_STROKE_AUGMENT, rasterOnList, reshapeStrokes } from "../host/lib/train/stroke-render.ts";
+import { proceduralDigit, TEMPLATES } from "../host/lib/train/procedural-digits.ts";
 import { hardSigmoid } from "../host/lib/binary.ts";
 import { loadMnist } from "../host/lib/mnist.ts";
 import { SeededRng } from "../host/lib/rng.ts";
@@ -181,5 +182,30 @@ describe("stroke samples (the board's rasterizer in training)", () => {
     for (const r of a.history) expect(r.validationStrokeAccuracy).toBeGreaterThan(0.3);
     const score = (r: (typeof a.history)[number]) => (r.validationAccuracy + r.validationStrokeAccuracy!) / 2;
     expect(score(a.history[a.bestEpoch - 1])).toBe(Math.max(...a.history.map(score)));
+  });
+});
+
+describe("procedural pen digits (training only)", () => {
+  it("give every digit in several letterforms as integer points on the panel, reproducibly", () => {
+    for (let d = 0; d < 10; d++) {
+      expect(TEMPLATES[d].length).toBeGreaterThanOrEqual(1);
+      const a = new SeededRng(d), b = new SeededRng(d);
+      for (let k = 0; k < 50; k++) {
+        const s = proceduralDigit(d, a);
+        expect(proceduralDigit(d, b)).toEqual(s);
+        expect(s.length).toBeGreaterThan(0);
+        for (const v of s.flat()) expect(Number.isInteger(v) && v >= 0 && v < DEFAULT_PANEL_SIZE).toBe(true);
+        const bits = new Uint8Array(100);
+        expect(rasterizeBits(s, DEFAULT_PANEL_SIZE, DEFAULT_PANEL_SIZE, bits).points).toBeGreaterThan(1);
+      }
+    }
+  });
+
+  it("enter training reproducibly", async () => {
+    const data = loadMnist("train");
+    const o = { ...PRESETS.tiny, hidden: [32], epochs: 1, limit: 1500, validation: 300, calibration: 500, strokes: 0.3, procedural: 0.3, strokeAugment: HAND_STROKES };
+    const a = await train(data, o);
+    const b = await train(data, o);
+    for (let k = 0; k < a.layers.length; k++) expect(Buffer.from(a.layers[k].weights.buffer).equals(Buffer.from(b.layers[k].weights.buffer))).toBe(true);
   });
 });

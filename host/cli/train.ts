@@ -37,6 +37,7 @@ export const trainCommand = defineCommand({
     augment: { type: "string", description: "augmentation", choices: ["none", "light"] },
     stochastic: { type: "boolean", description: "stochastic binarization of hidden activations in training (eqs. 1.4-1.5)" },
     strokes: { type: "number", description: "fraction of training samples drawn as pen strokes and rasterized as the board does (0..1)", min: 0, max: 1 },
+    procedural: { type: "number", description: "fraction of training samples replaced by procedural pen digits of the same label (0..1)", min: 0, max: 1 },
     strokeAugment: { type: "string", description: "reshaping of the stroke samples", choices: ["none", "hand", "elastic"] },
     validation: { type: "int", description: "training images held out for model selection", min: 100, max: 30000 },
     limit: { type: "int", description: "train on at most this many images (0 = all)", min: 0, max: 60000 },
@@ -59,6 +60,8 @@ export const trainCommand = defineCommand({
     if (o.augment !== undefined) options.augment = o.augment === "light" ? LIGHT_AUGMENT : NO_AUGMENT;
     if (o.stochastic) options.stochastic = true;
     if (o.strokes !== undefined) options.strokes = o.strokes;
+    if (o.procedural !== undefined) options.procedural = o.procedural;
+    if (options.strokes + options.procedural > 1) throw usageError(`--strokes (${options.strokes}) and --procedural (${options.procedural}) add up to more than 1`);
     if (o.strokeAugment !== undefined) options.strokeAugment = o.strokeAugment === "hand" ? HAND_STROKES : o.strokeAugment === "elastic" ? ELASTIC_STROKES : NO_STROKE_AUGMENT;
     if (o.validation !== undefined) options.validation = o.validation;
     if (o.limit !== undefined) options.limit = o.limit;

@@ -28,6 +28,7 @@ const base: TrainOptions = {
   stochastic: false,
   strokes: 0,
   strokeAugment: NO_STROKE_AUGMENT,
+  procedural: 0,
 };
 
 export const PRESETS = {

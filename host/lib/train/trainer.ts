@@ -10,6 +10,7 @@ import { ExitCode, UserError } from "../errors.ts";
 import { cLimitProblems } from "../model/limits.ts";
 import { SeededRng } from "../rng.ts";
 import { augmentImage, isIdentity, type AugmentOptions } from "./augment.ts";
+import { proceduralDigit } from "./procedural-digits.ts";
 import { rasterOnList, reshapeStrokes, strokesOf, type StrokeAugment } from "./stroke-render.ts";
 import { Arena } from "./kernels.ts";
 import { DenseLayer, lossAndGradient, type Loss, type SparseBatch } from "./network.ts";
@@ -40,6 +41,12 @@ export interface TrainOptions {
    */
   strokes: number;
   strokeAugment: StrokeAugment;
+  /**
+   * The fraction of training samples replaced by a procedural pen digit of the same label
+   * (procedural-digits.ts: letterforms MNIST has few of), reshaped and rasterized like the
+   * stroke samples.
+   */
+  procedural: number;
 }
 
 export interface EpochRecord {
@@ -334,7 +341,10 @@ export async function train(data: MnistSet, o: TrainOptions, onProgress?: (p: Pr
         const k = order[from + b];
         labels[b] = data.labels[trainIdx[k]];
         batchInput.start[b] = p;
-        if (drawing && rng.next() < o.strokes) {
+        const u = drawing || o.procedural > 0 ? rng.next() : 1;
+        if (u < o.procedural) {
+          p = rasterOnList(reshapeStrokes(proceduralDigit(labels[b], rng), o.strokeAugment, rng), bits, batchInput.on, p);
+        } else if (drawing && u < o.procedural + o.strokes) {
           p = rasterOnList(reshapeStrokes(trainStrokes[k], o.strokeAugment, rng), bits, batchInput.on, p);
         } else if (augmenting) {
           const src = data.images.subarray(trainIdx[k] * IMAGE_PIXELS, (trainIdx[k] + 1) * IMAGE_PIXELS);
