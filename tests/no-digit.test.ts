@@ -5,6 +5,7 @@
  * them.
  */
 import { describe, expect, it } from "vitest";
+import { devsTest } from "../host/lib/devs/cli.ts";
 import { NO_DIGIT_REASONS as MONITOR_REASONS } from "../host/lib/monitor/parse.ts";
 import { loadMnist, TEST_IMAGES } from "../host/lib/mnist.ts";
 import { DEGENERATE_KINDS, degenerateSet } from "../host/lib/strokes/degenerate.ts";
@@ -82,3 +83,9 @@ describe("strokeNoDigit", () => {
     for (const r of ["empty", "dot", "small", "line", "scribble", "faint"]) expect(NO_DIGIT_REASONS).toContain(r);
   });
 });
+
+it("gives the same answers in the DeviceScript VM (src/touch/no-digit.test.ts, exit code 0)", async () => {
+  const r = await devsTest("src/touch/no-digit.test.ts");
+  expect(r.output).toMatch(/tests: 2, pass: 2, error: 0/);
+  expect(r.code, r.output.slice(-2000)).toBe(0);
+}, 120_000);
