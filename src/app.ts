@@ -15,6 +15,7 @@ import { yieldToFirmware } from "./yield"
 import { cameraRole, captureFrame } from "./camera/frames"
 import { classifierRole, classifyFrameNative, classifyNative, classifyStrokesNative, classifyWatchedFrameNative, nativeAvailable, watchFrameNative, type NativeResult } from "./classifier"
 import { encodeStrokes, rasterizeBits, strokePairCount } from "./shared/stroke-raster"
+import { strokeNoDigit } from "./shared/no-digit"
 import { addSamplesPayload, DIGIT_TIMEOUT_MS, digitReady, newStrokeSet, takeDigit } from "./shared/touch-samples"
 import type { HiddenTables, OutputTables } from "./bnn"
 import { formatResult, scoreFields } from "./shared/stream-format"
@@ -51,7 +52,12 @@ interface DigitInput {
     native: () => Promise<NativeResult>
     /** The packed input bits for the bytecode fallback, computed only when it runs; undefined for no digit. */
     bits: () => Promise<Buffer>
-    /** What "no digit" means for this source (the reason in the result line). */
+    /**
+     * Why the input is no digit, known before any classification (touch: src/shared/no-digit.ts);
+     * neither backend runs and the result line gives this reason. "" when it may be a digit.
+     */
+    rejected: string
+    /** What "no digit" means for this source when a backend finds nothing to classify (the reason in the result line). */
     noDigit: string
 }
 
@@ -62,9 +68,9 @@ interface DigitInput {
 async function classifyAndReport(seq: number, input: DigitInput, label: number, since: number) {
     let inferenceUs = 0
     let s: number[] = undefined
-    let none = false
-    let backend = "native"
-    if (useNative) {
+    let none = input.rejected !== ""
+    let backend = useNative ? "native" : "bytecode"
+    if (useNative && !none) {
         let r = await input.native()
         if (!r) r = await input.native() // one retry
         if (r) {
@@ -76,7 +82,7 @@ async function classifyAndReport(seq: number, input: DigitInput, label: number, 
             useNative = false
         }
     }
-    if (!s) {
+    if (!s && !none) {
         backend = "bytecode"
         const t0 = ds.millis()
         const bits = await input.bits()
@@ -94,7 +100,7 @@ async function classifyAndReport(seq: number, input: DigitInput, label: number, 
         runnersUp = f.runnersUp
         crc = f.scoresCrc
     }
-    const line = formatResult({ seq, source, digit, label, inferenceUs, totalMs: ds.millis() - since, backend, model: MODEL, runnersUp, noDigit: none ? input.noDigit : "", scoresCrc: crc })
+    const line = formatResult({ seq, source, digit, label, inferenceUs, totalMs: ds.millis() - since, backend, model: MODEL, runnersUp, noDigit: none ? (input.rejected !== "" ? input.rejected : input.noDigit) : "", scoresCrc: crc })
     console.log(line)
 }
 
@@ -104,6 +110,7 @@ function bitsInput(seq: number, bits: Buffer): DigitInput {
     return {
         native: async () => await classifyNative(model.MODEL_ID32, seq, bits, NATIVE_TIMEOUT_MS),
         bits: async () => bits,
+        rejected: "",
         noDigit: "empty",
     }
 }
@@ -122,6 +129,7 @@ function frameInput(seq: number, frame: Buffer, width: number, height: number, w
             })
             return ink === 0 ? undefined : packPixels(digit, model.INPUT_THRESHOLD)
         },
+        rejected: "",
         noDigit: "faint", // blank paper, or too little contrast
     }
 }
@@ -138,6 +146,8 @@ function strokesInput(seq: number, digitStrokes: number[][], width: number, heig
             const bits = Buffer.alloc(100)
             return rasterizeBits(digitStrokes, width, height, bits).points > 0 ? bits : undefined
         },
+        // a tap, a dash, a scribble: no classifier is asked (an empty digit is caught here too)
+        rejected: strokeNoDigit(digitStrokes, width, height),
         noDigit: "empty",
     }
 }

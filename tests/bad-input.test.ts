@@ -56,6 +56,9 @@ beforeAll(() => {
   const flipped = (parseInt(kEven[2], 16) ^ 1).toString(16);
   writeFileSync(p("edited-starts.ts"), shipped.replace(kEven[0], kEven[1] + flipped));
   writeFileSync(p("wrong-planes.ts"), shipped.replace(/export const L2_PLANES = \d+/, "export const L2_PLANES = 31"));
+  const sample = '{"width": 240, "height": 240, "strokes": [[[120, 30], [121, 210]]], "label": 1}';
+  writeFileSync(p("ok.jsonl"), sample + "\n");
+  writeFileSync(p("float.jsonl"), sample + "\n" + sample.replace("[121, 210]", "[1.5, 210]") + "\n");
   writeFileSync(p("stream.txt"), "@bnn 1 seq=1 src=touch digit=1 label=1 us=5 backend=native model=00000000 scores=1,2*00\n");
 }, 60_000);
 
@@ -107,6 +110,11 @@ const rows = (): Row[] => [
   ["bench: an unknown subject", ["bench", "gpu"], 2, /unknown subject 'gpu'/],
   ["bench wasm: a 20x20-input model", ["bench", "wasm", "--model", p("small-input.json")], 3, /takes 20x20 images; bench wasm runs it/],
   ["bench train: --model does not apply", ["bench", "train", "--model", "large"], 2, /--model only applies to bench popcount, c and wasm/],
+  // classify
+  ["classify: neither --strokes nor --image", ["classify"], 2, /give --strokes FILE or --image FILE/],
+  ["classify: a float coordinate names file:line", ["classify", "--strokes", p("float.jsonl")], 3, /float\.jsonl:2: strokes\[0\]\[1\]: x 1\.5 is not an integer/],
+  ["classify: an image that is not one", ["classify", "--image", p("plain-file")], 3, /plain-file: not a PNG or a binary PGM \(P5\) image/],
+  ["classify: a 20x20-input model", ["classify", "--strokes", p("ok.jsonl"), "--model", p("small-input.json")], 3, /takes 20x20 images; classify feeds it 28x28 digits/],
   // monitor
   ["monitor: neither --port nor --stdin", ["monitor"], 2, /--port is required/],
   ["monitor: both", ["monitor", "--port", "/dev/null", "--stdin"], 2, /either --port or --stdin/],

@@ -7,6 +7,9 @@ import { describe, expect, it } from "vitest";
 import { formatResult, scoreFields } from "../src/shared/stream-format.ts";
 import { bnn } from "./run-bnn.ts";
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const KEY = /^[a-z][a-zA-Z0-9]*$/;
@@ -44,6 +47,24 @@ describe("--json follows one naming scheme", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).not.toMatch(/\bNaN\b|Infinity/);
     for (const v of jsonLines(r.stdout)) expect(badKeys(v)).toEqual([]);
+  });
+
+  it("classify --json", () => {
+    const dir = mkdtempSync(join(tmpdir(), "bnn-json-classify-"));
+    try {
+      const file = join(dir, "s.jsonl");
+      const one = (label: number | null, strokes: number[][][]) => JSON.stringify({ width: 240, height: 240, strokes, label });
+      writeFileSync(file, [one(1, [[[120, 30], [121, 210]]]), one(null, [[[5, 5]]]), one(7, [])].join("\n") + "\n");
+      const r = bnn(["classify", "--strokes", file, "--json"]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toBe("");
+      const out = jsonLines(r.stdout);
+      expect(out).toHaveLength(4);
+      for (const v of out) expect(badKeys(v)).toEqual([]);
+      expect(r.stdout).not.toMatch(/\bNaN\b|Infinity/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("monitor --json", () => {

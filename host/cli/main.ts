@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { asUserError, ExitCode, UserError } from "../lib/errors.ts";
 import { helpText, parseCommand, type Command } from "../lib/args.ts";
 import { benchCommand } from "./bench.ts";
+import { classifyCommand } from "./classify.ts";
 import { codegenCommand } from "./codegen.ts";
 import { evalCommand } from "./eval.ts";
 import { exportCommand } from "./export.ts";
@@ -15,7 +16,7 @@ import { verifyCommand } from "./verify.ts";
 
 const PROG = "bnn";
 const VERSION = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
-const COMMANDS = [simCommand, trainCommand, evalCommand, exportCommand, codegenCommand, regenCommand, verifyCommand, reportCommand, benchCommand, monitorCommand] as unknown as Command[];
+const COMMANDS = [simCommand, trainCommand, evalCommand, classifyCommand, exportCommand, codegenCommand, regenCommand, verifyCommand, reportCommand, benchCommand, monitorCommand] as unknown as Command[];
 
 function mainHelp(): string {
   return [

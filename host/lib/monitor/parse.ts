@@ -6,12 +6,13 @@
  * buffer cuts lines at about 150 characters): `classifyLine` tells it apart from noise.
  */
 import { argmax } from "../binary.ts";
+import { NO_DIGIT_REASONS } from "../../../src/shared/no-digit.ts";
 import { crc16Text, hexDigits, MAX_DEFICIT, runnersUp, type StreamResult } from "../../../src/shared/stream-format.ts";
 
 export const SOURCES = ["touch", "camera", "samples"] as const;
 export const BACKENDS = ["native", "bytecode"] as const;
-/** Reasons the program gives for "no digit" (src/shared/no-digit.ts). */
-export const NO_DIGIT_REASONS = ["empty", "dot", "small", "line", "scribble", "faint"] as const;
+/** Reasons the program gives for "no digit": the one list is src/shared/no-digit.ts's. */
+export { NO_DIGIT_REASONS };
 /** Classes of the MNIST models the protocol carries. */
 export const CLASSES = 10;
 const U32 = 2 ** 32 - 1;
@@ -49,7 +50,7 @@ export function impossibleFields(r: ParsedResult): string | undefined {
     if (r.digit !== argmax(r.scores)) return `digit ${r.digit} is not the highest score`;
   }
   if (r.digit < 0) {
-    if (!(NO_DIGIT_REASONS as readonly string[]).includes(r.noDigit)) return `unknown no-digit reason ${r.noDigit}`;
+    if (!NO_DIGIT_REASONS.includes(r.noDigit)) return `unknown no-digit reason ${r.noDigit}`;
     return undefined;
   }
   if (!Number.isInteger(r.digit) || r.digit >= CLASSES) return `digit ${r.digit} is not 0..9`;

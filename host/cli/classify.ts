@@ -1,0 +1,59 @@
+/**
+ * `bnn classify`: touch strokes from a file (docs/strokes.md) or an image file through the same
+ * input code as the board (no-digit check and rasterizer, or the camera preprocessing) and the
+ * reference integer inference. One JSON object per sample on stdout, in input order; with labels,
+ * accuracy and a confusion matrix on stderr (with --json: a final {"summary"} line instead).
+ * Library code: host/lib/classify/run.ts.
+ */
+import { defineCommand, usageError } from "../lib/args.ts";
+import { ClassifyTally, classifyImageFile, classifyStrokes, requireDigitModel, summaryText } from "../lib/classify/run.ts";
+import { readModelFile } from "../lib/model/format.ts";
+import { displayPath, resolveModelPath } from "../lib/paths.ts";
+import { ProgressBar } from "../lib/report/progress.ts";
+import { readStrokeFile } from "../lib/strokes/format.ts";
+
+/** Runs of at least this many samples show a progress bar on stderr. */
+const PROGRESS_FROM = 1000;
+
+export const classifyCommand = defineCommand({
+  name: "classify",
+  summary: "classify touch strokes (a .json/.jsonl file) or an image (PNG, PGM) as the board would",
+  usage:
+    "Strokes (docs/strokes.md): each sample gets the board's no-digit check, its rasterizer and the reference\n" +
+    "inference; one JSON object per sample on stdout. With labels, accuracy and a confusion matrix go to\n" +
+    "stderr, or with --json a final {\"summary\": ...} line to stdout. An image (PNG 8-bit, binary PGM) of any\n" +
+    "size and either polarity becomes a camera frame and goes through the board's camera preprocessing.",
+  options: {
+    strokes: { type: "string", description: "stroke file: .jsonl (a sample per line) or .json (a sample or an array)", metavar: "file" },
+    image: { type: "string", description: "image file: PNG (8-bit gray, RGB, RGBA, palette) or binary PGM (P5)", metavar: "file" },
+    model: { type: "string", description: "shipped model name or path", default: "default", metavar: "name|path" },
+    json: { type: "boolean", description: "the summary as a last JSON line on stdout instead of a table on stderr" },
+  },
+  async run(o) {
+    if ((o.strokes === undefined) === (o.image === undefined)) throw usageError("classify: give --strokes FILE or --image FILE (one of them)");
+    const model = readModelFile(resolveModelPath(o.model));
+    requireDigitModel(model);
+    const out = (v: unknown) => process.stdout.write(JSON.stringify(v) + "\n");
+    if (o.image !== undefined) {
+      const v = await classifyImageFile(model, o.image);
+      out({ file: displayPath(o.image), ...v });
+      return;
+    }
+    const samples = readStrokeFile(o.strokes!);
+    const tally = new ClassifyTally();
+    const bar = samples.length >= PROGRESS_FROM ? new ProgressBar({ label: "classify", total: samples.length, unit: "samples" }) : undefined;
+    const lines: string[] = [];
+    samples.forEach((s, index) => {
+      const v = classifyStrokes(model, s);
+      tally.add(s.label, v);
+      lines.push(JSON.stringify({ index, id: s.id ?? null, label: s.label ?? null, ...v, correct: s.label === undefined ? null : v.digit === s.label }));
+      if (lines.length >= 256) process.stdout.write(lines.splice(0).join("\n") + "\n");
+      bar?.update(index + 1);
+    });
+    if (lines.length) process.stdout.write(lines.join("\n") + "\n");
+    bar?.finish();
+    const summary = { model: model.file.name, id: model.id, ...tally.summary() };
+    if (o.json) out({ summary });
+    else process.stderr.write(summaryText(summary) + "\n");
+  },
+});

@@ -1,0 +1,146 @@
+/**
+ * `bnn classify`'s work: stroke samples and image files through the board's own input code and
+ * the reference integer inference. Strokes: the no-digit check (src/shared/no-digit.ts), the
+ * rasterizer (src/shared/stroke-raster.ts), inference (host/lib/model/infer.ts), as the program's
+ * touch path does. Images: grayscale, the camera's polarity and size (host/lib/image/frame.ts),
+ * the camera preprocessing (src/shared/camera-preprocess.ts), packing at the model's threshold,
+ * inference, as its camera path does; no ink is the camera's "faint".
+ */
+import { readFileSync } from "node:fs";
+import { wordBytes, wordsFor } from "../binary.ts";
+import { UserError } from "../errors.ts";
+import { decodeImage, type GrayImage } from "../image/decode.ts";
+import { cameraFrame } from "../image/frame.ts";
+import type { Model } from "../model/format.ts";
+import { classify } from "../model/infer.ts";
+import { packPixels } from "../model/input.ts";
+import { displayPath } from "../paths.ts";
+import type { StrokeSample } from "../strokes/format.ts";
+import { preprocess, OUT_PIXELS, OUT_SIDE } from "../../../src/shared/camera-preprocess.ts";
+import { strokeNoDigit } from "../../../src/shared/no-digit.ts";
+import { RASTER_BITS, rasterizeBits } from "../../../src/shared/stroke-raster.ts";
+
+export const CLASSES = 10;
+
+export interface Verdict {
+  /** The digit, or null for no digit. */
+  digit: number | null;
+  /** Why there is no digit, or null. */
+  noDigit: string | null;
+  /** The model's integer scores, or null for no digit. */
+  scores: number[] | null;
+}
+
+/** The one model shape classify feeds: 28x28 inputs (the raster and the preprocessing give those), 10 classes. */
+export function requireDigitModel(model: Model): void {
+  const { width, height } = model.input;
+  if (width !== OUT_SIDE || height !== OUT_SIDE) {
+    throw new UserError(`model ${model.file.name} takes ${width}x${height} images; classify feeds it ${OUT_SIDE}x${OUT_SIDE} digits (strokes rasterized, images preprocessed as the board does)`);
+  }
+  if (model.output.outputs !== CLASSES) throw new UserError(`model ${model.file.name} scores ${model.output.outputs} classes; classify reads digits 0..9`);
+}
+
+/** One stroke sample, as the board's touch path classifies it. */
+export function classifyStrokes(model: Model, sample: StrokeSample): Verdict {
+  const why = strokeNoDigit(sample.strokes, sample.width, sample.height);
+  if (why) return { digit: null, noDigit: why, scores: null };
+  const bits = new Uint32Array(wordsFor(RASTER_BITS));
+  rasterizeBits(sample.strokes, sample.width, sample.height, wordBytes(bits));
+  const r = classify(model, bits);
+  return { digit: r.digit, noDigit: null, scores: Array.from(r.scores) };
+}
+
+export interface ImageVerdict extends Verdict {
+  /** The image file's size and kind. */
+  width: number;
+  height: number;
+  format: string;
+  /** It was light ink on dark paper (inverted to the camera's dark on bright). */
+  inverted: boolean;
+  /** The camera frame it became (area-averaged down when larger than a frame may be). */
+  frameWidth: number;
+  frameHeight: number;
+}
+
+/** A grayscale image, as the board's camera path classifies a frame of it. */
+export async function classifyGray(model: Model, img: GrayImage): Promise<ImageVerdict> {
+  const frame = cameraFrame(img);
+  const digit = new Uint8Array(OUT_PIXELS);
+  const ink = await preprocess(frame.pixels, frame.width, frame.height, digit);
+  const base = { width: img.width, height: img.height, format: img.format, inverted: frame.inverted, frameWidth: frame.width, frameHeight: frame.height };
+  if (ink === 0) return { ...base, digit: null, noDigit: "faint", scores: null };
+  const r = classify(model, packPixels(digit, model.input.threshold, OUT_PIXELS));
+  return { ...base, digit: r.digit, noDigit: null, scores: Array.from(r.scores) };
+}
+
+/** An image file (PNG or binary PGM), as the board's camera path classifies it. */
+export async function classifyImageFile(model: Model, path: string): Promise<ImageVerdict> {
+  return classifyGray(model, decodeImage(readFileSync(path), displayPath(path)));
+}
+
+export interface ClassifySummary {
+  samples: number;
+  labeled: number;
+  /** Labeled samples whose digit is the label. */
+  correct: number;
+  /** correct / labeled; null without labels. */
+  accuracy: number | null;
+  /** Samples without a digit, by reason. */
+  noDigit: Record<string, number>;
+  /** Accuracy of each digit's labeled samples; null for a digit no sample is labeled with. */
+  perClass: (number | null)[] | null;
+  /** Rows: the label 0..9; columns: the digit 0..9, then no digit. Null without labels. */
+  confusion: number[][] | null;
+}
+
+/** Counts results as they come. */
+export class ClassifyTally {
+  private samples = 0;
+  private labeled = 0;
+  private correct = 0;
+  private noDigit = new Map<string, number>();
+  private confusion = Array.from({ length: CLASSES }, () => new Array<number>(CLASSES + 1).fill(0));
+
+  add(label: number | undefined, v: Verdict): void {
+    this.samples++;
+    if (v.noDigit !== null) this.noDigit.set(v.noDigit, (this.noDigit.get(v.noDigit) ?? 0) + 1);
+    if (label === undefined) return;
+    this.labeled++;
+    if (v.digit === label) this.correct++;
+    this.confusion[label][v.digit ?? CLASSES]++;
+  }
+
+  summary(): ClassifySummary {
+    const has = this.labeled > 0;
+    return {
+      samples: this.samples,
+      labeled: this.labeled,
+      correct: this.correct,
+      accuracy: has ? this.correct / this.labeled : null,
+      noDigit: Object.fromEntries([...this.noDigit].sort(([a], [b]) => a.localeCompare(b))),
+      perClass: has
+        ? this.confusion.map((row, k) => {
+            const n = row.reduce((a, b) => a + b, 0);
+            return n ? row[k] / n : null;
+          })
+        : null,
+      confusion: has ? this.confusion.map((r) => [...r]) : null,
+    };
+  }
+}
+
+/** The summary as the readable table classify prints on stderr. */
+export function summaryText(s: ClassifySummary): string {
+  const pct = (v: number) => `${(100 * v).toFixed(2)} %`;
+  const none = Object.entries(s.noDigit);
+  const lines = [`${s.samples} sample${s.samples === 1 ? "" : "s"}, ${s.labeled} labeled; no digit: ${none.length ? none.map(([k, v]) => `${v} ${k}`).join(", ") : "none"}`];
+  if (s.accuracy === null || !s.confusion || !s.perClass) return lines.join("\n");
+  lines.push(`accuracy: ${pct(s.accuracy)} (${s.correct}/${s.labeled}; a labeled sample without a digit counts as wrong)`, "");
+  lines.push("confusion matrix (rows: label, columns: digit, then no digit)");
+  lines.push("      " + Array.from({ length: CLASSES }, (_, k) => String(k).padStart(5)).join("") + "    none   accuracy");
+  s.confusion.forEach((row, k) => {
+    const acc = s.perClass![k];
+    lines.push(`  ${k}:  ` + row.slice(0, CLASSES).map((v) => String(v).padStart(5)).join("") + String(row[CLASSES]).padStart(8) + `   ${acc === null ? "-" : pct(acc)}`);
+  });
+  return lines.join("\n");
+}

@@ -1,0 +1,175 @@
+/**
+ * Seeded inputs that are no digit, to measure src/shared/no-digit.ts against (tests/no-digit.test.ts,
+ * docs/strokes.md): for each kind, `count` stroke sets in the flat form of the rasterizer
+ * ([x0, y0, x1, y1, ...] per stroke, integer panel coordinates inside the panel). Kinds:
+ *
+ *   empty     no point at all: no stroke, or strokes without points
+ *   dot       1-5 points within 2 % of the panel's shorter side of each other, in 1-3 taps
+ *   small     a random scrawl (2-30 points, 1-3 strokes) inside a box of 1-5.5 % of the panel
+ *   line      one straight stroke that is not a 1: a flat dash (within 35 degrees of horizontal,
+ *             8-90 % of the panel long) or a short line at any angle (6.5-12 % of the panel), hand
+ *             jitter of up to 1 % of its length across it
+ *   scribble  dense zigzags filling a box of 15-90 % of the panel: 10-40 sweeps in 1-3 strokes,
+ *             horizontal, vertical or diagonal, or a spiral of 5-12 turns
+ *
+ * The same seed gives the same sets on every machine (host/lib/rng.ts).
+ */
+import { SeededRng } from "../rng.ts";
+
+export const DEGENERATE_KINDS = ["empty", "dot", "small", "line", "scribble"] as const;
+export type DegenerateKind = (typeof DEGENERATE_KINDS)[number];
+
+export interface DegenerateSample {
+  kind: DegenerateKind;
+  strokes: number[][];
+}
+
+export interface DegenerateOptions {
+  panelWidth?: number;
+  panelHeight?: number;
+}
+
+class Pen {
+  constructor(
+    readonly w: number,
+    readonly h: number,
+  ) {}
+  /** An integer point clamped into the panel. */
+  push(out: number[], x: number, y: number): void {
+    out.push(Math.min(this.w - 1, Math.max(0, Math.round(x))), Math.min(this.h - 1, Math.max(0, Math.round(y))));
+  }
+}
+
+/** Points from (x0, y0) to (x1, y1) every `step` units (at least 2 points), jittered across by up to `jitter`. */
+function segment(pen: Pen, rng: SeededRng, out: number[], x0: number, y0: number, x1: number, y1: number, step: number, jitter: number, first = true): void {
+  const len = Math.hypot(x1 - x0, y1 - y0);
+  const n = Math.max(1, Math.ceil(len / step));
+  const nx = len > 0 ? -(y1 - y0) / len : 0;
+  const ny = len > 0 ? (x1 - x0) / len : 0;
+  for (let k = first ? 0 : 1; k <= n; k++) {
+    const t = k / n;
+    const j = (k === 0 || k === n ? 0 : rng.uniform(-jitter, jitter));
+    pen.push(out, x0 + (x1 - x0) * t + nx * j, y0 + (y1 - y0) * t + ny * j);
+  }
+}
+
+function empty(rng: SeededRng): number[][] {
+  const n = rng.int(3);
+  return Array.from({ length: n }, () => []);
+}
+
+function dot(pen: Pen, rng: SeededRng): number[][] {
+  const short = Math.min(pen.w, pen.h);
+  const spread = Math.max(1, Math.floor(short / 50));
+  const cx = rng.uniform(0, pen.w);
+  const cy = rng.uniform(0, pen.h);
+  const points = 1 + rng.int(5);
+  const taps = 1 + rng.int(Math.min(3, points));
+  const strokes: number[][] = Array.from({ length: taps }, () => []);
+  for (let k = 0; k < points; k++) pen.push(strokes[k % taps], cx + rng.uniform(0, spread), cy + rng.uniform(0, spread));
+  return strokes;
+}
+
+function small(pen: Pen, rng: SeededRng): number[][] {
+  const short = Math.min(pen.w, pen.h);
+  const side = short * rng.uniform(0.01, 0.055);
+  const x0 = rng.uniform(0, pen.w - side);
+  const y0 = rng.uniform(0, pen.h - side);
+  const strokes: number[][] = [];
+  const n = 1 + rng.int(3);
+  for (let s = 0; s < n; s++) {
+    const st: number[] = [];
+    const points = 2 + rng.int(10);
+    for (let k = 0; k < points; k++) pen.push(st, x0 + rng.uniform(0, side), y0 + rng.uniform(0, side));
+    strokes.push(st);
+  }
+  return strokes;
+}
+
+function line(pen: Pen, rng: SeededRng): number[][] {
+  const short = Math.min(pen.w, pen.h);
+  const flat = rng.next() < 0.6;
+  const len = short * (flat ? rng.uniform(0.08, 0.9) : rng.uniform(0.065, 0.12));
+  const angle = flat ? rng.uniform(-35, 35) + (rng.next() < 0.5 ? 180 : 0) : rng.uniform(0, 360);
+  const a = (angle * Math.PI) / 180;
+  const dx = len * Math.cos(a);
+  const dy = len * Math.sin(a);
+  const x0 = rng.uniform(Math.max(0, -dx), Math.min(pen.w, pen.w - dx));
+  const y0 = rng.uniform(Math.max(0, -dy), Math.min(pen.h, pen.h - dy));
+  const st: number[] = [];
+  segment(pen, rng, st, x0, y0, x0 + dx, y0 + dy, rng.uniform(2, 8), len * 0.01 * rng.next());
+  return [st];
+}
+
+function scribble(pen: Pen, rng: SeededRng): number[][] {
+  const short = Math.min(pen.w, pen.h);
+  const side = short * rng.uniform(0.15, 0.9);
+  const bw = side * rng.uniform(0.6, 1);
+  const bh = side * rng.uniform(0.6, 1);
+  const x0 = rng.uniform(0, pen.w - bw);
+  const y0 = rng.uniform(0, pen.h - bh);
+  const step = Math.max(1.5, side / 30);
+  if (rng.next() < 0.2) {
+    // a spiral from the outside in
+    const turns = 5 + rng.int(8);
+    const st: number[] = [];
+    const steps = turns * 24;
+    for (let k = 0; k <= steps; k++) {
+      const t = k / steps;
+      const r = (1 - t) * 0.5;
+      const a = 2 * Math.PI * turns * t;
+      pen.push(st, x0 + bw * (0.5 + r * Math.cos(a)), y0 + bh * (0.5 + r * Math.sin(a)));
+    }
+    return [st];
+  }
+  const sweeps = 10 + rng.int(31);
+  const direction = rng.int(3); // 0 horizontal sweeps, 1 vertical, 2 diagonal
+  const parts = 1 + rng.int(3);
+  const strokes: number[][] = [];
+  let st: number[] = [];
+  let px = x0;
+  let py = y0;
+  for (let k = 0; k <= sweeps; k++) {
+    const t = k / sweeps;
+    const wobble = rng.uniform(-0.05, 0.05);
+    let x: number;
+    let y: number;
+    if (direction === 0) {
+      x = x0 + bw * (k % 2 ? 1 : 0);
+      y = y0 + bh * Math.min(1, Math.max(0, t + wobble));
+    } else if (direction === 1) {
+      x = x0 + bw * Math.min(1, Math.max(0, t + wobble));
+      y = y0 + bh * (k % 2 ? 1 : 0);
+    } else {
+      // the horizontal sweeps turned by 45 degrees about the box centre, shrunk to stay inside
+      const u = (k % 2 ? 1 : 0) - 0.5;
+      const v = Math.min(1, Math.max(0, t + wobble)) - 0.5;
+      x = x0 + bw * (0.5 + (u - v) / 2);
+      y = y0 + bh * (0.5 + (u + v) / 2);
+    }
+    if (k === 0) pen.push(st, x, y);
+    else segment(pen, rng, st, px, py, x, y, step, side * 0.01, false);
+    px = x;
+    py = y;
+    if (k > 0 && k < sweeps && parts > 1 && k % Math.ceil(sweeps / parts) === 0) {
+      strokes.push(st);
+      st = [];
+      pen.push(st, x, y);
+    }
+  }
+  strokes.push(st);
+  return strokes;
+}
+
+/** `count` stroke sets of `kind`, from `seed`. */
+export function degenerateSet(kind: DegenerateKind, count: number, seed: number, options: DegenerateOptions = {}): DegenerateSample[] {
+  const pen = new Pen(options.panelWidth ?? 240, options.panelHeight ?? 240);
+  const rng = new SeededRng(seed);
+  const make = { empty: () => empty(rng), dot: () => dot(pen, rng), small: () => small(pen, rng), line: () => line(pen, rng), scribble: () => scribble(pen, rng) }[kind];
+  return Array.from({ length: count }, () => ({ kind, strokes: make() }));
+}
+
+/** `count` of every kind, kind by kind, each from its own seed derived from `seed`. */
+export function degenerateSets(count: number, seed: number, options: DegenerateOptions = {}): DegenerateSample[] {
+  return DEGENERATE_KINDS.flatMap((kind, k) => degenerateSet(kind, count, seed * 31 + k, options));
+}
