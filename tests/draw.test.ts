@@ -12,6 +12,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, describe, expect, it } from "vitest";
@@ -25,6 +26,7 @@ import { strokesFromImage } from "../host/lib/touch/strokes-from-image.ts";
 import { rasterizeBits } from "../src/shared/stroke-raster.ts";
 import { drawStrokes, launchChromium, PANEL, startDrawSim, type DrawSim } from "./draw-page.ts";
 import { scratchDir } from "./helpers.ts";
+import { bnnAsync, expectOneLineError } from "./run-bnn.ts";
 import { expectCleanedUp, parseRun, portFree } from "./sim-run.ts";
 
 const model = readModelFile(resolveModelPath("default"));
@@ -140,5 +142,18 @@ describe("bnn sim --draw (the drawing page)", () => {
     expect(sim.lines[sim.lines.length - 1].summary).toMatchObject({ results: 3, agreeWithReference: 3, drawn: 3, saved: 1, ended: "ended with Ctrl-C" });
     await expectCleanedUp(parseRun(sim.lines.map((l) => JSON.stringify(l)).join("\n")));
     expect(await portFree(draw.port)).toBe(true);
+  });
+
+  it("says so in one line when --http-port is busy, before it starts anything", async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", () => resolve()));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const r = await bnnAsync(["sim", "--draw", "--http-port", String(port), "--json"]);
+      expectOneLineError(r, 3, new RegExp(`--http-port ${port} is busy`));
+      expect(r.stdout).toBe(""); // no hub, no process
+    } finally {
+      blocker.close();
+    }
   });
 });

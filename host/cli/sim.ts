@@ -70,8 +70,8 @@ export const simCommand = defineCommand({
   name: "sim",
   summary: "run the DeviceScript program on a simulated board and show its serial result stream",
   options: {
-    source: { type: "string", description: "input: touch = the simulated Digit Touch panel drawing MNIST test digits as strokes; camera = the simulated Digit Camera serving them as frames; samples = the test digits compiled into the program", default: "touch", choices: ["touch", "camera", "samples"] },
-    count: { type: "int", description: `digits to classify (samples: at most ${SAMPLE_DIGITS})`, default: SAMPLE_DIGITS, min: 1, max: TEST_IMAGES },
+    source: { type: "string", description: "input: touch = the simulated Digit Touch panel drawing MNIST test digits as strokes (with --draw: what you draw on a web page); camera = the simulated Digit Camera serving them as frames; samples = the test digits compiled into the program", default: "touch", choices: ["touch", "camera", "samples"] },
+    count: { type: "int", description: `digits to classify (samples: at most ${SAMPLE_DIGITS}; --draw: stop after N, default: until Ctrl-C)`, default: SAMPLE_DIGITS, min: 1, max: TEST_IMAGES },
     first: { type: "int", description: "touch/camera: first MNIST test image", default: 0, min: 0, max: TEST_IMAGES - 1 },
     timeout: { type: "int", description: "seconds to wait for all results", default: 300, min: 5, max: 3600 },
     backend: { type: "string", description: "native: start the simulated classifier device (the firmware's C service in WebAssembly); bytecode: do not, so the program uses its DeviceScript fallback", default: "native", choices: ["native", "bytecode"] },
