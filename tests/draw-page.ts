@@ -4,8 +4,11 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { BIN } from "./sim-run.ts";
+
+// (not sim-run.ts's: that one imports vitest, and the screenshot script runs outside it)
+const BIN = fileURLToPath(new URL("../bin/bnn.mjs", import.meta.url));
 
 export const CHROMIUM = process.env.BNN_CHROMIUM ?? "/usr/bin/chromium";
 export const PANEL = 240;
