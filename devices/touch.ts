@@ -6,14 +6,22 @@
  * digits with known labels the way it would from a CST816S panel.
  *
  *   node --import tsx devices/touch.ts --url ws://127.0.0.1:<port> [--first 0] [--count 300]
- *        [--period 10] [--stroke-gap 150] [--gap 1000] [--batch 1] [--delay 3000]
+ *        [--period 10] [--stroke-gap 150] [--gap 1000] [--batch 1] [--delay 3000] [--stdin]
  *
  * Prints "touch ready" once connected and "touch digit <i> label <l>" as it starts writing test
  * digit i, then "touch done". The replay starts when a client first reads a register (a program
  * reads width/height before it scales strokes) or --delay ms after connecting, whichever comes
  * first. Writes to sample_period are stored but the replay keeps --period.
+ *
+ * With --stdin the digits come from the parent process instead of MNIST (`bnn sim --draw`: the
+ * drawing page): one JSON line per digit on stdin, `{"strokes": [[x0, y0, x1, y1, ...], ...]}` in
+ * panel coordinates, drawn in order with the same samples, timing and reports as the replay, at
+ * least --gap ms after the previous digit's last sample. It prints "touch drawing <k>" and
+ * "touch drawn <k>" around digit k (0, 1, ... in stdin order), "touch: bad line ..." for a line
+ * it cannot use (and goes on), and exits when stdin ends (its parent finished or is gone).
  */
 import { JDServiceServer, Packet } from "jacdac-ts";
+import { createInterface } from "node:readline";
 import { UserError } from "../host/lib/errors.ts";
 import { loadMnist, TEST_IMAGES } from "../host/lib/mnist.ts";
 import { TOUCH } from "../host/lib/services.ts";
@@ -57,6 +65,25 @@ export interface Timeline {
   digits: ReplayDigit[];
 }
 
+/**
+ * The samples of one digit's strokes from time `start`: one pressed sample per point every
+ * `period` ms, a pen-up sample at each stroke's last point, `strokeGap` ms between strokes.
+ * Returns them and the time of the last one.
+ */
+export function strokeSamples(strokes: number[][], start: number, digit: number, period: number, strokeGap: number): { samples: TimedSample[]; end: number } {
+  const samples: TimedSample[] = [];
+  let t = start;
+  strokes.forEach((st, s) => {
+    if (s > 0) t += strokeGap;
+    for (let i = 0; i + 1 < st.length; i += 2) {
+      samples.push({ time: t, x: st[i], y: st[i + 1], pressed: true, digit });
+      t += period;
+    }
+    samples.push({ time: t, x: st[st.length - 2], y: st[st.length - 1], pressed: false, digit });
+  });
+  return { samples, end: t };
+}
+
 /** Samples of the strokes of test digits first..first+count-1, in time order. */
 export function replayTimeline(images: Uint8Array, labels: Uint8Array, first: number, count: number, options: ReplayOptions = {}): Timeline {
   const period = options.period ?? 10;
@@ -70,14 +97,9 @@ export function replayTimeline(images: Uint8Array, labels: Uint8Array, first: nu
     const index = first + k;
     const strokes = strokesFromImage(images, index, { panelSize });
     const start = t;
-    strokes.forEach((st, s) => {
-      if (s > 0) t += strokeGap;
-      for (let i = 0; i + 1 < st.length; i += 2) {
-        samples.push({ time: t, x: st[i], y: st[i + 1], pressed: true, digit: k });
-        t += period;
-      }
-      samples.push({ time: t, x: st[st.length - 2], y: st[st.length - 1], pressed: false, digit: k });
-    });
+    const drawn = strokeSamples(strokes, start, k, period, strokeGap);
+    samples.push(...drawn.samples);
+    t = drawn.end;
     digits.push({ index, label: labels[index], strokes, start, end: t });
     t += digitGap;
   }
@@ -94,12 +116,13 @@ export interface Report {
 
 /**
  * Groups the samples into reports of up to `batch` samples; a report ends at a pen-up sample,
- * so a stroke's end is never held back.
+ * so a stroke's end is never held back. `firstSeq` numbers the first sample (the panel's sample
+ * count goes on from one call to the next).
  */
-export function groupReports(samples: TimedSample[], batch = 1): Report[] {
+export function groupReports(samples: TimedSample[], batch = 1, firstSeq = 0): Report[] {
   const size = Math.max(1, Math.min(MAX_SAMPLES_PER_REPORT, Math.floor(batch)));
   const reports: Report[] = [];
-  let seq = 0;
+  let seq = firstSeq & 0xffff;
   let group: TimedSample[] = [];
   for (const s of samples) {
     if (group.length > 0 && group[0].digit !== s.digit) throw new Error("a report spans two digits");
@@ -141,6 +164,14 @@ export class TouchServer extends JDServiceServer {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
+/** Sends each report at its time (ms after `t0`, a performance.now() value). */
+async function sendReports(server: TouchServer, reports: Report[], t0: number): Promise<void> {
+  for (const r of reports) {
+    await sleep(t0 + r.time - performance.now());
+    await server.sendSamples(r.payload);
+  }
+}
+
 async function replay(server: TouchServer, timeline: Timeline, reports: Report[]): Promise<void> {
   const t0 = performance.now();
   let announced = -1;
@@ -151,21 +182,80 @@ async function replay(server: TouchServer, timeline: Timeline, reports: Report[]
       await sleep(t0 + d.start - performance.now());
       console.log(`touch digit ${d.index} label ${d.label}`);
     }
-    await sleep(t0 + r.time - performance.now());
-    await server.sendSamples(r.payload);
+    await sendReports(server, [r], t0);
   }
   console.log("touch done");
+}
+
+/**
+ * The strokes of one stdin line, `{"strokes": [[x0, y0, x1, y1, ...], ...]}`: integer points on
+ * the panel, at least one; or why the line cannot be drawn.
+ */
+export function parseDigitLine(line: string, panelSize = DEFAULT_PANEL_SIZE): number[][] | string {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    return "not JSON";
+  }
+  const strokes = (v as { strokes?: unknown } | null)?.strokes;
+  if (!Array.isArray(strokes) || strokes.length === 0) return "no strokes";
+  for (const [s, st] of strokes.entries()) {
+    if (!Array.isArray(st) || st.length === 0 || st.length % 2 !== 0) return `stroke ${s} is not a list of x, y pairs`;
+    if (!st.every((c) => Number.isInteger(c) && c >= 0 && c < panelSize)) return `stroke ${s} has a coordinate that is not an integer 0..${panelSize - 1}`;
+  }
+  return strokes as number[][];
+}
+
+export interface LiveOptions {
+  period: number;
+  strokeGap: number;
+  /** ms from a digit's last sample to the next digit's first. */
+  gap: number;
+  batch: number;
+}
+
+/**
+ * Draws the digits of `lines` (stdin) as they come, one after the other, with the replay's
+ * samples and timing; the panel's clock (the samples' times) runs from `t0`. Returns when the
+ * lines end and the last digit is drawn.
+ */
+async function drawLive(server: TouchServer, lines: AsyncIterable<string>, o: LiveOptions, t0: number): Promise<void> {
+  let seq = 0;
+  let next = 0;
+  let k = 0;
+  let n = 0;
+  for await (const line of lines) {
+    n++;
+    if (line.trim() === "") continue;
+    const strokes = parseDigitLine(line);
+    if (typeof strokes === "string") {
+      console.error(`touch: bad line ${n} on stdin: ${strokes}`);
+      continue;
+    }
+    const start = Math.max(Math.ceil(performance.now() - t0), next);
+    const drawn = strokeSamples(strokes, start, k, o.period, o.strokeGap);
+    const reports = groupReports(drawn.samples, o.batch, seq);
+    seq = (seq + drawn.samples.length) & 0xffff;
+    await sleep(t0 + start - performance.now());
+    console.log(`touch drawing ${k}`);
+    await sendReports(server, reports, t0);
+    console.log(`touch drawn ${k}`);
+    next = drawn.end + o.gap;
+    k++;
+  }
 }
 
 let timeline: Timeline | undefined;
 let reports: Report[] = [];
 let server: TouchServer | undefined;
 let delay = 0;
+let live: (LiveOptions & { lines: AsyncIterable<string> }) | undefined;
 
 if (isMain(import.meta.url)) {
   void runDevice({
     name: "touch",
-    summary: "a touch panel on which MNIST test digits are drawn as pen strokes, as a Jacdac device",
+    summary: "a touch panel on which MNIST test digits (or, with --stdin, the parent's strokes) are drawn as pen strokes, as a Jacdac device",
     options: {
       first: { type: "int", description: "first MNIST test digit drawn", default: 0, min: 0, max: TEST_IMAGES - 1 },
       count: { type: "int", description: "digits drawn", default: 300, min: 1, max: TEST_IMAGES },
@@ -174,25 +264,36 @@ if (isMain(import.meta.url)) {
       gap: { type: "int", description: "ms of pen-up between digits (longer than the program's digit timeout)", default: 1000, min: 0, max: 60000 },
       batch: { type: "int", description: "samples per report", default: 1, min: 1, max: MAX_SAMPLES_PER_REPORT },
       delay: { type: "int", description: "ms to wait for a client to read the panel size before drawing anyway", default: 3000, min: 0, max: 3_600_000 },
+      stdin: { type: "boolean", description: 'draw the digits given on stdin, one JSON line each: {"strokes": [[x0, y0, x1, y1, ...], ...]} (no MNIST; --first and --count do not apply); exit when stdin ends' },
     },
     async create(o) {
+      delay = o.delay;
+      server = new TouchServer(DEFAULT_PANEL_SIZE, o.period);
+      if (o.stdin) {
+        // read from the start: lines that come before the program reads the panel wait in the stream
+        const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+        const iterator = lines[Symbol.asyncIterator](); // listens now (a late iterator would miss lines)
+        live = { period: o.period, strokeGap: o.strokeGap, gap: o.gap, batch: o.batch, lines: { [Symbol.asyncIterator]: () => iterator } };
+        return { template: "digit-touch", description: "Digit Touch (strokes from stdin)", servers: [server] };
+      }
       if (o.first + o.count > TEST_IMAGES) throw new UserError(`--first ${o.first} --count ${o.count} goes past the ${TEST_IMAGES} MNIST test digits`, 2);
       const mnist = loadMnist("test");
       timeline = replayTimeline(mnist.images, mnist.labels, o.first, o.count, { period: o.period, strokeGap: o.strokeGap, digitGap: o.gap });
       reports = groupReports(timeline.samples, o.batch);
-      delay = o.delay;
-      server = new TouchServer(DEFAULT_PANEL_SIZE, o.period);
       return { template: "digit-touch", description: `Digit Touch (MNIST test ${o.first}..${o.first + o.count - 1})`, servers: [server] };
     },
-    async connected() {
+    async connected(bus) {
+      const t0 = performance.now();
       console.log("touch ready");
       await new Promise<void>((resolve) => {
         server!.onFirstRead = resolve;
         setTimeout(resolve, delay);
       });
       server!.onFirstRead = undefined;
-      await replay(server!, timeline!, reports);
+      if (!live) return replay(server!, timeline!, reports);
+      await drawLive(server!, live.lines, live, t0);
+      await bus.disconnect();
+      process.exit(0);
     },
   });
 }
-

@@ -257,46 +257,83 @@ describe("simulated panel (devices/touch.ts)", () => {
     }
   });
 
-  it("runs as a Jacdac device: announces, answers a register read, then replays (own socket, not the hub)", async () => {
+  /**
+   * A program's side of the bus on a socket of its own (not the hub): reads the panel's width when
+   * the device announces itself, collects the samples reports as the program does (a digit ends
+   * when no sample came for the digit timeout).
+   */
+  async function fakeProgram() {
     const SERVICE_CLASS = TOUCH.serviceClass;
     const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
     await new Promise((resolve) => wss.once("listening", resolve));
     const port = (wss.address() as { port: number }).port;
     const strokes = newStrokeSet();
-    let width = -1;
-    let asked = false;
+    const digits: number[][][] = [];
+    const seen = { width: -1, asked: false };
     wss.on("connection", (ws: WebSocket) => {
       ws.on("message", (data: Buffer) => {
         for (const p of Packet.fromFrame(new Uint8Array(data), 0)) {
           if (p.isCommand) continue;
-          if (p.serviceIndex === 0 && p.serviceCommand === 0 && !asked && p.data.length >= 8 && new DataView(p.data.buffer, p.data.byteOffset).getUint32(4, true) === SERVICE_CLASS) {
-            asked = true;
+          if (p.serviceIndex === 0 && p.serviceCommand === 0 && !seen.asked && p.data.length >= 8 && new DataView(p.data.buffer, p.data.byteOffset).getUint32(4, true) === SERVICE_CLASS) {
+            seen.asked = true;
             const get = Packet.onlyHeader(0x1000 | TOUCH.regWidth); // get width
             get.deviceIdentifier = p.deviceIdentifier;
             get.serviceIndex = 1;
             get.isCommand = true;
             ws.send(get.toBuffer());
           } else if (p.serviceIndex === 1 && p.serviceCommand === (0x1000 | TOUCH.regWidth)) {
-            width = p.data[0] | (p.data[1] << 8);
+            seen.width = p.data[0] | (p.data[1] << 8);
           } else if (p.serviceIndex === 1 && p.serviceCommand === TOUCH.reportSamples) {
-            addSamplesPayload(strokes, p.data, 0);
+            const now = performance.now();
+            if (digitReady(strokes, now, DIGIT_TIMEOUT_MS)) digits.push(takeDigit(strokes));
+            addSamplesPayload(strokes, p.data, now);
           }
         }
       });
     });
-    const device = start(process.execPath, ["--import", "tsx", "devices/touch.ts", "--first", "3", "--count", "1", "--url", `ws://127.0.0.1:${port}`, "--delay", "60000", "--batch", "3"], { cwd: ROOT, name: "devices/touch.ts" });
+    return { url: `ws://127.0.0.1:${port}`, strokes, digits, seen, close: () => wss.close() };
+  }
+
+  it("runs as a Jacdac device: announces, answers a register read, then replays (own socket, not the hub)", async () => {
+    const program = await fakeProgram();
+    const device = start(process.execPath, ["--import", "tsx", "devices/touch.ts", "--first", "3", "--count", "1", "--url", program.url, "--delay", "60000", "--batch", "3"], { cwd: ROOT, name: "devices/touch.ts" });
     try {
       await device.waitFor(/^touch done/, 30_000);
     } finally {
       await device.stop();
-      wss.close();
+      program.close();
     }
     const out = device.recent().join("\n");
     expect(out).not.toMatch(/^touch: /m); // its error lines
     expect(out).toContain("touch ready");
     expect(out).toContain(`touch digit 3 label ${mnist.labels[3]}`);
-    expect(width).toBe(240);
-    expect(strokes.lostSamples).toBe(0);
-    expect(takeDigit(strokes)).toEqual(strokesFromImage(mnist.images, 3));
+    expect(program.seen.width).toBe(240);
+    expect(program.strokes.lostSamples).toBe(0);
+    expect(takeDigit(program.strokes)).toEqual(strokesFromImage(mnist.images, 3));
+  });
+
+  it("--stdin: draws the strokes of each JSON line as the replay would, digits apart, skips a bad line, exits at end of input", async () => {
+    const program = await fakeProgram();
+    const device = start(process.execPath, ["--import", "tsx", "devices/touch.ts", "--stdin", "--url", program.url, "--delay", "60000", "--period", "2", "--batch", "8", "--gap", "800"], { cwd: ROOT, name: "devices/touch.ts", input: true });
+    const given = [strokesFromImage(mnist.images, 0), [[120, 120]], strokesFromImage(mnist.images, 1)];
+    try {
+      // written before the device is even connected: the lines wait until the program reads the panel
+      device.write(JSON.stringify({ strokes: given[0] }) + "\n");
+      device.write(JSON.stringify({ strokes: given[1] }) + "\n");
+      device.write('{"strokes": [[1, 2, 3]]}\n');
+      device.write(JSON.stringify({ strokes: given[2] }) + "\n");
+      device.child.stdin!.end();
+      expect(await device.exited).toBe(0);
+    } finally {
+      await device.stop();
+      program.close();
+    }
+    const out = device.recent().join("\n");
+    expect(out).toContain("touch ready");
+    expect(out).toMatch(/^touch: bad line 3 on stdin: stroke 0 is not a list of x, y pairs$/m);
+    expect(out.match(/^touch drawn \d$/gm)).toEqual(["touch drawn 0", "touch drawn 1", "touch drawn 2"]);
+    program.digits.push(takeDigit(program.strokes));
+    expect(program.strokes.lostSamples).toBe(0);
+    expect(program.digits).toEqual(given);
   });
 });

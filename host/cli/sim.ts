@@ -6,6 +6,11 @@
  * with the stream summary of host/lib/monitor/summary.ts plus the reference check. Every process
  * it starts is known by PID and stopped on exit, Ctrl-C or failure; they also exit by themselves
  * if this process is killed (host/lib/sim/lifeline.cjs).
+ *
+ * --draw: the touch panel draws what a web page sends instead of MNIST (host/lib/draw/): the page
+ * is served on 127.0.0.1, each finished digit goes to the simulated panel (devices/touch.ts
+ * --stdin), so into the program, and each result line comes back to the page with the host's
+ * reference for the same strokes; the page's Save appends labelled samples to --save.
  */
 import { rmSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -13,6 +18,10 @@ import { defineCommand, onlyWith, usageError } from "../lib/args.ts";
 import { wordBytes, wordsFor } from "../lib/binary.ts";
 import { FRAME_HEIGHT, FRAME_WIDTH, synthesizeFrame } from "../lib/camera/photo.ts";
 import { startDevsRun } from "../lib/devs/cli.ts";
+import { drawPage } from "../lib/draw/page.ts";
+import { DEFAULT_SAVE_FILE, saveFile } from "../lib/draw/save.ts";
+import { startDrawServer, type DrawServer } from "../lib/draw/server.ts";
+import { DrawSession } from "../lib/draw/session.ts";
 import { ExitCode, UserError } from "../lib/errors.ts";
 import { SAMPLE_DIGITS } from "../lib/export/digits.ts";
 import { IMAGE_PIXELS, loadMnist, TEST_IMAGES } from "../lib/mnist.ts";
@@ -22,7 +31,7 @@ import { packPixels } from "../lib/model/input.ts";
 import { parseResult } from "../lib/monitor/parse.ts";
 import { runnersUpText } from "../lib/monitor/render.ts";
 import { Tally, type Summary } from "../lib/monitor/summary.ts";
-import { resolveModelPath, ROOT, shippedModels } from "../lib/paths.ts";
+import { displayPath, resolveModelPath, ROOT, shippedModels } from "../lib/paths.ts";
 import { programEntry } from "../lib/export/entry.ts";
 import { startHub } from "../lib/sim/hub.ts";
 import { makeRunDir } from "../lib/sim/run-dir.ts";
@@ -32,6 +41,7 @@ import { preprocess } from "../../src/shared/camera-preprocess.ts";
 import { strokeNoDigit } from "../../src/shared/no-digit.ts";
 import { rasterizeBits } from "../../src/shared/stroke-raster.ts";
 import { scoreFields, type StreamResult } from "../../src/shared/stream-format.ts";
+import { DIGIT_TIMEOUT_MS } from "../../src/shared/touch-samples.ts";
 
 /** Pen-up time between two drawn digits; the program's digit timeout is 600 ms. */
 const TOUCH_DIGIT_GAP_MS = 800;
@@ -42,9 +52,12 @@ export interface SimSummary extends Summary {
   agreeWithReference: number;
   /** p50 bytecode inference over p50 native, when both backends reported results. */
   nativeSpeedup: number | null;
-  /** The test images the input device served. */
-  firstImage: number;
-  lastImage: number;
+  /** The test images the input device served (null with --draw). */
+  firstImage: number | null;
+  lastImage: number | null;
+  /** --draw: digits the page sent, drawings it saved. */
+  drawn?: number;
+  saved?: number;
 }
 
 function portOption(text: string | undefined): number {
@@ -58,8 +71,8 @@ export const simCommand = defineCommand({
   name: "sim",
   summary: "run the DeviceScript program on a simulated board and show its serial result stream",
   options: {
-    source: { type: "string", description: "input: touch = the simulated Digit Touch panel drawing MNIST test digits as strokes; camera = the simulated Digit Camera serving them as frames; samples = the test digits compiled into the program", default: "touch", choices: ["touch", "camera", "samples"] },
-    count: { type: "int", description: `digits to classify (samples: at most ${SAMPLE_DIGITS})`, default: SAMPLE_DIGITS, min: 1, max: TEST_IMAGES },
+    source: { type: "string", description: "input: touch = the simulated Digit Touch panel drawing MNIST test digits as strokes (with --draw: what you draw on a web page); camera = the simulated Digit Camera serving them as frames; samples = the test digits compiled into the program", default: "touch", choices: ["touch", "camera", "samples"] },
+    count: { type: "int", description: `digits to classify (samples: at most ${SAMPLE_DIGITS}; --draw: stop after N, default: until Ctrl-C)`, default: SAMPLE_DIGITS, min: 1, max: TEST_IMAGES },
     first: { type: "int", description: "touch/camera: first MNIST test image", default: 0, min: 0, max: TEST_IMAGES - 1 },
     timeout: { type: "int", description: "seconds to wait for all results", default: 300, min: 5, max: 3600 },
     backend: { type: "string", description: "native: start the simulated classifier device (the firmware's C service in WebAssembly); bytecode: do not, so the program uses its DeviceScript fallback", default: "native", choices: ["native", "bytecode"] },
@@ -70,9 +83,17 @@ export const simCommand = defineCommand({
     port: { type: "string", description: "TCP port of this run's Jacdac hub on 127.0.0.1 (default: $BNN_SIM_PORT, else a free one)", metavar: "port" },
     json: { type: "boolean", description: "print JSON lines: the hub and every process started, each result, then the summary" },
     raw: { type: "boolean", description: "print the program's console lines as a board would send them (pipe into `bnn monitor --stdin`); the rest goes to stderr" },
+    draw: { type: "boolean", description: "touch: draw the digits yourself on a web page instead of replaying MNIST: serves it on 127.0.0.1 and prints its URL; each finished digit goes through the simulated touch panel into the program, and the page shows the board's result (digit, ten scores, the 28x28 input, latency, backend); runs until Ctrl-C, or --count digits" },
+    httpPort: { type: "int", description: "--draw: TCP port of the drawing page on 127.0.0.1 (default: a free one)", min: 0, max: 65535, metavar: "port" },
+    save: { type: "string", description: "--draw: file the page's Save appends each labelled drawing to, one JSON line in the stroke file format (docs/strokes.md); created if missing, never overwritten", default: DEFAULT_SAVE_FILE, metavar: "file" },
   },
   async run(o, _positionals, given) {
     onlyWith(given, "first", o.source !== "samples", "does not apply to --source samples (the program holds test images 0..39)");
+    onlyWith(given, "draw", o.source === "touch", "only applies to --source touch (the page draws on the simulated touch panel)");
+    onlyWith(given, "first", !o.draw, "does not apply with --draw (the digits come from the page)");
+    onlyWith(given, "timeout", !o.draw, "does not apply with --draw (it runs until Ctrl-C, or until --count digits)");
+    onlyWith(given, "httpPort", o.draw, "only applies with --draw");
+    onlyWith(given, "save", o.draw, "only applies with --draw");
     onlyWith(given, "penUp", o.source === "touch", "only applies to --source touch");
     onlyWith(given, "classifierModel", o.backend === "native", "needs --backend native (no classifier runs with bytecode)");
     onlyWith(given, "restartClassifierAt", o.backend === "native", "needs --backend native (no classifier runs with bytecode)");
@@ -83,12 +104,19 @@ export const simCommand = defineCommand({
     const model = readModelFile(resolveModelPath(o.model));
     const entry = relative(ROOT, programEntry(o.model));
     if (o.source === "samples" && o.count > SAMPLE_DIGITS) throw usageError(`--count: the program holds ${SAMPLE_DIGITS} sample digits`);
-    if (o.source !== "samples" && o.first + o.count > TEST_IMAGES) throw usageError(`--first + --count must stay within the ${TEST_IMAGES} test images`);
+    if (o.source !== "samples" && !o.draw && o.first + o.count > TEST_IMAGES) throw usageError(`--first + --count must stay within the ${TEST_IMAGES} test images`);
     const port = portOption(o.port ?? process.env.BNN_SIM_PORT);
+    const savePath = o.draw ? saveFile(o.save) : undefined;
+    /** Results to wait for: with --draw, as many as are drawn unless --count is given. */
+    const count = o.draw && !given.has("count") ? Infinity : o.count;
     const test = loadMnist("test");
     const firstImage = o.source === "samples" ? 0 : o.first;
+    let session: DrawSession | undefined;
+    /** --draw: the simulated panel, once started. */
+    let panel: Managed | undefined;
     /** What the program should report for result `seq`, computed here the same way, and the label; `noDigit` the reason for no digit. */
-    const expected = async (seq: number): Promise<{ scores: Int32Array; digit: number; label: number; noDigit?: string }> => {
+    const expected = async (seq: number): Promise<{ scores: Int32Array; digit: number; label: number; noDigit?: string } | undefined> => {
+      if (session) return session.expected(seq);
       const image = firstImage + seq;
       if (o.source === "samples") return { ...classifyImage(model, test.images, image), label: test.labels[image] };
       if (o.source === "touch") {
@@ -111,7 +139,33 @@ export const simCommand = defineCommand({
       if (o.json) console.log(JSON.stringify(e));
     };
 
-    const hub = await startHub(port);
+    // --draw: the page's server first, so a busy --http-port costs nothing
+    let drawServer: DrawServer | undefined;
+    if (o.draw) {
+      const s = new DrawSession({
+        model,
+        width: DEFAULT_PANEL_SIZE,
+        height: DEFAULT_PANEL_SIZE,
+        saveFile: savePath!,
+        toPanel: (line) => panel?.write(line) ?? false,
+        broadcast: (e, data) => drawServer?.broadcast(e, data),
+        saved: (sample, file) => {
+          event({ saved: { id: sample.id, label: sample.label, file } });
+          say(`  saved ${sample.id} (label ${sample.label}) to ${displayPath(file)}`);
+        },
+      });
+      session = s;
+      drawServer = await startDrawServer({
+        port: o.httpPort ?? 0,
+        page: drawPage({ width: DEFAULT_PANEL_SIZE, height: DEFAULT_PANEL_SIZE, penUpMs: DIGIT_TIMEOUT_MS, save: displayPath(savePath!) }),
+        routes: { "/digit": (b) => s.submit(b), "/save": (b) => s.save(b) },
+        hello: () => s.hello(),
+      });
+    }
+    const hub = await startHub(port).catch(async (e) => {
+      await drawServer?.close();
+      throw e;
+    });
     const runDir = makeRunDir();
     event({ hub: { url: hub.url, port: hub.port } });
     say(`Jacdac hub of this run: ${hub.url}`);
@@ -121,8 +175,8 @@ export const simCommand = defineCommand({
       event({ process: { name, pid: m.pid } });
       return m;
     };
-    const device = (name: string, file: string, args: string[]) =>
-      launch(name, start(process.execPath, ["--import", "tsx", join(ROOT, "devices", file), "--url", hub.url, ...args], { cwd: ROOT, name: `the simulated ${name}` }));
+    const device = (name: string, file: string, args: string[], input = false) =>
+      launch(name, start(process.execPath, ["--import", "tsx", join(ROOT, "devices", file), "--url", hub.url, ...args], { cwd: ROOT, name: `the simulated ${name}`, input }));
 
     const tally = new Tally();
     const seen = new Set<number>();
@@ -130,10 +184,16 @@ export const simCommand = defineCommand({
     let classifier: Managed | undefined;
     let stopping = false;
     let interrupted: UserError | undefined;
+    /** --draw ends with Ctrl-C: the end of a session, not a failure. */
+    let userEnded = false;
     let finish: ((error?: UserError) => void) | undefined;
     const onSignal = (sig: NodeJS.Signals) => {
       stopping = true;
       interrupted = new UserError(sig === "SIGINT" ? "interrupted" : "terminated", sig === "SIGINT" ? 130 : 143);
+      if (finish && o.draw && sig === "SIGINT") {
+        userEnded = true;
+        return finish(undefined);
+      }
       if (finish) finish(interrupted);
       else for (const p of processes) void p.stop(); // still starting up: what waits for them fails at once
     };
@@ -159,31 +219,49 @@ export const simCommand = defineCommand({
         say(`starting the simulated camera (MNIST test images ${o.first}..${o.first + o.count - 1} as ${FRAME_WIDTH}x${FRAME_HEIGHT} frames) ...`);
         await step(() => device("camera", "camera.ts", range).waitFor(/^camera ready/, 30_000));
       }
-      if (o.source === "touch") {
+      // samples every 2 ms in batches of 8; the panel starts drawing when the program reads its width
+      const pen = ["--period", "2", "--batch", "8", "--gap", String(o.penUp), "--delay", "600000"];
+      if (o.source === "touch" && !o.draw) {
         say(`starting the simulated touch panel (drawing MNIST test digits ${o.first}..${o.first + o.count - 1} as strokes) ...`);
-        // samples every 2 ms in batches of 8; the replay starts when the program reads the panel's width
-        await step(() => device("touch panel", "touch.ts", [...range, "--period", "2", "--batch", "8", "--gap", String(o.penUp), "--delay", "600000"]).waitFor(/^touch ready/, 30_000));
+        await step(() => device("touch panel", "touch.ts", [...range, ...pen]).waitFor(/^touch ready/, 30_000));
+      }
+      if (o.draw) {
+        say("starting the simulated touch panel (drawing the page's digits as strokes) ...");
+        panel = device("touch panel", "touch.ts", ["--stdin", ...pen], true);
+        await step(() => panel!.waitFor(/^touch ready/, 30_000));
       }
       say(`starting ${entry} in the DeviceScript VM ...`);
       const vm = launch("devs run", startDevsRun(entry, hub.url, runDir));
       if (o.raw) vm.onLine((line) => console.log(line));
       if (interrupted) throw interrupted;
+      if (session && drawServer) {
+        const s = session;
+        vm.onLine((line) => s.programLine(line));
+        panel!.onLine((line) => s.panelLine(line));
+        event({ draw: { url: drawServer.url, port: drawServer.port, save: savePath } });
+        say("");
+        say(`  drawing page: ${drawServer.url}`);
+        say(`  (open it in a browser on this machine; saves go to ${displayPath(savePath!)}; Ctrl-C stops everything)`);
+        say("");
+      }
       outcome = await new Promise<UserError | undefined>((resolve) => {
         finish = resolve;
-        const timer = setTimeout(() => resolve(new UserError(`only ${tally.results} of ${o.count} results arrived within ${o.timeout} s (hub ${hub.url}; VM said: ${vm.recent().slice(-2).join(" | ") || "nothing"})`, ExitCode.Mismatch)), o.timeout * 1000);
+        const timer = o.draw ? undefined : setTimeout(() => resolve(new UserError(`only ${tally.results} of ${o.count} results arrived within ${o.timeout} s (hub ${hub.url}; VM said: ${vm.recent().slice(-2).join(" | ") || "nothing"})`, ExitCode.Mismatch)), o.timeout * 1000);
         vm.onLine((line) => {
           if (!o.raw && /error|panic|exception|bnn: /i.test(line) && !line.includes("@bnn")) say(`  vm: ${line.replace(/^WASM>\s*/, "").trim()}`);
           const r = parseResult(line);
-          if (!r || r.seq >= o.count || seen.has(r.seq)) return;
+          if (!r || r.seq >= count || seen.has(r.seq)) return;
           seen.add(r.seq);
           const arrivedMs = performance.now();
           void expected(r.seq).then((ref) => {
+            if (!ref) return say(`  a result for digit ${r.seq}, which was never drawn: ${line}`);
             // the line carries the digit, the runners-up and the CRC of all ten scores
             const want = scoreFields(Array.from(ref.scores), model.output.shift);
             const reference = ref.noDigit ? r.digit < 0 && r.noDigit === ref.noDigit : r.digit === want.digit && r.scoresCrc === want.scoresCrc && r.runnersUp.join() === want.runnersUp.join();
             const labeled: StreamResult = { ...r, label: ref.label };
             tally.add(labeled, arrivedMs);
             if (reference) agree++;
+            session?.result(r, line, reference);
             report(labeled, reference);
           });
         });
@@ -198,36 +276,42 @@ export const simCommand = defineCommand({
               .catch((e) => say(`  restart failed: ${(e as Error).message}`));
           }
           event({ ...r, reference });
-          if (!o.raw) say(`  #${String(r.seq).padStart(3)}  digit ${r.digit}  label ${r.label} ${r.digit === r.label ? "✓" : "✗"}  ${runnersUpText(r).padEnd(16)}  ${inferenceText(r).padStart(7)}  ${r.backend.padEnd(8)}  ${reference ? "= reference" : "DIFFERS FROM REFERENCE"}`);
-          if (tally.results === o.count) {
+          const label = r.label < 0 ? "label -  " : `label ${r.label} ${r.digit === r.label ? "✓" : "✗"}`;
+          if (!o.raw) say(`  #${String(r.seq).padStart(3)}  digit ${r.digit < 0 ? "-" : r.digit}  ${label}  ${runnersUpText(r).padEnd(16)}  ${inferenceText(r).padStart(7)}  ${r.backend.padEnd(8)}  ${reference ? "= reference" : "DIFFERS FROM REFERENCE"}`);
+          if (tally.results === count) {
             clearTimeout(timer);
             resolve(undefined);
           }
         };
         void vm.exited.then((code) => {
           clearTimeout(timer);
-          if (tally.results < o.count) resolve(new UserError(`the DeviceScript VM exited (code ${code}) after ${tally.results} of ${o.count} results`, ExitCode.Mismatch));
+          if (tally.results < count) resolve(new UserError(`the DeviceScript VM exited (code ${code}) after ${tally.results}${o.draw ? "" : ` of ${o.count}`} results`, ExitCode.Mismatch));
         });
       });
     } finally {
       stopping = true;
       onInterrupt(undefined);
+      if (drawServer) {
+        session?.setStatus({ text: "bnn sim stopped", ready: false, stopped: true });
+        await drawServer.close();
+      }
       for (const p of processes.reverse()) await p.stop();
       await hub.close();
       rmSync(runDir, { recursive: true, force: true });
     }
-    const s = tally.summary(outcome ? outcome.message : "all results arrived", 0);
+    const s = tally.summary(outcome ? outcome.message : userEnded ? "ended with Ctrl-C" : "all results arrived", 0);
     const p50 = (b: string) => s.latency[b]?.p50Ms;
     const summary: SimSummary = {
       ...s,
       source: o.source,
       agreeWithReference: agree,
       nativeSpeedup: p50("native") && p50("bytecode") ? p50("bytecode")! / p50("native")! : null,
-      firstImage,
-      lastImage: firstImage + o.count - 1,
+      firstImage: o.draw ? null : firstImage,
+      lastImage: o.draw ? null : firstImage + o.count - 1,
+      ...(session ? { drawn: session.sent, saved: session.savedCount } : {}),
     };
     if (o.json) console.log(JSON.stringify({ summary }));
-    else if (summary.results > 0) printSummary(summary, o.source, o.backend, o.raw ? console.error : console.log);
+    else if (summary.results > 0) printSummary(summary, o.draw ? "draw" : o.source, o.backend, o.raw ? console.error : console.log);
     if (outcome) throw outcome;
     if (agree !== summary.results) throw new UserError(`${summary.results - agree} result(s) differ from the reference`, ExitCode.Mismatch);
   },
@@ -240,13 +324,14 @@ function inferenceText(r: StreamResult): string {
 
 function printSummary(s: SimSummary, source: string, backend: string, print: (line: string) => void): void {
   print("");
-  print(`${s.results} digits, ${s.correct} correct (${((100 * s.correct) / Math.max(1, s.labeled)).toFixed(1)} % against the labels), ${s.agreeWithReference}/${s.results} identical to the TypeScript reference`);
+  const labels = s.labeled > 0 ? `, ${s.correct} correct (${((100 * s.correct) / s.labeled).toFixed(1)} % against the labels)` : "";
+  print(`${s.results} digits${labels}, ${s.agreeWithReference}/${s.results} identical to the TypeScript reference`);
   for (const [b, l] of Object.entries(s.latency)) {
     const ms = (v: number) => (b === "bytecode" ? `${Math.round(v)} ms` : `${v.toFixed(3)} ms`);
     print(`inference time ${b}: p50 ${ms(l.p50Ms)}, p99 ${ms(l.p99Ms)} (${b === "native" ? "measured by the service, 1 µs resolution" : "VM clock, 1 ms resolution"})`);
   }
   if (s.nativeSpeedup) print(`native is ${s.nativeSpeedup.toFixed(0)}x faster than the bytecode fallback (p50)`);
-  if (s.throughput) {
+  if (s.throughput && source !== "draw") {
     // inference is part of the time between results; the VM clock's 1 ms steps can make a
     // bytecode mean look larger than the interval it sits in, so the two are not subtracted
     const where = source === "touch" ? "mostly the drawing itself (strokes at pen speed, then the pen-up before a digit counts as done)" : source === "camera" ? "mostly the frame transfer in Jacdac chunks" : `the VM${backend === "native" ? " and the Jacdac round trip through the hub" : " running the bytecode inference"}`;

@@ -60,17 +60,21 @@ export interface Managed {
   /** Resolves with the first output line matching `re` (stdout or stderr), rejects on exit or timeout. */
   waitFor(re: RegExp, timeoutMs: number): Promise<string>;
   onLine(fn: (line: string) => void): void;
+  /** Writes to its stdin (started with `input: true`); false once it has exited. */
+  write(text: string): boolean;
   /** The last lines it printed (for error messages). */
   recent(): string[];
   stop(): Promise<void>;
   exited: Promise<number | null>;
 }
 
-export function start(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; name: string }): Managed {
+/** `input`: give it a stdin pipe to write() to (it sees end-of-file when we are gone). */
+export function start(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; name: string; input?: boolean }): Managed {
   hook();
   const argv = cmd === process.execPath ? ["--require", LIFELINE, ...args] : args;
-  const child = spawn(cmd, argv, { cwd: opts.cwd, env: opts.env ?? process.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(cmd, argv, { cwd: opts.cwd, env: opts.env ?? process.env, detached: true, stdio: [opts.input ? "pipe" : "ignore", "pipe", "pipe"] });
   if (child.pid === undefined) throw new UserError(`cannot start ${opts.name} (${cmd})`);
+  child.stdin?.on("error", () => {}); // a write after it exited: write() says so
   live.add(child);
   const listeners: ((line: string) => void)[] = [];
   const seen: string[] = [];
@@ -102,6 +106,12 @@ export function start(cmd: string, args: string[], opts: { cwd?: string; env?: N
     pid: child.pid,
     exited,
     onLine: (fn) => listeners.push(fn),
+    write: (text) => {
+      const stdin = child.stdin;
+      if (!stdin || stdin.destroyed || child.exitCode !== null || child.signalCode !== null) return false;
+      stdin.write(text);
+      return true;
+    },
     recent: () => seen.slice(),
     waitFor(re, timeoutMs) {
       return new Promise((resolve, reject) => {
