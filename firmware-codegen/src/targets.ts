@@ -123,27 +123,24 @@ export const CORTEX_M0 = emulatedTarget({
 export const XTENSA_CFLAGS = ["-O2", "-mtext-section-literals", "-mlongcalls"];
 export const XTENSA_LINK = [join(HARNESS, "start-xtensa.S"), "-T", join(HARNESS, "xtensa-lx106.ld")];
 
-export const RV32IMC = emulatedTarget({
-  name: "rv32imc",
-  description: "riscv64-unknown-elf-gcc -O2 -march=rv32imc (no Zbb), qemu-system-riscv32 -M virt (semihosting)",
-  cc: "riscv64-unknown-elf-gcc",
-  qemu: "qemu-system-riscv32",
-  packages: ["gcc-riscv64-unknown-elf", "qemu-system-misc"],
-  cflags: ["-O2", "-march=rv32imc", "-mabi=ilp32", "-mno-relax"],
-  link: [join(HARNESS, "start-riscv32.S"), "-T", join(HARNESS, "riscv32.ld"), "-Wl,--no-warn-rwx-segments"],
-  qemuArgs: ["-M", "virt", "-bios", "none", "-cpu", "rv32,zbb=false"],
-});
+/** rv32imc under qemu-system-riscv32 -M virt, without or with the Zbb extension (hardware cpop). */
+function rv32Target(zbb: boolean): Target {
+  return emulatedTarget({
+    name: zbb ? "rv32imc-zbb" : "rv32imc",
+    description: zbb
+      ? "riscv64-unknown-elf-gcc -O2 -march=rv32imc_zbb (hardware cpop), qemu-system-riscv32 -cpu rv32,zbb=true"
+      : "riscv64-unknown-elf-gcc -O2 -march=rv32imc (no Zbb), qemu-system-riscv32 -M virt (semihosting)",
+    cc: "riscv64-unknown-elf-gcc",
+    qemu: "qemu-system-riscv32",
+    packages: ["gcc-riscv64-unknown-elf", "qemu-system-misc"],
+    cflags: ["-O2", zbb ? "-march=rv32imc_zbb" : "-march=rv32imc", "-mabi=ilp32", "-mno-relax"],
+    link: [join(HARNESS, "start-riscv32.S"), "-T", join(HARNESS, "riscv32.ld"), "-Wl,--no-warn-rwx-segments"],
+    qemuArgs: ["-M", "virt", "-bios", "none", "-cpu", `rv32,zbb=${zbb}`],
+  });
+}
 
-export const RV32IMC_ZBB = emulatedTarget({
-  name: "rv32imc-zbb",
-  description: "riscv64-unknown-elf-gcc -O2 -march=rv32imc_zbb (hardware cpop), qemu-system-riscv32 -cpu rv32,zbb=true",
-  cc: "riscv64-unknown-elf-gcc",
-  qemu: "qemu-system-riscv32",
-  packages: ["gcc-riscv64-unknown-elf", "qemu-system-misc"],
-  cflags: ["-O2", "-march=rv32imc_zbb", "-mabi=ilp32", "-mno-relax"],
-  link: [join(HARNESS, "start-riscv32.S"), "-T", join(HARNESS, "riscv32.ld"), "-Wl,--no-warn-rwx-segments"],
-  qemuArgs: ["-M", "virt", "-bios", "none", "-cpu", "rv32,zbb=true"],
-});
+export const RV32IMC = rv32Target(false);
+export const RV32IMC_ZBB = rv32Target(true);
 
 /**
  * Xtensa LX106 (the ESP8266's configuration of the Xtensa ISA; the ESP32's LX6 and the
