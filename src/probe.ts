@@ -56,14 +56,16 @@ async function time(stage: string, src: string, k: number, runs: number, fn: () 
  * As time(), for a stage that sends packets to the service: each run starts with the runtime's
  * packet throttle in credit (THROTTLE_CREDIT_MS of sleep before it, not timed), as a digit of the
  * program finds it, since digits come far more than 100 ms apart. Back to back, the runs would
- * time the throttle (one packet per 20 ms once 5 went out), not the path.
+ * time the throttle (one packet per 20 ms once 5 went out), not the path. `prepare(run)`, if
+ * given, runs untimed before each run's sleep; fn gets the run's number too.
  */
-async function timeNative(stage: string, src: string, k: number, runs: number, fn: () => Promise<void>) {
+async function timeNative(stage: string, src: string, k: number, runs: number, fn: (run: number) => Promise<void>, prepare?: (run: number) => Promise<void>) {
     let total = 0
     for (let r = 0; r < runs; r++) {
+        if (prepare) await prepare(r)
         await ds.sleep(THROTTLE_CREDIT_MS)
         const t0 = ds.millis()
-        await fn()
+        await fn(r)
         await ds.sleep(0)
         total += ds.millis() - t0
     }
@@ -139,21 +141,16 @@ async function probeCamera(k: number) {
             await classifyFrameNative(m.MODEL_ID32, seq++, frame, FIXTURE_WIDTH, FIXTURE_HEIGHT, TIMEOUT_MS)
         })
         // the frame already in the service, as watch_frame leaves it once the camera's chunks
-        // passed: only classify_frame is timed (the upload before each run is not). The upload's
-        // 14 packets leave the runtime's packet throttle in debt; in the watched path the program
-        // sent two packets (watch_frame, capture) and waited for the frame, so the throttle gets
-        // its 100 ms of credit back before the timing starts.
-        let held = 0
-        for (let r = 0; r < RUNS; r++) {
-            const s = seq++
-            await uploadNative(s, frame)
-            await ds.sleep(THROTTLE_CREDIT_MS)
-            const t0 = ds.millis()
-            await classifyHeldFrameNative(m.MODEL_ID32, s, FIXTURE_WIDTH, FIXTURE_HEIGHT, TIMEOUT_MS)
-            await ds.sleep(0)
-            held += ds.millis() - t0
-        }
-        line("native-held-frame", "camera", k, held / RUNS, RUNS)
+        // passed: only classify_frame is timed, the upload before each run is not (and the
+        // throttle it leaves in debt gets its credit back, as in the watched path, where the
+        // program sent two packets, watch_frame and capture, and waited for the frame)
+        const first = seq
+        seq += RUNS
+        await timeNative("native-held-frame", "camera", k, RUNS, async (r) => {
+            await classifyHeldFrameNative(m.MODEL_ID32, first + r, FIXTURE_WIDTH, FIXTURE_HEIGHT, TIMEOUT_MS)
+        }, async (r) => {
+            await uploadNative(first + r, frame)
+        })
     } else {
         na("native-frame", "camera", k)
         na("native-held-frame", "camera", k)
