@@ -40,14 +40,23 @@ export function requireDigitModel(model: Model): void {
   if (model.output.outputs !== CLASSES) throw new UserError(`model ${model.file.name} scores ${model.output.outputs} classes; classify reads digits 0..9`);
 }
 
+/**
+ * The board's touch path on the host, for strokes on a width x height panel: the no-digit reason
+ * ("" for a digit), the input bits the rasterizer draws, its ink count, and the reference
+ * inference on those bits (computed for any strokes: the program skips it for no digit).
+ */
+export function touchPath(model: Model, strokes: number[][], width: number, height: number): { noDigit: string; bits: Uint32Array; ink: number; scores: Int32Array; digit: number } {
+  const bits = new Uint32Array(wordsFor(RASTER_BITS));
+  const info = rasterizeBits(strokes, width, height, wordBytes(bits));
+  const r = classify(model, bits);
+  return { noDigit: strokeNoDigit(strokes, width, height), bits, ink: info.ink, scores: r.scores, digit: r.digit };
+}
+
 /** One stroke sample, as the board's touch path classifies it. */
 export function classifyStrokes(model: Model, sample: StrokeSample): Verdict {
-  const why = strokeNoDigit(sample.strokes, sample.width, sample.height);
-  if (why) return { digit: null, noDigit: why, scores: null };
-  const bits = new Uint32Array(wordsFor(RASTER_BITS));
-  rasterizeBits(sample.strokes, sample.width, sample.height, wordBytes(bits));
-  const r = classify(model, bits);
-  return { digit: r.digit, noDigit: null, scores: Array.from(r.scores) };
+  const t = touchPath(model, sample.strokes, sample.width, sample.height);
+  if (t.noDigit) return { digit: null, noDigit: t.noDigit, scores: null };
+  return { digit: t.digit, noDigit: null, scores: Array.from(t.scores) };
 }
 
 export interface ImageVerdict extends Verdict {

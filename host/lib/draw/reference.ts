@@ -5,13 +5,11 @@
  * digit, the two runners-up and a CRC of the ten scores; the CRC tells whether these ten are the
  * board's.
  */
-import { testBit, wordBytes, wordsFor } from "../binary.ts";
+import { testBit } from "../binary.ts";
+import { touchPath } from "../classify/run.ts";
 import type { Model } from "../model/format.ts";
-import { classify } from "../model/infer.ts";
-import { RASTER_BITS, rasterizeBits } from "../../../src/shared/stroke-raster.ts";
+import { RASTER_BITS } from "../../../src/shared/stroke-raster.ts";
 import { scoreFields } from "../../../src/shared/stream-format.ts";
-
-import { strokeNoDigit } from "../../../src/shared/no-digit.ts";
 
 export interface DrawingReference {
   /** The reference inference's scores (int32, units of 2^-scoreShift). */
@@ -28,11 +26,9 @@ export interface DrawingReference {
 }
 
 export function drawingReference(model: Model, strokes: number[][], width: number, height: number): DrawingReference {
-  const words = new Uint32Array(wordsFor(RASTER_BITS));
-  const info = rasterizeBits(strokes, width, height, wordBytes(words));
-  const { scores, digit } = classify(model, words);
-  const f = scoreFields(Array.from(scores), model.output.shift);
+  const t = touchPath(model, strokes, width, height);
+  const f = scoreFields(Array.from(t.scores), model.output.shift);
   let bits = "";
-  for (let e = 0; e < RASTER_BITS; e++) bits += testBit(words, e) ? "1" : "0";
-  return { scores, digit, runnersUp: f.runnersUp, scoresCrc: f.scoresCrc, bits, ink: info.ink, noDigit: strokeNoDigit(strokes, width, height) };
+  for (let e = 0; e < RASTER_BITS; e++) bits += testBit(t.bits, e) ? "1" : "0";
+  return { scores: t.scores, digit: t.digit, runnersUp: f.runnersUp, scoresCrc: f.scoresCrc, bits, ink: t.ink, noDigit: t.noDigit };
 }
