@@ -10,6 +10,16 @@ static int32_t bnn_floor_div(int32_t a, int32_t b) {
     return q;
 }
 
+static int64_t bnn_floor_div64(int64_t a, int64_t b) {
+    int64_t q = a / b;
+    if ((a % b) != 0 && a < 0) q--;
+    return q;
+}
+
+static int64_t bnn_clamp64(int64_t v) {
+    return v < -BNN_RASTER_SHEAR_MAX ? -BNN_RASTER_SHEAR_MAX : v > BNN_RASTER_SHEAR_MAX ? BNN_RASTER_SHEAR_MAX : v;
+}
+
 static int32_t bnn_clamp(int32_t v, int32_t lo, int32_t hi) {
     return v < lo ? lo : v > hi ? hi : v;
 }
@@ -70,12 +80,38 @@ int bnn_raster_strokes(const uint8_t *pairs, size_t n_pairs, int32_t panel_width
         info->box_height = -1;
         return BNN_OK;
     }
-    const int32_t box_width = box_x - min_x, box_height = box_y - min_y;
-    info->box_width = box_width;
-    info->box_height = box_height;
-    int32_t side = box_width > box_height ? box_width : box_height;
-    if (side < 1) side = 1;
-    const int32_t span = BNN_RASTER_BOX_PIXELS * BNN_RASTER_FINE - 2 * BNN_RASTER_PEN_RADIUS;
+
+    /* 1b. deskew */
+    int32_t q = 1;
+    while (box_x - min_x > BNN_RASTER_MOMENT_RANGE * q || box_y - min_y > BNN_RASTER_MOMENT_RANGE * q) q *= 2;
+    int64_t m = 0, sa = 0, sb = 0, sab = 0, sbb = 0;
+    for (size_t i = 0; i < n_pairs && m < BNN_RASTER_MOMENT_POINTS; i++) {
+        uint32_t ux = bnn_raster_u16(pairs + 4 * i), uy = bnn_raster_u16(pairs + 4 * i + 2);
+        if (ux == BNN_RASTER_PEN_UP && uy == BNN_RASTER_PEN_UP) continue;
+        const int64_t da = bnn_floor_div(bnn_clamp((int32_t)ux, 0, max_x) - min_x, q);
+        const int64_t db = bnn_floor_div(bnn_clamp((int32_t)uy, 0, max_y) - min_y, q);
+        sa += da;
+        sb += db;
+        sab += da * db;
+        sbb += db * db;
+        m++;
+    }
+    const int64_t cov = m * sab - sa * sb, var_y = m * sbb - sb * sb;
+    const int32_t shear = var_y > 0 ? (int32_t)bnn_clamp64(bnn_floor_div64(2 * BNN_RASTER_SHEAR_ONE * cov + var_y, 2 * var_y)) : 0;
+    int32_t low_x = INT32_MAX, high_x = -INT32_MAX;
+    for (size_t i = 0; i < n_pairs; i++) {
+        uint32_t ux = bnn_raster_u16(pairs + 4 * i), uy = bnn_raster_u16(pairs + 4 * i + 2);
+        if (ux == BNN_RASTER_PEN_UP && uy == BNN_RASTER_PEN_UP) continue;
+        const int32_t sx = BNN_RASTER_SHEAR_ONE * (bnn_clamp((int32_t)ux, 0, max_x) - min_x) - shear * (bnn_clamp((int32_t)uy, 0, max_y) - min_y);
+        if (sx < low_x) low_x = sx;
+        if (sx > high_x) high_x = sx;
+    }
+    const int32_t wide_x = high_x - low_x, tall_y = BNN_RASTER_SHEAR_ONE * (box_y - min_y);
+    info->box_width = bnn_floor_div(2 * wide_x + BNN_RASTER_SHEAR_ONE, 2 * BNN_RASTER_SHEAR_ONE);
+    info->box_height = box_y - min_y;
+    int32_t side = wide_x > tall_y ? wide_x : tall_y;
+    if (side < BNN_RASTER_SHEAR_ONE) side = BNN_RASTER_SHEAR_ONE;
+    const int64_t span = BNN_RASTER_BOX_PIXELS * BNN_RASTER_FINE - 2 * BNN_RASTER_PEN_RADIUS;
 
     /* 2. disc centres and their sums */
     int32_t n = 0, sum_x = 0, sum_y = 0, px = -1, py = -1;
@@ -86,8 +122,10 @@ int bnn_raster_strokes(const uint8_t *pairs, size_t n_pairs, int32_t panel_width
             py = -1;
             continue;
         }
-        const int32_t fx = bnn_floor_div(2 * (bnn_clamp((int32_t)ux, 0, max_x) - min_x) * span + side, 2 * side);
-        const int32_t fy = bnn_floor_div(2 * (bnn_clamp((int32_t)uy, 0, max_y) - min_y) * span + side, 2 * side);
+        const int32_t x = bnn_clamp((int32_t)ux, 0, max_x), y = bnn_clamp((int32_t)uy, 0, max_y);
+        const int64_t sx = (int64_t)BNN_RASTER_SHEAR_ONE * (x - min_x) - (int64_t)shear * (y - min_y) - low_x;
+        const int32_t fx = (int32_t)bnn_floor_div64(2 * sx * span + side, 2 * (int64_t)side);
+        const int32_t fy = (int32_t)bnn_floor_div64(2 * (int64_t)BNN_RASTER_SHEAR_ONE * (y - min_y) * span + side, 2 * (int64_t)side);
         if (px >= 0) {
             const int32_t dx = fx - px, dy = fy - py;
             const int32_t adx = dx < 0 ? -dx : dx, ady = dy < 0 ? -dy : dy;
@@ -114,8 +152,8 @@ int bnn_raster_strokes(const uint8_t *pairs, size_t n_pairs, int32_t panel_width
     }
 
     /* 3. the move */
-    const int32_t extent_x = bnn_floor_div(2 * box_width * span + side, 2 * side);
-    const int32_t extent_y = bnn_floor_div(2 * box_height * span + side, 2 * side);
+    const int32_t extent_x = (int32_t)bnn_floor_div64(2 * (int64_t)wide_x * span + side, 2 * (int64_t)side);
+    const int32_t extent_y = (int32_t)bnn_floor_div64(2 * (int64_t)tall_y * span + side, 2 * (int64_t)side);
     const int32_t last_fine = BNN_RASTER_SIDE * BNN_RASTER_FINE - 1;
     int32_t off_x = BNN_RASTER_CENTRE - bnn_floor_div(2 * sum_x + n, 2 * n);
     int32_t off_y = BNN_RASTER_CENTRE - bnn_floor_div(2 * sum_y + n, 2 * n);

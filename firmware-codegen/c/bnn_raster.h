@@ -7,6 +7,7 @@
  * Strokes arrive as the classifier service's upload (services/bnnclassifier.md): u16 pairs
  * x, y, little-endian, in panel coordinates; the pair 0xffff, 0xffff ends a stroke.
  * Output: 25 words (element 28 r + c is bit e & 31 of word e >> 5), as bnn_classify takes them.
+ * Deskew (step 1b) sums in int64_t, so any point count is exact.
  * No malloc; static scratch of 4 * BNN_RASTER_MAX_DISCS bytes; not reentrant.
  */
 #ifndef BNN_RASTER_H
@@ -25,12 +26,17 @@
 #define BNN_RASTER_STEP 8
 #define BNN_RASTER_CENTRE (14 * 16 + 8)
 #define BNN_RASTER_MAX_DISCS 600
+/* Deskew: fixed-point one of the shear, its limit either way, the moment sums' coordinate range. */
+#define BNN_RASTER_SHEAR_ONE 256
+#define BNN_RASTER_SHEAR_MAX 256
+#define BNN_RASTER_MOMENT_RANGE 255
+#define BNN_RASTER_MOMENT_POINTS 16384
 /* A point pair that ends a stroke. */
 #define BNN_RASTER_PEN_UP 0xffffu
 
 typedef struct {
     int32_t points;     /* points read */
-    int32_t box_width;  /* bounding box, panel units; -1 with no points */
+    int32_t box_width;  /* bounding box of the deskewed points, panel units; -1 with no points */
     int32_t box_height;
     int32_t discs;      /* pen discs drawn */
     int32_t ink;        /* ink pixels set */

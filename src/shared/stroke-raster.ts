@@ -1,6 +1,8 @@
 // Touch strokes -> the 28x28 binary input of the network, the way MNIST digits were framed: the
-// strokes' bounding box is scaled so its longer side (pen included) is 20 px, aspect ratio
-// kept, and the drawing is moved so that its centre of mass lands on pixel (14, 14).
+// strokes are deskewed (sheared so that their slant, measured by the second moments of the
+// points, is upright: italic and hurried hands look like upright ones), their bounding box is
+// scaled so its longer side (pen included) is 20 px, aspect ratio kept, and the drawing is moved
+// so that its centre of mass lands on pixel (14, 14).
 //
 // Plain TypeScript with no imports, shared by the DeviceScript program, Node (host tools,
 // simulator, tests) and, line for line, the C of the classifier service (c/bnn_raster.h):
@@ -34,6 +36,14 @@ export const STEP = 8
 export const CENTRE = 14 * 16 + 8
 /** Largest number of discs drawn: caps the work for a scribble (600 discs stay well inside the DeviceScript VM's 128k steps without a yield). */
 export const MAX_DISCS = 600
+/** Fixed-point one of the deskew shear (x moves by shear / SHEAR_ONE px per px of y). */
+export const SHEAR_ONE = 256
+/** Largest deskew shear either way, in 1/SHEAR_ONE (SHEAR_ONE: 45 degrees). */
+export const SHEAR_MAX = 256
+/** Largest reduced coordinate in the moment sums (coordinates are divided down to it). */
+export const MOMENT_RANGE = 255
+/** Points the deskew moments are taken from (the first ones; a finger's digit has far fewer). */
+export const MOMENT_POINTS = 16384
 
 /** Index access to numbers: a DeviceScript Buffer, a Node typed array, an array. */
 export interface Bits {
@@ -71,7 +81,7 @@ const SPANS = penSpans()
 export interface RasterInfo {
     /** Points read (clamped to the panel). */
     points: number
-    /** Bounding box of the points, panel units (width and height 0 for a dot; -1 with no points). */
+    /** Bounding box of the deskewed points, panel units (width and height 0 for a dot; -1 with no points). */
     boxWidth: number
     boxHeight: number
     /** Discs drawn. */
@@ -112,10 +122,64 @@ export function rasterizeBits(strokes: number[][], panelWidth: number, panelHeig
         }
     }
     if (points === 0) return { points: 0, boxWidth: -1, boxHeight: -1, discs: 0, ink: 0 }
-    const boxWidth = boxX - minX
+
+    // 1b. deskew: the shear that makes the points' second moments upright,
+    //   shear = round(SHEAR_ONE * cov(x, y) / var(y)), limited to +-SHEAR_MAX,
+    //   from the first MOMENT_POINTS points, with coordinates measured from the box corner and
+    //   divided (floored) by q, the power of two that keeps them within MOMENT_RANGE: the sums
+    //   (n * sum(ab) - sum(a) * sum(b), times 2 * SHEAR_ONE) stay below 2^53: exact in doubles and in the C's int64.
+    //   A point then lies at X = SHEAR_ONE * (x - minX) - shear * (y - minY), in 1/SHEAR_ONE
+    //   panel units, exactly; everything below is a ratio of such differences, so the raster
+    //   is the same when the drawing is moved, or scaled by 2 while q stays 1.
+    let q = 1
+    while (boxX - minX > MOMENT_RANGE * q || boxY - minY > MOMENT_RANGE * q) q = q * 2
+    let m = 0
+    let sa = 0
+    let sb = 0
+    let sab = 0
+    let sbb = 0
+    for (let s = 0; s < strokes.length && m < MOMENT_POINTS; s++) {
+        const st = strokes[s]
+        for (let i = 0; i + 1 < st.length && m < MOMENT_POINTS; i += 2) {
+            let x = st[i]
+            let y = st[i + 1]
+            x = x < 0 ? 0 : x > maxX ? maxX : x
+            y = y < 0 ? 0 : y > maxY ? maxY : y
+            const da = Math.floor((x - minX) / q)
+            const db = Math.floor((y - minY) / q)
+            sa += da
+            sb += db
+            sab += da * db
+            sbb += db * db
+            m++
+        }
+    }
+    const cov = m * sab - sa * sb
+    const vary = m * sbb - sb * sb
+    let shear = vary > 0 ? Math.floor((2 * SHEAR_ONE * cov + vary) / (2 * vary)) : 0
+    shear = shear < -SHEAR_MAX ? -SHEAR_MAX : shear > SHEAR_MAX ? SHEAR_MAX : shear
+    // the sheared points' x range, in 1/SHEAR_ONE panel units
+    let lowX = 0x7fffffff
+    let highX = -0x7fffffff
+    for (let s = 0; s < strokes.length; s++) {
+        const st = strokes[s]
+        for (let i = 0; i + 1 < st.length; i += 2) {
+            let x = st[i]
+            let y = st[i + 1]
+            x = x < 0 ? 0 : x > maxX ? maxX : x
+            y = y < 0 ? 0 : y > maxY ? maxY : y
+            const sx = SHEAR_ONE * (x - minX) - shear * (y - minY)
+            if (sx < lowX) lowX = sx
+            if (sx > highX) highX = sx
+        }
+    }
+    const wideX = highX - lowX
+    const tallY = SHEAR_ONE * (boxY - minY)
+    // the box of the deskewed points, rounded to panel units (for RasterInfo)
+    const boxWidth = Math.floor((2 * wideX + SHEAR_ONE) / (2 * SHEAR_ONE))
     const boxHeight = boxY - minY
-    let side = boxWidth > boxHeight ? boxWidth : boxHeight
-    if (side < 1) side = 1
+    let side = wideX > tallY ? wideX : tallY
+    if (side < SHEAR_ONE) side = SHEAR_ONE
     const span = BOX_PIXELS * FINE - 2 * PEN_RADIUS
     const span2 = 2 * span
     const side2 = 2 * side
@@ -135,9 +199,9 @@ export function rasterizeBits(strokes: number[][], panelWidth: number, panelHeig
             let y = st[i + 1]
             x = x < 0 ? 0 : x > maxX ? maxX : x
             y = y < 0 ? 0 : y > maxY ? maxY : y
-            // round((p - min) * span / side)
-            const fx = Math.floor(((x - minX) * span2 + side) / side2)
-            const fy = Math.floor(((y - minY) * span2 + side) / side2)
+            // round((p - min) * span / side), in 1/SHEAR_ONE panel units
+            const fx = Math.floor(((SHEAR_ONE * (x - minX) - shear * (y - minY) - lowX) * span2 + side) / side2)
+            const fy = Math.floor((SHEAR_ONE * (y - minY) * span2 + side) / side2)
             if (px >= 0) {
                 // from the previous point (drawn) towards this one: k - 1 points in between
                 const dx = fx - px
@@ -170,8 +234,8 @@ export function rasterizeBits(strokes: number[][], panelWidth: number, panelHeig
     }
 
     // 3. the move: centre of mass to CENTRE, kept inside the grid (pen included)
-    const extentX = Math.floor((boxWidth * span2 + side) / side2)
-    const extentY = Math.floor((boxHeight * span2 + side) / side2)
+    const extentX = Math.floor((wideX * span2 + side) / side2)
+    const extentY = Math.floor((tallY * span2 + side) / side2)
     const lastFine = RASTER_SIDE * FINE - 1
     let offX = CENTRE - Math.floor((2 * sumX + n) / (2 * n))
     let offY = CENTRE - Math.floor((2 * sumY + n) / (2 * n))
