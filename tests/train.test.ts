@@ -11,6 +11,7 @@ import { DEFAULT_PANEL_SIZE, strokesFromImage } from "../host/lib/touch/strokes-
 
 import { NO_STROKE_AUGMENT, rasterOnList, reshapeStrokes } from "../host/lib/train/stroke-render.ts";
 import { proceduralDigit, TEMPLATES } from "../host/lib/train/procedural-digits.ts";
+import { fillGlyph, fontDigits, FONT_FAMILIES } from "../host/lib/train/font-digits.ts";
 import { hardSigmoid } from "../host/lib/binary.ts";
 import { loadMnist } from "../host/lib/mnist.ts";
 import { SeededRng } from "../host/lib/rng.ts";
@@ -207,5 +208,49 @@ describe("procedural pen digits (training only)", () => {
     const a = await train(data, o);
     const b = await train(data, o);
     for (let k = 0; k < a.layers.length; k++) expect(Buffer.from(a.layers[k].weights.buffer).equals(Buffer.from(b.layers[k].weights.buffer))).toBe(true);
+  });
+});
+
+describe("font digits (training only)", () => {
+  it("trace every face's ten digits into strokes on the panel, the same each time", () => {
+    const a = fontDigits();
+    const faces = new Set(a.map((g) => g.face));
+    for (const f of FONT_FAMILIES) expect(faces.has(f)).toBe(true);
+    // every face gives every digit: a glyph that traced to nothing would be missing here
+    expect(a.length).toBe(10 * faces.size);
+    expect(fontDigits()).toEqual(a);
+    for (const g of a) {
+      for (const v of g.strokes.flat()) expect(Number.isInteger(v) && v >= 0 && v < DEFAULT_PANEL_SIZE).toBe(true);
+      const bits = new Uint8Array(100);
+      expect(rasterizeBits(g.strokes, DEFAULT_PANEL_SIZE, DEFAULT_PANEL_SIZE, bits).ink).toBeGreaterThan(20);
+    }
+  });
+
+  it("fill an outline by the nonzero rule into a 20 px box, MNIST's framing", () => {
+    // a 10 x 20 rectangle with a 4 x 4 hole wound the other way: 20 px tall, 10 px wide, centred
+    const sq = (x0: number, y0: number, x1: number, y1: number, cw: boolean) => {
+      const pts = cw ? [[x0, y0], [x1, y0], [x1, y1], [x0, y1]] : [[x0, y0], [x0, y1], [x1, y1], [x1, y0]];
+      return [{ type: "M", x: pts[0][0], y: pts[0][1] }, ...pts.slice(1).map(([x, y]) => ({ type: "L", x, y })), { type: "Z" }];
+    };
+    const img = fillGlyph([...sq(0, 0, 10, 20, true), ...sq(3, 8, 7, 12, false)]);
+    const on = (x: number, y: number) => img[28 * y + x];
+    expect(on(9, 4)).toBe(255); // inside, away from the hole
+    expect(on(18, 23)).toBe(255);
+    expect(on(8, 3)).toBe(0); // left of the box (columns 9..18, rows 4..23)
+    expect(on(19, 10)).toBe(0);
+    expect(on(14, 14)).toBe(0); // the hole (columns 12..15, rows 12..15)
+    let ink = 0;
+    for (const v of img) ink += v;
+    expect(ink).toBe(255 * (10 * 20 - 4 * 4));
+  });
+
+  it("enter training reproducibly", async () => {
+    const data = loadMnist("train");
+    const o = { ...PRESETS.tiny, hidden: [32], epochs: 1, limit: 1500, validation: 300, calibration: 500, strokes: 0.2, fonts: 0.3, strokeAugment: HAND_STROKES };
+    const a = await train(data, o);
+    const b = await train(data, o);
+    for (let k = 0; k < a.layers.length; k++) expect(Buffer.from(a.layers[k].weights.buffer).equals(Buffer.from(b.layers[k].weights.buffer))).toBe(true);
+    const plain = await train(data, { ...o, fonts: 0 });
+    expect(Buffer.from(plain.layers[0].weights.buffer).equals(Buffer.from(a.layers[0].weights.buffer))).toBe(false);
   });
 });

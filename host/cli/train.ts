@@ -16,6 +16,9 @@ import { ELASTIC_STROKES, HAND_STROKES, LIGHT_AUGMENT, PRESET_NAMES, PRESETS, ty
 import { NO_STROKE_AUGMENT } from "../lib/train/stroke-render.ts";
 import { NO_AUGMENT } from "../lib/train/augment.ts";
 import { train, type TrainOptions } from "../lib/train/trainer.ts";
+import { classifyStrokes, ClassifyTally, type ClassifySummary } from "../lib/classify/run.ts";
+import { readStrokeFile } from "../lib/strokes/format.ts";
+import { HERSHEY_SET_PATH } from "../lib/strokes/hershey-set.ts";
 import { defineCommand, usageError } from "../lib/args.ts";
 
 export const trainCommand = defineCommand({
@@ -38,6 +41,7 @@ export const trainCommand = defineCommand({
     stochastic: { type: "boolean", description: "stochastic binarization of hidden activations in training (eqs. 1.4-1.5)" },
     strokes: { type: "number", description: "fraction of training samples drawn as pen strokes and rasterized as the board does (0..1)", min: 0, max: 1 },
     procedural: { type: "number", description: "fraction of training samples replaced by procedural pen digits of the same label (0..1)", min: 0, max: 1 },
+    fonts: { type: "number", description: "fraction of training samples replaced by font digits (40 typefaces traced into strokes) of the same label (0..1)", min: 0, max: 1 },
     strokeAugment: { type: "string", description: "reshaping of the stroke samples", choices: ["none", "hand", "elastic"] },
     validation: { type: "int", description: "training images held out for model selection", min: 100, max: 30000 },
     limit: { type: "int", description: "train on at most this many images (0 = all)", min: 0, max: 60000 },
@@ -61,7 +65,8 @@ export const trainCommand = defineCommand({
     if (o.stochastic) options.stochastic = true;
     if (o.strokes !== undefined) options.strokes = o.strokes;
     if (o.procedural !== undefined) options.procedural = o.procedural;
-    if (options.strokes + options.procedural > 1) throw usageError(`--strokes (${options.strokes}) and --procedural (${options.procedural}) add up to more than 1`);
+    if (o.fonts !== undefined) options.fonts = o.fonts;
+    if (options.strokes + options.procedural + options.fonts > 1) throw usageError(`--strokes (${options.strokes}), --procedural (${options.procedural}) and --fonts (${options.fonts}) add up to more than 1`);
     if (o.strokeAugment !== undefined) options.strokeAugment = o.strokeAugment === "hand" ? HAND_STROKES : o.strokeAugment === "elastic" ? ELASTIC_STROKES : NO_STROKE_AUGMENT;
     if (o.validation !== undefined) options.validation = o.validation;
     if (o.limit !== undefined) options.limit = o.limit;
@@ -103,6 +108,7 @@ export const trainCommand = defineCommand({
     const file = foldModel(name, { width: 28, height: 28, threshold: options.threshold }, result.layers, training);
     const model = validateModel(JSON.parse(serializeModel(file)), "folded model");
     const evaluation = evaluate(model, test);
+    const strokeTest = strokeSetFigures(model);
     writeFileSync(modelPath, serializeModel(file));
     const metrics = {
       model: name,
@@ -115,6 +121,7 @@ export const trainCommand = defineCommand({
       testCorrect: evaluation.correct,
       testTotal: evaluation.total,
       validationAccuracy: result.history[result.bestEpoch - 1].validationAccuracy,
+      strokeTest,
       wallSeconds: round(wallSeconds, 1),
       meanEpochSeconds: round(result.history.reduce((s, h) => s + h.seconds, 0) / result.history.length, 3),
       samplesPerSecond: Math.round(result.history.reduce((s, h) => s + h.samplesPerSecond, 0) / result.history.length),
@@ -124,7 +131,7 @@ export const trainCommand = defineCommand({
     writeFileSync(join(dir, "metrics.json"), JSON.stringify(metrics, null, 1) + "\n");
     writeModelPictures(dir, metrics.history, evaluation, name);
     if (o.json) console.log(JSON.stringify({ ...metrics, accuracy: evaluation.accuracy, history: undefined }));
-    else printSummary(dir, metrics, evaluation);
+    else printSummary(dir, metrics, evaluation, strokeTest);
   },
 });
 
@@ -143,9 +150,21 @@ function round(x: number, d: number): number {
   return Math.round(x * 10 ** d) / 10 ** d;
 }
 
-function printSummary(dir: string, m: { model: string; id: string; bestEpoch: number; wallSeconds: number; samplesPerSecond: number }, e: Evaluation): void {
+/**
+ * The stroke test set (data/strokes/hershey.jsonl) through the board's touch path, once, after
+ * training and selection, like the MNIST test figures: a measurement, never a training signal.
+ */
+function strokeSetFigures(model: Parameters<typeof classifyStrokes>[0]): { set: string } & Pick<ClassifySummary, "samples" | "correct" | "accuracy" | "perClass" | "confusion" | "noDigit"> {
+  const tally = new ClassifyTally();
+  for (const s of readStrokeFile(join(ROOT, HERSHEY_SET_PATH))) tally.add(s.label ?? undefined, classifyStrokes(model, s));
+  const { samples, correct, accuracy, perClass, confusion, noDigit } = tally.summary();
+  return { set: HERSHEY_SET_PATH, samples, correct, accuracy, perClass, confusion, noDigit };
+}
+
+function printSummary(dir: string, m: { model: string; id: string; bestEpoch: number; wallSeconds: number; samplesPerSecond: number }, e: Evaluation, strokes: ReturnType<typeof strokeSetFigures>): void {
   const rel = relative(ROOT, dir) || dir;
   console.log(`model ${m.model} (id ${m.id}) written to ${rel}/model.json`);
   console.log(`test accuracy ${(100 * e.accuracy).toFixed(2)} % (${e.correct}/${e.total}); best epoch ${m.bestEpoch}; ${m.wallSeconds} s; ${m.samplesPerSecond} samples/s`);
+  console.log(`stroke test set (${strokes.set}): ${(100 * (strokes.accuracy ?? 0)).toFixed(1)} % (${strokes.correct}/${strokes.samples})`);
   console.log(`pictures: ${rel}/curves.svg, ${rel}/confusion.svg, ${rel}/per-class.svg`);
 }

@@ -29,6 +29,7 @@ const base: TrainOptions = {
   strokes: 0,
   strokeAugment: NO_STROKE_AUGMENT,
   procedural: 0,
+  fonts: 0,
 };
 
 export const PRESETS = {

@@ -10,6 +10,8 @@ import { ExitCode, UserError } from "../errors.ts";
 import { cLimitProblems } from "../model/limits.ts";
 import { SeededRng } from "../rng.ts";
 import { augmentImage, isIdentity, type AugmentOptions } from "./augment.ts";
+import { fontDigits, fontDigitsByLabel } from "./font-digits.ts";
+import { HAND_STROKES } from "./presets.ts";
 import { proceduralDigit } from "./procedural-digits.ts";
 import { rasterOnList, reshapeStrokes, strokesOf, type StrokeAugment } from "./stroke-render.ts";
 import { Arena } from "./kernels.ts";
@@ -47,7 +49,17 @@ export interface TrainOptions {
    * stroke samples.
    */
   procedural: number;
+  /**
+   * The fraction of training samples replaced by a font's digit of the same label
+   * (font-digits.ts: 40 typefaces' glyphs traced into strokes), reshaped and rasterized like the
+   * stroke samples. The validation families' digits (each in FONT_VALIDATION_POSES reshapes)
+   * then join model selection.
+   */
+  fonts: number;
 }
+
+/** Reshapes of each held-out font glyph in the font validation set. */
+export const FONT_VALIDATION_POSES = 10;
 
 export interface EpochRecord {
   epoch: number;
@@ -57,6 +69,8 @@ export interface EpochRecord {
   validationAccuracy: number;
   /** With strokes: the validation images' accuracy drawn as strokes (un-reshaped). */
   validationStrokeAccuracy?: number;
+  /** With fonts: the accuracy on the validation families' digits, reshaped. */
+  validationFontAccuracy?: number;
   seconds: number;
   samplesPerSecond: number;
 }
@@ -292,6 +306,7 @@ export async function train(data: MnistSet, o: TrainOptions, onProgress?: (p: Pr
   const valLabels = Uint8Array.from(split.validation, (i) => data.labels[i]);
   const calibIdx = trainIdx.slice(0, Math.min(o.calibration, trainIdx.length));
   const drawing = o.strokes > 0;
+  const fontBank = o.fonts > 0 ? fontDigitsByLabel("train") : undefined;
   const trainStrokes = drawing ? strokesOf(data.images, trainIdx) : [];
   const bits = new Uint8Array(100);
   const renderAll = (strokes: number[][][]): SparseBatch => {
@@ -310,6 +325,13 @@ export async function train(data: MnistSet, o: TrainOptions, onProgress?: (p: Pr
     ? concatBatches(sparseInputs(data.images, calibIdx.slice(0, calibIdx.length >> 1), o.threshold), renderAll(trainStrokes.slice(calibIdx.length >> 1, calibIdx.length)))
     : sparseInputs(data.images, calibIdx, o.threshold);
   const valStrokeInputs = drawing ? renderAll(strokesOf(data.images, split.validation)) : undefined;
+  // font validation: each held-out glyph in a few reshapes (HAND_STROKES, whatever the recipe's
+  // augmentation, so recipes compare on the same set) of its own seeded stream
+  const valFonts = fontBank ? fontDigits("validation") : [];
+  const poseRng = new SeededRng(o.seed ^ 0x0f0e7);
+  const valFontPoses = valFonts.flatMap((g) => Array.from({ length: FONT_VALIDATION_POSES }, () => ({ digit: g.digit, strokes: reshapeStrokes(g.strokes, HAND_STROKES, poseRng) })));
+  const valFontInputs = fontBank ? renderAll(valFontPoses.map((g) => g.strokes)) : undefined;
+  const valFontLabels = Uint8Array.from(valFontPoses, (g) => g.digit);
   const augmenting = !isIdentity(o.augment);
   const stochastic = o.stochastic ? new SeededRng(o.seed ^ 0x57c4a57c) : undefined;
 
@@ -341,10 +363,13 @@ export async function train(data: MnistSet, o: TrainOptions, onProgress?: (p: Pr
         const k = order[from + b];
         labels[b] = data.labels[trainIdx[k]];
         batchInput.start[b] = p;
-        const u = drawing || o.procedural > 0 ? rng.next() : 1;
+        const u = drawing || o.procedural > 0 || fontBank ? rng.next() : 1;
         if (u < o.procedural) {
           p = rasterOnList(reshapeStrokes(proceduralDigit(labels[b], rng), o.strokeAugment, rng), bits, batchInput.on, p);
-        } else if (drawing && u < o.procedural + o.strokes) {
+        } else if (fontBank && u < o.procedural + o.fonts) {
+          const glyphs = fontBank[labels[b]];
+          p = rasterOnList(reshapeStrokes(glyphs[rng.int(glyphs.length)], o.strokeAugment, rng), bits, batchInput.on, p);
+        } else if (drawing && u < o.procedural + o.fonts + o.strokes) {
           p = rasterOnList(reshapeStrokes(trainStrokes[k], o.strokeAugment, rng), bits, batchInput.on, p);
         } else if (augmenting) {
           const src = data.images.subarray(trainIdx[k] * IMAGE_PIXELS, (trainIdx[k] + 1) * IMAGE_PIXELS);
@@ -382,14 +407,15 @@ export async function train(data: MnistSet, o: TrainOptions, onProgress?: (p: Pr
     }
     const trainSeconds = (performance.now() - t0) / 1000;
     net.calibrate(calibInputs);
-    const accuracy = (inputs: SparseBatch) => {
+    const accuracy = (inputs: SparseBatch, want = valLabels) => {
       const preds = net.predict(inputs);
       let ok = 0;
-      for (let i = 0; i < preds.length; i++) if (preds[i] === valLabels[i]) ok++;
+      for (let i = 0; i < preds.length; i++) if (preds[i] === want[i]) ok++;
       return ok / Math.max(1, preds.length);
     };
     const validationAccuracy = accuracy(valInputs);
     const validationStrokeAccuracy = valStrokeInputs ? accuracy(valStrokeInputs) : undefined;
+    const validationFontAccuracy = valFontInputs ? accuracy(valFontInputs, valFontLabels) : undefined;
     const record: EpochRecord = {
       epoch,
       lr,
@@ -397,12 +423,15 @@ export async function train(data: MnistSet, o: TrainOptions, onProgress?: (p: Pr
       trainAccuracy: correct / seen,
       validationAccuracy,
       ...(validationStrokeAccuracy === undefined ? {} : { validationStrokeAccuracy }),
+      ...(validationFontAccuracy === undefined ? {} : { validationFontAccuracy }),
       seconds: trainSeconds,
       samplesPerSecond: seen / trainSeconds,
     };
     history.push(record);
     onEpoch?.(record);
-    const selection = validationStrokeAccuracy === undefined ? validationAccuracy : (validationAccuracy + validationStrokeAccuracy) / 2;
+    // model selection: the mean of the validation accuracies the recipe has
+    const parts = [validationAccuracy, validationStrokeAccuracy, validationFontAccuracy].filter((v): v is number => v !== undefined);
+    const selection = parts.reduce((a, b) => a + b, 0) / parts.length;
     if (!best || selection > best.acc) best = { acc: selection, epoch, layers: net.snapshot() };
   }
   if (!best) throw new Error("no epoch was trained");
