@@ -9,6 +9,9 @@ export interface EpochRecord {
   trainLoss: number;
   trainAccuracy: number;
   validationAccuracy: number;
+  /** Validation digits drawn as strokes, and held-out font digits, when the recipe has them. */
+  validationStrokeAccuracy?: number;
+  validationFontAccuracy?: number;
   lr: number;
 }
 
@@ -117,14 +120,21 @@ function renderPanel(p: Panel): string[] {
   // Legend, right-aligned on the title row.
   const entries = [...p.series.map((s) => ({ name: s.name, color: s.color, dash: false }))];
   if (p.hLine) entries.push({ name: p.hLine.label, color: p.hLine.color, dash: true });
+  // (entries that would run into the panel's title start a row above, which is clear of it)
   let lx = x + w;
+  let legendY = y - 10;
   for (const e of [...entries].reverse()) {
     const tw = e.name.length * 6.5;
+    const left = legendY === y - 10 ? x + p.title.length * 9 + 12 : x;
+    if (lx - tw - 24 < left && lx < x + w) {
+      lx = x + w;
+      legendY -= 16;
+    }
     lx -= tw;
-    out.push(text(lx, y - 10, e.name, `fill="${AXIS}"`));
+    out.push(text(lx, legendY, e.name, `fill="${AXIS}"`));
     lx -= 24;
     const dash = e.dash ? ` stroke-dasharray="4 3"` : "";
-    out.push(`<line x1="${f(lx)}" y1="${f(y - 14)}" x2="${f(lx + 18)}" y2="${f(y - 14)}" stroke="${e.color}" stroke-width="2"${dash}/>`);
+    out.push(`<line x1="${f(lx)}" y1="${f(legendY - 4)}" x2="${f(lx + 18)}" y2="${f(legendY - 4)}" stroke="${e.color}" stroke-width="2"${dash}/>`);
     lx -= 12;
   }
   return out;
@@ -141,7 +151,8 @@ export function learningCurvesSvg(history: EpochRecord[], opts: { title?: string
     return [lo - m, hi + m] as const;
   };
 
-  const acc = history.flatMap((r) => [r.trainAccuracy * 100, r.validationAccuracy * 100]);
+  const extra = (key: "validationStrokeAccuracy" | "validationFontAccuracy") => history.every((r) => r[key] !== undefined);
+  const acc = history.flatMap((r) => [r.trainAccuracy * 100, r.validationAccuracy * 100, ...[r.validationStrokeAccuracy, r.validationFontAccuracy].filter((v): v is number => v !== undefined).map((v) => v * 100)]);
   if (opts.testAccuracy !== undefined) acc.push(opts.testAccuracy * 100);
   const [alo, ahi] = pad(Math.min(...acc), Math.max(...acc));
   const accScale = niceScale(Math.max(0, alo), Math.min(100, ahi));
@@ -164,6 +175,8 @@ export function learningCurvesSvg(history: EpochRecord[], opts: { title?: string
       series: [
         { name: "train", color: "#1f77b4", points: history.map((r) => [r.epoch, r.trainAccuracy * 100]) },
         { name: "validation", color: "#ff7f0e", points: history.map((r) => [r.epoch, r.validationAccuracy * 100]) },
+        ...(extra("validationStrokeAccuracy") ? [{ name: "validation as strokes", color: "#9467bd", points: history.map((r): [number, number] => [r.epoch, r.validationStrokeAccuracy! * 100]) }] : []),
+        ...(extra("validationFontAccuracy") ? [{ name: "held-out fonts", color: "#8c564b", points: history.map((r): [number, number] => [r.epoch, r.validationFontAccuracy! * 100]) }] : []),
       ],
       hLine:
         opts.testAccuracy === undefined
