@@ -11,7 +11,7 @@ import { DEFAULT_PANEL_SIZE, strokesFromImage } from "../host/lib/touch/strokes-
 
 import { NO_STROKE_AUGMENT, rasterOnList, reshapeStrokes } from "../host/lib/train/stroke-render.ts";
 import { proceduralDigit, TEMPLATES } from "../host/lib/train/procedural-digits.ts";
-import { fillGlyph, fontDigits, FONT_FAMILIES } from "../host/lib/train/font-digits.ts";
+import { fillGlyph, fontDigits, FONT_FAMILIES, VALIDATION_FAMILIES } from "../host/lib/train/font-digits.ts";
 import { hardSigmoid } from "../host/lib/binary.ts";
 import { loadMnist } from "../host/lib/mnist.ts";
 import { SeededRng } from "../host/lib/rng.ts";
@@ -219,6 +219,12 @@ describe("font digits (training only)", () => {
     // every face gives every digit: a glyph that traced to nothing would be missing here
     expect(a.length).toBe(10 * faces.size);
     expect(fontDigits()).toEqual(a);
+    // the held-out families are font families, and the two parts split the faces between them
+    for (const f of VALIDATION_FAMILIES) expect(FONT_FAMILIES as readonly string[]).toContain(f);
+    const train = fontDigits("train"), validation = fontDigits("validation");
+    expect(train.length + validation.length).toBe(a.length);
+    for (const g of validation) expect(VALIDATION_FAMILIES).toContain(g.face.replace(/-italic$/, ""));
+    for (const g of train) expect(VALIDATION_FAMILIES).not.toContain(g.face.replace(/-italic$/, ""));
     for (const g of a) {
       for (const v of g.strokes.flat()) expect(Number.isInteger(v) && v >= 0 && v < DEFAULT_PANEL_SIZE).toBe(true);
       const bits = new Uint8Array(100);

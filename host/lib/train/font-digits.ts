@@ -15,7 +15,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import opentype from "opentype.js";
+import opentype, { type PathCommand } from "opentype.js";
 import { IMAGE_PIXELS, IMAGE_SIDE } from "../mnist.ts";
 import { UserError } from "../errors.ts";
 import { strokesFromImage } from "../touch/strokes-from-image.ts";
@@ -59,16 +59,6 @@ interface Edge {
   y0: number;
   x1: number;
   y1: number;
-}
-
-interface PathCommand {
-  type: string;
-  x?: number;
-  y?: number;
-  x1?: number;
-  y1?: number;
-  x2?: number;
-  y2?: number;
 }
 
 /** The outline's closed polygons as edges (y down). */

@@ -1,6 +1,6 @@
 // The part of opentype.js (which ships no types) that font-digits.ts uses.
 declare module "opentype.js" {
-  interface PathCommand {
+  export interface PathCommand {
     type: string;
     x?: number;
     y?: number;
