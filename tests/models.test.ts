@@ -1,5 +1,6 @@
 /**
- * The shipped models: the test accuracy they are shipped with (metrics.json, the README) is
+ * The shipped models: the stroke-set figures they are shipped with (metrics.json strokeTest) are
+ * re-measured through the touch path; the test accuracy (metrics.json, the README) is
  * re-measured by an implementation that shares nothing with the XNOR/popcount reference (±1
  * multiply-accumulate over unpacked weights), and the weight tables (as Node reads them) hold
  * exactly the model's numbers. (That the tables are fresh is tests/regen.test.ts's check.)
@@ -12,7 +13,10 @@ import { dotMac, unpackSigns, wordsFor } from "../host/lib/binary.ts";
 import { loadMnist } from "../host/lib/mnist.ts";
 import { evaluate } from "../host/lib/model/evaluate.ts";
 import { readModelFile } from "../host/lib/model/format.ts";
-import { MODELS_DIR, resolveModelPath, shippedModels, tablesPath } from "../host/lib/paths.ts";
+import { MODELS_DIR, ROOT, resolveModelPath, shippedModels, tablesPath } from "../host/lib/paths.ts";
+import { classifyStrokes, ClassifyTally } from "../host/lib/classify/run.ts";
+import { readStrokeFile } from "../host/lib/strokes/format.ts";
+import { HERSHEY_SET_PATH } from "../host/lib/strokes/hershey-set.ts";
 
 function u32s(bytes: Uint8Array): Uint32Array {
   return new Uint32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
@@ -59,6 +63,17 @@ describe.each(shippedModels())("shipped model '%s'", (name) => {
       if (best === test.labels[i]) correct++;
     }
     expect(correct).toBe(metrics.testCorrect);
+  });
+
+  it("has the recorded stroke-set figures (metrics.json strokeTest), re-measured through the touch path", () => {
+    const tally = new ClassifyTally();
+    for (const sample of readStrokeFile(join(ROOT, HERSHEY_SET_PATH))) tally.add(sample.label, classifyStrokes(model, sample));
+    const got = tally.summary();
+    expect(metrics.strokeTest.set).toBe(HERSHEY_SET_PATH);
+    expect(got.samples).toBe(metrics.strokeTest.samples);
+    expect(got.correct).toBe(metrics.strokeTest.correct);
+    expect(got.confusion).toEqual(metrics.strokeTest.confusion);
+    expect(got.noDigit).toEqual(metrics.strokeTest.noDigit);
   });
 
   it("has weight tables that decode to exactly the model's words and integers", () => {
