@@ -148,14 +148,15 @@ static int row_has_ink(const uint8_t *p, uint32_t count, uint32_t t) {
  * once, closing its column: row[0..tw-1] are written once each, in order. Returns the number
  * of ink pixels (<= t) of the row.
  */
-static uint32_t shrink_row(const uint8_t *src, uint32_t bw, uint32_t tw, const uint8_t *ink, uint32_t t, uint32_t *row) {
+static uint32_t shrink_row(const uint8_t *line, int32_t left, uint32_t x0, uint32_t x1, uint32_t bw, uint32_t tw, const uint8_t *ink, uint32_t t, uint32_t *row) {
     uint32_t count = 0;
     uint32_t xa = 0;
     uint32_t edge = bw;
     uint32_t sum = 0; /* of the current output column */
-    const uint8_t *end = src + bw;
-    for (; src < end; src++) {
-        uint32_t p = *src;
+    uint32_t sx;
+    for (sx = 0; sx < bw; sx++) {
+        const int32_t x = left + (int32_t)sx;
+        uint32_t p = x >= (int32_t)x0 && x <= (int32_t)x1 ? line[x] : 255; /* outside the box: paper */
         uint32_t v = ink[p];
         uint32_t xb = xa + tw;
         count += p <= t;
@@ -173,7 +174,7 @@ static uint32_t shrink_row(const uint8_t *src, uint32_t bw, uint32_t tw, const u
 
 /* The same when tw > bw: a source column overlaps the output columns from floor(xa / bw) while
  * they start before its end. */
-static uint32_t grow_row(const uint8_t *src, uint32_t bw, uint32_t tw, const uint8_t *ink, uint32_t t, uint32_t *row) {
+static uint32_t grow_row(const uint8_t *line, int32_t left, uint32_t x0, uint32_t x1, uint32_t bw, uint32_t tw, const uint8_t *ink, uint32_t t, uint32_t *row) {
     uint32_t count = 0;
     uint32_t xa = 0;
     uint32_t ox_index = 0; /* floor(xa / bw), kept by stepping instead of dividing */
@@ -181,7 +182,8 @@ static uint32_t grow_row(const uint8_t *src, uint32_t bw, uint32_t tw, const uin
     uint32_t sx, ox;
     for (ox = 0; ox < tw; ox++) row[ox] = 0;
     for (sx = 0; sx < bw; sx++) {
-        uint32_t p = src[sx];
+        const int32_t x = left + (int32_t)sx;
+        uint32_t p = x >= (int32_t)x0 && x <= (int32_t)x1 ? line[x] : 255; /* outside the box: paper */
         uint32_t v = ink[p];
         uint32_t xb = xa + tw;
         uint32_t o = ox_index, edge = ox_start;
@@ -201,6 +203,69 @@ static uint32_t grow_row(const uint8_t *src, uint32_t bw, uint32_t tw, const uin
         }
     }
     return count;
+}
+
+/* floor(a / b) for b > 0, also for negative a (as JavaScript's Math.floor(a / b)). */
+static int64_t floor_div64(int64_t a, int64_t b) {
+    int64_t q = a / b;
+    if ((a % b) != 0 && a < 0) q--;
+    return q;
+}
+
+/*
+ * Step 4b's row shifts, row after row: shift(dy) = round(shear * (dy - mean y) / SHEAR_ONE) with
+ * mean y = qsyw / sw, i.e. floor((a dy + b) / d) with a = 2 shear sw, b = SHEAR_ONE sw -
+ * 2 shear qsyw, d = 2 SHEAR_ONE sw > 0. One division at row 0; then the quotient and remainder
+ * are stepped (|a| < d, so the quotient moves by at most 1 a row): the same integers as the
+ * TypeScript's division per row, without a 64-bit division per row (the Cortex-M0 has none).
+ */
+typedef struct {
+    int64_t a, d, r;
+    int32_t q;
+} shift_stepper_t;
+
+static shift_stepper_t shift_start(int32_t shear, int64_t sw, int64_t qsyw) {
+    shift_stepper_t st;
+    if (sw == 0) {
+        st.a = 0;
+        st.d = 1;
+        st.r = 0;
+        st.q = 0;
+        return st;
+    }
+    st.a = 2 * shear * sw;
+    st.d = 2 * BNN_PREPROCESS_SHEAR_ONE * sw;
+    {
+        const int64_t b = BNN_PREPROCESS_SHEAR_ONE * sw - 2 * shear * qsyw;
+        const int64_t q = floor_div64(b, st.d);
+        st.q = (int32_t)q;
+        st.r = b - q * st.d;
+    }
+    return st;
+}
+
+/* To the next row. */
+static void shift_step(shift_stepper_t *st) {
+    st->r += st->a;
+    if (st->r >= st->d) {
+        st->r -= st->d;
+        st->q++;
+    } else if (st->r < 0) {
+        st->r += st->d;
+        st->q--;
+    }
+}
+
+/* Whether sheared column c (source x = c + base + shift(dy)) holds MIN_LINE_INK ink pixels within x0..x1. */
+static int sheared_column_has_ink(const uint8_t *frame, uint32_t w, uint32_t x0, uint32_t x1, uint32_t y0, uint32_t bh, int32_t c, int32_t base, int32_t shear, int64_t sw, int64_t qsyw, uint32_t t) {
+    uint32_t dy, k = 0;
+    shift_stepper_t st = shift_start(shear, sw, qsyw);
+    for (dy = 0; dy < bh; dy++, shift_step(&st)) {
+        const int32_t x = c + base + st.q;
+        if (x < (int32_t)x0 || x > (int32_t)x1) continue;
+        if (frame[(y0 + dy) * w + (uint32_t)x] <= t && ++k >= MIN_LINE_INK) return 1;
+    }
+    return 0;
 }
 
 static void zero_out(uint8_t *out) {
@@ -224,6 +289,10 @@ int32_t bnn_preprocess_frame_scratch(const uint8_t *frame, int width, int height
     uint16_t *hist;
     uint8_t *ink;
     levels_t lv;
+    /* step 4b's results: the sheared box's first column, the shear and what a row's shift needs */
+    int32_t scratch_c0 = 0, deskew_shear = 0, deskew_high = 0;
+    int64_t deskew_sw = 0, deskew_syw = 0;
+    shift_stepper_t rows_shift;
 
     BNN_PRECONDITION(frame != NULL && out != NULL && scratch != NULL, BNN_ERR_NULL);
     BNN_PRECONDITION(width >= 1 && height >= 1, BNN_ERR_SIZE);
@@ -298,6 +367,75 @@ int32_t bnn_preprocess_frame_scratch(const uint8_t *frame, int width, int height
         for (p = (int32_t)lo; p >= 0; p--) ink[p] = 255;
     }
 
+    /* 4b. deskew (after the ink table, which its weights v >> 5 read): the moments of the box on
+     * coordinates divided by q (<= 127: sw <= 7 n and each sum <= 7 n 127^2, so the products are
+     * below 2^53 for n <= 65535, as the TypeScript's doubles need), the shear, the sheared box's
+     * columns c0..c1 found like the box's (no per-column array: each candidate column is
+     * scanned down the rows). */
+    {
+        int64_t sw = 0, sxw = 0, syw = 0, sxy = 0, syy = 0, cov, vr;
+        int32_t shear, low_shift = 0, high_shift = 0, c, wide;
+        uint32_t x, dy;
+        /* q = 2^qs; the TypeScript's floor((x - x0) / q) of a non-negative value is the shift.
+         * A row's sums of wt and wt * rx fit 32 bits (<= 7 * 65535 * 127); the products with the
+         * row's ry are taken once a row, in 64 bits. */
+        uint32_t q = 1, qs = 0;
+        while (x1 - x0 > BNN_PREPROCESS_MOMENT_RANGE * q || y1 - y0 > BNN_PREPROCESS_MOMENT_RANGE * q) {
+            q *= 2;
+            qs++;
+        }
+        for (dy = 0; dy < bh; dy++) {
+            const uint8_t *line = frame + (y0 + dy) * w;
+            const int64_t ry = dy >> qs;
+            uint32_t rw = 0, rwx = 0;
+            for (x = x0; x <= x1; x++) {
+                const uint32_t wt = (uint32_t)ink[line[x]] >> 5;
+                rw += wt;
+                rwx += wt * ((x - x0) >> qs);
+            }
+            sw += rw;
+            sxw += rwx;
+            syw += (int64_t)rw * ry;
+            sxy += (int64_t)rwx * ry;
+            syy += (int64_t)rw * ry * ry;
+        }
+        cov = sw * sxy - sxw * syw;
+        vr = sw * syy - syw * syw;
+        syw *= q; /* the row shifts take the mean in box rows */
+        while (vr > BNN_PREPROCESS_MOMENT_LIMIT || cov > BNN_PREPROCESS_MOMENT_LIMIT || cov < -BNN_PREPROCESS_MOMENT_LIMIT) {
+            cov = floor_div64(cov, 2);
+            vr = floor_div64(vr, 2);
+        }
+        shear = 0;
+        if (vr > 0) {
+            int64_t r = floor_div64(2 * BNN_PREPROCESS_SHEAR_ONE * cov + vr, 2 * vr);
+            shear = (int32_t)(r < -BNN_PREPROCESS_SHEAR_MAX ? -BNN_PREPROCESS_SHEAR_MAX : r > BNN_PREPROCESS_SHEAR_MAX ? BNN_PREPROCESS_SHEAR_MAX : r);
+        }
+        {
+            shift_stepper_t st = shift_start(shear, sw, syw);
+            for (dy = 0; dy < bh; dy++, shift_step(&st)) {
+                if (dy == 0 || st.q < low_shift) low_shift = st.q;
+                if (dy == 0 || st.q > high_shift) high_shift = st.q;
+            }
+        }
+        wide = (int32_t)bw + high_shift - low_shift;
+        /* sheared column c holds source x = c + x0 + shift(dy) - high_shift */
+        c = 0;
+        while (c < wide && !sheared_column_has_ink(frame, w, x0, x1, y0, bh, c, (int32_t)x0 - high_shift, shear, sw, syw, t)) c++;
+        if (c == wide) {
+            zero_out(out);
+            return 0;
+        }
+        scratch_c0 = c;
+        c = wide - 1;
+        while (c > scratch_c0 && !sheared_column_has_ink(frame, w, x0, x1, y0, bh, c, (int32_t)x0 - high_shift, shear, sw, syw, t)) c--;
+        bw = (uint32_t)(c - scratch_c0 + 1);
+        deskew_shear = shear;
+        deskew_sw = sw;
+        deskew_syw = syw;
+        deskew_high = high_shift;
+    }
+
     /* 5. resample the box (bw x bh) to tw x th; the longer side becomes BOX_SIDE (tw, th in 1..20) */
     longer = bw > bh ? bw : bh;
     tw = (2 * bw * BOX_SIDE + longer) / (2 * longer);
@@ -324,14 +462,17 @@ int32_t bnn_preprocess_frame_scratch(const uint8_t *frame, int width, int height
     ya = 0;       /* sy * th */
     oy_index = 0; /* floor(ya / bh), kept by stepping instead of dividing */
     oy_start = 0; /* oy_index * bh */
-    for (sy = 0; sy < bh; sy++) {
-        const uint8_t *src = frame + (y0 + sy) * w + x0;
+    rows_shift = shift_start(deskew_shear, deskew_sw, deskew_syw);
+    for (sy = 0; sy < bh; sy++, shift_step(&rows_shift)) {
+        const uint8_t *line = frame + (y0 + sy) * w;
+        /* source x of the sheared box's column 0 */
+        const int32_t left = (int32_t)x0 + scratch_c0 + rows_shift.q - deskew_high;
         uint32_t *row = scratch->row;
         uint32_t yb = ya + th;
         uint32_t o, edge;
 
         /* horizontal pass */
-        ink_count += tw <= bw ? shrink_row(src, bw, tw, ink, t, row) : grow_row(src, bw, tw, ink, t, row);
+        ink_count += tw <= bw ? shrink_row(line, left, x0, x1, bw, tw, ink, t, row) : grow_row(line, left, x0, x1, bw, tw, ink, t, row);
 
         /* vertical pass: output row oy covers [oy * bh, (oy + 1) * bh), source row sy [ya, yb);
          * acc + row * overlap <= 255 * bw * bh <= 255 * n < 2^24 */

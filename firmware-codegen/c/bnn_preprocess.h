@@ -33,6 +33,11 @@
 #define BNN_PREPROCESS_CENTRE 14
 #define BNN_PREPROCESS_MIN_CONTRAST 40
 #define BNN_PREPROCESS_MIN_LINE_INK 2
+/* Deskew (step 4b): fixed-point one of the shear, its limit either way, the moment sums' bound. */
+#define BNN_PREPROCESS_SHEAR_ONE 256
+#define BNN_PREPROCESS_SHEAR_MAX 128
+#define BNN_PREPROCESS_MOMENT_LIMIT ((int64_t)1 << 40)
+#define BNN_PREPROCESS_MOMENT_RANGE 127
 
 #ifndef BNN_PREPROCESS_MAX_PIXELS
 #define BNN_PREPROCESS_MAX_PIXELS 16384

@@ -17,6 +17,9 @@
 //     `knee` = t + (hi - t) / 2 (so paper shading and noise around `hi` vanish), linear between.
 //  4. bounding box: the rows and columns holding at least MIN_LINE_INK ink pixels (p <= t), so a
 //     lone speck does not stretch it.
+//  4b. deskew: rows of the box are shifted by whole pixels so that the ink's slant, from its
+//     second moments, is upright (as the stroke rasterizer does for touch), and the box's columns
+//     are found again the same way in the sheared frame.
 //  5. area-averaging resample of the box's v values to tw x th, max(tw, th) = 20.
 //  6. centre of mass of the resampled patch, rounded placement at (14, 14), clamped to the field.
 //
@@ -36,6 +39,13 @@ export const CENTRE = 14
 export const MIN_CONTRAST = 40
 /** A row or column belongs to the ink bounding box when it holds at least this many ink pixels. */
 export const MIN_LINE_INK = 2
+/** Deskew: fixed-point one of the shear, its limit either way (0.5 px of x per px of y). */
+export const SHEAR_ONE = 256
+export const SHEAR_MAX = 128
+/** The moment sums are halved together until covariance and variance are within this (exact doubles, as the C's int64). */
+export const MOMENT_LIMIT = 2 ** 40
+/** Largest reduced box coordinate in the moment sums. */
+export const MOMENT_RANGE = 127
 
 
 export interface Levels {
@@ -197,8 +207,82 @@ export async function preprocess(frame: ByteArray, width: number, height: number
     let y1 = height - 1
     while (y1 >= y0 && rowInk[y1] < MIN_LINE_INK) y1--
     if (x0 > x1 || y0 > y1) return 0
-    const bw = x1 - x0 + 1
     const bh = y1 - y0 + 1
+
+    // 4b. deskew: the shear that makes the ink's second moments upright (weights v >> 5, box
+    //     coordinates divided (floored) by q, the power of two keeping them within MOMENT_RANGE),
+    //     shear = round(SHEAR_ONE * cov / var), limited to +-SHEAR_MAX; source row y then moves
+    //     by -round(shear * (y - mean y) / SHEAR_ONE) whole pixels, and the box's columns are
+    //     found again in the sheared frame. Every sum stays below 2^53 for frames up to 65535
+    //     pixels (n * 7 * 127^2 * 7 n), and cov, var are halved together to MOMENT_LIMIT before
+    //     the division, so doubles and the C's int64 give the same integers.
+    let q = 1
+    while (x1 - x0 > MOMENT_RANGE * q || y1 - y0 > MOMENT_RANGE * q) q = q * 2
+    let sw = 0
+    let sxw = 0
+    let syw = 0
+    let sxy = 0
+    let syy = 0
+    for (let y = y0; y <= y1; y++) {
+        const base = y * width
+        const dy = idiv(y - y0, q)
+        for (let x = x0; x <= x1; x++) {
+            const p = frame[base + x]
+            let v = 0
+            if (p <= lo) v = 255
+            else if (p < knee) v = idiv(255 * (knee - p), span)
+            const w = v >> 5
+            if (w === 0) continue
+            const dx = idiv(x - x0, q)
+            sw += w
+            sxw += w * dx
+            syw += w * dy
+            sxy += w * dx * dy
+            syy += w * dy * dy
+        }
+        budget -= 2 * (x1 - x0 + 1)
+        if (budget <= 0 && pause) {
+            budget = STEPS_PER_PAUSE
+            await pause()
+        }
+    }
+    let cov = sw * sxy - sxw * syw
+    let vr = sw * syy - syw * syw
+    while (vr > MOMENT_LIMIT || cov > MOMENT_LIMIT || cov < -MOMENT_LIMIT) {
+        cov = Math.floor(cov / 2)
+        vr = Math.floor(vr / 2)
+    }
+    let shear = vr > 0 ? Math.floor((2 * SHEAR_ONE * cov + vr) / (2 * vr)) : 0
+    shear = shear < -SHEAR_MAX ? -SHEAR_MAX : shear > SHEAR_MAX ? SHEAR_MAX : shear
+    // per source row: its shift (subtracted from x)
+    const shift = zeros(bh)
+    let lowShift = 0
+    let highShift = 0
+    for (let dy = 0; dy < bh; dy++) {
+        const d = sw > 0 ? Math.floor((2 * shear * (sw * dy - q * syw) + SHEAR_ONE * sw) / (2 * SHEAR_ONE * sw)) : 0
+        shift[dy] = d
+        if (dy === 0 || d < lowShift) lowShift = d
+        if (dy === 0 || d > highShift) highShift = d
+    }
+    // sheared columns: c = x - x0 - shift + highShift, in 0 .. (x1 - x0) + highShift - lowShift
+    const wide = x1 - x0 + 1 + highShift - lowShift
+    const colSheared = zeros(wide)
+    for (let y = y0; y <= y1; y++) {
+        const base = y * width
+        const o = highShift - shift[y - y0] - x0
+        for (let x = x0; x <= x1; x++) if (frame[base + x] <= t) colSheared[x + o]++
+        budget -= x1 - x0 + 1
+        if (budget <= 0 && pause) {
+            budget = STEPS_PER_PAUSE
+            await pause()
+        }
+    }
+    let c0 = 0
+    while (c0 < wide && colSheared[c0] < MIN_LINE_INK) c0++
+    let c1 = wide - 1
+    while (c1 >= c0 && colSheared[c1] < MIN_LINE_INK) c1--
+    if (c0 > c1) return 0
+    const bw = c1 - c0 + 1
     let inkCount = 0
 
     // 5. resample the box (bw x bh) to tw x th; the longer side becomes BOX_SIDE
@@ -216,9 +300,13 @@ export async function preprocess(frame: ByteArray, width: number, height: number
     const xWeight = columns.weight
     const rows = zeros(bh * tw)
     for (let sy = 0; sy < bh; sy++) {
-        const base = (y0 + sy) * width + x0
+        // source x of sheared box column 0
+        const left = x0 + c0 + shift[sy] - highShift
+        const from = left < x0 ? x0 - left : 0
+        const to = left + bw - 1 > x1 ? x1 - left + 1 : bw
+        const base = (y0 + sy) * width + left
         const rowBase = sy * tw
-        for (let sx = 0; sx < bw; sx++) {
+        for (let sx = from; sx < to; sx++) {
             const p = frame[base + sx]
             if (p <= t) inkCount++
             let v = 0
