@@ -18,6 +18,7 @@ import { classifyImage } from "../host/lib/model/infer.ts";
 import { resolveModelPath } from "../host/lib/paths.ts";
 import { CLASSIFIER } from "../host/lib/services.ts";
 import { parseStrokeText, sampleLine, toFlat, toPoints } from "../host/lib/strokes/format.ts";
+import { INK_SIDE, inkPicture } from "../host/lib/strokes/ink.ts";
 import { strokesFromImage } from "../host/lib/touch/strokes-from-image.ts";
 import { encodeStrokes, strokePairCount } from "../src/shared/stroke-raster.ts";
 import { scratchDir } from "./helpers.ts";
@@ -368,5 +369,30 @@ describe("bnn classify refuses bad input in one line", () => {
     expectOneLineError(bnn(["classify"]), 2, /give --strokes FILE or --image FILE/);
     expectOneLineError(bnn(["classify", "--strokes", "a.jsonl", "--image", "b.png"]), 2, /give --strokes FILE or --image FILE \(one of them\)/);
     expectOneLineError(bnn(["classify", "--image", "b.png", "--model", "huge"]), 3, /no shipped model named 'huge'/);
+    expectOneLineError(bnn(["classify", "--image", "b.png", "--ink", "8"]), 2, /--ink draws stroke samples; it needs --strokes FILE/);
+    expectOneLineError(bnn(["classify", "--strokes", "a.jsonl", "--ink", "0"]), 2, /--ink/);
+  });
+});
+
+describe("bnn classify --strokes --ink (the samples photographed)", () => {
+  it("gives, for each sample, what --image gives for the picture of it", () => {
+    const samples = Array.from({ length: 6 }, (_, i) => ({ width: 240, height: 240, strokes: strokesFromImage(mnist.images, i), label: mnist.labels[i], id: `ink-${i}` }));
+    const file = join(work, "ink.jsonl");
+    writeFileSync(file, samples.map((x) => sampleLine(x)).join("\n") + "\n");
+    const r = bnn(["classify", "--strokes", file, "--ink", "8", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = jsonLines(r.stdout);
+    expect(lines).toHaveLength(samples.length + 1);
+    samples.forEach((x, i) => {
+      const pic = inkPicture(x, 8);
+      expect([pic.width, pic.height]).toEqual([INK_SIDE, INK_SIDE]);
+      const name = join(work, `ink-${i}.pgm`);
+      writeFileSync(name, pgm(pic.width, pic.height, pic.pixels));
+      const one = jsonLines(bnn(["classify", "--image", name]).stdout)[0];
+      expect({ digit: lines[i].digit, scores: lines[i].scores, noDigit: lines[i].noDigit }).toEqual({ digit: one.digit, scores: one.scores, noDigit: one.noDigit });
+    });
+    // the pictures are the digits: the camera's path reads most of them
+    const summary = lines[samples.length].summary as { correct: number };
+    expect(summary.correct).toBeGreaterThanOrEqual(5);
   });
 });

@@ -6,11 +6,12 @@
  * Library code: host/lib/classify/run.ts.
  */
 import { defineCommand, usageError } from "../lib/args.ts";
-import { ClassifyTally, classifyImageFile, classifyStrokes, requireDigitModel, summaryText } from "../lib/classify/run.ts";
+import { ClassifyTally, classifyGray, classifyImageFile, classifyStrokes, requireDigitModel, summaryText, type Verdict } from "../lib/classify/run.ts";
 import { readModelFile } from "../lib/model/format.ts";
 import { displayPath, resolveModelPath } from "../lib/paths.ts";
 import { ProgressBar } from "../lib/report/progress.ts";
 import { readStrokeFile } from "../lib/strokes/format.ts";
+import { INK_SIDE, inkPicture } from "../lib/strokes/ink.ts";
 
 /** Runs of at least this many samples show a progress bar on stderr. */
 const PROGRESS_FROM = 1000;
@@ -22,15 +23,19 @@ export const classifyCommand = defineCommand({
     "Strokes (docs/strokes.md): each sample gets the board's no-digit check, its rasterizer and the reference\n" +
     "inference; one JSON object per sample on stdout. With labels, accuracy and a confusion matrix go to\n" +
     "stderr, or with --json a final {\"summary\": ...} line to stdout. An image (PNG 8-bit, binary PGM) of any\n" +
-    "size and either polarity becomes a camera frame and goes through the board's camera preprocessing.",
+    "size and either polarity becomes a camera frame and goes through the board's camera preprocessing.\n" +
+    `With --ink PEN, each stroke sample is drawn as dark ink PEN pixels wide on a light ${INK_SIDE}-pixel picture of\n` +
+    "its panel and goes through the camera's path instead (the same digits, photographed).",
   options: {
     strokes: { type: "string", description: "stroke file: .jsonl (a sample per line) or .json (a sample or an array)", metavar: "file" },
     image: { type: "string", description: "image file: PNG (8-bit gray, RGB, RGBA, palette) or binary PGM (P5)", metavar: "file" },
+    ink: { type: "number", description: "with --strokes: draw each sample as ink of this pen width (pixels) and classify the picture as a camera frame", min: 0.5, max: 32, metavar: "pen" },
     model: { type: "string", description: "shipped model name or path", default: "default", metavar: "name|path" },
     json: { type: "boolean", description: "the summary as a last JSON line on stdout instead of a table on stderr" },
   },
   async run(o) {
     if ((o.strokes === undefined) === (o.image === undefined)) throw usageError("classify: give --strokes FILE or --image FILE (one of them)");
+    if (o.ink !== undefined && o.strokes === undefined) throw usageError("classify: --ink draws stroke samples; it needs --strokes FILE");
     const model = readModelFile(resolveModelPath(o.model));
     requireDigitModel(model);
     const out = (v: unknown) => process.stdout.write(JSON.stringify(v) + "\n");
@@ -43,13 +48,17 @@ export const classifyCommand = defineCommand({
     const tally = new ClassifyTally();
     const bar = samples.length >= PROGRESS_FROM ? new ProgressBar({ label: "classify", total: samples.length, unit: "samples" }) : undefined;
     const lines: string[] = [];
-    samples.forEach((s, index) => {
-      const v = classifyStrokes(model, s);
+    for (const [index, s] of samples.entries()) {
+      let v: Verdict = classifyStrokes(model, s);
+      if (o.ink !== undefined) {
+        const { digit, noDigit, scores } = await classifyGray(model, inkPicture(s, o.ink));
+        v = { digit, noDigit, scores };
+      }
       tally.add(s.label, v);
       lines.push(JSON.stringify({ index, id: s.id ?? null, label: s.label ?? null, ...v, correct: s.label === undefined ? null : v.digit === s.label }));
       if (lines.length >= 256) process.stdout.write(lines.splice(0).join("\n") + "\n");
       bar?.update(index + 1);
-    });
+    }
     if (lines.length) process.stdout.write(lines.join("\n") + "\n");
     bar?.finish();
     const summary = { model: model.file.name, id: model.id, ...tally.summary() };
