@@ -16,10 +16,12 @@
 // (a disc is about 3 rows), so it grows with the length of the strokes, not with a canvas; the
 // result is the packed input bits (element 28 * row + column), with no grayscale pass.
 //
-// Coordinates: "fine" units are 1/16 output pixel. A point maps to fine coordinates by
-//   f = round((clamp(p) - min) * SPAN / side)      (SPAN = 20 * 16 - 2 * PEN_RADIUS)
-// where min/side are the bounding box's corner and longer side in panel units; the pixel of
-// column c covers [16c, 16c + 16), its centre is 16c + 8.
+// Coordinates: "fine" units are 1/16 output pixel. A point (clamped to the panel) is first
+// sheared, exactly, in 1/SHEAR_ONE panel units: X = SHEAR_ONE * (x - minX) - shear * (y - minY),
+// Y = SHEAR_ONE * (y - minY); then it maps to fine coordinates by
+//   f = round((X - lowX) * SPAN / side),  round(Y * SPAN / side)   (SPAN = 20 * 16 - 2 * PEN_RADIUS)
+// where lowX is the smallest sheared X and side the longer side of the sheared points' box, in
+// the same units; the pixel of column c covers [16c, 16c + 16), its centre is 16c + 8.
 
 /** Output grid side and bits. */
 export const RASTER_SIDE = 28
