@@ -189,6 +189,30 @@ describe("stroke collection", () => {
     expect(addSamplesPayload(s, new Uint8Array(2), 30)).toBe(0);
     expect(takeDigit(s)).toEqual([[1, 2, 2, 4, 3, 6, 4, 8], [7, 14]]);
   });
+
+  it("keeps two digits apart by the panel's clock when the caller looks only after both arrived", () => {
+    const s = newStrokeSet();
+    const at = (time: number, x: number, pressed = true) => ({ time, x, y: x, pressed, fingers: pressed ? 1 : 0 });
+    // digit A, the pen up for the digit timeout by the panel's clock, digit B: all received at
+    // caller time 0, with no look in between (a busy program)
+    addSamplesPayload(s, encodeSamples(0, [at(100, 1), at(110, 2), at(120, 2, false)]), 0);
+    addSamplesPayload(s, encodeSamples(3, [at(120 + DIGIT_TIMEOUT_MS, 7), at(130 + DIGIT_TIMEOUT_MS, 8), at(140 + DIGIT_TIMEOUT_MS, 8, false)]), 0);
+    // ... and a third in the same report as the end of the second, across the 16-bit clock's wrap
+    addSamplesPayload(s, encodeSamples(6, [at(65530, 20), at((65530 + DIGIT_TIMEOUT_MS) & 0xffff, 30)]), 0);
+    expect(digitReady(s, 0, DIGIT_TIMEOUT_MS)).toBe(true);
+    expect(takeDigit(s)).toEqual([[1, 1, 2, 2]]);
+    expect(digitReady(s, 0, DIGIT_TIMEOUT_MS)).toBe(true);
+    expect(takeDigit(s)).toEqual([[7, 7, 8, 8]]);
+    expect(digitReady(s, 0, DIGIT_TIMEOUT_MS)).toBe(true);
+    expect(takeDigit(s)).toEqual([[20, 20]]);
+    // the digit still being drawn is complete only by the caller's timeout, as before
+    expect(digitReady(s, DIGIT_TIMEOUT_MS - 1, DIGIT_TIMEOUT_MS)).toBe(false);
+    expect(digitReady(s, DIGIT_TIMEOUT_MS, DIGIT_TIMEOUT_MS)).toBe(true);
+    expect(takeDigit(s)).toEqual([[30, 30]]);
+    // a pause shorter than the timeout stays within one digit
+    addSamplesPayload(s, encodeSamples(8, [at(1000, 1), at(1000 + DIGIT_TIMEOUT_MS - 1, 2)]), 0);
+    expect(takeDigit(s)).toEqual([[1, 1], [2, 2]]);
+  });
 });
 
 describe("MNIST images as strokes (host/lib/touch/strokes-from-image.ts)", () => {

@@ -70,10 +70,24 @@ export interface StrokeSet {
     nextSeq: number
     /** Samples missing from the panel's sequence numbers since the set was created. */
     lostSamples: number
+    /**
+     * Digits already complete by the panel's own clock (the pen stayed up for the digit timeout
+     * between two samples) that the caller has not taken yet, oldest first: when the caller is
+     * late (a busy or starved VM), the next digit's samples must not join the last one's.
+     */
+    ready: number[][][]
 }
 
 export function newStrokeSet(): StrokeSet {
-    return { strokes: [], current: [], points: 0, penDown: false, lastSampleMs: -1, lastPanelTime: -1, nextSeq: -1, lostSamples: 0 }
+    return { strokes: [], current: [], points: 0, penDown: false, lastSampleMs: -1, lastPanelTime: -1, nextSeq: -1, lostSamples: 0, ready: [] }
+}
+
+/** Moves the strokes of the digit being drawn to `ready`. */
+function closeDigit(s: StrokeSet): void {
+    endStroke(s)
+    s.ready.push(s.strokes)
+    s.strokes = []
+    s.points = 0
 }
 
 /** Ends the stroke being drawn, if any. */
@@ -110,9 +124,11 @@ export function addSample(s: StrokeSet, x: number, y: number, pressed: boolean, 
 /**
  * Adds the samples of one `samples` report payload received at the caller's time `nowMs`;
  * returns how many it held. Stroke gaps are measured with the samples' own times (panel clock),
- * so batched reports do not split strokes.
+ * so batched reports do not split strokes; so is the end of a digit when the next one's samples
+ * arrive before the caller saw it (a pen-up of `digitTimeoutMs` or more between two samples
+ * closes the digit into `ready`).
  */
-export function addSamplesPayload(s: StrokeSet, payload: ByteArray, nowMs: number): number {
+export function addSamplesPayload(s: StrokeSet, payload: ByteArray, nowMs: number, digitTimeoutMs: number = DIGIT_TIMEOUT_MS): number {
     if (payload.length < SAMPLES_HEADER_SIZE) return 0
     const seq = payload[0] | (payload[1] << 8)
     if (s.nextSeq >= 0 && seq !== s.nextSeq) s.lostSamples += (seq - s.nextSeq + 65536) & 0xffff
@@ -121,7 +137,9 @@ export function addSamplesPayload(s: StrokeSet, payload: ByteArray, nowMs: numbe
         const time = payload[o] | (payload[o + 1] << 8)
         const x = payload[o + 2] | (payload[o + 3] << 8)
         const y = payload[o + 4] | (payload[o + 5] << 8)
-        const gap = s.penDown && s.lastPanelTime >= 0 && ((time - s.lastPanelTime) & 0xffff) > STROKE_GAP_MS
+        const since = s.lastPanelTime >= 0 ? (time - s.lastPanelTime) & 0xffff : 0
+        if (s.points > 0 && since >= digitTimeoutMs) closeDigit(s)
+        const gap = s.penDown && s.lastPanelTime >= 0 && since > STROKE_GAP_MS
         addPoint(s, x, y, payload[o + 6] !== 0, nowMs, gap)
         s.lastPanelTime = time
         n++
@@ -139,11 +157,19 @@ export function hasInk(s: StrokeSet): boolean {
  * sample was lost counts as ended).
  */
 export function digitReady(s: StrokeSet, nowMs: number, timeoutMs: number): boolean {
-    return s.points > 0 && s.lastSampleMs >= 0 && nowMs - s.lastSampleMs >= timeoutMs
+    return s.ready.length > 0 || (s.points > 0 && s.lastSampleMs >= 0 && nowMs - s.lastSampleMs >= timeoutMs)
 }
 
-/** Ends the current stroke, returns all strokes and empties the set for the next digit. */
+/**
+ * The oldest digit closed by the panel's clock, if any; else ends the current stroke, returns
+ * all strokes and empties the set for the next digit.
+ */
 export function takeDigit(s: StrokeSet): number[][] {
+    if (s.ready.length > 0) {
+        const first = s.ready[0]
+        s.ready = s.ready.slice(1)
+        return first
+    }
     endStroke(s)
     const strokes = s.strokes
     s.strokes = []
