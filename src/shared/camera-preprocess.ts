@@ -29,6 +29,7 @@
 // sheet), more than one mark on the paper, rotation. The frame should show the digit on plain paper.
 
 import type { ByteArray } from "./bits.js"
+import { roundedShear, SHEAR_ONE } from "./deskew.js"
 
 export const OUT_SIDE = 28
 export const OUT_PIXELS = 784
@@ -39,8 +40,7 @@ export const CENTRE = 14
 export const MIN_CONTRAST = 40
 /** A row or column belongs to the ink bounding box when it holds at least this many ink pixels. */
 export const MIN_LINE_INK = 2
-/** Deskew: fixed-point one of the shear, its limit either way (0.5 px of x per px of y). */
-export const SHEAR_ONE = 256
+/** Deskew: the shear's limit either way, in 1/SHEAR_ONE (deskew.ts): 0.5 px of x per px of y. */
 export const SHEAR_MAX = 128
 /** The moment sums are halved together until covariance and variance are within this (exact doubles, as the C's int64). */
 export const MOMENT_LIMIT = 2 ** 40
@@ -252,8 +252,7 @@ export async function preprocess(frame: ByteArray, width: number, height: number
         cov = Math.floor(cov / 2)
         vr = Math.floor(vr / 2)
     }
-    let shear = vr > 0 ? Math.floor((2 * SHEAR_ONE * cov + vr) / (2 * vr)) : 0
-    shear = shear < -SHEAR_MAX ? -SHEAR_MAX : shear > SHEAR_MAX ? SHEAR_MAX : shear
+    const shear = roundedShear(cov, vr, SHEAR_MAX)
     // per source row: its shift (subtracted from x)
     const shift = zeros(bh)
     let lowShift = 0

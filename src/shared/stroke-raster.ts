@@ -4,7 +4,7 @@
 // scaled so its longer side (pen included) is 20 px, aspect ratio kept, and the drawing is moved
 // so that its centre of mass lands on pixel (14, 14).
 //
-// Plain TypeScript with no imports, shared by the DeviceScript program, Node (host tools,
+// Plain TypeScript importing only deskew.ts, shared by the DeviceScript program, Node (host tools,
 // simulator, tests) and, line for line, the C of the classifier service (c/bnn_raster.h):
 // integer arithmetic only, every division floored with all operands non-negative or handled, so
 // all three give the same bits.
@@ -23,6 +23,8 @@
 // where lowX is the smallest sheared X and side the longer side of the sheared points' box, in
 // the same units; the pixel of column c covers [16c, 16c + 16), its centre is 16c + 8.
 
+import { roundedShear, SHEAR_ONE } from "./deskew.js"
+
 /** Output grid side and bits. */
 export const RASTER_SIDE = 28
 export const RASTER_BITS = 784
@@ -38,9 +40,7 @@ export const STEP = 8
 export const CENTRE = 14 * 16 + 8
 /** Largest number of discs drawn: caps the work for a scribble (600 discs stay well inside the DeviceScript VM's 128k steps without a yield). */
 export const MAX_DISCS = 600
-/** Fixed-point one of the deskew shear (x moves by shear / SHEAR_ONE px per px of y). */
-export const SHEAR_ONE = 256
-/** Largest deskew shear either way, in 1/SHEAR_ONE (SHEAR_ONE: 45 degrees). */
+/** Largest deskew shear either way, in 1/SHEAR_ONE (deskew.ts; SHEAR_ONE: 45 degrees). */
 export const SHEAR_MAX = 256
 /** Largest reduced coordinate in the moment sums (coordinates are divided down to it). */
 export const MOMENT_RANGE = 255
@@ -158,8 +158,7 @@ export function rasterizeBits(strokes: number[][], panelWidth: number, panelHeig
     }
     const cov = m * sab - sa * sb
     const vary = m * sbb - sb * sb
-    let shear = vary > 0 ? Math.floor((2 * SHEAR_ONE * cov + vary) / (2 * vary)) : 0
-    shear = shear < -SHEAR_MAX ? -SHEAR_MAX : shear > SHEAR_MAX ? SHEAR_MAX : shear
+    const shear = roundedShear(cov, vary, SHEAR_MAX)
     // the sheared points' x range, in 1/SHEAR_ONE panel units
     let lowX = 0x7fffffff
     let highX = -0x7fffffff
