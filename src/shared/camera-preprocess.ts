@@ -180,6 +180,9 @@ export async function preprocess(frame: ByteArray, width: number, height: number
     const lo = lv.ink
     const knee = t + ((lv.paper - t) >> 1)
     const span = knee - lo
+    // the ink amount of each grey level, once (steps 4b and 5 read it per pixel)
+    const inkOf = zeros(256)
+    for (let g = 0; g < 256; g++) inkOf[g] = g <= lo ? 255 : g < knee ? idiv(255 * (knee - g), span) : 0
 
     // 4. ink bounding box
     const rowInk = zeros(height)
@@ -227,11 +230,7 @@ export async function preprocess(frame: ByteArray, width: number, height: number
         const base = y * width
         const dy = idiv(y - y0, q)
         for (let x = x0; x <= x1; x++) {
-            const p = frame[base + x]
-            let v = 0
-            if (p <= lo) v = 255
-            else if (p < knee) v = idiv(255 * (knee - p), span)
-            const w = v >> 5
+            const w = inkOf[frame[base + x]] >> 5
             if (w === 0) continue
             const dx = idiv(x - x0, q)
             sw += w
@@ -308,9 +307,7 @@ export async function preprocess(frame: ByteArray, width: number, height: number
         for (let sx = from; sx < to; sx++) {
             const p = frame[base + sx]
             if (p <= t) inkCount++
-            let v = 0
-            if (p <= lo) v = 255
-            else if (p < knee) v = idiv(255 * (knee - p), span)
+            const v = inkOf[p]
             if (v === 0) continue
             const end = xFirst[sx + 1]
             for (let k = xFirst[sx]; k < end; k++) rows[rowBase + xCell[k]] += v * xWeight[k]
