@@ -18,7 +18,15 @@ import { SeededRng } from "../host/lib/rng.ts";
 import { Arena } from "../host/lib/train/kernels.ts";
 import { DenseLayer } from "../host/lib/train/network.ts";
 import { HAND_STROKES, PRESETS } from "../host/lib/train/presets.ts";
-import { train } from "../host/lib/train/trainer.ts";
+import { train, type TrainOptions } from "../host/lib/train/trainer.ts";
+
+/** A one-epoch training run on 1,500 images with `extra` options: seconds, for the reproducibility checks. */
+const quick = (extra: Partial<TrainOptions>): TrainOptions => ({ ...PRESETS.tiny, hidden: [32], epochs: 1, limit: 1500, validation: 300, calibration: 500, ...extra });
+
+/** Whether two trained networks hold the same binary weights in every layer. */
+function sameWeights(a: Awaited<ReturnType<typeof train>>, b: Awaited<ReturnType<typeof train>>): boolean {
+  return a.layers.length === b.layers.length && a.layers.every((l, k) => Buffer.from(l.weights.buffer).equals(Buffer.from(b.layers[k].weights.buffer)));
+}
 
 async function layer(nIn: number, nOut: number, capacity: number, hidden = true): Promise<DenseLayer> {
   const arena = await Arena.create(DenseLayer.arenaBytes(nIn, nOut, capacity) + 4 * (nIn * capacity + capacity + 1));
@@ -176,10 +184,9 @@ describe("stroke samples (the board's rasterizer in training)", () => {
   });
 
   it("train reproducibly, and the model is selected on images and strokes", async () => {
-    const o = { ...PRESETS.tiny, hidden: [32], epochs: 2, limit: 1500, validation: 300, calibration: 500, strokes: 0.5, strokeAugment: HAND_STROKES };
+    const o = quick({ epochs: 2, strokes: 0.5, strokeAugment: HAND_STROKES });
     const a = await train(data, o);
-    const b = await train(data, o);
-    for (let k = 0; k < a.layers.length; k++) expect(Buffer.from(a.layers[k].weights.buffer).equals(Buffer.from(b.layers[k].weights.buffer))).toBe(true);
+    expect(sameWeights(a, await train(data, o))).toBe(true);
     for (const r of a.history) expect(r.validationStrokeAccuracy).toBeGreaterThan(0.3);
     const score = (r: (typeof a.history)[number]) => (r.validationAccuracy + r.validationStrokeAccuracy!) / 2;
     expect(score(a.history[a.bestEpoch - 1])).toBe(Math.max(...a.history.map(score)));
@@ -204,10 +211,8 @@ describe("procedural pen digits (training only)", () => {
 
   it("enter training reproducibly", async () => {
     const data = loadMnist("train");
-    const o = { ...PRESETS.tiny, hidden: [32], epochs: 1, limit: 1500, validation: 300, calibration: 500, strokes: 0.3, procedural: 0.3, strokeAugment: HAND_STROKES };
-    const a = await train(data, o);
-    const b = await train(data, o);
-    for (let k = 0; k < a.layers.length; k++) expect(Buffer.from(a.layers[k].weights.buffer).equals(Buffer.from(b.layers[k].weights.buffer))).toBe(true);
+    const o = quick({ strokes: 0.3, procedural: 0.3, strokeAugment: HAND_STROKES });
+    expect(sameWeights(await train(data, o), await train(data, o))).toBe(true);
   });
 });
 
@@ -252,10 +257,9 @@ describe("font digits (training only)", () => {
 
   it("enter training reproducibly", async () => {
     const data = loadMnist("train");
-    const o = { ...PRESETS.tiny, hidden: [32], epochs: 1, limit: 1500, validation: 300, calibration: 500, strokes: 0.2, fonts: 0.3, strokeAugment: HAND_STROKES };
+    const o = quick({ strokes: 0.2, fonts: 0.3, strokeAugment: HAND_STROKES });
     const a = await train(data, o);
-    const b = await train(data, o);
-    for (let k = 0; k < a.layers.length; k++) expect(Buffer.from(a.layers[k].weights.buffer).equals(Buffer.from(b.layers[k].weights.buffer))).toBe(true);
+    expect(sameWeights(a, await train(data, o))).toBe(true);
     const plain = await train(data, { ...o, fonts: 0 });
     expect(Buffer.from(plain.layers[0].weights.buffer).equals(Buffer.from(a.layers[0].weights.buffer))).toBe(false);
   });
