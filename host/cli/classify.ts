@@ -44,16 +44,17 @@ export const classifyCommand = defineCommand({
       out({ file: displayPath(o.image), ...v });
       return;
     }
+    // a sample photographed: the camera path's answer, without the image fields
+    const inkVerdict = async (s: Parameters<typeof inkPicture>[0], pen: number): Promise<Verdict> => {
+      const { digit, noDigit, scores } = await classifyGray(model, inkPicture(s, pen));
+      return { digit, noDigit, scores };
+    };
     const samples = readStrokeFile(o.strokes!);
     const tally = new ClassifyTally();
     const bar = samples.length >= PROGRESS_FROM ? new ProgressBar({ label: "classify", total: samples.length, unit: "samples" }) : undefined;
     const lines: string[] = [];
     for (const [index, s] of samples.entries()) {
-      let v: Verdict = classifyStrokes(model, s);
-      if (o.ink !== undefined) {
-        const { digit, noDigit, scores } = await classifyGray(model, inkPicture(s, o.ink));
-        v = { digit, noDigit, scores };
-      }
+      const v: Verdict = o.ink === undefined ? classifyStrokes(model, s) : await inkVerdict(s, o.ink);
       tally.add(s.label, v);
       lines.push(JSON.stringify({ index, id: s.id ?? null, label: s.label ?? null, ...v, correct: s.label === undefined ? null : v.digit === s.label }));
       if (lines.length >= 256) process.stdout.write(lines.splice(0).join("\n") + "\n");
