@@ -105,7 +105,7 @@ export const trainCommand = defineCommand({
       trainSamples: result.trainSamples,
       validationSamples: result.validationSamples,
     };
-    const file = foldModel(name, { width: 28, height: 28, threshold: options.threshold }, result.layers, training);
+    const file = foldModel(name, { width: 28, height: 28, threshold: options.threshold }, result.layers, training, result.conv);
     const model = validateModel(JSON.parse(serializeModel(file)), "folded model");
     const evaluation = evaluate(model, test);
     const strokeTest = strokeSetFigures(model);

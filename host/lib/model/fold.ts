@@ -15,8 +15,9 @@
 import { setBit, wordsFor } from "../binary.ts";
 import { UserError } from "../errors.ts";
 import type { TrainedLayer } from "../train/trainer.ts";
+import type { TrainedConvLayer } from "../train/conv-network.ts";
 import { BN_EPSILON, batchNorm } from "./batchnorm.ts";
-import { encodeRow, MODEL_FORMAT, MODEL_VERSION, modelId, SCORE_LIMIT, type FloatLayer, type InputSpec, type ModelFile, type ModelLayer } from "./format.ts";
+import { encodeRow, MODEL_FORMAT, modelId, SCORE_LIMIT, versionFor, type ConvLayer, type FloatLayer, type InputSpec, type ModelFile, type ModelLayer } from "./format.ts";
 
 const MAX_SHIFT = 24;
 
@@ -71,11 +72,31 @@ export function foldScoreLayer(layer: TrainedLayer): { weights: string[]; scale:
   return { weights, scale: alpha.map((a) => Math.round(a * 2 ** shift)), offset: c.map((v) => Math.round(v * 2 ** shift)), shift };
 }
 
-export function foldModel(name: string, input: InputSpec, layers: TrainedLayer[], training?: Record<string, unknown>): ModelFile {
-  const out: ModelLayer[] = layers.map((l, k) => {
-    if (k < layers.length - 1) return { kind: "sign", inputs: l.nIn, outputs: l.nOut, ...foldSignLayer(l) };
-    return { kind: "score", inputs: l.nIn, outputs: l.nOut, ...foldScoreLayer(l) };
-  });
-  const float: FloatLayer[] = layers.map((l) => ({ gamma: [...l.gamma], beta: [...l.beta], mean: [...l.mean], variance: [...l.variance] }));
-  return { format: MODEL_FORMAT, version: MODEL_VERSION, name, id: modelId(input, out), input, layers: out, float, training };
+/**
+ * A convolution layer pools the integer sums before its BatchNorm f (conv-network.ts), so its
+ * output is sign(f(max of the window's sums)). Each position's sum s is folded as a sign
+ * neuron (same T, same negation); then, per channel:
+ * - gamma > 0: f increasing: f(max s) >= 0 iff max s >= T iff some s_i >= T: the window's bits
+ *   are ORed;
+ * - gamma < 0: f decreasing: f(max s) >= 0 iff max s <= U iff every s_i <= U, i.e. every negated
+ *   sum -s_i >= -U = T: the window's bits are ANDed (the channel is listed in poolAnd);
+ * - gamma = 0: every bit is the same constant; OR.
+ */
+export function foldConvLayer(l: TrainedConvLayer): ConvLayer {
+  const n = l.kernel * l.kernel * l.channels;
+  const { weights, thresholds } = foldSignLayer({ nIn: n, nOut: l.outputs, weights: l.weights, gamma: l.gamma, beta: l.beta, mean: l.mean, variance: l.variance });
+  const poolAnd = l.pool > 1 ? [...l.gamma.keys()].filter((c) => l.gamma[c] < 0) : [];
+  return { kind: "conv", input: [l.height, l.width, l.channels], kernel: l.kernel, outputs: l.outputs, pool: l.pool, weights, thresholds, poolAnd };
+}
+
+export function foldModel(name: string, input: InputSpec, layers: TrainedLayer[], training?: Record<string, unknown>, conv: TrainedConvLayer[] = []): ModelFile {
+  const out: ModelLayer[] = [
+    ...conv.map(foldConvLayer),
+    ...layers.map((l, k): ModelLayer => {
+      if (k < layers.length - 1) return { kind: "sign", inputs: l.nIn, outputs: l.nOut, ...foldSignLayer(l) };
+      return { kind: "score", inputs: l.nIn, outputs: l.nOut, ...foldScoreLayer(l) };
+    }),
+  ];
+  const float: FloatLayer[] = [...conv, ...layers].map((l) => ({ gamma: [...l.gamma], beta: [...l.beta], mean: [...l.mean], variance: [...l.variance] }));
+  return { format: MODEL_FORMAT, version: versionFor(out), name, id: modelId(input, out), input, layers: out, float, training };
 }

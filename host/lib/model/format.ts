@@ -1,7 +1,8 @@
 /**
- * The model file (JSON, format "bnn-mlp", version 1): the inference form of a trained binary
- * MLP. docs/model-format.md is the normative description; this module reads, validates and
- * writes it. Nothing here depends on how the model was trained.
+ * The model file (JSON, format "bnn-mlp"): the inference form of a trained binary network,
+ * version 1 a multi-layer perceptron, version 2 the same with binary convolution + pooling
+ * layers in front. docs/model-format.md is the normative description; this module reads,
+ * validates and writes it. Nothing here depends on how the model was trained.
  */
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
@@ -9,7 +10,11 @@ import { lastWordMask, wordsFor } from "../binary.ts";
 import { UserError } from "../errors.ts";
 
 export const MODEL_FORMAT = "bnn-mlp";
+/** The version a model without convolutions is written as (version-1 readers still read it). */
 export const MODEL_VERSION = 1;
+/** The version that adds "conv" layers. */
+export const MODEL_VERSION_CONV = 2;
+const VERSIONS: readonly number[] = [MODEL_VERSION, MODEL_VERSION_CONV];
 /**
  * A model's name: lowercase letters, digits and dashes, at most 40 characters. It names files
  * (src/models/<name>.ts, generated/<name>/), so a name read from a file is checked like one
@@ -49,7 +54,49 @@ export interface ScoreLayer {
   shift: number;
 }
 
-export type ModelLayer = SignLayer | ScoreLayer;
+/**
+ * Convolution layer (version 2): a "valid" kernel x kernel convolution of ±1 weights over the
+ * ±1 input tensor [height][width][channels], one threshold per output channel, then pool x pool
+ * max pooling of the channel bits: OR, or AND for the channels listed in poolAnd.
+ */
+export interface ConvLayer {
+  kind: "conv";
+  /** Input tensor [height, width, channels]. */
+  input: [number, number, number];
+  kernel: number;
+  /** Output channels: a multiple of 32. */
+  outputs: number;
+  pool: number;
+  /** One row per output channel: the kernel*kernel*channels patch bits, as in SignLayer. */
+  weights: string[];
+  thresholds: number[];
+  /** Channels whose pooling is AND (their BatchNorm decreases), ascending. */
+  poolAnd: number[];
+}
+
+export type ModelLayer = ConvLayer | SignLayer | ScoreLayer;
+
+/** A validated convolution layer, ready to run. */
+export interface ConvStage {
+  height: number;
+  width: number;
+  channels: number;
+  kernel: number;
+  outputs: number;
+  pool: number;
+  /** Convolution output before pooling, and after. */
+  convHeight: number;
+  convWidth: number;
+  outHeight: number;
+  outWidth: number;
+  /** Patch length kernel * kernel * channels, and its words. */
+  inputs: number;
+  words: number;
+  weights: Uint32Array;
+  thresholds: Int32Array;
+  /** Bit c set: channel c pools with AND. ceil(outputs / 32) words. */
+  poolAnd: Uint32Array;
+}
 
 /** Float BatchNorm parameters a layer was folded from (not part of the id; used to verify). */
 export interface FloatLayer {
@@ -61,7 +108,7 @@ export interface FloatLayer {
 
 export interface ModelFile {
   format: typeof MODEL_FORMAT;
-  version: typeof MODEL_VERSION;
+  version: typeof MODEL_VERSION | typeof MODEL_VERSION_CONV;
   name: string;
   /** First 16 hex digits of SHA-256 over the canonical JSON of {input, layers}. */
   id: string;
@@ -76,6 +123,8 @@ export interface Model {
   file: ModelFile;
   id: string;
   input: InputSpec;
+  /** Convolution layers, in order (none in version 1). */
+  conv: ConvStage[];
   hidden: { inputs: number; outputs: number; words: number; weights: Uint32Array; thresholds: Int32Array }[];
   output: { inputs: number; outputs: number; words: number; weights: Uint32Array; scale: Int32Array; offset: Int32Array; shift: number };
 }
@@ -86,9 +135,20 @@ export function modelId(input: InputSpec, layers: ModelLayer[]): string {
 }
 
 function canonicalLayer(l: ModelLayer): unknown {
+  if (l.kind === "conv") return { kind: l.kind, input: l.input, kernel: l.kernel, outputs: l.outputs, pool: l.pool, weights: l.weights, thresholds: l.thresholds, poolAnd: l.poolAnd };
   return l.kind === "sign"
     ? { kind: l.kind, inputs: l.inputs, outputs: l.outputs, weights: l.weights, thresholds: l.thresholds }
     : { kind: l.kind, inputs: l.inputs, outputs: l.outputs, weights: l.weights, scale: l.scale, offset: l.offset, shift: l.shift };
+}
+
+/** The version a file with these layers is written as. */
+export function versionFor(layers: ModelLayer[]): ModelFile["version"] {
+  return layers.some((l) => l.kind === "conv") ? MODEL_VERSION_CONV : MODEL_VERSION;
+}
+
+/** Refuses a model with convolution layers where only MLPs run (yet). */
+export function requireMlp(model: Model, what: string): void {
+  if (model.conv.length) throw new UserError(`model ${model.file.name} has convolution layers: ${what} runs MLP models (version 1) only`);
 }
 
 export function encodeRow(words: Uint32Array, offset: number, count: number): string {
@@ -120,7 +180,7 @@ export function validateModel(json: unknown, where = "model"): Model {
   };
   if (!isObject(json)) return fail("not a model object");
   if (json.format !== MODEL_FORMAT) fail(`format is ${JSON.stringify(json.format)}, expected "${MODEL_FORMAT}"`);
-  if (json.version !== MODEL_VERSION) fail(`unknown model format version ${JSON.stringify(json.version)} (this bnn reads version ${MODEL_VERSION})`);
+  if (!VERSIONS.includes(json.version as number)) fail(`unknown model format version ${JSON.stringify(json.version)} (this bnn reads versions ${VERSIONS.join(" and ")})`);
   if (typeof json.name !== "string") fail("name is missing");
   if (!MODEL_NAME.test(json.name as string)) fail(`name ${JSON.stringify((json.name as string).slice(0, 50))}${(json.name as string).length > 50 ? "..." : ""} is not a model name (lowercase letters, digits and dashes, at most 40)`);
   if (typeof json.id !== "string") fail("id is missing");
@@ -131,18 +191,31 @@ export function validateModel(json: unknown, where = "model"): Model {
   const threshold = int(input.threshold, "input.threshold", 0, 256, fail);
   if (!Array.isArray(json.layers) || json.layers.length < 1) return fail("layers must be a non-empty list");
   const layers = json.layers as unknown[];
+  const conv: ConvStage[] = [];
   const hidden: Model["hidden"] = [];
   let output: Model["output"] | undefined;
   let expectIn = width * height;
+  // the tensor a convolution would get next: the image, then each convolution's output
+  let tensor: [number, number, number] | undefined = [height, width, 1];
   layers.forEach((raw, li) => {
     const at = `layer ${li + 1}`;
     if (!isObject(raw)) return fail(`${at} is not an object`);
     const last = li === layers.length - 1;
     const kind = raw.kind;
-    if (kind !== (last ? "score" : "sign")) fail(`${at}: kind ${JSON.stringify(kind)}, expected "${last ? "score" : "sign"}"`);
+    if (kind === "conv" && !last) {
+      if (json.version !== MODEL_VERSION_CONV) fail(`${at}: "conv" layers need format version ${MODEL_VERSION_CONV}`);
+      if (!tensor) return fail(`${at}: a "conv" layer must come before every "sign" layer`);
+      const stage = validateConv(raw, tensor, at, fail);
+      conv.push(stage);
+      tensor = [stage.outHeight, stage.outWidth, stage.outputs];
+      expectIn = stage.outHeight * stage.outWidth * stage.outputs;
+      return;
+    }
+    tensor = undefined;
+    if (kind !== (last ? "score" : "sign")) fail(`${at}: kind ${JSON.stringify(kind)}, expected "${last ? "score" : json.version === MODEL_VERSION_CONV ? `conv" or "sign` : "sign"}"`);
     const inputs = int(raw.inputs, `${at}.inputs`, 1, 1 << 20, fail);
     const outputs = int(raw.outputs, `${at}.outputs`, 1, 1 << 20, fail);
-    if (inputs !== expectIn) fail(`${at}: inputs ${inputs}, but the previous layer gives ${expectIn}`);
+    if (inputs !== expectIn) fail(`${at}: inputs ${inputs}, but the ${li === 0 ? "input image" : "previous layer"} gives ${expectIn}`);
     expectIn = outputs;
     const words = wordsFor(inputs);
     const weights = decodeWeights(raw.weights, inputs, outputs, at, fail);
@@ -163,7 +236,44 @@ export function validateModel(json: unknown, where = "model"): Model {
   const file = json as unknown as ModelFile;
   const id = modelId({ width, height, threshold }, file.layers);
   if (file.id !== id) fail(`id ${file.id} does not match the contents (${id}): the file was changed after export`);
-  return { file, id, input: { width, height, threshold }, hidden, output };
+  return { file, id, input: { width, height, threshold }, conv, hidden, output };
+}
+
+/** Largest kernel, pooling window and output channel count a "conv" layer may have. */
+export const CONV_LIMITS = { kernel: 15, pool: 8, outputs: 1024 } as const;
+
+function validateConv(raw: Record<string, unknown>, tensor: [number, number, number], at: string, fail: (m: string) => never): ConvStage {
+  const [height, width, channels] = tensor;
+  if (!Array.isArray(raw.input) || raw.input.length !== 3) return fail(`${at}.input must be [height, width, channels]`);
+  const shape = raw.input.map((v, k) => int(v, `${at}.input[${k}]`, 1, 4096, fail));
+  if (shape[0] !== height || shape[1] !== width || shape[2] !== channels) fail(`${at}: input ${shape.join("x")}, but the ${channels === 1 && conv0(at) ? "input image" : "previous layer"} gives ${height}x${width}x${channels}`);
+  const kernel = int(raw.kernel, `${at}.kernel`, 1, CONV_LIMITS.kernel, fail);
+  if (kernel > height || kernel > width) fail(`${at}: kernel ${kernel} is larger than its ${height}x${width} input`);
+  const outputs = int(raw.outputs, `${at}.outputs`, 32, CONV_LIMITS.outputs, fail);
+  if (outputs % 32 !== 0) fail(`${at}.outputs = ${outputs}: a "conv" layer's channels must fill whole 32-bit words (a multiple of 32)`);
+  if (channels !== 1 && channels % 32 !== 0) fail(`${at}: ${channels} input channels are neither 1 nor a multiple of 32`);
+  const pool = int(raw.pool, `${at}.pool`, 1, CONV_LIMITS.pool, fail);
+  const convHeight = height - kernel + 1;
+  const convWidth = width - kernel + 1;
+  if (convHeight % pool !== 0 || convWidth % pool !== 0) fail(`${at}: pooling ${pool} does not divide the ${convHeight}x${convWidth} convolution output`);
+  const inputs = kernel * kernel * channels;
+  const weights = decodeWeights(raw.weights, inputs, outputs, at, fail);
+  const thresholds = intList(raw.thresholds, outputs, `${at}.thresholds`, -inputs, inputs + 1, fail);
+  if (!Array.isArray(raw.poolAnd)) return fail(`${at}.poolAnd must list the channels that pool with AND (may be empty)`);
+  const poolAnd = new Uint32Array(wordsFor(outputs));
+  let previous = -1;
+  raw.poolAnd.forEach((v, k) => {
+    const c = int(v, `${at}.poolAnd[${k}]`, 0, outputs - 1, fail);
+    if (c <= previous) fail(`${at}.poolAnd must list distinct channels in ascending order`);
+    previous = c;
+    poolAnd[c >>> 5] |= 1 << (c & 31);
+  });
+  if (pool === 1 && raw.poolAnd.length) fail(`${at}.poolAnd lists channels, but the layer does not pool`);
+  return { height, width, channels, kernel, outputs, pool, convHeight, convWidth, outHeight: convHeight / pool, outWidth: convWidth / pool, inputs, words: wordsFor(inputs), weights, thresholds, poolAnd };
+}
+
+function conv0(at: string): boolean {
+  return at === "layer 1";
 }
 
 function decodeWeights(raw: unknown, inputs: number, outputs: number, at: string, fail: (m: string) => never): Uint32Array {

@@ -29,21 +29,34 @@ async function compile(): Promise<WebAssembly.Module> {
 }
 
 /** Typed arrays carved out of one WebAssembly memory, sized once (views never move). */
-export class Arena {
+export class Arena<K = Kernels> {
   readonly memory: WebAssembly.Memory;
-  readonly kernels: Kernels;
-  private top = 16; // keep address 0 unused
-  private constructor(memory: WebAssembly.Memory, kernels: Kernels) {
+  readonly kernels: K;
+  private top: number;
+  private constructor(memory: WebAssembly.Memory, kernels: K, start: number) {
     this.memory = memory;
     this.kernels = kernels;
+    this.top = start;
   }
 
+  /** An arena for the dense-layer kernels of kernels.wat. */
   static async create(bytes: number): Promise<Arena> {
-    const module = await compile();
-    const pages = Math.ceil((bytes + 1024) / 65536);
+    return Arena.forModule<Kernels>(await compile(), bytes);
+  }
+
+  /**
+   * An arena for any module that imports env.memory; allocation starts above the module's own
+   * data and stack (its __heap_base, when it exports one) and never at address 0.
+   */
+  static forModule<T>(module: WebAssembly.Module, bytes: number): Arena<T> {
+    const reserve = 1 << 20;
+    const pages = Math.ceil((bytes + reserve) / 65536);
     const memory = new WebAssembly.Memory({ initial: pages });
     const instance = new WebAssembly.Instance(module, { env: { memory } });
-    return new Arena(memory, instance.exports as unknown as Kernels);
+    const heapBase = instance.exports.__heap_base as WebAssembly.Global | undefined;
+    const start = heapBase ? ((heapBase.value as number) + 15) & ~15 : 16;
+    if (start > reserve) throw new Error(`module data and stack (${start} bytes) exceed the arena's reserve`);
+    return new Arena<T>(memory, instance.exports as unknown as T, start);
   }
 
   f32(n: number): Float32Array {

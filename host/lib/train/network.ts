@@ -256,7 +256,7 @@ export type Loss = "ce" | "hinge";
  * ce: softmax cross-entropy. hinge: squared hinge with ±1 one-vs-all targets (Courbariaux et al.).
  * Returns the summed loss and the number of correct argmax predictions.
  */
-export function lossAndGradient(out: DenseLayer, labels: ArrayLike<number>, count: number, loss: Loss): { loss: number; correct: number } {
+export function lossAndGradient(out: { nOut: number; a: Float32Array; gA: Float32Array }, labels: ArrayLike<number>, count: number, loss: Loss): { loss: number; correct: number } {
   const n = out.nOut;
   const { a, gA } = out;
   let total = 0;

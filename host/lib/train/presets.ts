@@ -47,6 +47,25 @@ export const PRESETS = {
   default: { ...base, ...TOUCH },
   /** Wider, still under 64 KB of packed weights. */
   large: { ...base, ...TOUCH, hidden: [320, 320, 320], augment: LIGHT_AUGMENT },
+  /**
+   * A binary CNN (docs/cnn.md): 5x5 conv 32 -> 2x2 pool -> 3x3 conv 64 -> 2x2 pool -> 3x3 conv 64
+   * -> dense 10, every hidden layer ±1. About 8 KB of packed weights.
+   */
+  cnn: {
+    ...base,
+    ...TOUCH,
+    conv: [
+      { kernel: 5, outputs: 32, pool: 2 },
+      { kernel: 3, outputs: 64, pool: 2 },
+      { kernel: 3, outputs: 64, pool: 1 },
+    ],
+    hidden: [],
+    epochs: 30,
+    calibration: 5000,
+    augment: LIGHT_AUGMENT,
+  },
+  /** The CNN in seconds, for tests: one small conv layer. */
+  "cnn-tiny": { ...base, conv: [{ kernel: 5, outputs: 32, pool: 4 }], hidden: [], epochs: 2, limit: 3000, validation: 500, calibration: 500 },
 } satisfies Record<string, TrainOptions>;
 
 export type PresetName = keyof typeof PRESETS;

@@ -16,8 +16,14 @@ import { proceduralDigit } from "./procedural-digits.ts";
 import { rasterOnList, reshapeStrokes, strokesOf, type StrokeAugment } from "./stroke-render.ts";
 import { Arena } from "./kernels.ts";
 import { DenseLayer, lossAndGradient, type Loss, type SparseBatch } from "./network.ts";
+import { ConvNetwork, convShapes, type ConvSpec, type TrainedConvLayer } from "./conv-network.ts";
 
 export interface TrainOptions {
+  /**
+   * Convolution layers in front of the dense ones (a binary CNN, conv-network.ts); none or
+   * absent: the chapter's MLP.
+   */
+  conv?: ConvSpec[];
   hidden: number[];
   epochs: number;
   batch: number;
@@ -99,6 +105,8 @@ export interface TrainedLayer {
 }
 
 export interface TrainResult {
+  /** The convolution layers (none for an MLP), then the dense layers. */
+  conv: TrainedConvLayer[];
   layers: TrainedLayer[];
   history: EpochRecord[];
   bestEpoch: number;
@@ -139,7 +147,45 @@ export function concatBatches(a: SparseBatch, b: SparseBatch): SparseBatch {
 /** Samples per forward/backward chunk outside training (calibration, prediction). */
 const CHUNK = 1000;
 
-export class Network {
+/** What the training loop needs of a network, dense or convolutional. */
+interface Trainable {
+  readonly input: SparseBatch;
+  trainStep(input: SparseBatch, labels: ArrayLike<number>, loss: Loss, stochastic: SeededRng | undefined): { loss: number; correct: number };
+  adamStep(lr: number, step: number): void;
+  calibrate(inputs: SparseBatch): void;
+  predict(inputs: SparseBatch): Uint8Array;
+  snapshot(): { conv: TrainedConvLayer[]; layers: TrainedLayer[] };
+}
+
+/** The CNN of a recipe: its conv layers, then the dense ones as convolutions over their whole input. */
+class ConvTrainable implements Trainable {
+  constructor(
+    private readonly net: ConvNetwork,
+    private readonly convCount: number,
+  ) {}
+  get input(): SparseBatch {
+    return this.net.input;
+  }
+  trainStep(input: SparseBatch, labels: ArrayLike<number>, loss: Loss): { loss: number; correct: number } {
+    return this.net.trainStep(input, labels, loss);
+  }
+  adamStep(lr: number, step: number): void {
+    this.net.adamStep(lr, step);
+  }
+  calibrate(inputs: SparseBatch): void {
+    this.net.calibrate(inputs);
+  }
+  predict(inputs: SparseBatch): Uint8Array {
+    return this.net.predict(inputs);
+  }
+  snapshot(): { conv: TrainedConvLayer[]; layers: TrainedLayer[] } {
+    const all = this.net.snapshot();
+    const dense = all.slice(this.convCount).map((l) => ({ nIn: l.kernel * l.kernel * l.channels, nOut: l.outputs, weights: l.weights, gamma: l.gamma, beta: l.beta, mean: l.mean, variance: l.variance }));
+    return { conv: all.slice(0, this.convCount), layers: dense };
+  }
+}
+
+export class Network implements Trainable {
   /** Input on-lists of the current batch or chunk, in the kernels' memory. */
   readonly input: SparseBatch;
   private constructor(
@@ -162,6 +208,10 @@ export class Network {
       layers.push(layer);
     }
     return new Network(layers, input);
+  }
+
+  adamStep(lr: number, step: number): void {
+    for (const layer of this.layers) layer.adamStep(lr, step);
   }
 
   /** Copies samples [from, to) of `src` into this.input. */
@@ -273,7 +323,11 @@ export class Network {
     return preds;
   }
 
-  snapshot(): TrainedLayer[] {
+  snapshot(): { conv: TrainedConvLayer[]; layers: TrainedLayer[] } {
+    return { conv: [], layers: this.denseSnapshot() };
+  }
+
+  private denseSnapshot(): TrainedLayer[] {
     return this.layers.map((l) => ({
       nIn: l.nIn,
       nOut: l.nOut,
@@ -293,14 +347,13 @@ export function splitTraining(count: number, validation: number, seed: number): 
 }
 
 export async function train(data: MnistSet, o: TrainOptions, onProgress?: (p: Progress) => void, onEpoch?: (r: EpochRecord) => void): Promise<TrainResult> {
-  const sizes = [IMAGE_PIXELS, ...o.hidden, 10];
-  const problems = cLimitProblems(IMAGE_PIXELS, o.hidden.map((h, k) => ({ inputs: sizes[k], outputs: h })), { inputs: sizes[sizes.length - 2], outputs: 10 });
-  if (problems.length) throw new UserError(`this network would not fit the generated C: ${problems.join("; ")}`, ExitCode.Usage);
+  const convolutional = (o.conv?.length ?? 0) > 0;
+  if (convolutional && o.stochastic) throw new UserError("stochastic binarization is not implemented for convolution layers", ExitCode.Usage);
   const rng = new SeededRng(o.seed);
   const split = splitTraining(data.count, o.validation, o.seed);
   let trainIdx = split.train;
   if (o.limit > 0 && o.limit < trainIdx.length) trainIdx = trainIdx.slice(0, o.limit);
-  const net = await Network.create([IMAGE_PIXELS, ...o.hidden, 10], o.batch, rng);
+  const net = convolutional ? convNetwork(o, rng) : await Network.create(denseSizes(o), o.batch, rng);
   const plain = sparseInputs(data.images, trainIdx, o.threshold);
   const valInputs = sparseInputs(data.images, split.validation, o.threshold);
   const valLabels = Uint8Array.from(split.validation, (i) => data.labels[i]);
@@ -342,7 +395,7 @@ export async function train(data: MnistSet, o: TrainOptions, onProgress?: (p: Pr
   const warped = new Uint8Array(IMAGE_PIXELS);
   const tmp = new Uint8Array(IMAGE_PIXELS);
   const history: EpochRecord[] = [];
-  let best: { acc: number; epoch: number; layers: TrainedLayer[] } | undefined;
+  let best: { acc: number; epoch: number; layers: ReturnType<Trainable["snapshot"]> } | undefined;
   let step = 0;
   const decay = o.epochs > 1 ? Math.pow(o.lrEnd / o.lr, 1 / (o.epochs - 1)) : 1;
   const started = performance.now();
@@ -383,7 +436,7 @@ export async function train(data: MnistSet, o: TrainOptions, onProgress?: (p: Pr
       batchInput.count = count;
       const r = net.trainStep(batchInput, labels, o.loss, stochastic);
       step++;
-      for (const layer of net.layers) layer.adamStep(lr, step);
+      net.adamStep(lr, step);
       lossSum += r.loss;
       correct += r.correct;
       seen += count;
@@ -435,5 +488,22 @@ export async function train(data: MnistSet, o: TrainOptions, onProgress?: (p: Pr
     if (!best || selection > best.acc) best = { acc: selection, epoch, layers: net.snapshot() };
   }
   if (!best) throw new Error("no epoch was trained");
-  return { layers: best.layers, history, bestEpoch: best.epoch, trainSamples: n, validationSamples: split.validation.length };
+  return { conv: best.layers.conv, layers: best.layers.layers, history, bestEpoch: best.epoch, trainSamples: n, validationSamples: split.validation.length };
+}
+
+/** Layer sizes of the MLP of a recipe, checked against what the generated C holds. */
+function denseSizes(o: TrainOptions): number[] {
+  const sizes = [IMAGE_PIXELS, ...o.hidden, 10];
+  const problems = cLimitProblems(IMAGE_PIXELS, o.hidden.map((h, k) => ({ inputs: sizes[k], outputs: h })), { inputs: sizes[sizes.length - 2], outputs: 10 });
+  if (problems.length) throw new UserError(`this network would not fit the generated C: ${problems.join("; ")}`, ExitCode.Usage);
+  return sizes;
+}
+
+/** The CNN of a recipe on 28x28 images: its conv layers, its hidden dense layers, 10 outputs. */
+function convNetwork(o: TrainOptions, rng: SeededRng): ConvTrainable {
+  const conv = o.conv ?? [];
+  for (const [k, c] of conv.entries()) if (c.kernel === "full" || c.outputs % 32 !== 0) throw new UserError(`conv layer ${k + 1}: a convolution needs a kernel size and a multiple of 32 channels`, ExitCode.Usage);
+  const specs: ConvSpec[] = [...conv, ...o.hidden.map((h) => ({ kernel: "full" as const, outputs: h, pool: 1 })), { kernel: "full", outputs: 10, pool: 1 }];
+  convShapes(28, specs);
+  return new ConvTrainable(ConvNetwork.create(28, specs, o.batch, rng), conv.length);
 }
