@@ -82,7 +82,7 @@ describe("bnn eval", () => {
 describe("hand-edited or damaged model files", () => {
   const original = () => JSON.parse(readFileSync(join(tinyA, "model.json"), "utf8"));
   const cases: [string, (m: any) => unknown, RegExp][] = [
-    ["an unknown format version", (m) => ((m.version = 2), m), /unknown model format version 2/],
+    ["an unknown format version", (m) => ((m.version = 3), m), /unknown model format version 3/],
     ["a layer whose size does not chain", (m) => ((m.layers[1].inputs = 65), m), /inputs 65, but the previous layer gives 64/],
     ["a weight row of the wrong length", (m) => ((m.layers[0].weights[3] = m.layers[0].weights[3].slice(8)), m), /row 3 must be 200 lowercase hex digits/],
     ["a padding bit set (a weight that is not ±1)", (m) => ((m.layers[0].weights[0] = m.layers[0].weights[0].slice(0, 192) + "ffffffff"), m), /not ±1/],

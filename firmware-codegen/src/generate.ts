@@ -18,6 +18,21 @@ export interface CLayer {
   weights: Uint32Array;
 }
 
+/** A convolution layer (format version 2): a hidden layer over each position's patch, then pooling. */
+export interface CConv {
+  height: number;
+  width: number;
+  channels: number;
+  kernel: number;
+  outputs: number;
+  pool: number;
+  outHeight: number;
+  outWidth: number;
+  /** The patch as a hidden layer: kernel*kernel*channels inputs, one neuron per output channel. */
+  patch: CLayer & { thresholds: Int16Array };
+  poolAnd: Uint32Array;
+}
+
 export interface CModel {
   name: string;
   id: string;
@@ -25,6 +40,7 @@ export interface CModel {
   height: number;
   threshold: number;
   shift: number;
+  conv: CConv[];
   hidden: (CLayer & { thresholds: Int16Array })[];
   output: CLayer & { scale: Int32Array; offset: Int32Array };
 }
@@ -53,21 +69,28 @@ export function modelFromTables(t: Tables): CModel {
     if (w.length !== expected) throw new UserError(`weight tables: L${k}_${name} holds ${w.length} words, expected ${expected}`);
     return w;
   };
-  const hidden = Array.from({ length: t.HIDDEN_LAYERS }, (_, i) => {
-    const k = i + 1;
-    const inputs = sizes[k - 1];
-    const outputs = sizes[k];
-    const columns = words(k, "COLUMNS", inputs * wordsFor(outputs));
-    const thresholds = view(t[`L${k}_THRESHOLDS`], Int16Array, `L${k}_THRESHOLDS`);
-    if (thresholds.length !== outputs) throw new UserError(`weight tables: L${k}_THRESHOLDS has ${thresholds.length} entries, expected ${outputs}`);
+  // a hidden layer in columns form, its rows recovered and its counters checked
+  const columnsLayer = (P: string, inputs: number, outputs: number) => {
+    const table = (name: string, expected: number): Uint32Array => {
+      const w = view(t[`${P}_${name}`], Uint32Array, `${P}_${name}`);
+      if (w.length !== expected) throw new UserError(`weight tables: ${P}_${name} holds ${w.length} words, expected ${expected}`);
+      return w;
+    };
+    const columns = table("COLUMNS", inputs * wordsFor(outputs));
+    const thresholds = view(t[`${P}_THRESHOLDS`], Int16Array, `${P}_THRESHOLDS`);
+    if (thresholds.length !== outputs) throw new UserError(`weight tables: ${P}_THRESHOLDS has ${thresholds.length} entries, expected ${outputs}`);
     const layer = { inputs, outputs, words: wordsFor(inputs), weights: rowsFromColumns(columns, inputs, outputs), thresholds };
     const form = columnsForm(layer);
-    if (t[`L${k}_PLANES`] !== form.planes) throw new UserError(`weight tables: L${k}_PLANES is ${String(t[`L${k}_PLANES`])}, the columns and thresholds need ${form.planes} (run bnn regen)`);
-    if (!sameWords(words(k, "K_EVEN", form.kEven.length), form.kEven) || !sameWords(words(k, "ODD_DEC", form.oddDec.length), form.oddDec)) {
-      throw new UserError(`weight tables: L${k}_K_EVEN/ODD_DEC disagree with L${k}_COLUMNS and L${k}_THRESHOLDS (run bnn regen)`);
+    if (t[`${P}_PLANES`] !== form.planes) throw new UserError(`weight tables: ${P}_PLANES is ${String(t[`${P}_PLANES`])}, the columns and thresholds need ${form.planes} (run bnn regen)`);
+    if (!sameWords(table("K_EVEN", form.kEven.length), form.kEven) || !sameWords(table("ODD_DEC", form.oddDec.length), form.oddDec)) {
+      throw new UserError(`weight tables: ${P}_K_EVEN/ODD_DEC disagree with ${P}_COLUMNS and ${P}_THRESHOLDS (run bnn regen)`);
     }
     return layer;
-  });
+  };
+  const conv = convFromTables(t, columnsLayer);
+  const flat = conv.length ? conv[conv.length - 1].outHeight * conv[conv.length - 1].outWidth * conv[conv.length - 1].outputs : t.INPUT_WIDTH * t.INPUT_HEIGHT;
+  if (sizes[0] !== flat) throw new UserError(`weight tables: LAYER_SIZES starts at ${sizes[0]}, but the ${conv.length ? "last convolution gives" : "input has"} ${flat}`);
+  const hidden = Array.from({ length: t.HIDDEN_LAYERS }, (_, i) => columnsLayer(`L${i + 1}`, sizes[i], sizes[i + 1]));
   const L = t.HIDDEN_LAYERS + 1;
   const inputs = sizes[L - 1];
   const outputs = sizes[L];
@@ -78,7 +101,33 @@ export function modelFromTables(t: Tables): CModel {
   const scale = view(t[`L${L}_SCALE`], Int32Array, `L${L}_SCALE`);
   const offset = view(t[`L${L}_OFFSET`], Int32Array, `L${L}_OFFSET`);
   if (scale.length !== o.outputs || offset.length !== o.outputs) throw new UserError(`weight tables: L${L}_SCALE/OFFSET sizes differ from ${o.outputs}`);
-  return { name: t.MODEL_NAME, id: t.MODEL_ID, width: t.INPUT_WIDTH, height: t.INPUT_HEIGHT, threshold: t.INPUT_THRESHOLD, shift: t.SCORE_SHIFT, hidden, output: { ...o, scale, offset } };
+  return { name: t.MODEL_NAME, id: t.MODEL_ID, width: t.INPUT_WIDTH, height: t.INPUT_HEIGHT, threshold: t.INPUT_THRESHOLD, shift: t.SCORE_SHIFT, conv, hidden, output: { ...o, scale, offset } };
+}
+
+/** The convolution layers of the tables (CONV_LAYERS, C<k>_*), their shapes chained from the image. */
+function convFromTables(t: Tables, columnsLayer: (P: string, inputs: number, outputs: number) => CLayer & { thresholds: Int16Array }): CConv[] {
+  const count = t.CONV_LAYERS ?? 0;
+  if (typeof count !== "number" || !Number.isInteger(count) || count < 0 || count > 16) throw new UserError("weight tables: CONV_LAYERS is not a layer count");
+  let shape = [t.INPUT_HEIGHT, t.INPUT_WIDTH, 1];
+  return Array.from({ length: count }, (_, i) => {
+    const P = `C${i + 1}`;
+    const s = t[`${P}_SHAPE`];
+    if (!Array.isArray(s) || s.length !== 6) throw new UserError(`weight tables: ${P}_SHAPE must be [height, width, channels, kernel, outputs, pool]`);
+    const [height, width, channels, kernel, outputs, pool] = s as number[];
+    if (height !== shape[0] || width !== shape[1] || channels !== shape[2]) throw new UserError(`weight tables: ${P}_SHAPE input ${height}x${width}x${channels}, but the ${i ? "previous layer gives" : "input is"} ${shape.join("x")}`);
+    if (!(kernel >= 1 && kernel <= 15 && kernel <= height && kernel <= width)) throw new UserError(`weight tables: ${P}_SHAPE kernel ${kernel} does not fit`);
+    if (!(outputs >= 32 && outputs % 32 === 0 && outputs <= 32 * 32)) throw new UserError(`weight tables: ${P}_SHAPE has ${outputs} output channels; the C needs a multiple of 32, at most 1024`);
+    if (!(channels === 1 || channels % 32 === 0)) throw new UserError(`weight tables: ${P}_SHAPE has ${channels} input channels; the C needs 1 or a multiple of 32`);
+    const ch = height - kernel + 1;
+    const cw = width - kernel + 1;
+    if (!(pool >= 1 && ch % pool === 0 && cw % pool === 0)) throw new UserError(`weight tables: ${P}_SHAPE pooling ${pool} does not divide ${ch}x${cw}`);
+    const patch = columnsLayer(P, kernel * kernel * channels, outputs);
+    const poolAnd = view(t[`${P}_POOL_AND`], Uint32Array, `${P}_POOL_AND`);
+    if (poolAnd.length !== outputs / 32) throw new UserError(`weight tables: ${P}_POOL_AND holds ${poolAnd.length} words, expected ${outputs / 32}`);
+    if (pool === 1 && poolAnd.some((w) => w !== 0)) throw new UserError(`weight tables: ${P}_POOL_AND marks channels of a layer that does not pool`);
+    shape = [ch / pool, cw / pool, outputs];
+    return { height, width, channels, kernel, outputs, pool, outHeight: ch / pool, outWidth: cw / pool, patch, poolAnd };
+  });
 }
 
 // ---- small formatting helpers (each tested) ----
@@ -120,10 +169,13 @@ export function generateHeader(m: CModel, source: string): string {
 #define BNN_INPUT_THRESHOLD ${m.threshold}
 #define BNN_INPUT_BITS ${inBits}
 #define BNN_INPUT_WORDS ${words}
-#define BNN_HIDDEN_LAYERS ${m.hidden.length}
+${m.conv.length ? `/* Convolution layers (the first hidden layers): output tensors ${m.conv.map((c) => `${c.outHeight}x${c.outWidth}x${c.outputs}`).join(", ")}. */
+#define BNN_CONV_LAYERS ${m.conv.length}
+` : ""}/* Layers before the output layer${m.conv.length ? ", convolutions first" : ""}. */
+#define BNN_HIDDEN_LAYERS ${m.conv.length + m.hidden.length}
 #define BNN_OUTPUTS ${m.output.outputs}
 /* Words of the packed output of hidden layer l (0-based). */
-#define BNN_HIDDEN_WORDS(l) (${m.hidden.map((h, k) => `(l) == ${k} ? ${wordsFor(h.outputs)} : `).join("")}0)
+#define BNN_HIDDEN_WORDS(l) (${tracedWords(m).map((w, k) => `(l) == ${k} ? ${w} : `).join("")}0)
 /* Scores are the float BatchNorm outputs times 2^BNN_SCORE_SHIFT, rounded. */
 #define BNN_SCORE_SHIFT ${m.shift}
 
@@ -146,6 +198,11 @@ const uint32_t *bnn_hidden_output(int layer);
 `;
 }
 
+/** Words of each hidden layer's packed output: the convolutions' tensors, then the dense layers. */
+export function tracedWords(m: CModel): number[] {
+  return [...m.conv.map((c) => wordsFor(c.outHeight * c.outWidth * c.outputs)), ...m.hidden.map((h) => wordsFor(h.outputs))];
+}
+
 export function generateSource(m: CModel, source: string): string {
   const parts: string[] = [
     `/* Auto-generated by \`bnn codegen\` from ${source}; do not edit.
@@ -158,20 +215,34 @@ export function generateSource(m: CModel, source: string): string {
 #include <stdint.h>
 
 #include "bnn_layers.h"
-#include "bnn_model.h"
+${m.conv.length ? '#include "bnn_conv.h"\n' : ""}#include "bnn_model.h"
 `,
   ];
   const inBits = m.width * m.height;
   const words = wordsFor(inBits);
   const forms = m.hidden.map(columnsForm);
-  const counterWords = Math.max(...forms.map((f) => f.outWords * f.planes));
+  const convForms = m.conv.map((c) => columnsForm(c.patch));
+  const counterWords = Math.max(1, ...[...forms, ...convForms].map((f) => f.outWords * f.planes));
   parts.push("#if BNN_HIDDEN_METHOD == BNN_HIDDEN_ROWS\n");
+  m.conv.forEach((c, k) => {
+    const C = `bnn_c${k + 1}`;
+    parts.push(cArray("uint32_t", `${C}_weights`, c.patch.weights, hexWord, 8, `conv ${k + 1}: ${c.outputs} rows of ${c.patch.words} words (${c.kernel}x${c.kernel}x${c.channels} patch)`));
+    parts.push(cArray("int16_t", `${C}_thresholds`, c.patch.thresholds, String, 16, `conv ${k + 1}: on iff sum >= threshold`));
+  });
+  if (m.conv.length) parts.push(`static uint32_t bnn_counters[1]; /* the rows method counts no lanes */\n`);
   m.hidden.forEach((h, k) => {
     const L = `bnn_l${k + 1}`;
     parts.push(cArray("uint32_t", `${L}_weights`, h.weights, hexWord, 8, `layer ${k + 1}: ${h.outputs} rows of ${h.words} words (${h.inputs} inputs)`));
     parts.push(cArray("int16_t", `${L}_thresholds`, h.thresholds, String, 16, `layer ${k + 1}: on iff sum >= threshold`));
   });
   parts.push("#else /* BNN_HIDDEN_COLUMNS */\n");
+  m.conv.forEach((c, k) => {
+    const C = `bnn_c${k + 1}`;
+    const f = convForms[k];
+    parts.push(cArray("uint32_t", `${C}_columns`, f.columns, hexWord, 8, `conv ${k + 1}: ${c.patch.inputs} patch columns of ${f.outWords} words (${c.outputs} channels)`));
+    parts.push(cArray("uint32_t", `${C}_k_even`, f.kEven, hexWord, 8, `conv ${k + 1}: counter starts (${f.planes} planes), even count of +1 patch inputs`));
+    parts.push(cArray("uint32_t", `${C}_odd_dec`, f.oddDec, hexWord, 8, `conv ${k + 1}: lanes one less for an odd count of +1 patch inputs`));
+  });
   m.hidden.forEach((h, k) => {
     const L = `bnn_l${k + 1}`;
     const f = forms[k];
@@ -180,9 +251,32 @@ export function generateSource(m: CModel, source: string): string {
     parts.push(cArray("uint32_t", `${L}_odd_dec`, f.oddDec, hexWord, 8, `layer ${k + 1}: lanes one less for an odd count of +1 inputs`));
   });
   parts.push(`static uint32_t bnn_counters[${counterWords}];\n`);
-  const widest = Math.max(...forms.map((f) => f.outWords));
+  const widest = Math.max(1, ...[...forms, ...convForms].map((f) => f.outWords));
   parts.push(`/* the columns method's zero column holds BNN_MAX_OUT_WORDS words: this model needs ${widest} */\ntypedef char bnn_max_out_words_fits[BNN_MAX_OUT_WORDS >= ${widest} ? 1 : -1];\n`);
   parts.push("#endif\n");
+  if (m.conv.length) {
+    const patchWords = Math.max(...m.conv.map((c) => c.patch.words));
+    const outWords = Math.max(...m.conv.map((c) => c.outputs / 32));
+    parts.push(`/* convolution scratch: one patch, one position's channel bits, the AND of a pooling window */\nstatic uint32_t bnn_patch[${patchWords}];\nstatic uint32_t bnn_bits[${outWords}];\nstatic uint32_t bnn_and[${outWords}];\n`);
+    m.conv.forEach((c, k) => {
+      const C = `bnn_c${k + 1}`;
+      const f = convForms[k];
+      parts.push(cArray("uint32_t", `${C}_pool_and`, c.poolAnd, hexWord, 8, `conv ${k + 1}: channels pooled with AND`));
+      parts.push(`static const bnn_conv_t ${C} = {
+    .width = ${c.width}, .channels = ${c.channels}, .kernel = ${c.kernel}, .pool = ${c.pool},
+    .out_height = ${c.outHeight}, .out_width = ${c.outWidth}, .out_words = ${c.outputs / 32},
+    .patch_bits = ${c.patch.inputs}, .patch_words = ${c.patch.words}, .pool_and = ${C}_pool_and,
+#if BNN_HIDDEN_METHOD == BNN_HIDDEN_ROWS
+    .weights = ${C}_weights, .thresholds = ${C}_thresholds,
+#else
+    .columns = ${C}_columns, .k_even = ${C}_k_even, .odd_dec = ${C}_odd_dec, .planes = ${f.planes},
+#endif
+};
+/* conv ${k + 1} output: ${c.outHeight}x${c.outWidth}x${c.outputs} */
+static uint32_t ${C}_out[${wordsFor(c.outHeight * c.outWidth * c.outputs)}];
+`);
+    });
+  }
   m.hidden.forEach((h, k) => parts.push(`static uint32_t bnn_l${k + 1}_out[${wordsFor(h.outputs)}];\n`));
   const o = m.output;
   const Lo = `bnn_l${m.hidden.length + 1}`;
@@ -200,7 +294,7 @@ void bnn_pack_pixels(const uint8_t *pixels, uint32_t *input_bits) {
 
 const uint32_t *bnn_hidden_output(int layer) {
     switch (layer) {
-${m.hidden.map((_, k) => `    case ${k}:\n        return bnn_l${k + 1}_out;`).join("\n")}
+${[...m.conv.map((_, k) => `bnn_c${k + 1}_out`), ...m.hidden.map((_, k) => `bnn_l${k + 1}_out`)].map((b, k) => `    case ${k}:\n        return ${b};`).join("\n")}
     default:
         return NULL;
     }
@@ -213,6 +307,11 @@ int bnn_classify(const uint32_t *input_bits, size_t input_words, int32_t *scores
     for (int k = 0; k < ${words}; k++) bnn_input[k] = input_bits[k];
 ${inBits % 32 ? `    bnn_input[${words - 1}] &= 0x${lastWordMask(inBits).toString(16)}u;\n` : ""}`);
   let x = "bnn_input";
+  m.conv.forEach((_, k) => {
+    const C = `bnn_c${k + 1}`;
+    parts.push(`    BNN_PRECONDITION(bnn_conv_layer(&${C}, ${x}, bnn_patch, bnn_bits, bnn_and, bnn_counters, ${C}_out) == BNN_OK, BNN_ERR_LIMIT);\n`);
+    x = `${C}_out`;
+  });
   m.hidden.forEach((h, k) => {
     const L = `bnn_l${k + 1}`;
     const f = forms[k];

@@ -178,7 +178,9 @@ export const RP2040_JS: Target = {
   build: (modelDir, buildDir, extra = []) => bareMetalBuild({ name: "rp2040js", cc: "arm-none-eabi-gcc", cflags: RP2040_CFLAGS, link: RP2040_LINK }, modelDir, buildDir, extra),
   execute: (built, input) =>
     runSemihosted("rp2040js", input, (files) => {
-      const r = runRp2040(readFileSync(built), files);
+      // a guard against a program that never exits, scaled to the work: 5 M instructions per
+      // image (25 input words) is above the costliest shipped model's rows variant
+      const r = runRp2040(readFileSync(built), files, { maxInstructions: 1e8 + (input.length / 4) * 2e5 });
       return r.exitOk ? { output: r.written.get(HARNESS_OUT) } : { failure: "the program stopped with an error (main returned non-zero)" };
     }),
 };

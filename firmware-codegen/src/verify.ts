@@ -37,13 +37,17 @@ export const BACKENDS: Target[] = [
 export interface Layout {
   inputWords: number;
   outputs: number;
+  /** Packed output words of each hidden layer: the convolutions' tensors first, then the dense layers. */
   hiddenWords: number[];
+  /** The output tensor [height, width, channels] of each convolution (the first hidden layers). */
+  convShapes: [number, number, number][];
   recordWords: number;
 }
 
 export function layoutOf(model: Model): Layout {
-  const hiddenWords = model.hidden.map((h) => (h.outputs + 31) >>> 5);
-  return { inputWords: (model.input.width * model.input.height + 31) >>> 5, outputs: model.output.outputs, hiddenWords, recordWords: model.output.outputs + hiddenWords.reduce((a, b) => a + b, 0) };
+  const convShapes = model.conv.map((c): [number, number, number] => [c.outHeight, c.outWidth, c.outputs]);
+  const hiddenWords = [...convShapes.map(([h, w, c]) => (h * w * c + 31) >>> 5), ...model.hidden.map((h) => (h.outputs + 31) >>> 5)];
+  return { inputWords: (model.input.width * model.input.height + 31) >>> 5, outputs: model.output.outputs, hiddenWords, convShapes, recordWords: model.output.outputs + hiddenWords.reduce((a, b) => a + b, 0) };
 }
 
 /** Packed input records of the first `count` images. */
@@ -61,12 +65,12 @@ export function referenceRecords(model: Model, input: Buffer): Buffer {
   const words = new Uint32Array(input.buffer.slice(input.byteOffset, input.byteOffset + input.length));
   const out = new Int32Array(count * L.recordWords);
   for (let i = 0; i < count; i++) {
-    const trace: Trace = { hidden: [], scores: new Int32Array(0), digit: 0 };
+    const trace: Trace = { conv: [], hidden: [], scores: new Int32Array(0), digit: 0 };
     classify(model, words.subarray(i * L.inputWords, (i + 1) * L.inputWords), trace);
     let o = i * L.recordWords;
     out.set(trace.scores, o);
     o += L.outputs;
-    trace.hidden.forEach((h) => {
+    [...trace.conv!, ...trace.hidden].forEach((h) => {
       out.set(new Int32Array(h.buffer, h.byteOffset, h.length), o);
       o += h.length;
     });
@@ -78,7 +82,10 @@ export interface Difference {
   image: number;
   /** 1-based layer where outputs first differ (the output layer is hidden.length + 1). */
   layer: number;
+  /** In a convolution layer: the element of its output tensor (position * channels + channel). */
   neuron: number;
+  /** In a convolution layer: where in its output tensor. */
+  at?: { row: number; column: number; channel: number };
   expected: number;
   actual: number;
 }
@@ -118,7 +125,10 @@ function locate(L: Layout, e: Int32Array, a: Int32Array, image: number): Differe
       const x = (e[o + w] ^ a[o + w]) >>> 0;
       if (x) {
         const bit = 31 - Math.clz32(x & -x);
-        return { image, layer: layer + 1, neuron: 32 * w + bit, expected: (e[o + w] >>> bit) & 1, actual: (a[o + w] >>> bit) & 1 };
+        const neuron = 32 * w + bit;
+        const shape = L.convShapes[layer];
+        const at = shape ? { row: Math.floor(neuron / shape[2] / shape[1]), column: Math.floor(neuron / shape[2]) % shape[1], channel: neuron % shape[2] } : undefined;
+        return { image, layer: layer + 1, neuron, ...(at ? { at } : {}), expected: (e[o + w] >>> bit) & 1, actual: (a[o + w] >>> bit) & 1 };
       }
     }
     o += L.hiddenWords[layer];
@@ -140,7 +150,8 @@ export interface BackendResult {
 
 export function describeDifference(d: Difference): string {
   if (d.neuron < 0) return `image ${d.image}: output missing or truncated`;
-  return `first difference: image ${d.image}, layer ${d.layer}, neuron ${d.neuron} (expected ${d.expected}, got ${d.actual})`;
+  const where = d.at ? `conv layer ${d.layer}, channel ${d.at.channel} at row ${d.at.row}, column ${d.at.column}` : `layer ${d.layer}, neuron ${d.neuron}`;
+  return `first difference: image ${d.image}, ${where} (expected ${d.expected}, got ${d.actual})`;
 }
 
 /** Runs each backend on the records; `modelDir` holds the generated bnn_model.c/.h. */

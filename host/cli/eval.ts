@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import { tableBytes } from "../lib/export/tables.ts";
 import { loadMnist } from "../lib/mnist.ts";
 import { evaluate, requireMnistShape } from "../lib/model/evaluate.ts";
-import { readModelFile } from "../lib/model/format.ts";
+import { describeLayers, readModelFile } from "../lib/model/format.ts";
 import { resolveModelPath } from "../lib/paths.ts";
 import { defineCommand, onlyWith } from "../lib/args.ts";
 import { outputFile } from "../lib/output.ts";
@@ -32,7 +32,7 @@ export const evalCommand = defineCommand({
       console.log(JSON.stringify({ model: model.file.name, id: model.id, accuracy: e.accuracy, correct: e.correct, total: e.total, perClass: e.perClass, confusion: e.confusion, footprint }));
       return;
     }
-    console.log(`model ${model.file.name} (id ${model.id}), layers ${[model.hidden[0]?.inputs ?? model.output.inputs, ...model.hidden.map((h) => h.outputs), model.output.outputs].join("-")}`);
+    console.log(`model ${model.file.name} (id ${model.id}), layers ${describeLayers(model)}`);
     console.log(`test accuracy: ${(100 * e.accuracy).toFixed(2)} % (${e.correct}/${e.total})`);
     console.log(`packed weights: ${bytes.weights} bytes + ${bytes.thresholds} bytes of thresholds/scales; float32 weights would take ${bytes.floatWeights} bytes (${footprint.ratio.toFixed(2)}x smaller)`);
     console.log("");

@@ -39,7 +39,7 @@ const REQUIRED: Record<string, "string" | "number" | "list"> = {
 };
 
 /** The layer lists and the model object of the DeviceScript program: they refer to the values above, hold no data of their own. */
-const SKIPPED = new Set(["HIDDEN", "OUTPUT", "PROGRAM_MODEL"]);
+const SKIPPED = new Set(["CONV", "HIDDEN", "OUTPUT", "PROGRAM_MODEL"]);
 
 export function parseTables(text: string, where: string): Tables {
   const fail = (line: number, msg: string): never => {
@@ -52,7 +52,7 @@ export function parseTables(text: string, where: string): Tables {
     if (line === "" || line.startsWith("//") || line.startsWith("/*") || line.startsWith("*")) continue;
     const m = /^export const ([A-Z][A-Z0-9_]*) = (.*)$/.exec(line);
     if (!m) {
-      if (/^[\]}),]/.test(line) || /^\{ inputs:/.test(line)) continue; // inside a skipped layer list
+      if (/^[\]}),]/.test(line) || /^\{ (inputs|shape):/.test(line)) continue; // inside a skipped layer list
       fail(i + 1, `not a weight-tables line (bnn export writes these files): ${line.slice(0, 60)}`);
     }
     const [, name, value] = m!;

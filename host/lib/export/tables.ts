@@ -32,6 +32,7 @@ function hexBlock(lines: string[]): string {
 /** The generated module's text. `source` is the model path relative to the repository. */
 export function generateTables(model: Model, source: string): string {
   const f = model.file;
+  // the dense layers' sizes, from the first dense layer's inputs (the image, or the flattened last convolution)
   const sizes = [model.hidden[0]?.inputs ?? model.output.inputs, ...model.hidden.map((h) => h.outputs), model.output.outputs];
   const out: string[] = [
     `${TABLES_HEADER} from ${source}; do not edit.`,
@@ -57,6 +58,37 @@ export function generateTables(model: Model, source: string): string {
     `export const HIDDEN_LAYERS = ${model.hidden.length}`,
     `export const SCORE_SHIFT = ${model.output.shift}`,
   ];
+  if (model.conv.length) {
+    out.push(
+      "",
+      "// Convolution layers (format version 2) come first. Tensor element (r, c, ch) is element",
+      "// (r * width + c) * channels + ch of a packed vector (32 channels = one word a pixel). Output",
+      "// channel co at position (oy, ox) is a hidden neuron over the patch of kernel x kernel pixels",
+      "// (dy, dx, ci in that order), stored in columns form like the hidden layers; then each",
+      "// pool x pool window of bits is ORed, ANDed for the channels of C<k>_POOL_AND.",
+      `export const CONV_LAYERS = ${model.conv.length}`,
+    );
+  }
+  model.conv.forEach((c, k) => {
+    const C = `C${k + 1}`;
+    const form = columnsForm(c);
+    out.push(
+      "",
+      `/** Conv ${k + 1}: input [height, width, channels], kernel, output channels, pool; output ${c.outHeight}x${c.outWidth}x${c.outputs}. */`,
+      `export const ${C}_SHAPE = [${[c.height, c.width, c.channels, c.kernel, c.outputs, c.pool].join(", ")}]`,
+      `/** Conv ${k + 1}: ${c.inputs} patch columns of ${form.outWords} u32 words (${c.outputs} channels), one column a line. */`,
+      `export const ${C}_COLUMNS = ${hexBlock(Array.from({ length: c.inputs }, (_, i) => wordsHex(form.columns, i * form.outWords, form.outWords)))}`,
+      `/** Conv ${k + 1} thresholds: ${c.outputs} x int16, little-endian. */`,
+      `export const ${C}_THRESHOLDS = ${hexBlock([intsHex(c.thresholds, 2)])}`,
+      `export const ${C}_PLANES = ${form.planes}`,
+      `/** Conv ${k + 1} counter starts, even count of +1 patch inputs: ${form.outWords} x ${form.planes} u32. */`,
+      `export const ${C}_K_EVEN = ${hexBlock([wordsHex(form.kEven, 0, form.kEven.length)])}`,
+      `/** Conv ${k + 1}: lanes one less for an odd count of +1 patch inputs, ${form.outWords} u32. */`,
+      `export const ${C}_ODD_DEC = ${hexBlock([wordsHex(form.oddDec, 0, form.oddDec.length)])}`,
+      `/** Conv ${k + 1}: channels whose pooling is AND, ${form.outWords} u32 (bit c = channel c). */`,
+      `export const ${C}_POOL_AND = ${hexBlock([wordsHex(c.poolAnd, 0, c.poolAnd.length)])}`,
+    );
+  });
   const forms = model.hidden.map(columnsForm);
   model.hidden.forEach((h, k) => {
     const L = `L${k + 1}`;
@@ -89,8 +121,9 @@ export function generateTables(model: Model, source: string): string {
     "/** The layers in order, for code that walks any depth. */",
     `export const HIDDEN = [${model.hidden.map((h, k) => `\n  { inputs: ${h.inputs}, outputs: ${h.outputs}, planes: L${k + 1}_PLANES, columns: L${k + 1}_COLUMNS, kEven: L${k + 1}_K_EVEN, oddDec: L${k + 1}_ODD_DEC },`).join("")}\n]`,
     `export const OUTPUT = { inputs: ${o.inputs}, outputs: ${o.outputs}, weights: ${L}_WEIGHTS, scale: ${L}_SCALE, offset: ${L}_OFFSET }`,
+    `export const CONV = [${model.conv.map((c, k) => `\n  { shape: C${k + 1}_SHAPE, planes: C${k + 1}_PLANES, columns: C${k + 1}_COLUMNS, kEven: C${k + 1}_K_EVEN, oddDec: C${k + 1}_ODD_DEC, poolAnd: C${k + 1}_POOL_AND },`).join("")}${model.conv.length ? "\n" : ""}]`,
     "/** Everything the DeviceScript program needs of this model (src/app.ts, ProgramModel). */",
-    "export const PROGRAM_MODEL = { MODEL_ID, MODEL_ID32, INPUT_THRESHOLD, SCORE_SHIFT, HIDDEN, OUTPUT }",
+    "export const PROGRAM_MODEL = { MODEL_ID, MODEL_ID32, INPUT_THRESHOLD, SCORE_SHIFT, CONV, HIDDEN, OUTPUT }",
     "",
   );
   return out.join("\n");
@@ -101,6 +134,11 @@ export function tableBytes(model: Model): { weights: number; thresholds: number;
   let weights = 0;
   let thresholds = 0;
   let floatWeights = 0;
+  for (const c of model.conv) {
+    weights += 4 * c.words * c.outputs;
+    thresholds += 2 * c.outputs + 4 * c.poolAnd.length;
+    floatWeights += 4 * c.inputs * c.outputs;
+  }
   for (const h of model.hidden) {
     weights += 4 * wordsFor(h.inputs) * h.outputs;
     thresholds += 2 * h.outputs;

@@ -242,16 +242,21 @@ export function validateModel(json: unknown, where = "model"): Model {
 /** Largest kernel, pooling window and output channel count a "conv" layer may have. */
 export const CONV_LIMITS = { kernel: 15, pool: 8, outputs: 1024 } as const;
 
+const CONV_FIELDS = new Set(["kind", "input", "kernel", "outputs", "pool", "weights", "thresholds", "poolAnd"]);
+
 function validateConv(raw: Record<string, unknown>, tensor: [number, number, number], at: string, fail: (m: string) => never): ConvStage {
   const [height, width, channels] = tensor;
+  // a field this reader does not know (stride, padding, ...) would change what the layer means
+  const unknown = Object.keys(raw).find((k) => !CONV_FIELDS.has(k));
+  if (unknown !== undefined) fail(`${at}: unknown field ${JSON.stringify(unknown.slice(0, 40))} in a "conv" layer (version 2 has stride 1 and no padding)`);
   if (!Array.isArray(raw.input) || raw.input.length !== 3) return fail(`${at}.input must be [height, width, channels]`);
   const shape = raw.input.map((v, k) => int(v, `${at}.input[${k}]`, 1, 4096, fail));
   if (shape[0] !== height || shape[1] !== width || shape[2] !== channels) fail(`${at}: input ${shape.join("x")}, but the ${channels === 1 && conv0(at) ? "input image" : "previous layer"} gives ${height}x${width}x${channels}`);
   const kernel = int(raw.kernel, `${at}.kernel`, 1, CONV_LIMITS.kernel, fail);
   if (kernel > height || kernel > width) fail(`${at}: kernel ${kernel} is larger than its ${height}x${width} input`);
-  const outputs = int(raw.outputs, `${at}.outputs`, 32, CONV_LIMITS.outputs, fail);
+  const outputs = int(raw.outputs, `${at}.outputs`, 1, CONV_LIMITS.outputs, fail);
   if (outputs % 32 !== 0) fail(`${at}.outputs = ${outputs}: a "conv" layer's channels must fill whole 32-bit words (a multiple of 32)`);
-  if (channels !== 1 && channels % 32 !== 0) fail(`${at}: ${channels} input channels are neither 1 nor a multiple of 32`);
+  // channels is 1 (the image) or the previous convolution's outputs, a multiple of 32
   const pool = int(raw.pool, `${at}.pool`, 1, CONV_LIMITS.pool, fail);
   const convHeight = height - kernel + 1;
   const convWidth = width - kernel + 1;
@@ -283,7 +288,7 @@ function decodeWeights(raw: unknown, inputs: number, outputs: number, at: string
   const mask = lastWordMask(inputs);
   raw.forEach((row, j) => {
     if (typeof row !== "string" || row.length !== 8 * words || !/^[0-9a-f]*$/.test(row)) {
-      fail(`${at}.weights row ${j} must be ${8 * words} lowercase hex digits (${words} words)`);
+      fail(`${at}.weights row ${j} must be ${8 * words} lowercase hex digits (${words} word${words === 1 ? "" : "s"})`);
     }
     for (let k = 0; k < words; k++) out[j * words + k] = parseInt((row as string).slice(8 * k, 8 * k + 8), 16) >>> 0;
     if ((out[j * words + words - 1] & ~mask) !== 0) fail(`${at}.weights row ${j} sets bits beyond its ${inputs} inputs: a weight that is not ±1`);
@@ -304,4 +309,13 @@ function intList(v: unknown, n: number, name: string, lo: number, hi: number, fa
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/**
+ * The layers in one line: "784-128-64-10" for an MLP; convolutions as "c5x32p2" (kernel 5,
+ * 32 channels, 2x2 pooling) before the dense sizes, e.g. "c5x32p2-c3x64p2-c3x64-576-10".
+ */
+export function describeLayers(model: Model): string {
+  const conv = model.conv.map((c) => `c${c.kernel}x${c.outputs}${c.pool > 1 ? `p${c.pool}` : ""}`);
+  return [...conv, model.hidden[0]?.inputs ?? model.output.inputs, ...model.hidden.map((h) => h.outputs), model.output.outputs].join("-");
 }

@@ -64,8 +64,8 @@ export const PRESETS = {
     calibration: 5000,
     augment: LIGHT_AUGMENT,
   },
-  /** The CNN in seconds, for tests: one small conv layer. */
-  "cnn-tiny": { ...base, conv: [{ kernel: 5, outputs: 32, pool: 4 }], hidden: [], epochs: 2, limit: 3000, validation: 500, calibration: 500 },
+  /** A CNN in seconds, for tests: both kinds of convolution input (the image, 32 channels), OR/AND pooling, a hidden dense layer. */
+  "cnn-tiny": { ...base, conv: [{ kernel: 5, outputs: 32, pool: 2 }, { kernel: 3, outputs: 32, pool: 2 }], hidden: [32], epochs: 2, limit: 2000, validation: 500, calibration: 500 },
 } satisfies Record<string, TrainOptions>;
 
 export type PresetName = keyof typeof PRESETS;
