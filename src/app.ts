@@ -17,7 +17,7 @@ import { classifierRole, classifyFrameNative, classifyNative, classifyStrokesNat
 import { encodeStrokes, rasterizeBits, strokePairCount } from "./shared/stroke-raster"
 import { strokeNoDigit } from "./shared/no-digit"
 import { addSamplesPayload, DIGIT_TIMEOUT_MS, digitReady, newStrokeSet, takeDigit } from "./shared/touch-samples"
-import type { HiddenTables, OutputTables } from "./bnn"
+import type { ConvTables, HiddenTables, OutputTables } from "./bnn"
 import { formatResult, scoreFields } from "./shared/stream-format"
 
 /** What the program needs of a model's weight tables (src/models/<name>.ts). */
@@ -26,6 +26,7 @@ export interface ProgramModel {
     MODEL_ID32: number
     INPUT_THRESHOLD: number
     SCORE_SHIFT: number
+    CONV: ConvTables[]
     HIDDEN: HiddenTables[]
     OUTPUT: OutputTables
 }
@@ -86,7 +87,7 @@ async function classifyAndReport(seq: number, input: DigitInput, label: number, 
         backend = "bytecode"
         const t0 = ds.millis()
         const bits = await input.bits()
-        if (bits) s = await scores(bits, model.HIDDEN, model.OUTPUT)
+        if (bits) s = await scores(bits, model.CONV, model.HIDDEN, model.OUTPUT)
         else none = true
         inferenceUs = (ds.millis() - t0) * 1000
         if (!useNative && classifierRole.isBound) useNative = await nativeAvailable(model.MODEL_ID32, 0)

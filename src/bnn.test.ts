@@ -6,7 +6,7 @@ import { describe, expect, test } from "@devicescript/test"
 import { packPixels, scores } from "./bnn"
 import { argmax } from "./shared/bits"
 import { DIGIT_COUNT, DIGIT_PIXELS, EXPECTED_BITS, EXPECTED_MODEL_ID, EXPECTED_SCORES } from "./digits"
-import { HIDDEN, INPUT_THRESHOLD, MODEL_ID, OUTPUT } from "./models/default"
+import { CONV, HIDDEN, INPUT_THRESHOLD, MODEL_ID, OUTPUT } from "./models/default"
 
 const PIXELS = 784
 const BITS_BYTES = 100
@@ -27,7 +27,7 @@ describe("bytecode fallback", () => {
     test("scores equal the reference", async () => {
         for (let i = 0; i < CHECKED; i++) {
             const bits = packPixels(DIGIT_PIXELS.slice(i * PIXELS, (i + 1) * PIXELS), INPUT_THRESHOLD)
-            const s = await scores(bits, HIDDEN, OUTPUT)
+            const s = await scores(bits, CONV, HIDDEN, OUTPUT)
             let best = 0
             for (let j = 0; j < 10; j++) {
                 const want = EXPECTED_SCORES.getAt(i * 40 + 4 * j, "i32")

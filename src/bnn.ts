@@ -25,6 +25,19 @@ export interface HiddenTables {
     oddDec: Buffer
 }
 
+/** A convolution layer (format version 2): the hidden-layer tables of its patch, its shape and pooling. */
+export interface ConvTables {
+    /** [height, width, channels, kernel, outputs, pool] of the layer's input and kernel. */
+    shape: number[]
+    planes: number
+    /** patch-length columns of ceil(outputs/32) u32 LE (the patch is a hidden layer's input). */
+    columns: Buffer
+    kEven: Buffer
+    oddDec: Buffer
+    /** ceil(outputs/32) u32 LE: bit c = channel c pools with AND (else OR). */
+    poolAnd: Buffer
+}
+
 export interface OutputTables {
     inputs: number
     outputs: number
@@ -180,11 +193,89 @@ async function hiddenLayer(x: Buffer, layer: HiddenTables): Promise<Buffer> {
 }
 
 /**
- * Integer scores of packed input bits; yields to the scheduler after each hidden layer. With
- * `hiddenOut`, each hidden layer's packed output is appended to it (for the verification matrix).
+ * One convolution layer (docs/model-format.md §2.3), as the generated C (bnn_conv.h) runs it:
+ * for each output pixel, the patch of each position of its pooling window is gathered and run
+ * through hiddenLayer(), and the window's channel bits are ORed (ANDed in the poolAnd channels).
+ * Tensor element (r, c, ch) is element (r * width + c) * channels + ch of a packed vector. It
+ * yields after every output pixel: one window is at most pool * pool hidden layers of a patch,
+ * each well under the VM's step limit for the patches the format allows here.
  */
-export async function scores(input: Buffer, hidden: HiddenTables[], output: OutputTables, hiddenOut?: Buffer[]): Promise<number[]> {
+async function convLayer(x: Buffer, layer: ConvTables): Promise<Buffer> {
+    const sh = layer.shape
+    const width = sh[1], channels = sh[2], kernel = sh[3], outputs = sh[4], pool = sh[5]
+    const outH = (sh[0] - kernel + 1) / pool
+    const outW = (width - kernel + 1) / pool
+    const outWords = outputs >> 5
+    const n = kernel * kernel * channels
+    const patch = Buffer.alloc(4 * wordsFor(n))
+    const patchLayer: HiddenTables = { inputs: n, outputs: outputs, planes: layer.planes, columns: layer.columns, kEven: layer.kEven, oddDec: layer.oddDec }
+    const y = Buffer.alloc(packedBytes(outH * outW * outputs))
+    const orAcc: number[] = []
+    const andAcc: number[] = []
+    for (let w = 0; w < outWords; w++) {
+        orAcc.push(0)
+        andAcc.push(0)
+    }
+    const cw = channels >> 5
+    for (let py = 0; py < outH; py++) {
+        for (let px = 0; px < outW; px++) {
+            for (let w = 0; w < outWords; w++) {
+                orAcc[w] = 0
+                andAcc[w] = -1
+            }
+            for (let dy = 0; dy < pool; dy++) {
+                for (let dx = 0; dx < pool; dx++) {
+                    const oy = py * pool + dy
+                    const ox = px * pool + dx
+                    for (let k = 0; k < patch.length; k += 4) patch.setAt(k, "i32", 0)
+                    if (channels === 1) {
+                        // bit by bit: element (oy + ky) * width + ox + kx of the image
+                        for (let ky = 0, t = 0; ky < kernel; ky++) {
+                            const row = (oy + ky) * width + ox
+                            for (let kx = 0; kx < kernel; kx++, t++) {
+                                const e = row + kx
+                                if (((x[e >> 3] >> (e & 7)) & 1) !== 0) patch[t >> 3] |= 1 << (t & 7)
+                            }
+                        }
+                    } else {
+                        // whole words: kernel pixels of cw words a row of the patch
+                        const rowWords = kernel * cw
+                        for (let ky = 0; ky < kernel; ky++) {
+                            const src = 4 * ((oy + ky) * width + ox) * cw
+                            const dst = 4 * ky * rowWords
+                            for (let k = 0; k < 4 * rowWords; k += 4) patch.setAt(dst + k, "i32", x.getAt(src + k, "i32"))
+                        }
+                    }
+                    const bits = await hiddenLayer(patch, patchLayer)
+                    for (let w = 0; w < outWords; w++) {
+                        const b = bits.getAt(4 * w, "i32")
+                        orAcc[w] |= b
+                        andAcc[w] &= b
+                    }
+                }
+            }
+            const at = 4 * (py * outW + px) * outWords
+            for (let w = 0; w < outWords; w++) {
+                const m = layer.poolAnd.getAt(4 * w, "i32")
+                y.setAt(at + 4 * w, "i32", (orAcc[w] & ~m) | (andAcc[w] & m))
+            }
+            await yieldToFirmware()
+        }
+    }
+    return y
+}
+
+/**
+ * Integer scores of packed input bits; yields to the scheduler after each hidden layer. With
+ * `hiddenOut`, each hidden layer's packed output (convolutions first) is appended to it (for
+ * the verification matrix).
+ */
+export async function scores(input: Buffer, conv: ConvTables[], hidden: HiddenTables[], output: OutputTables, hiddenOut?: Buffer[]): Promise<number[]> {
     let x = input
+    for (const layer of conv) {
+        x = await convLayer(x, layer)
+        if (hiddenOut) hiddenOut.push(x)
+    }
     for (const layer of hidden) {
         x = await hiddenLayer(x, layer)
         if (hiddenOut) hiddenOut.push(x)

@@ -105,7 +105,7 @@ async function probeTouch(k: number) {
     }
     let s: number[] = undefined
     await time("bytecode-scores", "touch", k, 1, async () => {
-        s = await scores(bits, m.HIDDEN, m.OUTPUT)
+        s = await scores(bits, m.CONV, m.HIDDEN, m.OUTPUT)
     })
     await report("touch", k, s)
 }
@@ -157,7 +157,7 @@ async function probeCamera(k: number) {
     }
     let s: number[] = undefined
     await time("bytecode-scores", "camera", k, 1, async () => {
-        s = await scores(bits, m.HIDDEN, m.OUTPUT)
+        s = await scores(bits, m.CONV, m.HIDDEN, m.OUTPUT)
     })
     await report("camera", k, s)
 }

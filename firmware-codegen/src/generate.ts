@@ -198,6 +198,16 @@ const uint32_t *bnn_hidden_output(int layer);
 `;
 }
 
+/**
+ * \`bnn report\` measures each layer's cost as the difference between builds that stop after
+ * successive layers (-DBNN_STOP_AFTER=k, 0 = run to the end). The layer to stop after is a
+ * volatile variable, so those builds have the same code and differ only in its value; without
+ * the macro the check compiles to nothing.
+ */
+function stopAfter(layer: number): string {
+  return `#ifdef BNN_STOP_AFTER\n    if (bnn_stop_after == ${layer}) return 0;\n#endif\n`;
+}
+
 /** Words of each hidden layer's packed output: the convolutions' tensors, then the dense layers. */
 export function tracedWords(m: CModel): number[] {
   return [...m.conv.map((c) => wordsFor(c.outHeight * c.outWidth * c.outputs)), ...m.hidden.map((h) => wordsFor(h.outputs))];
@@ -284,6 +294,9 @@ static uint32_t ${C}_out[${wordsFor(c.outHeight * c.outWidth * c.outputs)}];
   parts.push(cArray("int32_t", `${Lo}_scale`, o.scale, int32, 10));
   parts.push(cArray("int32_t", `${Lo}_offset`, o.offset, int32, 10));
   parts.push(`static uint32_t bnn_input[${words}];
+#ifdef BNN_STOP_AFTER
+static volatile int bnn_stop_after = BNN_STOP_AFTER;
+#endif
 
 void bnn_pack_pixels(const uint8_t *pixels, uint32_t *input_bits) {
     for (int k = 0; k < BNN_INPUT_WORDS; k++) input_bits[k] = 0;
@@ -309,7 +322,7 @@ ${inBits % 32 ? `    bnn_input[${words - 1}] &= 0x${lastWordMask(inBits).toStrin
   let x = "bnn_input";
   m.conv.forEach((_, k) => {
     const C = `bnn_c${k + 1}`;
-    parts.push(`    BNN_PRECONDITION(bnn_conv_layer(&${C}, ${x}, bnn_patch, bnn_bits, bnn_and, bnn_counters, ${C}_out) == BNN_OK, BNN_ERR_LIMIT);\n`);
+    parts.push(`    BNN_PRECONDITION(bnn_conv_layer(&${C}, ${x}, bnn_patch, bnn_bits, bnn_and, bnn_counters, ${C}_out) == BNN_OK, BNN_ERR_LIMIT);\n${stopAfter(k + 1)}`);
     x = `${C}_out`;
   });
   m.hidden.forEach((h, k) => {
@@ -320,7 +333,7 @@ ${inBits % 32 ? `    bnn_input[${words - 1}] &= 0x${lastWordMask(inBits).toStrin
 #else
     BNN_PRECONDITION(bnn_columns_layer(${x}, ${h.words}, ${L}_columns, ${L}_k_even, ${L}_odd_dec, ${f.planes}, ${f.outWords}, ${hexWord(f.lastMask)}, bnn_counters, ${L}_out) == BNN_OK, BNN_ERR_LIMIT);
 #endif
-`);
+${stopAfter(m.conv.length + k + 1)}`);
     x = `${L}_out`;
   });
   parts.push(`    int best = 0;

@@ -31,6 +31,11 @@ export interface LayerFootprint {
   constantBytes: number;
   /** Bits / 8: the information content of the layer's weights. */
   bitBytes: number;
+  /** Convolutions: the output tensor (after pooling) and the positions the patch is evaluated at. */
+  conv?: { kernel: number; channels: number; pool: number; outHeight: number; outWidth: number; positions: number };
+  /** Cortex-M0 under QEMU: mean executed instructions of this layer per inference, and their TRM cycles. */
+  m0Instructions: number;
+  m0Cycles: number;
 }
 
 export interface SpeedFigure {
@@ -87,6 +92,29 @@ function m0Footprint(modelDir: string, buildDir: string): { weights: number; con
   let stack = 0;
   if (su) for (const line of readFileSync(join(buildDir, su), "utf8").split("\n")) if (/\bbnn_classify\t/.test(line)) stack = Number(line.split("\t")[1]);
   return { weights, constants, code, ram, stack };
+}
+
+/**
+ * Each layer's mean cost on the Cortex-M0: builds that stop after layer 1, 2, ... (the
+ * generator's BNN_STOP_AFTER), run on the same records; a layer costs the difference between
+ * stopping after it and after the one before (the output layer: the whole inference minus the
+ * last hidden layer's stop). The probe's compare per layer is included: the per-layer figures
+ * add up to a few instructions more than the plain build's mean.
+ */
+async function m0LayerCosts(hiddenLayers: number, modelDir: string, records: Buffer, recordBytes: number, buildDir: string): Promise<{ instructions: number; cycles: number }[]> {
+  const images = records.length / recordBytes;
+  const upTo: { instructions: number; cycles: number }[] = [{ instructions: 0, cycles: 0 }];
+  // stop after layer 1, 2, ..., then 0: the whole inference in the same code
+  for (const k of [...Array.from({ length: hiddenLayers }, (_, i) => i + 1), 0]) {
+    const elf = buildBench(M0_COUNT, [join(modelDir, "bnn_model.c")], [modelDir], buildDir, ["-O2", `-DBNN_STOP_AFTER=${k}`], `stop${k}`);
+    const insns = disassemble("arm-none-eabi-objdump", elf);
+    writeFileSync(join(buildDir, "bnn_in.bin"), Buffer.alloc(0));
+    const base = await traceCost(M0_COUNT.qemu, M0_COUNT.qemuArgs, elf, buildDir, insns, m0plusCycles);
+    writeFileSync(join(buildDir, "bnn_in.bin"), records);
+    const all = await traceCost(M0_COUNT.qemu, M0_COUNT.qemuArgs, elf, buildDir, insns, m0plusCycles);
+    upTo.push({ instructions: (all.instructions - base.instructions) / images, cycles: (all.cycles - base.cycles) / images });
+  }
+  return upTo.slice(1).map((c, k) => ({ instructions: c.instructions - upTo[k].instructions, cycles: c.cycles - upTo[k].cycles }));
 }
 
 async function speed(core: string, cycleModel: string, t: CountTarget, objdump: string, cost: typeof m0plusCycles, clockMHz: number, modelDir: string, records: Buffer, recordBytes: number, worstRecord: Buffer, worst: number, buildDir: string): Promise<SpeedFigure> {
@@ -163,11 +191,26 @@ export async function buildReport(m: CModel, modelDir: string, records: Buffer, 
     onStep?.("flash and RAM (arm-none-eabi-gcc, nm, -fstack-usage)");
     const fp = m0Footprint(modelDir, buildDir);
     const recordBytes = 4 * ((m.width * m.height + 31) >>> 5);
-    const layers: LayerFootprint[] = [...m.hidden, m.output].map((l, k) => {
+    const convLayers: Omit<LayerFootprint, "m0Instructions" | "m0Cycles">[] = m.conv.map((c, k) => {
+      const form = columnsForm(c.patch);
+      const positions = c.outHeight * c.pool * c.outWidth * c.pool;
+      return {
+        layer: k + 1,
+        inputs: c.patch.inputs,
+        outputs: c.outputs,
+        binaryOps: c.patch.inputs * c.outputs * positions,
+        wordOps: c.patch.words * c.outputs * positions,
+        weightBytes: 4 * form.columns.length,
+        constantBytes: 4 * (form.kEven.length + form.oddDec.length + c.poolAnd.length),
+        bitBytes: (c.patch.inputs * c.outputs) / 8,
+        conv: { kernel: c.kernel, channels: c.channels, pool: c.pool, outHeight: c.outHeight, outWidth: c.outWidth, positions },
+      };
+    });
+    const denseLayers = [...m.hidden, m.output].map((l, k) => {
       const hidden = k < m.hidden.length;
       const form = hidden ? columnsForm(m.hidden[k]) : undefined;
       return {
-        layer: k + 1,
+        layer: m.conv.length + k + 1,
         inputs: l.inputs,
         outputs: l.outputs,
         binaryOps: l.inputs * l.outputs,
@@ -177,10 +220,14 @@ export async function buildReport(m: CModel, modelDir: string, records: Buffer, 
         bitBytes: (l.inputs * l.outputs) / 8,
       };
     });
-    const weightBits = layers.reduce((s, l) => s + l.binaryOps, 0);
+    const shapes = [...convLayers, ...denseLayers];
+    const weightBits = shapes.reduce((s, l) => s + 8 * l.bitBytes, 0);
     const images = records.length / recordBytes;
     onStep?.(`Cortex-M0 instructions under QEMU: ${images} images and the worst one`);
     const m0 = await speed("Cortex-M0 code, RP2040 (Cortex-M0+) timings", "Cortex-M0+ TRM timings over the QEMU trace (estimate)", M0_COUNT, "arm-none-eabi-objdump", m0plusCycles, 125, modelDir, records, recordBytes, worstRecord, worst, buildDir);
+    onStep?.(`Cortex-M0 instructions per layer: ${shapes.length - 1} builds that stop after a layer, ${images} images each`);
+    const perLayer = await m0LayerCosts(shapes.length - 1, modelDir, records, recordBytes, buildDir);
+    const layers: LayerFootprint[] = shapes.map((l, k) => ({ ...l, m0Instructions: perLayer[k].instructions, m0Cycles: perLayer[k].cycles }));
     onStep?.(`RP2040 on rp2040js: ${images} images and the worst one`);
     const rp = rp2040Speed(modelDir, records, recordBytes, worstRecord, worst, buildDir);
     onStep?.(`rv32imc instructions under QEMU: ${images} images and the worst one`);
@@ -214,9 +261,11 @@ export function reportMarkdown(r: Report): string {
   const lines = [
     `# Footprint and speed: model \`${r.model}\` (${r.id})`,
     "",
-    "| layer | inputs | outputs | XNOR bit ops | 32-bit word ops | weight bytes | constant bytes |",
-    "|---:|---:|---:|---:|---:|---:|---:|",
-    ...r.layers.map((l) => `| ${l.layer} | ${l.inputs} | ${l.outputs} | ${n(l.binaryOps)} | ${n(l.wordOps)} | ${n(l.weightBytes)} | ${n(l.constantBytes)} |`),
+    "| layer | kind | inputs | outputs | XNOR bit ops | 32-bit word ops | weight bytes | constant bytes | Cortex-M0 instructions (mean) | est. RP2040 cycles |",
+    "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ...r.layers.map((l) => `| ${l.layer} | ${l.conv ? `conv ${l.conv.kernel}x${l.conv.kernel}x${l.conv.channels}${l.conv.pool > 1 ? `, pool ${l.conv.pool}` : ""} -> ${l.conv.outHeight}x${l.conv.outWidth}x${l.outputs}` : l.layer === r.layers.length ? "output" : "dense"} | ${l.inputs} | ${l.outputs} | ${n(l.binaryOps)} | ${n(l.wordOps)} | ${n(l.weightBytes)} | ${n(l.constantBytes)} | ${n(l.m0Instructions)} | ${n(l.m0Cycles)} |`),
+    "",
+    "Convolutions: inputs is the patch (kernel x kernel x channels), the bit and word operations count every position the patch is evaluated at. Per-layer instructions: builds that stop after each layer (-DBNN_STOP_AFTER), the difference of successive stops (the same code in every build: the layer to stop after is a volatile variable); they add up to the mean below plus a few instructions of the probe.",
     "",
     `**Flash**: ${n(r.flashBytes.total)} bytes = weights ${n(r.flashBytes.weights)} + thresholds/constants ${n(r.flashBytes.constants)} + code ${n(r.flashBytes.code)}. The weights are ${n(r.weightBits)} bits = ${n(r.weightBits / 8)} bytes; weights + constants are ${r.overheadPercent.toFixed(1)} % above that.`,
     "",

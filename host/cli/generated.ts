@@ -32,6 +32,7 @@ import { MODELS_DIR, ROOT, shippedModels, tablesPath } from "../lib/paths.ts";
 import { modelPictures } from "../lib/report/pictures.ts";
 import { HERSHEY_SET_PATH, HERSHEY_SET_SEED, HERSHEY_SHEET_PATH, hersheySet, sampleSheet, toJsonl, type StrokeSample } from "../lib/strokes/hershey-set.ts";
 import type { EpochRecord } from "../lib/train/trainer.ts";
+import { buildConvKernels, convKernelsFresh, CONV_KERNELS_BUILD, CONV_KERNELS_HASH, CONV_KERNELS_SOURCE } from "../lib/train/conv-kernels-build.ts";
 
 export type Freshness = "fresh" | "stale" | "missing";
 
@@ -114,9 +115,26 @@ function strokeSetEntries(): GeneratedFile[] {
   return [textFile(HERSHEY_SET_PATH, from, async () => toJsonl(samples())), textFile(HERSHEY_SHEET_PATH, HERSHEY_SET_PATH, async () => sampleSheet(samples()))];
 }
 
+/** The CNN training kernels' WebAssembly build. */
+function convKernelsEntry(): GeneratedFile {
+  return {
+    paths: [rel(CONV_KERNELS_BUILD), rel(CONV_KERNELS_HASH)],
+    from: `${rel(CONV_KERNELS_SOURCE)} (clang --target=wasm32 -msimd128)`,
+    needs: "clang and lld",
+    async status() {
+      if (!existsSync(CONV_KERNELS_BUILD)) return "missing";
+      return convKernelsFresh() ? "fresh" : "stale";
+    },
+    async write() {
+      return convKernelsFresh() || buildConvKernels();
+    },
+  };
+}
+
 /** Every generated file, in generation order. */
 export function generatedFiles(): GeneratedFile[] {
   return [
+    convKernelsEntry(),
     ...shippedModels().flatMap(modelEntries),
     textFile(rel(DIGITS_PATH), `MNIST test images 0..${SAMPLE_DIGITS - 1} and models/default`, async () => generateDigits(loadMnist("test"), SAMPLE_DIGITS, readModelFile(join(MODELS_DIR, "default", "model.json")))),
     textFile(rel(RASTER_FIXTURE_PATH), "src/shared/stroke-raster.ts", async () => rasterFixtureSource()),

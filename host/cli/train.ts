@@ -7,7 +7,8 @@ import { loadMnist } from "../lib/mnist.ts";
 import { C_LIMITS } from "../lib/model/limits.ts";
 import { evaluate, type Evaluation } from "../lib/model/evaluate.ts";
 import { foldModel } from "../lib/model/fold.ts";
-import { MODEL_NAME, serializeModel, validateModel } from "../lib/model/format.ts";
+import { CONV_LIMITS, MODEL_NAME, serializeModel, validateModel } from "../lib/model/format.ts";
+import type { ConvSpec } from "../lib/train/conv-network.ts";
 import { outputFolder } from "../lib/output.ts";
 import { displayPath, MODELS_DIR, ROOT } from "../lib/paths.ts";
 import { writeModelPictures } from "../lib/report/pictures.ts";
@@ -23,13 +24,14 @@ import { defineCommand, usageError } from "../lib/args.ts";
 
 export const trainCommand = defineCommand({
   name: "train",
-  summary: "train a binary MLP on MNIST and write model.json, metrics and pictures",
+  summary: "train a binary MLP or CNN on MNIST and write model.json, metrics and pictures",
   usage: "The test set is only used once, for the final figures; model selection uses a validation split of the training set.",
   options: {
     preset: { type: "string", description: "training recipe", default: "default", choices: PRESET_NAMES },
     out: { type: "string", description: "model folder (default: models/<name>)", metavar: "dir" },
     name: { type: "string", description: "model name (default: the preset)" },
     hidden: { type: "string", description: "hidden layer sizes, e.g. 128,64", metavar: "list" },
+    conv: { type: "string", description: "convolution layers before the hidden ones: KxC or KxCpP (kernel, channels, pooling), e.g. 5x32p2,3x64p2,3x64; 'none' for an MLP", metavar: "list" },
     epochs: { type: "int", description: "epochs", min: 1, max: 10000 },
     batch: { type: "int", description: "batch size", min: 2, max: 1000 },
     lr: { type: "number", description: "initial learning rate (Adam)", min: 1e-7, max: 1 },
@@ -53,7 +55,8 @@ export const trainCommand = defineCommand({
     const name = o.name ?? preset;
     if (!MODEL_NAME.test(name)) throw usageError(`--name must be lowercase letters, digits and dashes (at most 40); got '${name.slice(0, 50)}'`);
     const options: TrainOptions = { ...PRESETS[preset] };
-    if (o.hidden !== undefined) options.hidden = parseHidden(o.hidden);
+    if (o.hidden !== undefined) options.hidden = o.hidden === "none" ? [] : parseHidden(o.hidden);
+    if (o.conv !== undefined) options.conv = parseConv(o.conv);
     if (o.epochs !== undefined) options.epochs = o.epochs;
     if (o.batch !== undefined) options.batch = o.batch;
     if (o.lr !== undefined) options.lr = o.lr;
@@ -145,6 +148,18 @@ function parseHidden(text: string): number[] {
   return sizes;
 }
 
+
+function parseConv(text: string): ConvSpec[] {
+  if (text === "none") return [];
+  return text.split(",").map((part) => {
+    const m = /^(\d+)x(\d+)(?:p(\d+))?$/.exec(part.trim());
+    const spec = m ? { kernel: Number(m[1]), outputs: Number(m[2]), pool: m[3] === undefined ? 1 : Number(m[3]) } : undefined;
+    if (!spec || spec.kernel < 1 || spec.kernel > CONV_LIMITS.kernel || spec.outputs % 32 !== 0 || spec.outputs < 32 || spec.outputs > CONV_LIMITS.outputs || spec.pool < 1 || spec.pool > CONV_LIMITS.pool) {
+      throw usageError(`--conv must list layers as KxC or KxCpP (kernel 1..${CONV_LIMITS.kernel}, channels a multiple of 32 up to ${CONV_LIMITS.outputs}, pooling 1..${CONV_LIMITS.pool}), e.g. 5x32p2,3x64p2; got '${part.trim().slice(0, 30)}'`);
+    }
+    return spec;
+  });
+}
 
 function round(x: number, d: number): number {
   return Math.round(x * 10 ** d) / 10 ** d;

@@ -17,6 +17,7 @@
 #define BNN_INPUT_THRESHOLD 64
 #define BNN_INPUT_BITS 784
 #define BNN_INPUT_WORDS 25
+/* Layers before the output layer. */
 #define BNN_HIDDEN_LAYERS 2
 #define BNN_OUTPUTS 10
 /* Words of the packed output of hidden layer l (0-based). */

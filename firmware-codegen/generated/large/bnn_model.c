@@ -3799,6 +3799,9 @@ static const int32_t bnn_l4_offset[10] = {
 };
 
 static uint32_t bnn_input[25];
+#ifdef BNN_STOP_AFTER
+static volatile int bnn_stop_after = BNN_STOP_AFTER;
+#endif
 
 void bnn_pack_pixels(const uint8_t *pixels, uint32_t *input_bits) {
     for (int k = 0; k < BNN_INPUT_WORDS; k++) input_bits[k] = 0;
@@ -3832,17 +3835,26 @@ int bnn_classify(const uint32_t *input_bits, size_t input_words, int32_t *scores
 #else
     BNN_PRECONDITION(bnn_columns_layer(bnn_input, 25, bnn_l1_columns, bnn_l1_k_even, bnn_l1_odd_dec, 11, 10, 0xffffffffu, bnn_counters, bnn_l1_out) == BNN_OK, BNN_ERR_LIMIT);
 #endif
+#ifdef BNN_STOP_AFTER
+    if (bnn_stop_after == 1) return 0;
+#endif
 
 #if BNN_HIDDEN_METHOD == BNN_HIDDEN_ROWS
     bnn_rows_layer(bnn_l1_out, bnn_l2_weights, bnn_l2_thresholds, 320, 10, 320, bnn_l2_out);
 #else
     BNN_PRECONDITION(bnn_columns_layer(bnn_l1_out, 10, bnn_l2_columns, bnn_l2_k_even, bnn_l2_odd_dec, 10, 10, 0xffffffffu, bnn_counters, bnn_l2_out) == BNN_OK, BNN_ERR_LIMIT);
 #endif
+#ifdef BNN_STOP_AFTER
+    if (bnn_stop_after == 2) return 0;
+#endif
 
 #if BNN_HIDDEN_METHOD == BNN_HIDDEN_ROWS
     bnn_rows_layer(bnn_l2_out, bnn_l3_weights, bnn_l3_thresholds, 320, 10, 320, bnn_l3_out);
 #else
     BNN_PRECONDITION(bnn_columns_layer(bnn_l2_out, 10, bnn_l3_columns, bnn_l3_k_even, bnn_l3_odd_dec, 10, 10, 0xffffffffu, bnn_counters, bnn_l3_out) == BNN_OK, BNN_ERR_LIMIT);
+#endif
+#ifdef BNN_STOP_AFTER
+    if (bnn_stop_after == 3) return 0;
 #endif
 
     int best = 0;

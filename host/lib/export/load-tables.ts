@@ -95,3 +95,21 @@ export function loadTables(path: string): Tables {
   if (!statSync(path).isFile()) throw new UserError(`weight tables: ${where} is not a file`);
   return parseTables(readFileSync(path, "utf8"), where);
 }
+
+/**
+ * Packed words of the input and of each hidden layer's output (convolutions first) of a tables
+ * module, as the verification records carry them. The shapes are taken as written: the C
+ * generator is where they are checked.
+ */
+export function tableRecordLayout(t: Tables): { inputWords: number; hiddenWords: number[]; outputs: number } {
+  const words = (n: number) => (n + 31) >>> 5;
+  const sizes = t.LAYER_SIZES;
+  const convCount = typeof t.CONV_LAYERS === "number" ? t.CONV_LAYERS : 0;
+  const conv = Array.from({ length: convCount }, (_, k) => {
+    const s = t[`C${k + 1}_SHAPE`];
+    if (!Array.isArray(s) || s.length !== 6) throw new UserError(`weight tables: C${k + 1}_SHAPE must be [height, width, channels, kernel, outputs, pool]`);
+    const [h, w, , kernel, outputs, pool] = s as number[];
+    return words((((h - kernel + 1) / pool) * (w - kernel + 1)) / pool * outputs);
+  });
+  return { inputWords: words(t.INPUT_WIDTH * t.INPUT_HEIGHT), hiddenWords: [...conv, ...sizes.slice(1, -1).map(words)], outputs: sizes[sizes.length - 1] };
+}
