@@ -997,6 +997,6 @@ export const HIDDEN = [
   { inputs: 128, outputs: 64, planes: L2_PLANES, columns: L2_COLUMNS, kEven: L2_K_EVEN, oddDec: L2_ODD_DEC },
 ]
 export const OUTPUT = { inputs: 64, outputs: 10, weights: L3_WEIGHTS, scale: L3_SCALE, offset: L3_OFFSET }
-export const CONV = []
+export const CONV = [] as { shape: number[]; planes: number; columns: Buffer; kEven: Buffer; oddDec: Buffer; poolAnd: Buffer }[]
 /** Everything the DeviceScript program needs of this model (src/app.ts, ProgramModel). */
 export const PROGRAM_MODEL = { MODEL_ID, MODEL_ID32, INPUT_THRESHOLD, SCORE_SHIFT, CONV, HIDDEN, OUTPUT }

@@ -1528,6 +1528,6 @@ export const HIDDEN = [
   { inputs: 320, outputs: 320, planes: L3_PLANES, columns: L3_COLUMNS, kEven: L3_K_EVEN, oddDec: L3_ODD_DEC },
 ]
 export const OUTPUT = { inputs: 320, outputs: 10, weights: L4_WEIGHTS, scale: L4_SCALE, offset: L4_OFFSET }
-export const CONV = []
+export const CONV = [] as { shape: number[]; planes: number; columns: Buffer; kEven: Buffer; oddDec: Buffer; poolAnd: Buffer }[]
 /** Everything the DeviceScript program needs of this model (src/app.ts, ProgramModel). */
 export const PROGRAM_MODEL = { MODEL_ID, MODEL_ID32, INPUT_THRESHOLD, SCORE_SHIFT, CONV, HIDDEN, OUTPUT }

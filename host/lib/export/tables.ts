@@ -119,9 +119,14 @@ export function generateTables(model: Model, source: string): string {
     `export const ${L}_OFFSET = ${hexBlock([intsHex(o.offset, 4)])}`,
     "",
     "/** The layers in order, for code that walks any depth. */",
-    `export const HIDDEN = [${model.hidden.map((h, k) => `\n  { inputs: ${h.inputs}, outputs: ${h.outputs}, planes: L${k + 1}_PLANES, columns: L${k + 1}_COLUMNS, kEven: L${k + 1}_K_EVEN, oddDec: L${k + 1}_ODD_DEC },`).join("")}\n]`,
+    // an empty list is typed, or DeviceScript's compiler refuses its implicit any[]
+    model.hidden.length
+      ? `export const HIDDEN = [${model.hidden.map((h, k) => `\n  { inputs: ${h.inputs}, outputs: ${h.outputs}, planes: L${k + 1}_PLANES, columns: L${k + 1}_COLUMNS, kEven: L${k + 1}_K_EVEN, oddDec: L${k + 1}_ODD_DEC },`).join("")}\n]`
+      : "export const HIDDEN = [] as { inputs: number; outputs: number; planes: number; columns: Buffer; kEven: Buffer; oddDec: Buffer }[]",
     `export const OUTPUT = { inputs: ${o.inputs}, outputs: ${o.outputs}, weights: ${L}_WEIGHTS, scale: ${L}_SCALE, offset: ${L}_OFFSET }`,
-    `export const CONV = [${model.conv.map((c, k) => `\n  { shape: C${k + 1}_SHAPE, planes: C${k + 1}_PLANES, columns: C${k + 1}_COLUMNS, kEven: C${k + 1}_K_EVEN, oddDec: C${k + 1}_ODD_DEC, poolAnd: C${k + 1}_POOL_AND },`).join("")}${model.conv.length ? "\n" : ""}]`,
+    model.conv.length
+      ? `export const CONV = [${model.conv.map((c, k) => `\n  { shape: C${k + 1}_SHAPE, planes: C${k + 1}_PLANES, columns: C${k + 1}_COLUMNS, kEven: C${k + 1}_K_EVEN, oddDec: C${k + 1}_ODD_DEC, poolAnd: C${k + 1}_POOL_AND },`).join("")}\n]`
+      : "export const CONV = [] as { shape: number[]; planes: number; columns: Buffer; kEven: Buffer; oddDec: Buffer; poolAnd: Buffer }[]",
     "/** Everything the DeviceScript program needs of this model (src/app.ts, ProgramModel). */",
     "export const PROGRAM_MODEL = { MODEL_ID, MODEL_ID32, INPUT_THRESHOLD, SCORE_SHIFT, CONV, HIDDEN, OUTPUT }",
     "",
