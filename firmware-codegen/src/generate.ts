@@ -10,6 +10,7 @@ import { UserError } from "../../host/lib/errors.ts";
 import { columnsForm, rowsFromColumns } from "../../host/lib/model/columns.ts";
 import { cLimitProblems } from "../../host/lib/model/limits.ts";
 import type { Tables } from "../../host/lib/export/load-tables.ts";
+import { PATTERN_MAX_KERNEL, patternTables } from "./pattern-tables.ts";
 
 export interface CLayer {
   inputs: number;
@@ -232,7 +233,9 @@ ${m.conv.length ? '#include "bnn_conv.h"\n' : ""}#include "bnn_model.h"
   const words = wordsFor(inBits);
   const forms = m.hidden.map(columnsForm);
   const convForms = m.conv.map((c) => columnsForm(c.patch));
-  const counterWords = Math.max(1, ...[...forms, ...convForms].map((f) => f.outWords * f.planes));
+  // single-channel convolutions with a small kernel run the row-pattern tables (c/bnn_conv.h)
+  const patterns = m.conv.map((c) => (c.channels === 1 && c.kernel <= PATTERN_MAX_KERNEL ? patternTables(c.kernel, c.outputs, c.patch.words, c.patch.weights, c.patch.thresholds) : undefined));
+  const counterWords = Math.max(1, ...[...forms, ...convForms].map((f) => f.outWords * f.planes), ...patterns.map((t, k) => (t ? t.sumPlanes * (m.conv[k].outputs / 32) : 0)));
   parts.push("#if BNN_HIDDEN_METHOD == BNN_HIDDEN_ROWS\n");
   m.conv.forEach((c, k) => {
     const C = `bnn_c${k + 1}`;
@@ -252,6 +255,11 @@ ${m.conv.length ? '#include "bnn_conv.h"\n' : ""}#include "bnn_model.h"
     parts.push(cArray("uint32_t", `${C}_columns`, f.columns, hexWord, 8, `conv ${k + 1}: ${c.patch.inputs} patch columns of ${f.outWords} words (${c.outputs} channels)`));
     parts.push(cArray("uint32_t", `${C}_k_even`, f.kEven, hexWord, 8, `conv ${k + 1}: counter starts (${f.planes} planes), even count of +1 patch inputs`));
     parts.push(cArray("uint32_t", `${C}_odd_dec`, f.oddDec, hexWord, 8, `conv ${k + 1}: lanes one less for an odd count of +1 patch inputs`));
+    const t = patterns[k];
+    if (t) {
+      parts.push(cArray("uint32_t", `${C}_row_counts`, t.rowCounts, hexWord, 8, `conv ${k + 1}: matches of each kernel row's ${1 << c.kernel} patterns, ${t.countPlanes} bit planes over the channels`));
+      parts.push(cArray("uint32_t", `${C}_starts`, t.starts, hexWord, 8, `conv ${k + 1}: counter starts 2^B - R (${t.sumPlanes} planes)`));
+    }
   });
   m.hidden.forEach((h, k) => {
     const L = `bnn_l${k + 1}`;
@@ -280,6 +288,7 @@ ${m.conv.length ? '#include "bnn_conv.h"\n' : ""}#include "bnn_model.h"
     .weights = ${C}_weights, .thresholds = ${C}_thresholds,
 #else
     .columns = ${C}_columns, .k_even = ${C}_k_even, .odd_dec = ${C}_odd_dec, .planes = ${f.planes},
+    ${patterns[k] ? `.row_counts = ${C}_row_counts, .starts = ${C}_starts, .count_planes = ${patterns[k]!.countPlanes}, .sum_planes = ${patterns[k]!.sumPlanes},` : ".row_counts = NULL, .starts = NULL, .count_planes = 0, .sum_planes = 0,"}
 #endif
 };
 /* conv ${k + 1} output: ${c.outHeight}x${c.outWidth}x${c.outputs} */
