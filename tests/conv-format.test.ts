@@ -9,9 +9,8 @@ import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { lastWordMask, packSigns, setBit, sign, testBit, wordsFor } from "../host/lib/binary.ts";
+import { lastWordMask, packSigns, setBit, testBit, wordsFor } from "../host/lib/binary.ts";
 import { UserError } from "../host/lib/errors.ts";
-import { batchNorm } from "../host/lib/model/batchnorm.ts";
 import { foldConvLayer, foldModel } from "../host/lib/model/fold.ts";
 import { encodeRow, modelId, readModelFile, serializeModel, validateModel, versionFor, type ConvLayer, type InputSpec, type ModelFile, type ModelLayer, type ScoreLayer } from "../host/lib/model/format.ts";
 import { classify, convolve, type Trace } from "../host/lib/model/infer.ts";
@@ -19,6 +18,7 @@ import { packPixels } from "../host/lib/model/input.ts";
 import { SeededRng } from "../host/lib/rng.ts";
 import type { TrainedConvLayer } from "../host/lib/train/conv-network.ts";
 import type { TrainedLayer } from "../host/lib/train/trainer.ts";
+import { floatConv } from "./float-network.ts";
 import { scratchDir } from "./helpers.ts";
 import { bnn, expectOneLineError } from "./run-bnn.ts";
 
@@ -209,49 +209,6 @@ describe("version-2 model files", () => {
 
 // ---------------------------------------------------------------------------------------------
 // (b) the folding is exact
-
-/**
- * The trained float layer, written from conv-network.ts's description and nothing in
- * host/lib/model/infer.ts: ±1 multiply-accumulate per position and channel with the trained
- * (never negated) weights, max of the integer sums over each pool x pool window, BatchNorm,
- * sign with sign(0) = +1. x and the result are ±1 tensors, element (r, c, ch) at (r * width + c) * channels + ch.
- */
-function floatConv(l: TrainedConvLayer, x: Int8Array): Int8Array {
-  const convHeight = l.height - l.kernel + 1;
-  const convWidth = l.width - l.kernel + 1;
-  const sums = new Int32Array(convHeight * convWidth * l.outputs);
-  for (let oy = 0; oy < convHeight; oy++) {
-    for (let ox = 0; ox < convWidth; ox++) {
-      for (let co = 0; co < l.outputs; co++) {
-        let s = 0;
-        for (let dy = 0; dy < l.kernel; dy++) {
-          for (let dx = 0; dx < l.kernel; dx++) {
-            for (let ci = 0; ci < l.channels; ci++) {
-              const t = (dy * l.kernel + dx) * l.channels + ci;
-              s += x[((oy + dy) * l.width + ox + dx) * l.channels + ci] * l.weights[t * l.outputs + co];
-            }
-          }
-        }
-        sums[(oy * convWidth + ox) * l.outputs + co] = s;
-      }
-    }
-  }
-  const outHeight = convHeight / l.pool;
-  const outWidth = convWidth / l.pool;
-  const out = new Int8Array(outHeight * outWidth * l.outputs);
-  for (let py = 0; py < outHeight; py++) {
-    for (let px = 0; px < outWidth; px++) {
-      for (let co = 0; co < l.outputs; co++) {
-        let max = -Infinity;
-        for (let dy = 0; dy < l.pool; dy++) {
-          for (let dx = 0; dx < l.pool; dx++) max = Math.max(max, sums[((py * l.pool + dy) * convWidth + px * l.pool + dx) * l.outputs + co]);
-        }
-        out[(py * outWidth + px) * l.outputs + co] = sign(batchNorm(l, co, max));
-      }
-    }
-  }
-  return out;
-}
 
 /** The BatchNorm kinds each layer gets: its first channels one of each, the rest drawn. */
 const BN_KINDS = ["increasing", "decreasing", "constant on", "constant off", "tie", "always on", "always off", "any"] as const;

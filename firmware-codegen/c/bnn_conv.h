@@ -39,10 +39,16 @@ typedef struct {
     const uint32_t *k_even;
     const uint32_t *odd_dec;
     int planes;
-    /* Single-channel input only, or NULL: the row-pattern tables (bnn_conv_pattern_position). */
-    const uint32_t *row_counts; /* [kernel][2^kernel][out_words][count_planes] */
-    const uint32_t *starts;     /* [out_words][sum_planes] */
-    int count_planes, sum_planes;
+    /*
+     * Single-channel input with a small kernel, or NULL: the channel bits of output position
+     * (oy, ox) by the row-pattern method, a function the generator writes for the layer with
+     * its constants (firmware-codegen/src/pattern-tables.ts): a patch row is one of 2^kernel
+     * bit patterns, a table holds each channel's matches with each kernel row's weights,
+     * bit-sliced over the channels, and the position adds its rows' counts into counters
+     * whose top plane is the channel bit. Five lookups and bit-sliced adds a position for a
+     * 5x5 kernel instead of one column add per +1 pixel.
+     */
+    void (*pattern)(const uint32_t *x, int oy, int ox, uint32_t *bits);
 #endif
 } bnn_conv_t;
 
@@ -76,43 +82,6 @@ static inline void bnn_gather_patch(const bnn_conv_t *c, const uint32_t *x, int 
     }
 }
 
-#if BNN_HIDDEN_METHOD != BNN_HIDDEN_ROWS
-/*
- * The row-pattern method for a single-channel input (the image) and a small kernel: a patch row
- * is one of 2^kernel bit patterns, and row_counts holds, for every kernel row dy and pattern,
- * how many of the row's weights each channel matches, bit-sliced over the 32 channels of a word
- * (count_planes planes). A position adds its kernel rows' counts into counters that start at
- * 2^B - R_j, R_j = ceil((threshold_j + n) / 2) the matches channel j needs (2m - n >= t), so the
- * top plane B of the counter is the channel's bit (firmware-codegen/src/generate.ts computes
- * the tables from the weight rows and thresholds). About five table lookups and bit-sliced adds
- * a position instead of one column add per +1 pixel.
- */
-static inline void bnn_conv_pattern_position(const bnn_conv_t *c, const uint32_t *x, int oy, int ox, uint32_t *counters, uint32_t *bits) {
-    const int k = c->kernel, ow = c->out_words, q = c->count_planes, b = c->sum_planes;
-    for (int i = 0; i < ow * b; i++) counters[i] = c->starts[i];
-    for (int dy = 0; dy < k; dy++) {
-        const uint32_t pattern = bnn_bits_at(x, (oy + dy) * c->width + ox, k);
-        const uint32_t *e = c->row_counts + ((size_t)((dy << k) + (int)pattern) * (size_t)ow) * (size_t)q;
-        for (int w = 0; w < ow; w++, e += q) {
-            uint32_t *ctr = counters + w * b;
-            uint32_t carry = 0;
-            int p = 0;
-            for (; p < q; p++) {
-                const uint32_t a = ctr[p], v = e[p];
-                const uint32_t u = a ^ v;
-                ctr[p] = u ^ carry;
-                carry = (a & v) | (u & carry);
-            }
-            for (; carry && p < b; p++) {
-                const uint32_t t = ctr[p] & carry;
-                ctr[p] ^= carry;
-                carry = t;
-            }
-        }
-    }
-    for (int w = 0; w < ow; w++) bits[w] = counters[w * b + b - 1];
-}
-#endif
 
 /*
  * y = the layer's packed output tensor [out_height][out_width][32 * out_words] for input x.
@@ -127,7 +96,7 @@ static inline int bnn_conv_layer(const bnn_conv_t *c, const uint32_t *x, uint32_
     (void)counters;
 #else
     BNN_PRECONDITION(c->planes >= 4 && c->planes <= 32, BNN_ERR_LIMIT);
-    BNN_PRECONDITION(!c->row_counts || (c->channels == 1 && c->kernel <= 8 && c->count_planes >= 1 && c->count_planes < c->sum_planes && c->sum_planes <= 32), BNN_ERR_LIMIT);
+    BNN_PRECONDITION(!c->pattern || c->channels == 1, BNN_ERR_LIMIT);
 #endif
     const int ow = c->out_words;
     for (int py = 0; py < c->out_height; py++) {
@@ -143,8 +112,8 @@ static inline int bnn_conv_layer(const bnn_conv_t *c, const uint32_t *x, uint32_
                     bnn_gather_patch(c, x, py * c->pool + dy, px * c->pool + dx, patch);
                     bnn_rows_layer(patch, c->weights, c->thresholds, c->patch_bits, c->patch_words, 32 * ow, bits);
 #else
-                    if (c->row_counts) {
-                        bnn_conv_pattern_position(c, x, py * c->pool + dy, px * c->pool + dx, counters, bits);
+                    if (c->pattern) {
+                        c->pattern(x, py * c->pool + dy, px * c->pool + dx, bits);
                     } else {
                         bnn_gather_patch(c, x, py * c->pool + dy, px * c->pool + dx, patch);
                         if (bnn_columns_layer(patch, c->patch_words, c->columns, c->k_even, c->odd_dec, c->planes, ow, 0xffffffffu, counters, bits) != BNN_OK) return BNN_ERR_LIMIT;

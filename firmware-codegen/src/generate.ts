@@ -10,7 +10,7 @@ import { UserError } from "../../host/lib/errors.ts";
 import { columnsForm, rowsFromColumns } from "../../host/lib/model/columns.ts";
 import { cLimitProblems } from "../../host/lib/model/limits.ts";
 import type { Tables } from "../../host/lib/export/load-tables.ts";
-import { PATTERN_MAX_KERNEL, patternTables } from "./pattern-tables.ts";
+import { PATTERN_MAX_KERNEL, patternFunction, patternTables } from "./pattern-tables.ts";
 
 export interface CLayer {
   inputs: number;
@@ -235,7 +235,7 @@ ${m.conv.length ? '#include "bnn_conv.h"\n' : ""}#include "bnn_model.h"
   const convForms = m.conv.map((c) => columnsForm(c.patch));
   // single-channel convolutions with a small kernel run the row-pattern tables (c/bnn_conv.h)
   const patterns = m.conv.map((c) => (c.channels === 1 && c.kernel <= PATTERN_MAX_KERNEL ? patternTables(c.kernel, c.outputs, c.patch.words, c.patch.weights, c.patch.thresholds) : undefined));
-  const counterWords = Math.max(1, ...[...forms, ...convForms].map((f) => f.outWords * f.planes), ...patterns.map((t, k) => (t ? t.sumPlanes * (m.conv[k].outputs / 32) : 0)));
+  const counterWords = Math.max(1, ...[...forms, ...convForms].map((f) => f.outWords * f.planes));
   parts.push("#if BNN_HIDDEN_METHOD == BNN_HIDDEN_ROWS\n");
   m.conv.forEach((c, k) => {
     const C = `bnn_c${k + 1}`;
@@ -259,6 +259,7 @@ ${m.conv.length ? '#include "bnn_conv.h"\n' : ""}#include "bnn_model.h"
     if (t) {
       parts.push(cArray("uint32_t", `${C}_row_counts`, t.rowCounts, hexWord, 8, `conv ${k + 1}: matches of each kernel row's ${1 << c.kernel} patterns, ${t.countPlanes} bit planes over the channels`));
       parts.push(cArray("uint32_t", `${C}_starts`, t.starts, hexWord, 8, `conv ${k + 1}: counter starts 2^B - R (${t.sumPlanes} planes)`));
+      parts.push(patternFunction(`${C}_pattern`, C, c.kernel, c.width, c.outputs, t));
     }
   });
   m.hidden.forEach((h, k) => {
@@ -288,7 +289,7 @@ ${m.conv.length ? '#include "bnn_conv.h"\n' : ""}#include "bnn_model.h"
     .weights = ${C}_weights, .thresholds = ${C}_thresholds,
 #else
     .columns = ${C}_columns, .k_even = ${C}_k_even, .odd_dec = ${C}_odd_dec, .planes = ${f.planes},
-    ${patterns[k] ? `.row_counts = ${C}_row_counts, .starts = ${C}_starts, .count_planes = ${patterns[k]!.countPlanes}, .sum_planes = ${patterns[k]!.sumPlanes},` : ".row_counts = NULL, .starts = NULL, .count_planes = 0, .sum_planes = 0,"}
+    .pattern = ${patterns[k] ? `${C}_pattern` : "NULL"},
 #endif
 };
 /* conv ${k + 1} output: ${c.outHeight}x${c.outWidth}x${c.outputs} */

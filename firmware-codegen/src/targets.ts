@@ -37,6 +37,11 @@ export interface Target {
   shippedOnly?: string;
   /** Why the target cannot run beyond missing tools (an npm package absent), or undefined. */
   unavailable?(): string | undefined;
+  /**
+   * For a model with convolution layers: run only the first `images` records, and why (a
+   * backend that would take far longer than the rest of the matrix). Undefined: all of them.
+   */
+  sample?(convolutional: boolean): { images: number; why: string } | undefined;
 }
 
 function includes(modelDir: string): string[] {
@@ -254,4 +259,6 @@ export const DEVICESCRIPT_VM: Target = {
   execute(built, input) {
     return runBytecode(built, input);
   },
+  sample: (convolutional) =>
+    convolutional ? { images: 200, why: "a CNN takes the bytecode about 0.1 s of compute and 0.2 s of yields a digit in the simulator's VM (docs/cnn.md): a sample of the first 200 images" } : undefined,
 };

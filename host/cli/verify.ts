@@ -32,7 +32,7 @@ export const verifyCommand = defineCommand({
       const input = inputRecords(model, loadMnist("test"), o.images);
       const print = (r: BackendResult) => {
         if (o.json) return;
-        const figures = r.status === "unavailable" || r.status === "not applicable" ? `${r.status}: ${r.message}` : r.status === "error" ? `error: ${r.message}` : `${r.agree}/${r.total} agree  (${r.seconds.toFixed(1)} s)${r.first ? "  " + describeDifference(r.first) : ""}`;
+        const figures = r.status === "unavailable" || r.status === "not applicable" ? `${r.status}: ${r.message}` : r.status === "error" ? `error: ${r.message}` : `${r.agree}/${r.total} agree  (${r.seconds.toFixed(1)} s)${r.first ? "  " + describeDifference(r.first) : ""}${r.sampled ? `  (sample: ${r.sampled})` : ""}`;
         console.log(`${r.status === "ok" ? "ok  " : r.status === "not applicable" ? "n/a " : "FAIL"}  ${r.name.padEnd(16)} ${figures}`);
       };
       if (!o.json) console.log(`reference: TypeScript integer inference, model ${model.file.name} (${model.id}), ${o.images} test images`);

@@ -358,6 +358,42 @@ static const uint32_t bnn_c1_starts[6] = {
     0xc6f1a5dbu, 0x06af4b0au, 0x17400830u, 0x06000800u, 0xf9fff7ffu, 0x00000000u,
 };
 
+/* bnn_c1_pattern: the channel bits of position (oy, ox) by the row-pattern method (c/bnn_conv.h): kernel 5, 1 word of channels, counters of 6 planes (counts of 3) */
+static void bnn_c1_pattern(const uint32_t *x, int oy, int ox, uint32_t *bits) {
+    for (int w = 0; w < 1; w++) {
+        uint32_t c0 = bnn_c1_starts[w * 6 + 0];
+        uint32_t c1 = bnn_c1_starts[w * 6 + 1];
+        uint32_t c2 = bnn_c1_starts[w * 6 + 2];
+        uint32_t c3 = bnn_c1_starts[w * 6 + 3];
+        uint32_t c4 = bnn_c1_starts[w * 6 + 4];
+        uint32_t c5 = bnn_c1_starts[w * 6 + 5];
+        int at = oy * 28 + ox;
+        for (int dy = 0; dy < 5; dy++, at += 28) {
+            const uint32_t *e = bnn_c1_row_counts + ((size_t)((dy << 5) + (int)bnn_bits_at(x, at, 5)) * 1u + (size_t)w) * 3u;
+            uint32_t u, g, carry;
+            u = c0 ^ e[0];
+            carry = c0 & e[0];
+            c0 = u;
+            u = c1 ^ e[1];
+            g = c1 & e[1];
+            c1 = u ^ carry;
+            carry = g | (u & carry);
+            u = c2 ^ e[2];
+            g = c2 & e[2];
+            c2 = u ^ carry;
+            carry = g | (u & carry);
+            g = c3 & carry;
+            c3 ^= carry;
+            carry = g;
+            g = c4 & carry;
+            c4 ^= carry;
+            carry = g;
+            c5 ^= carry;
+        }
+        bits[w] = c5;
+    }
+}
+
 /* conv 2: 288 patch columns of 2 words (64 channels) */
 static const uint32_t bnn_c2_columns[576] = {
     0xf94d8634u, 0x3992f403u, 0x582132c2u, 0xfd88543eu, 0x0d473518u, 0x15d5771eu, 0x7921be5fu, 0x59905c26u,
@@ -631,7 +667,7 @@ static const bnn_conv_t bnn_c1 = {
     .weights = bnn_c1_weights, .thresholds = bnn_c1_thresholds,
 #else
     .columns = bnn_c1_columns, .k_even = bnn_c1_k_even, .odd_dec = bnn_c1_odd_dec, .planes = 6,
-    .row_counts = bnn_c1_row_counts, .starts = bnn_c1_starts, .count_planes = 3, .sum_planes = 6,
+    .pattern = bnn_c1_pattern,
 #endif
 };
 /* conv 1 output: 12x12x32 */
@@ -650,7 +686,7 @@ static const bnn_conv_t bnn_c2 = {
     .weights = bnn_c2_weights, .thresholds = bnn_c2_thresholds,
 #else
     .columns = bnn_c2_columns, .k_even = bnn_c2_k_even, .odd_dec = bnn_c2_odd_dec, .planes = 10,
-    .row_counts = NULL, .starts = NULL, .count_planes = 0, .sum_planes = 0,
+    .pattern = NULL,
 #endif
 };
 /* conv 2 output: 5x5x64 */
@@ -669,7 +705,7 @@ static const bnn_conv_t bnn_c3 = {
     .weights = bnn_c3_weights, .thresholds = bnn_c3_thresholds,
 #else
     .columns = bnn_c3_columns, .k_even = bnn_c3_k_even, .odd_dec = bnn_c3_odd_dec, .planes = 11,
-    .row_counts = NULL, .starts = NULL, .count_planes = 0, .sum_planes = 0,
+    .pattern = NULL,
 #endif
 };
 /* conv 3 output: 3x3x64 */
