@@ -208,7 +208,7 @@ describe("version-2 model files", () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// (b) the folding is exact
+// (b) the folding is exact: the folded layers against the float layers of ./float-network.ts
 
 /** The BatchNorm kinds each layer gets: its first channels one of each, the rest drawn. */
 const BN_KINDS = ["increasing", "decreasing", "constant on", "constant off", "tie", "always on", "always off", "any"] as const;
@@ -340,13 +340,14 @@ describe("folding a trained convolution layer", () => {
         expect(folded.poolAnd).toEqual(l.pool > 1 ? [...l.gamma.keys()].filter((c) => l.gamma[c] < 0) : []);
       });
       const scoreLayer = file.layers[file.layers.length - 1] as ScoreLayer;
+      const floats = conv.map((l) => floatConv(l));
       for (let r = 0; r < 40; r++) {
         const x = randomSigns(rng, input.height * input.width, r === 0 ? 0 : r === 1 ? 1 : rng.next());
         const trace = traced(model, packSigns(x));
         seen.inputs++;
         let y = x;
         conv.forEach((l, k) => {
-          y = floatConv(l, y);
+          y = floats[k](y);
           const bits = trace.conv[k];
           expect(bits.length).toBe(wordsFor(y.length));
           expect(bits[bits.length - 1] & ~lastWordMask(y.length)).toBe(0);
@@ -385,7 +386,7 @@ describe("folding a trained convolution layer", () => {
     const stage = validateModel(file).conv[0];
     // pixels +1, -1, -1, -1: the max sum is +1, so channel 0's float output is f(+1) < 0 -> -1
     const x = Int8Array.of(1, -1, -1, -1);
-    const float = floatConv(layer, x);
+    const float = floatConv(layer)(x);
     expect([float[0], float[1]]).toEqual([-1, 1]);
     const unpooled = convolve({ ...stage, pool: 1, outHeight: 2, outWidth: 2, poolAnd: new Uint32Array(1) }, packSigns(x));
     const bitsOf = (words: Uint32Array, co: number, positions: number) => Array.from({ length: positions }, (_, p) => (testBit(words, p * 32 + co) ? 1 : 0));

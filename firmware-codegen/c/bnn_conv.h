@@ -20,6 +20,13 @@
 #include "bnn_layers.h"
 #include "bnn_status.h"
 
+/* Lets the compiler inline everything a generated per-layer function calls (gcc, clang). */
+#if defined(__GNUC__)
+#define BNN_FLATTEN __attribute__((flatten))
+#else
+#define BNN_FLATTEN
+#endif
+
 /* Largest kernel the gather handles (its row of bits must fit one shift of a 32-bit word). */
 #define BNN_MAX_KERNEL 15
 
@@ -49,6 +56,12 @@ typedef struct {
      * 5x5 kernel instead of one column add per +1 pixel.
      */
     void (*pattern)(const uint32_t *x, int oy, int ox, uint32_t *bits);
+    /*
+     * The channel bits of a gathered patch by the columns method: bnn_columns_layer with this
+     * layer's constants, written by the generator so the compiler specializes it (word counts,
+     * planes) instead of looping over run-time sizes. Returns BNN_OK or BNN_ERR_LIMIT.
+     */
+    int (*patch_layer)(const uint32_t *patch, uint32_t *counters, uint32_t *bits);
 #endif
 } bnn_conv_t;
 
@@ -116,7 +129,7 @@ static inline int bnn_conv_layer(const bnn_conv_t *c, const uint32_t *x, uint32_
                         c->pattern(x, py * c->pool + dy, px * c->pool + dx, bits);
                     } else {
                         bnn_gather_patch(c, x, py * c->pool + dy, px * c->pool + dx, patch);
-                        if (bnn_columns_layer(patch, c->patch_words, c->columns, c->k_even, c->odd_dec, c->planes, ow, 0xffffffffu, counters, bits) != BNN_OK) return BNN_ERR_LIMIT;
+                        if (c->patch_layer(patch, counters, bits) != BNN_OK) return BNN_ERR_LIMIT;
                     }
 #endif
                     for (int w = 0; w < ow; w++) {

@@ -281,6 +281,13 @@ ${m.conv.length ? '#include "bnn_conv.h"\n' : ""}#include "bnn_model.h"
       const C = `bnn_c${k + 1}`;
       const f = convForms[k];
       parts.push(cArray("uint32_t", `${C}_pool_and`, c.poolAnd, hexWord, 8, `conv ${k + 1}: channels pooled with AND`));
+      parts.push(`#if BNN_HIDDEN_METHOD != BNN_HIDDEN_ROWS
+/* conv ${k + 1}: a patch's channel bits by the columns method, with this layer's constants */
+static BNN_FLATTEN int ${C}_patch_layer(const uint32_t *patch, uint32_t *counters, uint32_t *bits) {
+    return bnn_columns_layer(patch, ${c.patch.words}, ${C}_columns, ${C}_k_even, ${C}_odd_dec, ${f.planes}, ${c.outputs / 32}, 0xffffffffu, counters, bits);
+}
+#endif
+`);
       parts.push(`static const bnn_conv_t ${C} = {
     .width = ${c.width}, .channels = ${c.channels}, .kernel = ${c.kernel}, .pool = ${c.pool},
     .out_height = ${c.outHeight}, .out_width = ${c.outWidth}, .out_words = ${c.outputs / 32},
@@ -289,7 +296,7 @@ ${m.conv.length ? '#include "bnn_conv.h"\n' : ""}#include "bnn_model.h"
     .weights = ${C}_weights, .thresholds = ${C}_thresholds,
 #else
     .columns = ${C}_columns, .k_even = ${C}_k_even, .odd_dec = ${C}_odd_dec, .planes = ${f.planes},
-    .pattern = ${patterns[k] ? `${C}_pattern` : "NULL"},
+    .pattern = ${patterns[k] ? `${C}_pattern` : "NULL"}, .patch_layer = ${C}_patch_layer,
 #endif
 };
 /* conv ${k + 1} output: ${c.outHeight}x${c.outWidth}x${c.outputs} */

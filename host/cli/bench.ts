@@ -157,7 +157,7 @@ async function benchTrain(presetName: PresetName, epochs: number, json: boolean,
   const result = {
     bench: "train",
     preset: presetName,
-    layers: [784, ...preset.hidden, 10],
+    layers: [...("conv" in preset && preset.conv ? preset.conv.map((c) => `c${c.kernel}x${c.outputs}${c.pool > 1 ? `p${c.pool}` : ""}`) : [784]), ...preset.hidden, 10],
     batch: preset.batch,
     samplesPerEpoch: r.trainSamples,
     epochSeconds: r.history.map((h) => Math.round(h.seconds * 1000) / 1000),

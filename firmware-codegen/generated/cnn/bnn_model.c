@@ -659,6 +659,13 @@ static const uint32_t bnn_c1_pool_and[1] = {
     0x00000000u,
 };
 
+#if BNN_HIDDEN_METHOD != BNN_HIDDEN_ROWS
+/* conv 1: a patch's channel bits by the columns method, with this layer's constants */
+static BNN_FLATTEN int bnn_c1_patch_layer(const uint32_t *patch, uint32_t *counters, uint32_t *bits) {
+    return bnn_columns_layer(patch, 1, bnn_c1_columns, bnn_c1_k_even, bnn_c1_odd_dec, 6, 1, 0xffffffffu, counters, bits);
+}
+#endif
+
 static const bnn_conv_t bnn_c1 = {
     .width = 28, .channels = 1, .kernel = 5, .pool = 2,
     .out_height = 12, .out_width = 12, .out_words = 1,
@@ -667,7 +674,7 @@ static const bnn_conv_t bnn_c1 = {
     .weights = bnn_c1_weights, .thresholds = bnn_c1_thresholds,
 #else
     .columns = bnn_c1_columns, .k_even = bnn_c1_k_even, .odd_dec = bnn_c1_odd_dec, .planes = 6,
-    .pattern = bnn_c1_pattern,
+    .pattern = bnn_c1_pattern, .patch_layer = bnn_c1_patch_layer,
 #endif
 };
 /* conv 1 output: 12x12x32 */
@@ -678,6 +685,13 @@ static const uint32_t bnn_c2_pool_and[2] = {
     0x00000000u, 0x00000000u,
 };
 
+#if BNN_HIDDEN_METHOD != BNN_HIDDEN_ROWS
+/* conv 2: a patch's channel bits by the columns method, with this layer's constants */
+static BNN_FLATTEN int bnn_c2_patch_layer(const uint32_t *patch, uint32_t *counters, uint32_t *bits) {
+    return bnn_columns_layer(patch, 9, bnn_c2_columns, bnn_c2_k_even, bnn_c2_odd_dec, 10, 2, 0xffffffffu, counters, bits);
+}
+#endif
+
 static const bnn_conv_t bnn_c2 = {
     .width = 12, .channels = 32, .kernel = 3, .pool = 2,
     .out_height = 5, .out_width = 5, .out_words = 2,
@@ -686,7 +700,7 @@ static const bnn_conv_t bnn_c2 = {
     .weights = bnn_c2_weights, .thresholds = bnn_c2_thresholds,
 #else
     .columns = bnn_c2_columns, .k_even = bnn_c2_k_even, .odd_dec = bnn_c2_odd_dec, .planes = 10,
-    .pattern = NULL,
+    .pattern = NULL, .patch_layer = bnn_c2_patch_layer,
 #endif
 };
 /* conv 2 output: 5x5x64 */
@@ -697,6 +711,13 @@ static const uint32_t bnn_c3_pool_and[2] = {
     0x00000000u, 0x00000000u,
 };
 
+#if BNN_HIDDEN_METHOD != BNN_HIDDEN_ROWS
+/* conv 3: a patch's channel bits by the columns method, with this layer's constants */
+static BNN_FLATTEN int bnn_c3_patch_layer(const uint32_t *patch, uint32_t *counters, uint32_t *bits) {
+    return bnn_columns_layer(patch, 18, bnn_c3_columns, bnn_c3_k_even, bnn_c3_odd_dec, 11, 2, 0xffffffffu, counters, bits);
+}
+#endif
+
 static const bnn_conv_t bnn_c3 = {
     .width = 5, .channels = 64, .kernel = 3, .pool = 1,
     .out_height = 3, .out_width = 3, .out_words = 2,
@@ -705,7 +726,7 @@ static const bnn_conv_t bnn_c3 = {
     .weights = bnn_c3_weights, .thresholds = bnn_c3_thresholds,
 #else
     .columns = bnn_c3_columns, .k_even = bnn_c3_k_even, .odd_dec = bnn_c3_odd_dec, .planes = 11,
-    .pattern = NULL,
+    .pattern = NULL, .patch_layer = bnn_c3_patch_layer,
 #endif
 };
 /* conv 3 output: 3x3x64 */
