@@ -18,7 +18,7 @@ import { packPixels } from "../host/lib/model/input.ts";
 import { SeededRng } from "../host/lib/rng.ts";
 import type { TrainedConvLayer } from "../host/lib/train/conv-network.ts";
 import type { TrainedLayer } from "../host/lib/train/trainer.ts";
-import { floatConv } from "./float-network.ts";
+import { floatConv, trainedConvLayer } from "./float-network.ts";
 import { scratchDir } from "./helpers.ts";
 import { bnn, expectOneLineError } from "./run-bnn.ts";
 
@@ -338,6 +338,8 @@ describe("folding a trained convolution layer", () => {
         seen.zeroGamma += l.gamma.filter((g) => g === 0).length;
         // the folded file lists exactly the pooled channels whose BatchNorm decreases
         expect(folded.poolAnd).toEqual(l.pool > 1 ? [...l.gamma.keys()].filter((c) => l.gamma[c] < 0) : []);
+        // and the trained layer is recovered from it as tests/fold.test.ts recovers a shipped model's
+        expect(trainedConvLayer(model, k)).toEqual(l);
       });
       const scoreLayer = file.layers[file.layers.length - 1] as ScoreLayer;
       const floats = conv.map((l) => floatConv(l));

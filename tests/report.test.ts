@@ -147,5 +147,30 @@ describe("bnn report --json: speed on every core", () => {
     expect(rp.meanCycles / rp.trmMeanCycles).toBeGreaterThan(0.8);
     expect(rp.meanCycles / rp.trmMeanCycles).toBeLessThan(1.25);
     for (const s of out.speed.filter((s: { trmMeanCycles: number | null }) => s !== rp)) expect([s.trmMeanCycles, s.trmWorstCycles]).toEqual([null, null]);
+    layersAddUp(out, m0.meanInstructions);
+  });
+
+  it("a CNN: conv layers with their shapes, and per-layer Cortex-M0 costs that add up", async () => {
+    const r = await bnnAsync(["report", "--model", "cnn", "--images", "2", "--json"]);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    const conv = out.layers.filter((l: { conv?: unknown }) => l.conv);
+    expect(conv.map((l: { conv: { kernel: number; outHeight: number } }) => [l.conv.kernel, l.conv.outHeight])).toEqual([
+      [5, 12],
+      [3, 5],
+      [3, 3],
+    ]);
+    // conv 1: 5x5 patches at 24x24 positions, 32 channels
+    expect(conv[0]).toMatchObject({ inputs: 25, outputs: 32, binaryOps: 25 * 32 * 576 });
+    const m0 = out.speed.find((s: { core: string }) => /^Cortex-M0 code/.test(s.core));
+    layersAddUp(out, m0.meanInstructions);
   });
 });
+
+/** Each layer costs something, and the layers' costs are the whole inference plus the stop probe's few instructions a layer. */
+function layersAddUp(out: { layers: { m0Instructions: number; m0Cycles: number }[] }, mean: number): void {
+  for (const l of out.layers) expect(l.m0Instructions).toBeGreaterThan(0);
+  const sum = out.layers.reduce((a, l) => a + l.m0Instructions, 0);
+  expect(sum).toBeGreaterThanOrEqual(mean);
+  expect(sum - mean).toBeLessThan(20 * out.layers.length);
+}

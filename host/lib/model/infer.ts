@@ -74,7 +74,12 @@ export function convolve(layer: ConvStage, x: Uint32Array): Uint32Array {
       for (let dy = 0, t = 0; dy < kernel; dy++) {
         for (let dx = 0; dx < kernel; dx++) {
           const at = ((oy + dy) * width + ox + dx) * channels;
-          for (let ch = 0; ch < channels; ch++, t++) if ((x[(at + ch) >>> 5] >>> ((at + ch) & 31)) & 1) setBit(patch, t);
+          if (channels % 32 === 0) {
+            // whole words: the pixel's channels are words at / 32 .. of x, and t is a multiple of 32
+            for (let k = 0; k < channels / 32; k++, t += 32) patch[t >>> 5] = x[(at >>> 5) + k];
+          } else {
+            for (let ch = 0; ch < channels; ch++, t++) if ((x[(at + ch) >>> 5] >>> ((at + ch) & 31)) & 1) setBit(patch, t);
+          }
         }
       }
       const base = (oy * convWidth + ox) * outputs;
