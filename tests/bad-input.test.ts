@@ -85,6 +85,9 @@ const rows = (): Row[] => [
   // train
   ["train: --out naming a plain file (fails before training)", ["train", "--preset", "tiny", "--out", p("plain-file")], 3, /--out .*plain-file is a file, not a folder/],
   ["train: --out under /proc (no endless mkdir)", ["train", "--preset", "tiny", "--out", "/proc/bnn-test/x"], 3, /the folder \/proc\/bnn-test does not exist/],
+  ["train: --conv with channels that do not fill words", ["train", "--conv", "5x30", "--out", p("t")], 2, /--conv must list layers as KxC or KxCpP .*got '5x30'/],
+  ["train: --conv pooling that does not divide", ["train", "--preset", "cnn-tiny", "--conv", "5x32p5", "--out", p("t")], 2, /layer 1: pooling 5 does not divide its 24x24 output/],
+  ["train: --conv with stochastic binarization", ["train", "--conv", "5x32p2", "--stochastic", "--out", p("t")], 2, /stochastic binarization is not implemented for convolution layers/],
   ["train: a name that is a path", ["train", "--preset", "tiny", "--name", "../x", "--out", p("t")], 2, /--name must be lowercase letters/],
   ["train: a hidden layer wider than the C holds", ["train", "--hidden", "2000"], 2, /between 1 and 1024/],
   // eval

@@ -16,7 +16,7 @@ import { formatDuration, ProgressBar } from "../lib/report/progress.ts";
 import { ELASTIC_STROKES, HAND_STROKES, LIGHT_AUGMENT, PRESET_NAMES, PRESETS, type PresetName } from "../lib/train/presets.ts";
 import { NO_STROKE_AUGMENT } from "../lib/train/stroke-render.ts";
 import { NO_AUGMENT } from "../lib/train/augment.ts";
-import { train, type TrainOptions } from "../lib/train/trainer.ts";
+import { checkRecipe, train, type TrainOptions } from "../lib/train/trainer.ts";
 import { classifyStrokes, ClassifyTally, type ClassifySummary } from "../lib/classify/run.ts";
 import { readStrokeFile } from "../lib/strokes/format.ts";
 import { HERSHEY_SET_PATH } from "../lib/strokes/hershey-set.ts";
@@ -75,6 +75,7 @@ export const trainCommand = defineCommand({
     if (o.limit !== undefined) options.limit = o.limit;
     if (options.lrEnd > options.lr) throw usageError(`--lr-end (${options.lrEnd}) must not exceed --lr (${options.lr})`);
 
+    checkRecipe(options);
     // where the model goes is settled before training: a bad --out costs nothing
     const wanted = resolve(o.out ?? join(MODELS_DIR, name));
     const modelPath = join(wanted, "model.json");

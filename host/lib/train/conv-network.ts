@@ -10,7 +10,7 @@
  * before BatchNorm is what the model file's OR/AND pooling folds (docs/model-format.md §2.3).
  */
 import { readFileSync } from "node:fs";
-import { UserError } from "../errors.ts";
+import { ExitCode, UserError } from "../errors.ts";
 import { BN_EPSILON, batchNorm } from "../model/batchnorm.ts";
 import type { SeededRng } from "../rng.ts";
 import { Arena } from "./kernels.ts";
@@ -40,7 +40,7 @@ export interface TrainedConvLayer {
   variance: Float64Array;
 }
 
-interface ConvKernels {
+export interface ConvKernels {
   conv_forward(x: number, Wb: number, s: number, B: number, H: number, W: number, Cin: number, K: number, Cout: number): void;
   pool_forward(s: number, ps: number, arg: number, B: number, Ho: number, Wo: number, C: number, P: number): void;
   bn_train(ps: number, N: number, C: number, gamma: number, beta: number, invstd: number, xhat: number, a: number, out: number, eps: number): void;
@@ -171,7 +171,8 @@ export class ConvLayer {
     return 4 * (6 * K * K * Cin * Cout + 12 * Cout + capacity * (2 * sum + 7 * out + H * W * Cin)) + 64 * 32;
   }
 
-  private get k(): ConvKernels {
+  /** The WebAssembly kernels this layer's arrays live with (tests call them directly). */
+  get k(): ConvKernels {
     return this.arena.kernels;
   }
 
@@ -262,11 +263,11 @@ export function convShapes(side: number, specs: ConvSpec[]): { H: number; W: num
   let C = 1;
   return specs.map((sp, i) => {
     const K = sp.kernel === "full" ? H : sp.kernel;
-    if (sp.kernel === "full" && H !== W) throw new UserError(`layer ${i + 1}: a dense layer needs a square input`);
-    if (K < 1 || K > H || K > W) throw new UserError(`layer ${i + 1}: kernel ${K} does not fit a ${H}x${W} input`);
+    if (sp.kernel === "full" && H !== W) throw new UserError(`layer ${i + 1}: a dense layer needs a square input`, ExitCode.Usage);
+    if (K < 1 || K > H || K > W) throw new UserError(`layer ${i + 1}: kernel ${K} does not fit a ${H}x${W} input`, ExitCode.Usage);
     const Ho = H - K + 1;
     const Wo = W - K + 1;
-    if (sp.pool < 1 || Ho % sp.pool !== 0 || Wo % sp.pool !== 0) throw new UserError(`layer ${i + 1}: pooling ${sp.pool} does not divide its ${Ho}x${Wo} output`);
+    if (sp.pool < 1 || Ho % sp.pool !== 0 || Wo % sp.pool !== 0) throw new UserError(`layer ${i + 1}: pooling ${sp.pool} does not divide its ${Ho}x${Wo} output`, ExitCode.Usage);
     const shape = { H, W, Cin: C, K, Cout: sp.outputs, P: sp.pool };
     H = Ho / sp.pool;
     W = Wo / sp.pool;

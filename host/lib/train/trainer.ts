@@ -347,8 +347,7 @@ export function splitTraining(count: number, validation: number, seed: number): 
 }
 
 export async function train(data: MnistSet, o: TrainOptions, onProgress?: (p: Progress) => void, onEpoch?: (r: EpochRecord) => void): Promise<TrainResult> {
-  const convolutional = (o.conv?.length ?? 0) > 0;
-  if (convolutional && o.stochastic) throw new UserError("stochastic binarization is not implemented for convolution layers", ExitCode.Usage);
+  const convolutional = checkRecipe(o);
   const rng = new SeededRng(o.seed);
   const split = splitTraining(data.count, o.validation, o.seed);
   let trainIdx = split.train;
@@ -499,11 +498,28 @@ function denseSizes(o: TrainOptions): number[] {
   return sizes;
 }
 
-/** The CNN of a recipe on 28x28 images: its conv layers, its hidden dense layers, 10 outputs. */
-function convNetwork(o: TrainOptions, rng: SeededRng): ConvTrainable {
+/** The layers of a CNN recipe on 28x28 images: its conv layers, its hidden dense layers, 10 outputs. */
+function convSpecs(o: TrainOptions): ConvSpec[] {
   const conv = o.conv ?? [];
   for (const [k, c] of conv.entries()) if (c.kernel === "full" || c.outputs % 32 !== 0) throw new UserError(`conv layer ${k + 1}: a convolution needs a kernel size and a multiple of 32 channels`, ExitCode.Usage);
-  const specs: ConvSpec[] = [...conv, ...o.hidden.map((h) => ({ kernel: "full" as const, outputs: h, pool: 1 })), { kernel: "full", outputs: 10, pool: 1 }];
-  convShapes(28, specs);
-  return new ConvTrainable(ConvNetwork.create(28, specs, o.batch, rng), conv.length);
+  return [...conv, ...o.hidden.map((h) => ({ kernel: "full" as const, outputs: h, pool: 1 })), { kernel: "full", outputs: 10, pool: 1 }];
+}
+
+/**
+ * Refuses a recipe whose network cannot be built (one line, a usage error) before anything is
+ * loaded or written; returns whether it is a CNN.
+ */
+export function checkRecipe(o: TrainOptions): boolean {
+  if (!(o.conv?.length ?? 0)) {
+    denseSizes(o);
+    return false;
+  }
+  if (o.stochastic) throw new UserError("stochastic binarization is not implemented for convolution layers", ExitCode.Usage);
+  convShapes(28, convSpecs(o));
+  return true;
+}
+
+function convNetwork(o: TrainOptions, rng: SeededRng): ConvTrainable {
+  const specs = convSpecs(o);
+  return new ConvTrainable(ConvNetwork.create(28, specs, o.batch, rng), o.conv?.length ?? 0);
 }
