@@ -12,7 +12,7 @@ import { describe, expect, it } from "vitest";
 import { scratchDir } from "./helpers.ts";
 import { cFromModel } from "../firmware-codegen/src/pipeline.ts";
 import { HOST_GCC, variant } from "../firmware-codegen/src/targets.ts";
-import { BACKENDS, compareRecords, inputRecords, referenceRecords, verifyBackends } from "../firmware-codegen/src/verify.ts";
+import { BACKENDS, compareRecords, describeDifference, inputRecords, referenceRecords, verifyBackends } from "../firmware-codegen/src/verify.ts";
 import { runBytecode } from "../host/lib/devs/bytecode-run.ts";
 import { loadMnist } from "../host/lib/mnist.ts";
 import { readModelFile } from "../host/lib/model/format.ts";
@@ -59,6 +59,27 @@ describe("the matrix finds and locates a difference", () => {
     expect(r.status).toBe("differs");
     expect(r.agree).toBeLessThan(2000);
     expect(r.first).toMatchObject({ layer: 2, neuron: 5, expected: 0, actual: 1 });
+  });
+
+  it("locates a fault in a convolution by layer, channel and position", async () => {
+    const model = readModelFile(resolveModelPath("cnn"));
+    const dir = await cFromModel(model, scratchDir("conv-fault"));
+    // conv layer 2, channel 7 in the rows form: its threshold becomes "never on"
+    const c = readFileSync(join(dir, "bnn_model.c"), "utf8");
+    const start = c.indexOf("bnn_c2_thresholds[64] = {");
+    expect(start).toBeGreaterThan(0);
+    const values = c.slice(start).match(/\{\n\s*([^}]*)\}/)![1];
+    const nums = values.split(",").map((s) => s.trim()).filter(Boolean);
+    nums[7] = "289";
+    writeFileSync(join(dir, "bnn_model.c"), c.replace(values, "    " + nums.join(", ") + ",\n"));
+    const rows = variant(HOST_GCC, "faulty-conv-rows", "", ["-DBNN_HIDDEN_METHOD=1"]);
+    const [r] = await verifyBackends(model, dir, inputRecords(model, loadMnist("test"), 200), [rows]);
+    expect(r.status).toBe("differs");
+    // the first pixel of the 5x5x64 output whose channel 7 was on: the layer, the channel, where
+    expect(r.first).toMatchObject({ layer: 2, expected: 1, actual: 0, at: { channel: 7 } });
+    expect(r.first!.neuron % 64).toBe(7);
+    expect(r.first!.at!.row * 5 + r.first!.at!.column).toBe(Math.floor(r.first!.neuron / 64));
+    expect(describeDifference(r.first!)).toMatch(/conv layer 2, channel 7 at row \d, column \d \(expected 1, got 0\)/);
   });
 
   it("the bytecode backend locates a flipped counter bit in the DeviceScript tables", async () => {
