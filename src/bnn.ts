@@ -70,8 +70,23 @@ export function packPixels(pixels: Buffer, threshold: number): Buffer {
  */
 const WORDS_PER_SLICE = 200
 
+/**
+ * Work since the last yield, shared by the hidden layers of one convolution: each position's
+ * patch is a small hidden layer that alone never reaches a slice, so a convolution counts its
+ * patches' counter words (and a few for each patch's gather and set-up) across positions.
+ */
+interface Slice {
+    work: number
+    limit: number
+}
+
+/** Counter words between yields in a convolution (measured: 200 tripped the VM's step limit in a 3x3x64 -> 128 layer). */
+const CONV_WORDS_PER_SLICE = 48
+/** What one patch's gather and counter set-up count as, in counter words. */
+const PATCH_WORK = 2
+
 /** One hidden layer by the columns method: the packed outputs of input bits x. */
-async function hiddenLayer(x: Buffer, layer: HiddenTables): Promise<Buffer> {
+async function hiddenLayer(x: Buffer, layer: HiddenTables, slice: Slice = { work: 0, limit: WORDS_PER_SLICE }): Promise<Buffer> {
     const inputs = layer.inputs
     const outWords = wordsFor(layer.outputs)
     const planes = layer.planes
@@ -85,7 +100,6 @@ async function hiddenLayer(x: Buffer, layer: HiddenTables): Promise<Buffer> {
     const g: number[] = [0, 0, 0, 0, 0, 0, 0, 0]
     let pending = 0
     let ones = 0
-    let work = 0
     for (let byte = 0; byte < inBytes; byte++) {
         let v = x[byte]
         if (byte === inBytes - 1 && lastBits !== 0) v &= (1 << lastBits) - 1
@@ -138,9 +152,9 @@ async function hiddenLayer(x: Buffer, layer: HiddenTables): Promise<Buffer> {
                     c = t
                 }
             }
-            work += outWords
-            if (work >= WORDS_PER_SLICE) {
-                work = 0
+            slice.work += outWords
+            if (slice.work >= slice.limit) {
+                slice.work = 0
                 await yieldToFirmware()
             }
         }
@@ -197,8 +211,7 @@ async function hiddenLayer(x: Buffer, layer: HiddenTables): Promise<Buffer> {
  * for each output pixel, the patch of each position of its pooling window is gathered and run
  * through hiddenLayer(), and the window's channel bits are ORed (ANDed in the poolAnd channels).
  * Tensor element (r, c, ch) is element (r * width + c) * channels + ch of a packed vector. It
- * yields after every output pixel: one window is at most pool * pool hidden layers of a patch,
- * each well under the VM's step limit for the patches the format allows here.
+ * yields every CONV_WORDS_PER_SLICE counter words of work, counted across the positions.
  */
 async function convLayer(x: Buffer, layer: ConvTables): Promise<Buffer> {
     const sh = layer.shape
@@ -217,6 +230,7 @@ async function convLayer(x: Buffer, layer: ConvTables): Promise<Buffer> {
         andAcc.push(0)
     }
     const cw = channels >> 5
+    const slice: Slice = { work: 0, limit: CONV_WORDS_PER_SLICE }
     for (let py = 0; py < outH; py++) {
         for (let px = 0; px < outW; px++) {
             for (let w = 0; w < outWords; w++) {
@@ -246,7 +260,8 @@ async function convLayer(x: Buffer, layer: ConvTables): Promise<Buffer> {
                             for (let k = 0; k < 4 * rowWords; k += 4) patch.setAt(dst + k, "i32", x.getAt(src + k, "i32"))
                         }
                     }
-                    const bits = await hiddenLayer(patch, patchLayer)
+                    slice.work += PATCH_WORK
+                    const bits = await hiddenLayer(patch, patchLayer, slice)
                     for (let w = 0; w < outWords; w++) {
                         const b = bits.getAt(4 * w, "i32")
                         orAcc[w] |= b
@@ -259,7 +274,10 @@ async function convLayer(x: Buffer, layer: ConvTables): Promise<Buffer> {
                 const m = layer.poolAnd.getAt(4 * w, "i32")
                 y.setAt(at + 4 * w, "i32", (orAcc[w] & ~m) | (andAcc[w] & m))
             }
-            await yieldToFirmware()
+            if (slice.work >= slice.limit) {
+                slice.work = 0
+                await yieldToFirmware()
+            }
         }
     }
     return y
