@@ -10,6 +10,7 @@
  * before BatchNorm is what the model file's OR/AND pooling folds (docs/model-format.md §2.3).
  */
 import { readFileSync } from "node:fs";
+import { argmax } from "../binary.ts";
 import { ExitCode, UserError } from "../errors.ts";
 import { BN_EPSILON, batchNorm } from "../model/batchnorm.ts";
 import type { SeededRng } from "../rng.ts";
@@ -377,11 +378,9 @@ export class ConvNetwork {
       const count = this.load(inputs, from, to);
       this.layers.forEach((l, k) => l.forwardInference(this.inputOf(k), count));
       for (let b = 0; b < count; b++) {
-        const base = b * out.Cout;
-        let best = 0;
-        for (let j = 1; j < out.Cout; j++) if (out.a[base + j] > out.a[base + best]) best = j;
-        preds[from + b] = best;
-        onScores?.(from + b, out.a.subarray(base, base + out.Cout));
+        const scores = out.a.subarray(b * out.Cout, (b + 1) * out.Cout);
+        preds[from + b] = argmax(scores);
+        onScores?.(from + b, scores);
       }
     }
     return preds;
