@@ -11,11 +11,14 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { scratchDir } from "./helpers.ts";
 import { cFromModel } from "../firmware-codegen/src/pipeline.ts";
-import { HOST_GCC, variant } from "../firmware-codegen/src/targets.ts";
+import { CORTEX_M0, HOST_GCC, variant } from "../firmware-codegen/src/targets.ts";
 import { BACKENDS, compareRecords, describeDifference, inputRecords, referenceRecords, verifyBackends } from "../firmware-codegen/src/verify.ts";
 import { runBytecode } from "../host/lib/devs/bytecode-run.ts";
+import { generateTables } from "../host/lib/export/tables.ts";
 import { loadMnist } from "../host/lib/mnist.ts";
-import { readModelFile } from "../host/lib/model/format.ts";
+import { modelId, readModelFile, serializeModel, validateModel, type ConvLayer } from "../host/lib/model/format.ts";
+import { classify, type Trace } from "../host/lib/model/infer.ts";
+import { packPixels } from "../host/lib/model/input.ts";
 import { resolveModelPath, ROOT, tablesPath } from "../host/lib/paths.ts";
 import { bnn, bnnAsync } from "./run-bnn.ts";
 import { shippedModels } from "../host/lib/paths.ts";
@@ -41,6 +44,60 @@ describe.concurrent.each(shippedModels())("bnn verify --model %s", (name) => {
     }
     // the large model's matrix takes about 3 minutes alone, more at nice 10 beside other tests
   }, 900_000);
+});
+
+describe("AND pooling in the generated C and the bytecode", () => {
+  // The shipped CNN has no channel whose BatchNorm decreases in a pooled layer, so its poolAnd
+  // lists are empty. This model is the shipped one with channels 0..15 of conv 2 turned into AND
+  // channels computing the complement: weights negated (s -> -s) and threshold 1 - T, so each
+  // position's bit is s < T and the AND of the window is NOT(OR of s >= T).
+  const original = readModelFile(resolveModelPath("cnn"));
+  const file = structuredClone(original.file);
+  const conv2 = file.layers[1] as ConvLayer;
+  const flipped = Array.from({ length: 16 }, (_, c) => c);
+  for (const c of flipped) {
+    conv2.weights[c] = conv2.weights[c].replace(/[0-9a-f]{8}/g, (w) => ((~parseInt(w, 16)) >>> 0).toString(16).padStart(8, "0"));
+    conv2.thresholds[c] = 1 - conv2.thresholds[c];
+  }
+  conv2.poolAnd = flipped;
+  file.id = modelId(file.input, file.layers);
+  const model = validateModel(JSON.parse(serializeModel(file)), "and-pooling model");
+
+  it("the reference's AND channels are the complement of the OR channels they were made from", () => {
+    const test = loadMnist("test");
+    for (let i = 0; i < 50; i++) {
+      const a: Trace = { conv: [], hidden: [], scores: new Int32Array(0), digit: 0 };
+      const b: Trace = { conv: [], hidden: [], scores: new Int32Array(0), digit: 0 };
+      const input = packPixels(test.images, model.input.threshold, 784, i * 784);
+      classify(original, input, a);
+      classify(model, input, b);
+      for (let p = 0; p < 25; p++) {
+        // 64 channels = two words a pixel; channels 0..15 are the low half of word 0
+        expect((a.conv![1][2 * p] ^ b.conv![1][2 * p]) >>> 0).toBe(0xffff);
+        expect(a.conv![1][2 * p + 1]).toBe(b.conv![1][2 * p + 1]);
+      }
+    }
+  });
+
+  it("gives the reference's outputs on host gcc (both methods) and the Cortex-M0", async () => {
+    const dir = await cFromModel(model, scratchDir("and-pooling"));
+    const input = inputRecords(model, loadMnist("test"), 1000);
+    const results = await verifyBackends(model, dir, input, [HOST_GCC, variant(HOST_GCC, "host-gcc-rows", "", ["-DBNN_HIDDEN_METHOD=1"]), CORTEX_M0]);
+    for (const r of results) expect({ name: r.name, status: r.status, agree: r.agree }).toEqual({ name: r.name, status: "ok", agree: 1000 });
+  }, 120_000);
+  it("gives the reference's outputs in the DeviceScript bytecode", async () => {
+    mkdirSync(join(ROOT, ".devicescript"), { recursive: true });
+    const dir = mkdtempSync(join(ROOT, ".devicescript", "and-pooling-"));
+    try {
+      const tables = join(dir, "and.ts");
+      writeFileSync(tables, generateTables(model, "tests/verify.test.ts (AND pooling model)"));
+      const input = inputRecords(model, loadMnist("test"), 20);
+      const c = compareRecords(model, referenceRecords(model, input), await runBytecode(tables, input));
+      expect(c).toEqual({ agree: 20, total: 20 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe("the matrix finds and locates a difference", () => {
