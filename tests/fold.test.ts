@@ -89,7 +89,7 @@ describe.each(shippedModels())("folding of the shipped model '%s'", (name) => {
     const rows = [...model.hidden.map((_, k) => trainedRows(model, k)), trainedRows(model, model.hidden.length)];
     let differ = 0;
     for (let i = 0; i < test.count; i++) {
-      if (i % 500 === 0) await breather();
+      if (i % 50 === 0) await breather();
       const image = signImage(test.images, model.input.threshold, 784, i * 784);
       const input = packPixels(test.images, model.input.threshold, 784, i * 784);
       if (floatForward(model, image, conv, rows) !== classify(model, input).digit) differ++;

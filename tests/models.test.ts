@@ -54,7 +54,7 @@ describe.each(shippedModels())("shipped model '%s'", (name) => {
     expect(dotMac([1, -1, 1], [-1, -1, 1])).toBe(1);
     let correct = 0;
     for (let i = 0; i < test.count; i++) {
-      if (i % 500 === 0) await breather();
+      if (i % 50 === 0) await breather();
       let x = new Int8Array(784);
       for (let p = 0; p < 784; p++) x[p] = test.images[i * 784 + p] >= model.input.threshold ? 1 : -1;
       for (const { c, rows, sums, and } of conv) {
