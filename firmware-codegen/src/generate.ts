@@ -10,6 +10,7 @@ import { UserError } from "../../host/lib/errors.ts";
 import { columnsForm, rowsFromColumns } from "../../host/lib/model/columns.ts";
 import { cLimitProblems } from "../../host/lib/model/limits.ts";
 import type { Tables } from "../../host/lib/export/load-tables.ts";
+import type { ConvShape } from "../../host/lib/model/format.ts";
 import { PATTERN_MAX_KERNEL, patternFunction, patternTables } from "./pattern-tables.ts";
 
 export interface CLayer {
@@ -20,13 +21,7 @@ export interface CLayer {
 }
 
 /** A convolution layer (format version 2): a hidden layer over each position's patch, then pooling. */
-export interface CConv {
-  height: number;
-  width: number;
-  channels: number;
-  kernel: number;
-  outputs: number;
-  pool: number;
+export interface CConv extends ConvShape {
   outHeight: number;
   outWidth: number;
   /** The patch as a hidden layer: kernel*kernel*channels inputs, one neuron per output channel. */

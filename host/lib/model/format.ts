@@ -76,14 +76,22 @@ export interface ConvLayer {
 
 export type ModelLayer = ConvLayer | SignLayer | ScoreLayer;
 
-/** A validated convolution layer, ready to run. */
-export interface ConvStage {
+/**
+ * A convolution layer's place and size: its input tensor [height][width][channels], its
+ * kernel, output channels and pooling. The one definition the validated layer, the trainer's
+ * snapshot and the C generator's layer all extend.
+ */
+export interface ConvShape {
   height: number;
   width: number;
   channels: number;
   kernel: number;
   outputs: number;
   pool: number;
+}
+
+/** A validated convolution layer, ready to run. */
+export interface ConvStage extends ConvShape {
   /** Convolution output before pooling, and after. */
   convHeight: number;
   convWidth: number;

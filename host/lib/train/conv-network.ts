@@ -13,6 +13,7 @@ import { readFileSync } from "node:fs";
 import { argmax } from "../binary.ts";
 import { ExitCode, UserError } from "../errors.ts";
 import { BN_EPSILON, batchNorm } from "../model/batchnorm.ts";
+import type { ConvShape } from "../model/format.ts";
 import type { SeededRng } from "../rng.ts";
 import { Arena } from "./kernels.ts";
 import { lossAndGradient, type Loss, type SparseBatch } from "./network.ts";
@@ -25,14 +26,7 @@ export interface ConvSpec {
 }
 
 /** A trained layer: binarized weights and BatchNorm, with its place in the network. */
-export interface TrainedConvLayer {
-  /** Input tensor height, width, channels. */
-  height: number;
-  width: number;
-  channels: number;
-  kernel: number;
-  outputs: number;
-  pool: number;
+export interface TrainedConvLayer extends ConvShape {
   /** sign(W): ±1, [t * outputs + co], t = (dy * kernel + dx) * channels + ci. */
   weights: Int8Array;
   gamma: Float64Array;
