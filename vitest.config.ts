@@ -14,6 +14,8 @@ export default defineConfig({
     testTimeout: 300_000,
     hookTimeout: 300_000,
     pool: "forks",
+    // fails a file whose worker's event loop stalls past a limit (long work off the loop)
+    setupFiles: ["tests/support/stall-guard.ts"],
     // Most test time is spent waiting on child processes (compilers, emulators, the DeviceScript
     // VM), so one worker per core, not vitest's default of one less.
     maxWorkers: Math.max(2, availableParallelism()),
