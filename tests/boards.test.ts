@@ -31,7 +31,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { DEVS_BUNDLE, devsSync } from "../host/lib/devs/cli.ts";
+import { DEVS_BUNDLE, devs as runDevs } from "../host/lib/devs/cli.ts";
 import { ROOT } from "../host/lib/paths.ts";
 
 const BOARDS_DIR = join(ROOT, "boards");
@@ -229,8 +229,8 @@ function project(files: Record<string, string>, main = 'console.log("boards")\n'
   return dir;
 }
 
-function devs(cwd: string, args: string[]): { code: number; out: string } {
-  const r = devsSync(["--no-colors", "--ci", ...args], { cwd, preload: [NO_NET], timeoutMs: 180_000 });
+async function devs(cwd: string, args: string[]): Promise<{ code: number; out: string }> {
+  const r = await runDevs(["--no-colors", "--ci", ...args], { cwd, preload: [NO_NET], timeoutMs: 180_000 });
   return { code: r.code, out: r.output };
 }
 
@@ -317,12 +317,12 @@ describe("board files", () => {
 });
 
 describe("DeviceScript accepts the boards", () => {
-  it("devs build compiles every board into an @dsboard module with the pins as written", () => {
+  it("devs build compiles every board into an @dsboard module with the pins as written", async () => {
     const imports = [...boards.values()].map((b, i) => `import { pins as b${i} } from "@dsboard/${b.id}"`);
     const uses = [...boards.values()].flatMap((b, i) => pinLabels(b).map(([label]) => `b${i}.${label}`));
     const main = `${imports.join("\n")}\nconst used = [${uses.join(", ")}]\nconsole.log(\`\${used.length} pins\`)\n`;
     const dir = project(realFiles(), main);
-    const r = devs(dir, ["build", "-v"]);
+    const r = await devs(dir, ["build", "-v"]);
     expect(r.out).not.toMatch(/error/i);
     expect(r.code).toBe(0);
     const dts = readFileSync(join(dir, "node_modules", "@devicescript", "core", "src", "devicescript-boards.d.ts"), "utf8");
@@ -340,7 +340,7 @@ describe("DeviceScript accepts the boards", () => {
     }
   });
 
-  it("devs build rejects broken boards (negative control)", () => {
+  it("devs build rejects broken boards (negative control)", async () => {
     const rp = fileOfArch("rp2040");
     const esp = fileOfArch("esp32");
     const [clashLabel, clashGpio] = pinLabels(boards.get(esp)!)[0];
@@ -366,7 +366,7 @@ describe("DeviceScript accepts the boards", () => {
         delete (b as { id?: string }).id; // the id comes from the file name: a built-in board's
       }),
     });
-    const r = devs(dir, ["build"]);
+    const r = await devs(dir, ["build"]);
     expect(r.code).not.toBe(0);
     expect(r.out).toMatch(/bad_product\.board\.json\(1\): invalid productId 0x2f6c79ee/);
     expect(r.out).toMatch(/bad_pin\.board\.json\(1\): invalid pin: log\.pinTX=30 has no functions/);
@@ -376,13 +376,13 @@ describe("DeviceScript accepts the boards", () => {
     expect(r.out).toMatch(/pico\.board\.json\(1\): board pico already defined/);
   });
 
-  it.each(boardFiles)("%s: devs flash --board patches the board's settings into the stock firmware", (f) => {
+  it.each(boardFiles)("%s: devs flash --board patches the board's settings into the stock firmware", async (f) => {
     const b = boards.get(f)!;
     const dir = project(realFiles());
     const stock = basename(new URL(ARCHS.get(b.archId)!).pathname);
     mkdirSync(join(dir, ".devicescript", "cache"), { recursive: true });
     writeFileSync(join(dir, ".devicescript", "cache", stock), fakeStockImage(stock));
-    const r = devs(dir, ["flash", "--board", b.id, "--remote"]);
+    const r = await devs(dir, ["flash", "--board", b.id, "--remote"]);
     expect(r.out).not.toMatch(/network disabled|error/i);
     expect(r.code).toBe(0);
     const m = /saved (\.devicescript\/cache\/\S+) \d+ bytes/.exec(r.out);
@@ -397,7 +397,7 @@ describe("DeviceScript accepts the boards", () => {
     expect(dcfg).toContain(b.devName);
   });
 
-  it("devs flash rejects a board without devName (negative control)", () => {
+  it("devs flash rejects a board without devName (negative control)", async () => {
     const rp = fileOfArch("rp2040");
     const dir = project({
       "no_name.board.json": mutate(rp, (b) => {
@@ -408,7 +408,7 @@ describe("DeviceScript accepts the boards", () => {
     const stock = basename(new URL(ARCHS.get(boards.get(rp)!.archId)!).pathname);
     mkdirSync(join(dir, ".devicescript", "cache"), { recursive: true });
     writeFileSync(join(dir, ".devicescript", "cache", stock), fakeStockImage(stock));
-    const r = devs(dir, ["flash", "--board", "no_name", "--remote"]);
+    const r = await devs(dir, ["flash", "--board", "no_name", "--remote"]);
     expect(r.code).not.toBe(0);
     expect(r.out).toMatch(/no devName/);
   });

@@ -44,12 +44,12 @@ describe("hidden layer width", () => {
     expect(await refused(cFromModel(model, scratchDir("w1025")))).toMatch(/hidden layer 1 has 1025 neurons; the C holds at most 1024 per hidden layer/);
     const path = join(work, "wide.json");
     writeFileSync(path, serializeModel(model.file));
-    expectOneLineError(bnn(["verify", "--model", path, "--backends", "host-gcc", "--images", "5"]), 3, /does not fit the generated C: hidden layer 1 has 1025 neurons/);
+    expectOneLineError(await bnn(["verify", "--model", path, "--backends", "host-gcc", "--images", "5"]), 3, /does not fit the generated C: hidden layer 1 has 1025 neurons/);
   });
 
-  it(`the trainer refuses --hidden ${C_LIMITS.hiddenWidth + 1} before training and accepts ${C_LIMITS.hiddenWidth}`, () => {
-    expectOneLineError(bnn(["train", "--preset", "tiny", "--hidden", `64,${C_LIMITS.hiddenWidth + 1}`, "--out", join(work, "t1025")]), 2, /--hidden must list layer sizes between 1 and 1024/);
-    const r = bnn(["train", "--preset", "tiny", "--hidden", String(C_LIMITS.hiddenWidth), "--epochs", "1", "--limit", "300", "--validation", "100", "--out", join(work, "t1024")]);
+  it(`the trainer refuses --hidden ${C_LIMITS.hiddenWidth + 1} before training and accepts ${C_LIMITS.hiddenWidth}`, async () => {
+    expectOneLineError(await bnn(["train", "--preset", "tiny", "--hidden", `64,${C_LIMITS.hiddenWidth + 1}`, "--out", join(work, "t1025")]), 2, /--hidden must list layer sizes between 1 and 1024/);
+    const r = await bnn(["train", "--preset", "tiny", "--hidden", String(C_LIMITS.hiddenWidth), "--epochs", "1", "--limit", "300", "--validation", "100", "--out", join(work, "t1024")]);
     expect(r.stderr.split("\n").filter((l) => l.startsWith("bnn:"))).toEqual([]);
     expect(r.code).toBe(0);
   });
@@ -58,8 +58,8 @@ describe("hidden layer width", () => {
     const model = randomModel(23, [100]); // 4 words
     const dir = await cFromModel(model, scratchDir("maxwords"));
     const compile = (words: number) => run("gcc", [...STRICT, `-DBNN_MAX_OUT_WORDS=${words}`, `-I${C_DIR}`, `-I${dir}`, "-c", join(dir, "bnn_model.c"), "-o", join(dir, "m.o")], { allowFail: true });
-    expect(compile(4).code).toBe(0);
-    const small = compile(3);
+    expect((await compile(4)).code).toBe(0);
+    const small = await compile(3);
     expect(small.code).not.toBe(0);
     expect(small.stderr).toMatch(/bnn_max_out_words_fits/);
   });

@@ -298,20 +298,20 @@ function preconditionCases(): Case[] {
 
 // ---- builds ----
 
-function buildHost(): string {
+async function buildHost(): Promise<string> {
   const exe = join(build, "preprocess-host");
-  run("gcc", [...STRICT, "-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all", `-I${C_DIR}`, `-I${HARNESS}`, LIBRARY, HARNESS_C, join(HARNESS, "preprocess_host_main.c"), "-o", exe]);
+  await run("gcc", [...STRICT, "-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all", `-I${C_DIR}`, `-I${HARNESS}`, LIBRARY, HARNESS_C, join(HARNESS, "preprocess_host_main.c"), "-o", exe]);
   return exe;
 }
 
 /** The harness on an emulated core (semihosting), with -O2 like the classifier's builds. */
-function buildEmulated(t: CountTarget): string {
+async function buildEmulated(t: CountTarget): Promise<string> {
   const elf = join(build, `preprocess-${t.name}.elf`);
-  run(t.cc, [...STRICT, "-O2", ...t.cflags, "-ffreestanding", "-nostdlib", `-DBNN_HARNESS_FRAME_BYTES=${M0_FRAME_BYTES}`, `-I${C_DIR}`, `-I${HARNESS}`, LIBRARY, HARNESS_C, join(HARNESS, "semihost_main.c"), join(HARNESS, "runtime.c"), join(HARNESS, "libc_min.c"), ...t.link, "-lgcc", "-o", elf]);
+  await run(t.cc, [...STRICT, "-O2", ...t.cflags, "-ffreestanding", "-nostdlib", `-DBNN_HARNESS_FRAME_BYTES=${M0_FRAME_BYTES}`, `-I${C_DIR}`, `-I${HARNESS}`, LIBRARY, HARNESS_C, join(HARNESS, "semihost_main.c"), join(HARNESS, "runtime.c"), join(HARNESS, "libc_min.c"), ...t.link, "-lgcc", "-o", elf]);
   return elf;
 }
 
-function runEmulated(t: CountTarget, elf: string, input: Buffer): Buffer {
+function runEmulated(t: CountTarget, elf: string, input: Buffer): Promise<Buffer> {
   return runQemuHarness(t, elf, input, scratchDir(`preprocess-${t.name}`));
 }
 
@@ -328,8 +328,8 @@ function report(label: string, r: { identical: number; differences: string[] }, 
 
 describe("C camera preprocessing (bnn_preprocess.c)", () => {
   let harness: Harness;
-  beforeAll(() => {
-    harness = new Harness(buildHost());
+  beforeAll(async () => {
+    harness = new Harness(await buildHost());
   });
   afterAll(async () => {
     const r = await harness.close();
@@ -337,23 +337,25 @@ describe("C camera preprocessing (bnn_preprocess.c)", () => {
     expect(r.code).toBe(0);
   });
 
-  it("compiles clean (-std=c99 -Wall -Wextra -Werror -pedantic) with gcc, clang, Cortex-M0+ and rv32imc gcc, at every size limit", () => {
+  it("compiles clean (-std=c99 -Wall -Wextra -Werror -pedantic) with gcc, clang, Cortex-M0+ and rv32imc gcc, at every size limit", async () => {
     const c = (cc: string, flags: string[], tag: string) => run(cc, [...STRICT, ...flags, `-I${C_DIR}`, "-c", LIBRARY, "-o", join(build, `${tag}.o`)]);
+    const compiles: Promise<unknown>[] = [];
     for (const opt of ["-O0", "-O2", "-Os"]) {
-      c("gcc", [opt], `gcc${opt}`);
-      c("clang", [opt, "-Weverything", "-Wno-declaration-after-statement", "-Wno-padded", "-Wno-unknown-warning-option", "-Wno-unsafe-buffer-usage"], `clang${opt}`);
-      c("arm-none-eabi-gcc", [opt, "-ffreestanding", "-mcpu=cortex-m0plus", "-mthumb"], `m0${opt}`);
-      c("riscv64-unknown-elf-gcc", [opt, "-ffreestanding", "-march=rv32imc", "-mabi=ilp32"], `rv${opt}`);
+      compiles.push(c("gcc", [opt], `gcc${opt}`));
+      compiles.push(c("clang", [opt, "-Weverything", "-Wno-declaration-after-statement", "-Wno-padded", "-Wno-unknown-warning-option", "-Wno-unsafe-buffer-usage"], `clang${opt}`));
+      compiles.push(c("arm-none-eabi-gcc", [opt, "-ffreestanding", "-mcpu=cortex-m0plus", "-mthumb"], `m0${opt}`));
+      compiles.push(c("riscv64-unknown-elf-gcc", [opt, "-ffreestanding", "-march=rv32imc", "-mabi=ilp32"], `rv${opt}`));
     }
-    for (const max of [1, 65535]) c("gcc", ["-O2", `-DBNN_PREPROCESS_MAX_PIXELS=${max}`], `max${max}`);
-    const bad = run("gcc", [...STRICT, "-DBNN_PREPROCESS_MAX_PIXELS=65536", `-I${C_DIR}`, "-c", LIBRARY, "-o", join(build, "bad.o")], { allowFail: true });
+    for (const max of [1, 65535]) compiles.push(c("gcc", ["-O2", `-DBNN_PREPROCESS_MAX_PIXELS=${max}`], `max${max}`));
+    await Promise.all(compiles);
+    const bad = await run("gcc", [...STRICT, "-DBNN_PREPROCESS_MAX_PIXELS=65536", `-I${C_DIR}`, "-c", LIBRARY, "-o", join(build, "bad.o")], { allowFail: true });
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/BNN_PREPROCESS_MAX_PIXELS must be 1\.\.65535/);
     // the library includes only <stdint.h>, <stddef.h> and bnn_status.h
     const includes = [...readFileSync(LIBRARY, "utf8").matchAll(/#include\s+(\S+)/g), ...readFileSync(join(C_DIR, "bnn_preprocess.h"), "utf8").matchAll(/#include\s+(\S+)/g)].map((m) => m[1]);
     expect(new Set(includes)).toEqual(new Set(['"bnn_preprocess.h"', "<stddef.h>", "<stdint.h>", '"bnn_status.h"']));
     // libgcc helpers: 64-bit multiply and (a few times a frame, for the deskew) 64-bit division, 32-bit division
-    expect(run("arm-none-eabi-nm", ["-u", join(build, "m0-O2.o")]).stdout.toString().match(/\S+$/gm)?.sort()).toEqual(["__aeabi_ldivmod", "__aeabi_lmul", "__aeabi_uidiv", "__aeabi_uidivmod"]);
+    expect((await run("arm-none-eabi-nm", ["-u", join(build, "m0-O2.o")])).stdout.toString().match(/\S+$/gm)?.sort()).toEqual(["__aeabi_ldivmod", "__aeabi_lmul", "__aeabi_uidiv", "__aeabi_uidivmod"]);
   });
 
   it(`gives the TypeScript's bytes for the camera frames of MNIST test images 0..${CAMERA_FRAMES - 1} (host gcc, ASan + UBSan)`, async () => {
@@ -401,7 +403,7 @@ describe("C camera preprocessing (bnn_preprocess.c)", () => {
   for (const [t, label] of emulated) {
     it(`gives the same bytes on ${label}: camera frames 0..${M0_CAMERA_FRAMES - 1}, fast-check frames, preconditions`, async () => {
       const cases = [...Array.from({ length: M0_CAMERA_FRAMES }, (_, k) => camera(k)), ...emulatedSample(15), ...preconditionCases().filter((c) => !framed(c.width, c.height) || c.width * c.height <= M0_FRAME_BYTES)];
-      const out = runEmulated(t, buildEmulated(t), Buffer.concat(cases.map(record)));
+      const out = await runEmulated(t, await buildEmulated(t), Buffer.concat(cases.map(record)));
       const r = await compare(cases, parseResults(out, cases.length));
       report(label, r, cases.length);
       expect(r.differences).toEqual([]);
@@ -412,9 +414,9 @@ describe("C camera preprocessing (bnn_preprocess.c)", () => {
     const dir = scratchDir("preprocess-count");
     const count = async (t: CountTarget, cases: Case[], frameBytes: number, tag: string) => {
       const elf = join(dir, `bench-${tag}.elf`);
-      run(t.cc, ["-std=c99", "-O2", ...t.cflags, "-ffreestanding", "-nostdlib", `-DBNN_HARNESS_FRAME_BYTES=${frameBytes}`, `-I${C_DIR}`, `-I${HARNESS}`, LIBRARY, join(HARNESS, "preprocess_bench_main.c"), join(HARNESS, "runtime.c"), join(HARNESS, "libc_min.c"), ...t.link, "-lgcc", "-o", elf]);
+      await run(t.cc, ["-std=c99", "-O2", ...t.cflags, "-ffreestanding", "-nostdlib", `-DBNN_HARNESS_FRAME_BYTES=${frameBytes}`, `-I${C_DIR}`, `-I${HARNESS}`, LIBRARY, join(HARNESS, "preprocess_bench_main.c"), join(HARNESS, "runtime.c"), join(HARNESS, "libc_min.c"), ...t.link, "-lgcc", "-o", elf]);
       // the same trace as icount.ts's instructionsPerInference, also priced in Cortex-M0+ cycles
-      const insns = disassemble("arm-none-eabi-objdump", elf);
+      const insns = await disassemble("arm-none-eabi-objdump", elf);
       writeFileSync(join(dir, "bnn_in.bin"), Buffer.alloc(0));
       const base = await traceCost(t.qemu, t.qemuArgs, elf, dir, insns, m0plusCycles);
       writeFileSync(join(dir, "bnn_in.bin"), Buffer.concat(cases.map(record)));
@@ -427,9 +429,9 @@ describe("C camera preprocessing (bnn_preprocess.c)", () => {
     const big = await count(M0_BIG_COUNT, Array.from({ length: BIG_FRAMES }, (_, k) => ({ ...camera(k), width: 128, height: 128, frame: cameraFrame(k, 128, 128) })), MAX_FRAME_BYTES, "128x128");
     // code and RAM of the library alone, and the libgcc routines it calls
     const obj = join(dir, "bnn_preprocess.o");
-    run(M0_COUNT.cc, [...STRICT, "-O2", ...M0_COUNT.cflags, "-ffreestanding", "-fstack-usage", `-I${C_DIR}`, "-c", LIBRARY, "-o", obj]);
-    const [text, data, bss] = run("arm-none-eabi-size", [obj]).stdout.toString().split("\n")[1].trim().split(/\s+/).map(Number);
-    const symbols = run("arm-none-eabi-nm", ["-S", small.elf]).stdout.toString();
+    await run(M0_COUNT.cc, [...STRICT, "-O2", ...M0_COUNT.cflags, "-ffreestanding", "-fstack-usage", `-I${C_DIR}`, "-c", LIBRARY, "-o", obj]);
+    const [text, data, bss] = (await run("arm-none-eabi-size", [obj])).stdout.toString().split("\n")[1].trim().split(/\s+/).map(Number);
+    const symbols = (await run("arm-none-eabi-nm", ["-S", small.elf])).stdout.toString();
     const sizeOf = (name: string) => {
       const m = new RegExp(`^[0-9a-f]+ ([0-9a-f]+) \\w ${name}$`, "m").exec(symbols);
       return m ? parseInt(m[1], 16) : 0;

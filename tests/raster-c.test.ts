@@ -43,7 +43,7 @@ function expected(c: Case): Buffer {
 
 async function runCases(t: Target, cases: Case[]): Promise<{ same: number; first?: string }> {
   const dir = scratchDir(`raster-${t.name}`);
-  const built = t.build(generatedDir("default"), dir, [], [join(C_DIR, "harness", "raster_harness.c"), join(C_DIR, "bnn_raster.c")]);
+  const built = await t.build(generatedDir("default"), dir, [], [join(C_DIR, "harness", "raster_harness.c"), join(C_DIR, "bnn_raster.c")]);
   const out = await t.execute(built, Buffer.concat(cases.map(record)), dir);
   let same = 0;
   let first: string | undefined;

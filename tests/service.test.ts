@@ -3,8 +3,7 @@
  * good payload, wrong length, model-id mismatch, unaligned payload) under ASan/UBSan, and
  * libFuzzer runs of bounded time on the command handler and bnn_classify with zero findings.
  */
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { converters } from "jacdac-ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,40 +22,37 @@ const core = [join(MODEL, "bnn_model.c"), ...SERVICE_SOURCES];
 afterAll(() => rmSync(build, { recursive: true, force: true }));
 
 describe("classifier service core", () => {
-  it("passes its unit test under ASan/UBSan, checked against the spec and the C constants the spec tool writes", () => {
+  it("passes its unit test under ASan/UBSan, checked against the spec and the C constants the spec tool writes", async () => {
     const exe = join(build, "test_service");
     // the C constants `devs build` writes from the specs, written here by the same spec tool
     writeFileSync(join(build, "constants.c"), customServiceSpecs().map((s) => converters().c(s)).join("\n"));
-    run("gcc", ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-DBNN_CHECK_DEVS_CONSTANTS", `-I${build}`, ...includes, ...core, join(SERVICE, "test_service.c"), "-o", exe]);
-    const r = run(exe, [join(ROOT, "services", "bnnclassifier.md")], { allowFail: true });
+    await run("gcc", ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-DBNN_CHECK_DEVS_CONSTANTS", `-I${build}`, ...includes, ...core, join(SERVICE, "test_service.c"), "-o", exe]);
+    const r = await run(exe, [join(ROOT, "services", "bnnclassifier.md")], { allowFail: true });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
   });
 
-  it("compiles clean for Cortex-M0+ and rv32imc", () => {
+  it("compiles clean for Cortex-M0+ and rv32imc", async () => {
     const flags = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O2", "-ffreestanding", "-c", ...includes];
-    for (const src of SERVICE_SOURCES) {
-      const o = src.replace(/.*\//, "").replace(/\.c$/, ".o");
-      run("arm-none-eabi-gcc", [...flags, "-mcpu=cortex-m0plus", "-mthumb", src, "-o", join(build, `m0-${o}`)]);
-      run("riscv64-unknown-elf-gcc", [...flags, "-march=rv32imc", "-mabi=ilp32", src, "-o", join(build, `rv-${o}`)]);
-    }
+    await Promise.all(
+      SERVICE_SOURCES.flatMap((src) => {
+        const o = src.replace(/.*\//, "").replace(/\.c$/, ".o");
+        return [
+          run("arm-none-eabi-gcc", [...flags, "-mcpu=cortex-m0plus", "-mthumb", src, "-o", join(build, `m0-${o}`)]),
+          run("riscv64-unknown-elf-gcc", [...flags, "-march=rv32imc", "-mabi=ilp32", src, "-o", join(build, `rv-${o}`)]),
+        ];
+      }),
+    );
   });
 
   // 30 s in the full suite; npm run test:fast sets BNN_FUZZ_SECONDS=5
   const seconds = Number(process.env.BNN_FUZZ_SECONDS ?? 30);
   it(`survives a bounded libFuzzer run (${seconds} s) with zero findings`, async () => {
     const exe = join(build, "fuzz_service");
-    run("clang", ["-g", "-O1", "-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=all", ...includes, ...core, join(SERVICE, "fuzz_service.c"), "-o", exe]);
+    await run("clang", ["-g", "-O1", "-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=all", ...includes, ...core, join(SERVICE, "fuzz_service.c"), "-o", exe]);
     const corpus = join(build, "corpus");
-    run("mkdir", ["-p", corpus]);
-    // spawned asynchronously: a worker blocked for 30 s could miss vitest's RPC heartbeats
-    const r = await new Promise<{ code: number; stderr: string }>((resolve, reject) => {
-      const child = spawn(exe, [corpus, `-max_total_time=${seconds}`, "-seed=1", `-artifact_prefix=${build}/`], { stdio: ["ignore", "ignore", "pipe"] });
-      let stderr = "";
-      child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-      child.on("error", reject);
-      child.on("close", (code) => resolve({ code: code ?? -1, stderr }));
-    });
+    mkdirSync(corpus, { recursive: true });
+    const r = await run(exe, [corpus, `-max_total_time=${seconds}`, "-seed=1", `-artifact_prefix=${build}/`], { allowFail: true });
     expect(r.stderr).toMatch(/Done \d+ runs in \d+ second/);
     expect(r.code).toBe(0);
   });

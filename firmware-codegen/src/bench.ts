@@ -48,7 +48,7 @@ export async function popcountMatrix(modelDir: string, records: Buffer, recordBy
     for (const [target, variants] of plan) {
       for (const v of variants) {
         for (const opt of opts) {
-          const elf = buildBench(target, [join(modelDir, "bnn_model.c")], [modelDir], buildDir, [opt, ...v.defines], "v");
+          const elf = await buildBench(target, [join(modelDir, "bnn_model.c")], [modelDir], buildDir, [opt, ...v.defines], "v");
           const r = await instructionsPerInference(target, elf, records, recordBytes, buildDir);
           const row = { target: target.name, variant: v.name, opt, instructions: Math.round(r.perInference), images: r.images };
           rowsOut.push(row);
@@ -92,16 +92,18 @@ export interface HostTiming {
 }
 
 /** Wall-clock ns per inference on this machine (gcc -O2, all records, `rounds` passes). */
-export function hostTimings(cs: Contender[], modelDir: string, records: Buffer, rounds: number, flags: string[] = ["-O2"], onContender?: (name: string) => void): HostTiming[] {
+export async function hostTimings(cs: Contender[], modelDir: string, records: Buffer, rounds: number, flags: string[] = ["-O2"], onContender?: (name: string) => void): Promise<HostTiming[]> {
   const buildDir = mkdtempSync(join(tmpdir(), "bnn-host-bench-"));
   try {
-    return cs.map((c) => {
+    const timings: HostTiming[] = [];
+    for (const c of cs) {
       onContender?.(c.name);
       const exe = join(buildDir, `${c.name}.bin`);
-      run("gcc", ["-std=c99", ...flags, ...c.defines, `-I${C_DIR}`, `-I${modelDir}`, ...c.sources(buildDir), join(C_DIR, "harness", "bench_host_main.c"), "-o", exe]);
-      const out = JSON.parse(run(exe, [String(rounds)], { input: records }).stdout.toString("utf8"));
-      return { name: c.name, inferenceNs: out.inferenceNs, checksum: out.checksum };
-    });
+      await run("gcc", ["-std=c99", ...flags, ...c.defines, `-I${C_DIR}`, `-I${modelDir}`, ...c.sources(buildDir), join(C_DIR, "harness", "bench_host_main.c"), "-o", exe]);
+      const out = JSON.parse((await run(exe, [String(rounds)], { input: records })).stdout.toString("utf8"));
+      timings.push({ name: c.name, inferenceNs: out.inferenceNs, checksum: out.checksum });
+    }
+    return timings;
   } finally {
     rmSync(buildDir, { recursive: true, force: true });
   }
@@ -114,7 +116,7 @@ export async function m0Counts(cs: Contender[], modelDir: string, records: Buffe
     const out = [];
     for (const c of cs) {
       onContender?.(c.name);
-      const elf = buildBench(M0_BIG_COUNT, c.sources(buildDir), [modelDir], buildDir, ["-O2", ...c.defines], c.name);
+      const elf = await buildBench(M0_BIG_COUNT, c.sources(buildDir), [modelDir], buildDir, ["-O2", ...c.defines], c.name);
       const r = await instructionsPerInference(M0_BIG_COUNT, elf, records, recordBytes, buildDir);
       out.push({ name: c.name, instructions: Math.round(r.perInference), images: r.images });
     }
@@ -128,7 +130,7 @@ export async function m0Counts(cs: Contender[], modelDir: string, records: Buffe
 export async function buildWasm(modelDir: string): Promise<WasmBnn> {
   const buildDir = mkdtempSync(join(tmpdir(), "bnn-wasm-"));
   try {
-    return await instantiateWasm(readFileSync(WASM_SYSTEM_CLANG.build(modelDir, buildDir)));
+    return await instantiateWasm(readFileSync(await WASM_SYSTEM_CLANG.build(modelDir, buildDir)));
   } finally {
     rmSync(buildDir, { recursive: true, force: true });
   }

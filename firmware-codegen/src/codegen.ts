@@ -30,7 +30,7 @@ export function wasmIsFresh(dir: string, c: GeneratedC["files"]): boolean {
 }
 
 /** Rebuilds the committed wasm in `dir` (needs clang and lld); false when they are missing. */
-export function rebuildWasm(dir: string, c: GeneratedC["files"]): boolean {
+export function rebuildWasm(dir: string, c: GeneratedC["files"]): Promise<boolean> {
   return buildCommittedWasm(dir, wasmInputsHash(c));
 }
 

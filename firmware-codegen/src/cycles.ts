@@ -15,9 +15,8 @@ export interface Insn {
 }
 
 /** Parses `objdump -d` output into address -> instruction. */
-export function disassemble(objdump: string, elf: string): Map<number, Insn> {
-  const text = run(objdump, ["-d", "--no-show-raw-insn", elf]).stdout.toString("utf8");
-  const raw = run(objdump, ["-d", elf]).stdout.toString("utf8");
+export async function disassemble(objdump: string, elf: string): Promise<Map<number, Insn>> {
+  const [text, raw] = (await Promise.all([run(objdump, ["-d", "--no-show-raw-insn", elf]), run(objdump, ["-d", elf])])).map((r) => r.stdout.toString("utf8"));
   const sizes = new Map<number, number>();
   for (const line of raw.split("\n")) {
     const m = /^\s*([0-9a-f]+):\s+((?:[0-9a-f]{2,8}\s)+)/.exec(line);

@@ -72,9 +72,9 @@ export const XTENSA_COUNT: CountTarget = {
 };
 
 /** Builds the bench program from C sources (the model's, or a baseline's) with optimization `opt`. */
-export function buildBench(t: Pick<CountTarget, "name" | "cc" | "cflags" | "link">, sources: string[], includeDirs: string[], buildDir: string, opt: string[], tag: string): string {
+export async function buildBench(t: Pick<CountTarget, "name" | "cc" | "cflags" | "link">, sources: string[], includeDirs: string[], buildDir: string, opt: string[], tag: string): Promise<string> {
   const out = join(buildDir, `bench-${t.name.replace(/\W+/g, "-")}-${tag}.elf`);
-  run(t.cc, ["-std=c99", ...opt, ...t.cflags, "-ffreestanding", "-nostdlib", ...includeDirs.map((d) => `-I${d}`), `-I${C_DIR}`, `-I${HARNESS}`, ...sources, join(HARNESS, "bench_main.c"), join(HARNESS, "runtime.c"), join(HARNESS, "libc_min.c"), ...t.link, "-lgcc", "-o", out]);
+  await run(t.cc, ["-std=c99", ...opt, ...t.cflags, "-ffreestanding", "-nostdlib", ...includeDirs.map((d) => `-I${d}`), `-I${C_DIR}`, `-I${HARNESS}`, ...sources, join(HARNESS, "bench_main.c"), join(HARNESS, "runtime.c"), join(HARNESS, "libc_min.c"), ...t.link, "-lgcc", "-o", out]);
   return out;
 }
 

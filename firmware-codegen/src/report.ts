@@ -71,10 +71,10 @@ export interface Report {
 }
 
 /** Flash and RAM of bnn_model.c compiled for Cortex-M0+ (gcc -O2), from nm and -fstack-usage. */
-function m0Footprint(modelDir: string, buildDir: string): { weights: number; constants: number; code: number; ram: number; stack: number } {
+async function m0Footprint(modelDir: string, buildDir: string): Promise<{ weights: number; constants: number; code: number; ram: number; stack: number }> {
   const obj = join(buildDir, "bnn_model.o");
-  run("arm-none-eabi-gcc", ["-std=c99", "-O2", "-mcpu=cortex-m0plus", "-mthumb", "-ffreestanding", "-fstack-usage", `-I${C_DIR}`, `-I${modelDir}`, "-c", join(modelDir, "bnn_model.c"), "-o", obj], { cwd: buildDir });
-  const nm = run("arm-none-eabi-nm", ["-S", "--size-sort", obj]).stdout.toString("utf8");
+  await run("arm-none-eabi-gcc", ["-std=c99", "-O2", "-mcpu=cortex-m0plus", "-mthumb", "-ffreestanding", "-fstack-usage", `-I${C_DIR}`, `-I${modelDir}`, "-c", join(modelDir, "bnn_model.c"), "-o", obj], { cwd: buildDir });
+  const nm = (await run("arm-none-eabi-nm", ["-S", "--size-sort", obj])).stdout.toString("utf8");
   let weights = 0;
   let constants = 0;
   let code = 0;
@@ -106,8 +106,8 @@ async function m0LayerCosts(hiddenLayers: number, modelDir: string, records: Buf
   const upTo: { instructions: number; cycles: number }[] = [{ instructions: 0, cycles: 0 }];
   // stop after layer 1, 2, ..., then 0: the whole inference in the same code
   for (const k of [...Array.from({ length: hiddenLayers }, (_, i) => i + 1), 0]) {
-    const elf = buildBench(M0_COUNT, [join(modelDir, "bnn_model.c")], [modelDir], buildDir, ["-O2", `-DBNN_STOP_AFTER=${k}`], `stop${k}`);
-    const insns = disassemble("arm-none-eabi-objdump", elf);
+    const elf = await buildBench(M0_COUNT, [join(modelDir, "bnn_model.c")], [modelDir], buildDir, ["-O2", `-DBNN_STOP_AFTER=${k}`], `stop${k}`);
+    const insns = await disassemble("arm-none-eabi-objdump", elf);
     writeFileSync(join(buildDir, "bnn_in.bin"), Buffer.alloc(0));
     const base = await traceCost(M0_COUNT.qemu, M0_COUNT.qemuArgs, elf, buildDir, insns, m0plusCycles);
     writeFileSync(join(buildDir, "bnn_in.bin"), records);
@@ -118,8 +118,8 @@ async function m0LayerCosts(hiddenLayers: number, modelDir: string, records: Buf
 }
 
 async function speed(core: string, cycleModel: string, t: CountTarget, objdump: string, cost: typeof m0plusCycles, clockMHz: number, modelDir: string, records: Buffer, recordBytes: number, worstRecord: Buffer, worst: number, buildDir: string): Promise<SpeedFigure> {
-  const elf = buildBench(t, [join(modelDir, "bnn_model.c")], [modelDir], buildDir, ["-O2"], "report");
-  const insns = disassemble(objdump, elf);
+  const elf = await buildBench(t, [join(modelDir, "bnn_model.c")], [modelDir], buildDir, ["-O2"], "report");
+  const insns = await disassemble(objdump, elf);
   const runOn = async (data: Buffer) => {
     writeFileSync(join(buildDir, "bnn_in.bin"), data);
     return traceCost(t.qemu, t.qemuArgs, elf, buildDir, insns, cost);
@@ -141,9 +141,9 @@ async function speed(core: string, cycleModel: string, t: CountTarget, objdump: 
  * image's cost is the difference between two reads (the loop's few instructions included, as
  * in the QEMU counts). The same run's trace is also priced with the TRM table.
  */
-function rp2040Speed(modelDir: string, records: Buffer, recordBytes: number, worstRecord: Buffer, worst: number, buildDir: string): SpeedFigure {
-  const elf = buildBench({ name: "rp2040", cc: "arm-none-eabi-gcc", cflags: RP2040_CFLAGS.filter((f) => !f.startsWith("-O")), link: RP2040_LINK }, [join(modelDir, "bnn_model.c")], [modelDir], buildDir, ["-O2"], "report");
-  const insns = disassemble("arm-none-eabi-objdump", elf);
+async function rp2040Speed(modelDir: string, records: Buffer, recordBytes: number, worstRecord: Buffer, worst: number, buildDir: string): Promise<SpeedFigure> {
+  const elf = await buildBench({ name: "rp2040", cc: "arm-none-eabi-gcc", cflags: RP2040_CFLAGS.filter((f) => !f.startsWith("-O")), link: RP2040_LINK }, [join(modelDir, "bnn_model.c")], [modelDir], buildDir, ["-O2"], "report");
+  const insns = await disassemble("arm-none-eabi-objdump", elf);
   let trm = 0;
   let prev: { pc: number; insn: Insn | undefined } | undefined;
   const trmAtRead: number[] = [];
@@ -189,7 +189,7 @@ export async function buildReport(m: CModel, modelDir: string, records: Buffer, 
   const buildDir = mkdtempSync(join(tmpdir(), "bnn-report-"));
   try {
     onStep?.("flash and RAM (arm-none-eabi-gcc, nm, -fstack-usage)");
-    const fp = m0Footprint(modelDir, buildDir);
+    const fp = await m0Footprint(modelDir, buildDir);
     const recordBytes = 4 * ((m.width * m.height + 31) >>> 5);
     const convLayers: Omit<LayerFootprint, "m0Instructions" | "m0Cycles">[] = m.conv.map((c, k) => {
       const form = columnsForm(c.patch);
@@ -229,7 +229,7 @@ export async function buildReport(m: CModel, modelDir: string, records: Buffer, 
     const perLayer = await m0LayerCosts(shapes.length - 1, modelDir, records, recordBytes, buildDir);
     const layers: LayerFootprint[] = shapes.map((l, k) => ({ ...l, m0Instructions: perLayer[k].instructions, m0Cycles: perLayer[k].cycles }));
     onStep?.(`RP2040 on rp2040js: ${images} images and the worst one`);
-    const rp = rp2040Speed(modelDir, records, recordBytes, worstRecord, worst, buildDir);
+    const rp = await rp2040Speed(modelDir, records, recordBytes, worstRecord, worst, buildDir);
     onStep?.(`rv32imc instructions under QEMU: ${images} images and the worst one`);
     const rv = await speed("rv32imc, ESP32-C3-like estimate", "in-order rule over the QEMU trace (estimate)", RV32_COUNT, "riscv64-unknown-elf-objdump", rv32Cycles, 160, modelDir, records, recordBytes, worstRecord, worst, buildDir);
     onStep?.(`Xtensa LX106 instructions under QEMU: ${images} images and the worst one`);

@@ -28,9 +28,9 @@ export interface Target {
    * `program` replaces the classify harness (c/harness/harness.c) with other C files that
    * implement bnn_harness_run (e.g. the preprocessing harness and what it tests).
    */
-  build(modelDir: string, buildDir: string, extraFlags?: string[], program?: string[]): string;
+  build(modelDir: string, buildDir: string, extraFlags?: string[], program?: string[]): Promise<string>;
   /** Runs input records through the built program, returns the output records. */
-  execute(built: string, input: Buffer, buildDir: string): Buffer | Promise<Buffer>;
+  execute(built: string, input: Buffer, buildDir: string): Promise<Buffer>;
   /** The built file is WebAssembly, run in this process (execute is not used). */
   wasm?: boolean;
   /** Applies only to the shipped models; says why (e.g. it runs a committed build). */
@@ -54,21 +54,21 @@ function hostTarget(name: string, cc: string, description: string, flags: string
     description,
     tools: [cc],
     packages: [cc === "gcc" ? "gcc" : "clang"],
-    build(modelDir, buildDir, extra = [], program = [join(HARNESS, "harness.c")]) {
+    async build(modelDir, buildDir, extra = [], program = [join(HARNESS, "harness.c")]) {
       const out = join(buildDir, `${name}.bin`);
-      run(cc, [...STRICT, ...flags, ...extra, ...includes(modelDir), join(modelDir, "bnn_model.c"), ...program, join(HARNESS, "host_main.c"), "-o", out]);
+      await run(cc, [...STRICT, ...flags, ...extra, ...includes(modelDir), join(modelDir, "bnn_model.c"), ...program, join(HARNESS, "host_main.c"), "-o", out]);
       return out;
     },
-    execute(built, input) {
-      return run(built, [], { input }).stdout;
+    async execute(built, input) {
+      return (await run(built, [], { input })).stdout;
     },
   };
 }
 
 /** The harness (semihost_main.c) and the model's C as one bare-metal ELF. */
-function bareMetalBuild(t: { name: string; cc: string; cflags: string[]; link: string[] }, modelDir: string, buildDir: string, extra: string[], program = [join(HARNESS, "harness.c")]): string {
+async function bareMetalBuild(t: { name: string; cc: string; cflags: string[]; link: string[] }, modelDir: string, buildDir: string, extra: string[], program = [join(HARNESS, "harness.c")]): Promise<string> {
   const out = join(buildDir, `${t.name}.elf`);
-  run(t.cc, [...STRICT, ...t.cflags, ...extra, "-ffreestanding", "-nostdlib", ...includes(modelDir), join(modelDir, "bnn_model.c"), ...program, join(HARNESS, "semihost_main.c"), join(HARNESS, "runtime.c"), join(HARNESS, "libc_min.c"), ...t.link, "-lgcc", "-o", out]);
+  await run(t.cc, [...STRICT, ...t.cflags, ...extra, "-ffreestanding", "-nostdlib", ...includes(modelDir), join(modelDir, "bnn_model.c"), ...program, join(HARNESS, "semihost_main.c"), join(HARNESS, "runtime.c"), join(HARNESS, "libc_min.c"), ...t.link, "-lgcc", "-o", out]);
   return out;
 }
 
@@ -84,18 +84,18 @@ type SemihostedRun = { output: Buffer | undefined } | { failure: string };
  * `emulate` runs the program with `files` (the input records as bnn_in.bin); a failure throws,
  * prefixed with the target's name.
  */
-function runSemihosted(name: string, input: Buffer, emulate: (files: Record<string, Buffer>) => SemihostedRun): Buffer {
-  const r = emulate({ [HARNESS_IN]: input });
+async function runSemihosted(name: string, input: Buffer, emulate: (files: Record<string, Buffer>) => Promise<SemihostedRun>): Promise<Buffer> {
+  const r = await emulate({ [HARNESS_IN]: input });
   if ("failure" in r) throw new Error(`${name}: ${r.failure}`);
   return r.output ?? Buffer.alloc(0);
 }
 
 /** Runs a semihosting harness ELF under QEMU with the files bnn_in.bin / bnn_out.bin in `dir`; returns the output records. */
-export function runQemuHarness(t: { name: string; qemu: string; qemuArgs: string[] }, elf: string, input: Buffer, dir: string): Buffer {
-  return runSemihosted(t.name, input, (files) => {
+export function runQemuHarness(t: { name: string; qemu: string; qemuArgs: string[] }, elf: string, input: Buffer, dir: string): Promise<Buffer> {
+  return runSemihosted(t.name, input, async (files) => {
     for (const [file, data] of Object.entries(files)) writeFileSync(join(dir, file), data);
     writeFileSync(join(dir, HARNESS_OUT), Buffer.alloc(0));
-    const r = run(t.qemu, [...t.qemuArgs, "-nographic", "-monitor", "none", "-serial", "none", "-semihosting-config", "enable=on,target=native", "-kernel", elf], { cwd: dir, allowFail: true });
+    const r = await run(t.qemu, [...t.qemuArgs, "-nographic", "-monitor", "none", "-serial", "none", "-semihosting-config", "enable=on,target=native", "-kernel", elf], { cwd: dir, allowFail: true });
     if (r.code !== 0) return { failure: `the emulated program stopped with an error (exit ${r.code}) ${r.stderr.trim()}` };
     return { output: readFileSync(join(dir, HARNESS_OUT)) };
   });
@@ -182,7 +182,7 @@ export const RP2040_JS: Target = {
   unavailable: rp2040jsMissing,
   build: (modelDir, buildDir, extra = []) => bareMetalBuild({ name: "rp2040js", cc: "arm-none-eabi-gcc", cflags: RP2040_CFLAGS, link: RP2040_LINK }, modelDir, buildDir, extra),
   execute: (built, input) =>
-    runSemihosted("rp2040js", input, (files) => {
+    runSemihosted("rp2040js", input, async (files) => {
       // a guard against a program that never exits, scaled to the work: 5 M instructions per
       // image (25 input words) is above the costliest shipped model's rows variant
       const r = runRp2040(readFileSync(built), files, { maxInstructions: 1e8 + (input.length / 4) * 2e5 });
@@ -213,9 +213,9 @@ export const WASM_SYSTEM_CLANG: Target = {
   description: "clang --target=wasm32 -O2 (i32.popcnt), run in Node's WebAssembly",
   tools: ["clang", "wasm-ld"],
   packages: ["clang", "lld"],
-  build(modelDir, buildDir, extra = []) {
+  async build(modelDir, buildDir, extra = []) {
     const out = join(buildDir, "bnn.wasm");
-    run("clang", [...STRICT, ...wasmFlags(), ...extra, ...includes(modelDir), `-I${join(C_DIR, "service")}`, join(modelDir, "bnn_model.c"), ...SERVICE_SOURCES, join(HARNESS, "wasm_glue.c"), join(HARNESS, "libc_min.c"), "-o", out]);
+    await run("clang", [...STRICT, ...wasmFlags(), ...extra, ...includes(modelDir), `-I${join(C_DIR, "service")}`, join(modelDir, "bnn_model.c"), ...SERVICE_SOURCES, join(HARNESS, "wasm_glue.c"), join(HARNESS, "libc_min.c"), "-o", out]);
     return out;
   },
   execute() {
@@ -231,7 +231,7 @@ export const WASM_COMMITTED: Target = {
   description: "the committed generated/<model>/bnn_model.wasm, run in Node's WebAssembly",
   tools: [],
   packages: [],
-  build(modelDir) {
+  async build(modelDir) {
     return join(modelDir, WASM_FILE);
   },
   execute() {
@@ -251,7 +251,7 @@ export const DEVICESCRIPT_VM: Target = {
   description: "the DeviceScript bytecode fallback (src/bnn.ts, columns method) with src/models/<model>.ts, in the simulator's VM",
   tools: [],
   packages: [],
-  build(modelDir) {
+  async build(modelDir) {
     const m = /#define BNN_MODEL_NAME "([a-z0-9-]+)"/.exec(readFileSync(join(modelDir, "bnn_model.h"), "utf8"));
     if (!m) throw new Error(`${modelDir}/bnn_model.h names no model`);
     return shippedTables(m[1]);

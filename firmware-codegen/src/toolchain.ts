@@ -1,9 +1,25 @@
-/** Running the external tools (compilers, emulators) the C targets need, with clear failures. */
-import { spawnSync } from "node:child_process";
+/**
+ * Running the external tools (compilers, emulators) the C targets need, with clear failures.
+ * Asynchronous: a compile or an emulator run takes seconds, and the process that starts it (the
+ * CLI's progress display, a test worker answering its runner) keeps running meanwhile.
+ */
+import { spawn } from "node:child_process";
+import { accessSync, constants, statSync } from "node:fs";
+import { delimiter, join } from "node:path";
 
+/** The tool's path on PATH, or undefined (no process is started). */
 export function which(tool: string): string | undefined {
-  const r = spawnSync("sh", ["-c", `command -v ${tool}`], { encoding: "utf8" });
-  return r.status === 0 ? r.stdout.trim() : undefined;
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+    if (!dir) continue;
+    const path = join(dir, tool);
+    try {
+      accessSync(path, constants.X_OK);
+      if (statSync(path).isFile()) return path;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
 }
 
 export interface RunResult {
@@ -13,12 +29,45 @@ export interface RunResult {
   seconds: number;
 }
 
-/** Runs a command; throws with its stderr when it fails (compilers) unless `allowFail`. */
-export function run(cmd: string, args: string[], opts: { cwd?: string; input?: Buffer; allowFail?: boolean; timeoutMs?: number } = {}): RunResult {
+export interface RunOptions {
+  cwd?: string;
+  input?: Buffer;
+  /** The environment (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+  allowFail?: boolean;
+  /** Kills the command after this long (default 10 minutes). */
+  timeoutMs?: number;
+}
+
+/** Runs a command; rejects with its stderr when it fails (compilers) unless `allowFail`. */
+export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
   const t0 = performance.now();
-  const r = spawnSync(cmd, args, { cwd: opts.cwd, input: opts.input, maxBuffer: 1 << 30, timeout: opts.timeoutMs ?? 600_000 });
-  const result = { code: r.status ?? -1, stdout: r.stdout ?? Buffer.alloc(0), stderr: (r.stderr ?? Buffer.alloc(0)).toString("utf8"), seconds: (performance.now() - t0) / 1000 };
-  if (r.error) throw new Error(`${cmd}: ${r.error.message}`);
-  if (result.code !== 0 && !opts.allowFail) throw new Error(`${cmd} ${args.join(" ")} failed (exit ${result.code}):\n${result.stderr.slice(0, 4000)}`);
-  return result;
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: [opts.input ? "pipe" : "ignore", "pipe", "pipe"] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout!.on("data", (d: Buffer) => out.push(d));
+    child.stderr!.on("data", (d: Buffer) => err.push(d));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, opts.timeoutMs ?? 600_000);
+    if (opts.input) {
+      // a program that exits before reading all of its input is judged by its exit code
+      child.stdin!.on("error", () => {});
+      child.stdin!.end(opts.input);
+    }
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(new Error(`${cmd}: ${e.message}`));
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      const result = { code: code ?? -1, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString("utf8"), seconds: (performance.now() - t0) / 1000 };
+      if (timedOut) return reject(new Error(`${cmd}: killed after ${Math.round((opts.timeoutMs ?? 600_000) / 1000)} s`));
+      if (result.code !== 0 && !opts.allowFail) return reject(new Error(`${cmd} ${args.join(" ")} failed (${signal ? `signal ${signal}` : `exit ${result.code}`}):\n${result.stderr.slice(0, 4000)}`));
+      resolve(result);
+    });
+  });
 }

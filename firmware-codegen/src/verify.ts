@@ -186,7 +186,7 @@ export async function verifyBackends(model: Model, modelDir: string, input: Buff
       } else {
         const t0 = performance.now();
         try {
-          const built = t.build(modelDir, buildDir);
+          const built = await t.build(modelDir, buildDir);
           const actual = t.wasm ? runWasm(await instantiateWasm(readFileSync(built)), recordIn, L.inputWords, L.outputs, L.hiddenWords.length) : await t.execute(built, recordIn, buildDir);
           const c = compareRecords(model, recordOut, actual);
           result = { ...base, ...c, seconds: (performance.now() - t0) / 1000, status: c.agree === c.total ? "ok" : "differs" };

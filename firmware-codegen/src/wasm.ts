@@ -34,11 +34,11 @@ export function recordedWasmHash(modelDir: string): string | undefined {
 }
 
 /** Builds the wasm with the system clang into modelDir; returns false when clang is missing. */
-export function buildCommittedWasm(modelDir: string, hash: string): boolean {
+export async function buildCommittedWasm(modelDir: string, hash: string): Promise<boolean> {
   if (missingTool(WASM_SYSTEM_CLANG)) return false;
   const tmp = mkdtempSync(join(tmpdir(), "bnn-wasm-"));
   try {
-    const built = WASM_SYSTEM_CLANG.build(modelDir, tmp);
+    const built = await WASM_SYSTEM_CLANG.build(modelDir, tmp);
     writeFileSync(join(modelDir, WASM_FILE), readFileSync(built));
     writeFileSync(join(modelDir, WASM_HASH_FILE), hash + "\n");
     return true;

@@ -85,7 +85,7 @@ async function benchC(cmodel: CModel, dir: string, model: Model, images: number,
   const cs = contenders(cmodel, dir, `the weight tables of ${model.file.name}`);
   const all = inputRecords(model, test, test.count);
   out(`model ${model.file.name}: the same network as XNOR/popcount C, float32 multiply-accumulate C, one-int-per-bit C`);
-  const host = hostTimings(cs, dir, all, 3, ["-O2"], (n) => progress(`host timing of ${n} (10,000 images x 3)`));
+  const host = await hostTimings(cs, dir, all, 3, ["-O2"], (n) => progress(`host timing of ${n} (10,000 images x 3)`));
   const [x, f, q] = host;
   out(`host (gcc -O2, ${cpus()[0]?.model ?? "cpu"}), ns per inference over 10,000 images x 3:`);
   for (const h of host) out(`  ${h.name.padEnd(14)} ${h.inferenceNs.toFixed(0).padStart(9)} ns   ${(h.inferenceNs / x.inferenceNs).toFixed(1)}x xnor`);

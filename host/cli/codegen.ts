@@ -27,7 +27,7 @@ export const codegenCommand = defineCommand({
     for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
     let wasmNote = "";
     if (!wasmIsFresh(dir, files)) {
-      if (!rebuildWasm(dir, files)) throw new UserError(`C written, but ${WASM_FILE} is stale and clang/wasm-ld are missing: install clang and lld, then run bnn codegen again`, ExitCode.Mismatch);
+      if (!(await rebuildWasm(dir, files))) throw new UserError(`C written, but ${WASM_FILE} is stale and clang/wasm-ld are missing: install clang and lld, then run bnn codegen again`, ExitCode.Mismatch);
       wasmNote = `, ${WASM_FILE}`;
     }
     console.log(`${rel}: ${Object.keys(files).join(", ")}${wasmNote} of ${name}`);

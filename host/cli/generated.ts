@@ -98,7 +98,7 @@ function modelEntries(name: string): GeneratedFile[] {
       },
       async write() {
         const files = (await c()).files;
-        return wasmIsFresh(cDir, files) || rebuildWasm(cDir, files);
+        return wasmIsFresh(cDir, files) || (await rebuildWasm(cDir, files));
       },
     },
     ...(["curves.svg", "confusion.svg", "per-class.svg"] as const).map((f) =>

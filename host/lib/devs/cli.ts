@@ -9,7 +9,7 @@
  * takes the service specs from services/*.md (host/lib/services.ts). The one file a VM reads
  * back, its flash, is moved to the caller's run folder (vm-preload.cjs).
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -32,23 +32,14 @@ const NO_COLOR = { FORCE_COLOR: "0", NO_COLOR: "1" };
 const plain = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "");
 
 /**
- * `devs <args>`, synchronously (short commands: build, bundle, flash --remote), in the project or
- * in `cwd`; `preload` modules are loaded first (`node --require`).
+ * `devs <args>` in the project or in `cwd`, without blocking the caller (a test worker must keep
+ * answering its runner, a CLI its Ctrl-C); `preload` modules are loaded first (`node --require`).
+ * Killed after `timeoutMs` (default 5 minutes).
  */
-export function devsSync(args: string[], opts: { cwd?: string; timeoutMs?: number; preload?: string[] } = {}): DevsResult {
-  const r = spawnSync(process.execPath, [...(opts.preload ?? []).flatMap((p) => ["--require", p]), DEVS_CLI, ...args], { cwd: opts.cwd ?? ROOT, encoding: "utf8", env: { ...process.env, ...NO_COLOR }, timeout: opts.timeoutMs ?? 300_000 });
-  if (r.error) throw r.error;
-  return { code: r.status ?? -1, output: plain(`${r.stdout}${r.stderr}`) };
-}
-
-/**
- * Runs a DeviceScript test file in the VM (`devs run <file> --test --test-self-exit`, no sockets),
- * without blocking the caller (a test worker must keep answering its runner).
- */
-export function devsTest(file: string, opts: { timeoutMs?: number; cwd?: string } = {}): Promise<DevsResult> {
-  const timeoutMs = opts.timeoutMs ?? 600_000;
+export function devs(args: string[], opts: { cwd?: string; timeoutMs?: number; preload?: string[] } = {}): Promise<DevsResult> {
+  const timeoutMs = opts.timeoutMs ?? 300_000;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--require", LIFELINE, DEVS_CLI, "run", file, "--test", "--test-self-exit", "--test-timeout", String(timeoutMs)], {
+    const child = spawn(process.execPath, [...(opts.preload ?? []).flatMap((p) => ["--require", p]), DEVS_CLI, ...args], {
       cwd: opts.cwd ?? ROOT,
       env: { ...process.env, ...NO_COLOR },
       stdio: ["ignore", "pipe", "pipe"],
@@ -56,7 +47,7 @@ export function devsTest(file: string, opts: { timeoutMs?: number; cwd?: string 
     let output = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (output += d));
     child.stderr.setEncoding("utf8").on("data", (d: string) => (output += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs + 60_000);
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
     child.on("error", (e) => {
       clearTimeout(timer);
       reject(e);
@@ -66,6 +57,15 @@ export function devsTest(file: string, opts: { timeoutMs?: number; cwd?: string 
       resolve({ code: code ?? -1, output: plain(output) });
     });
   });
+}
+
+/**
+ * Runs a DeviceScript test file in the VM (`devs run <file> --test --test-self-exit`, no sockets);
+ * it exits by itself when the caller dies.
+ */
+export function devsTest(file: string, opts: { timeoutMs?: number; cwd?: string } = {}): Promise<DevsResult> {
+  const timeoutMs = opts.timeoutMs ?? 600_000;
+  return devs(["run", file, "--test", "--test-self-exit", "--test-timeout", String(timeoutMs)], { cwd: opts.cwd, preload: [LIFELINE], timeoutMs: timeoutMs + 60_000 });
 }
 
 /**
