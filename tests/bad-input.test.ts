@@ -6,12 +6,11 @@
  */
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { spawnSync } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
 import { serializeModel } from "../host/lib/model/format.ts";
 import { ROOT } from "../host/lib/paths.ts";
 import { randomModel, scratchDir } from "./helpers.ts";
-import { bnn } from "./run-bnn.ts";
+import { bnn, runAsync } from "./run-bnn.ts";
 
 const work = scratchDir("bad-input");
 const p = (name: string) => join(work, name);
@@ -31,7 +30,7 @@ function snapshot(dir: string): string[] {
   return out;
 }
 
-const gitStatus = () => spawnSync("git", ["status", "--porcelain", "--untracked-files=all"], { cwd: ROOT, encoding: "utf8" }).stdout;
+const gitStatus = async () => (await runAsync("git", ["status", "--porcelain", "--untracked-files=all"], { cwd: ROOT })).stdout;
 
 beforeAll(() => {
   // a model of each shape the commands cannot handle, and paths of each wrong kind
@@ -137,17 +136,17 @@ const rows = (): Row[] => [
 ];
 
 describe("bad input gets one line, the right exit code, no stack trace, and writes nothing", () => {
-  it.each(rows())("%s", (_label, args, code, message) => {
+  it.each(rows())("%s", async (_label, args, code, message) => {
     const before = snapshot(work);
-    const repo = gitStatus();
-    const r = bnn(args);
+    const repo = await gitStatus();
+    const r = await bnn(args);
     const lines = r.stderr.trim().split("\n");
     expect({ code: r.code, lines: lines.length }).toEqual({ code, lines: 1 });
     expect(lines[0]).toMatch(/^bnn: /);
     expect(lines[0]).toMatch(message);
     expect(r.stderr).not.toMatch(/\n\s+at |internal error/);
     expect(snapshot(work)).toEqual(before);
-    expect(gitStatus()).toBe(repo);
+    expect(await gitStatus()).toBe(repo);
   });
 
   it("the table covers every command", () => {

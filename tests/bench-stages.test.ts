@@ -16,7 +16,7 @@ import { isNativeStage, parseProbeLine, parseProbeLog, ProbeFormatError, ProbeRe
 import { runProbe } from "../host/lib/probe/run.ts";
 import { BACKENDS, BOARD_PATHS, boardTotals, type Totals } from "../host/lib/probe/totals.ts";
 import { scratchDir } from "./helpers.ts";
-import { bnn, bnnAsync, expectOneLineError } from "./run-bnn.ts";
+import { bnn, expectOneLineError } from "./run-bnn.ts";
 import { alive, BIN, id32, portFree } from "./sim-run.ts";
 
 interface Run {
@@ -123,7 +123,7 @@ describe("the probe's line format (host/lib/probe/parse.ts)", () => {
 
 describe("bnn bench stages", () => {
   it("--json: every stage of both sources, native stages timed only with the classifier, totals the sums of their stages; nothing left running", async () => {
-    const r = await bnnAsync(["bench", "stages", "--json"]);
+    const r = await bnn(["bench", "stages", "--json"]);
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trim().split("\n");
     expect(lines).toHaveLength(1);
@@ -170,10 +170,10 @@ describe("bnn bench stages", () => {
     await expectNothingLeft(r.stderr, 3); // native: classifier + VM; bytecode: VM
   });
 
-  it("rejects options that do not apply, and bad values, in one line", () => {
-    expectOneLineError(bnn(["bench", "stages", "--backend", "wasm"]), 2, /--backend must be one of native, bytecode, both; got 'wasm'/);
-    expectOneLineError(bnn(["bench", "sim", "--backend", "native"]), 2, /--backend only applies to bench stages/);
-    expectOneLineError(bnn(["bench", "stages", "--model", "large"]), 2, /--model only applies to bench popcount, c and wasm/);
+  it("rejects options that do not apply, and bad values, in one line", async () => {
+    expectOneLineError(await bnn(["bench", "stages", "--backend", "wasm"]), 2, /--backend must be one of native, bytecode, both; got 'wasm'/);
+    expectOneLineError(await bnn(["bench", "sim", "--backend", "native"]), 2, /--backend only applies to bench stages/);
+    expectOneLineError(await bnn(["bench", "stages", "--model", "large"]), 2, /--model only applies to bench popcount, c and wasm/);
   });
 
   it("stops the classifier and the VM and frees its port on Ctrl-C", async () => {

@@ -148,8 +148,8 @@ describe("bnn classify --strokes", () => {
     wasm = await loadCommittedWasm("default");
   });
 
-  it("prints one JSON object per sample, in order, with the C service's digit and scores, and the table on stderr", () => {
-    const r = bnn(["classify", "--strokes", file]);
+  it("prints one JSON object per sample, in order, with the C service's digit and scores, and the table on stderr", async () => {
+    const r = await bnn(["classify", "--strokes", file]);
     expect(r.code, r.stderr).toBe(0);
     const out = jsonLines(r.stdout);
     expect(out).toHaveLength(samples.length);
@@ -179,9 +179,9 @@ describe("bnn classify --strokes", () => {
     expect(r.stderr).toMatch(/\n {2}7: {2}(?: +\d+){10} +1 /);
   });
 
-  it("--json: the same lines, then the summary on stdout and nothing on stderr", () => {
-    const plain = bnn(["classify", "--strokes", file]);
-    const r = bnn(["classify", "--strokes", file, "--json", "--model", "default"]);
+  it("--json: the same lines, then the summary on stdout and nothing on stderr", async () => {
+    const plain = await bnn(["classify", "--strokes", file]);
+    const r = await bnn(["classify", "--strokes", file, "--json", "--model", "default"]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe("");
     const out = jsonLines(r.stdout);
@@ -198,14 +198,14 @@ describe("bnn classify --strokes", () => {
     expect(summary.perClass[8]).toBeNull(); // no 8 among the samples
   });
 
-  it("takes a model by path as the other commands do, and a .json array", () => {
+  it("takes a model by path as the other commands do, and a .json array", async () => {
     const arr = join(work, "a.json");
     writeFileSync(arr, JSON.stringify(samples.slice(0, 3).map((s) => JSON.parse(sampleLine(s))), null, 2));
-    const a = bnn(["classify", "--strokes", arr, "--model", join(resolveModelPath("large"), "..")]);
+    const a = await bnn(["classify", "--strokes", arr, "--model", join(resolveModelPath("large"), "..")]);
     expect(a.code, a.stderr).toBe(0);
     const large = readModelFile(resolveModelPath("large"));
     expect(jsonLines(a.stdout).map((o) => o.digit)).toHaveLength(3);
-    const b = bnn(["classify", "--strokes", arr, "--model", "large", "--json"]);
+    const b = await bnn(["classify", "--strokes", arr, "--model", "large", "--json"]);
     expect((jsonLines(b.stdout).pop()!.summary as { id: string }).id).toBe(large.id);
   });
 });
@@ -292,10 +292,10 @@ describe("bnn classify --image", () => {
   }
   const expected = (i: number, light: boolean) => ({ width: 140, height: 140, inverted: light, frameWidth: 128, frameHeight: 128, digit: classifyImage(model, mnist.images, i).digit, noDigit: null });
 
-  it("MNIST test image 0 as PGM and PNG, 5x, both polarities: the reference's digit for that MNIST image", () => {
+  it("MNIST test image 0 as PGM and PNG, 5x, both polarities: the reference's digit for that MNIST image", async () => {
     for (const [name, bytes, light] of files(0)) {
       writeFileSync(join(work, name), bytes);
-      const r = bnn(["classify", "--image", join(work, name)]);
+      const r = await bnn(["classify", "--image", join(work, name)]);
       expect(r.code, r.stderr).toBe(0);
       const out = jsonLines(r.stdout);
       expect(out).toHaveLength(1);
@@ -311,7 +311,7 @@ describe("bnn classify --image", () => {
     }
   });
 
-  it("a palette PNG, a small image left at its size, a large one area-averaged down, and blank paper is faint", () => {
+  it("a palette PNG, a small image left at its size, a large one area-averaged down, and blank paper is faint", async () => {
     const px = scaled(0, 1, false);
     const palette = new Uint8Array(256 * 3);
     for (let g = 0; g < 256; g++) palette.set([g, g, g], 3 * g);
@@ -323,13 +323,13 @@ describe("bnn classify --image", () => {
     ];
     for (const [name, bytes, want] of cases) {
       writeFileSync(join(work, name), bytes);
-      const r = bnn(["classify", "--image", join(work, name), "--json"]);
+      const r = await bnn(["classify", "--image", join(work, name), "--json"]);
       expect(r.code, r.stderr).toBe(0);
       expect(jsonLines(r.stdout)[0], name).toMatchObject(want);
     }
   });
 
-  it("refuses damaged and unknown images in one line", () => {
+  it("refuses damaged and unknown images in one line", async () => {
     const good = encodePng(28, 28, 0, 1, scaled(0, 1, false));
     const damaged = Buffer.from(good);
     damaged[45] ^= 0xff; // inside IDAT's data: its CRC fails
@@ -348,7 +348,7 @@ describe("bnn classify --image", () => {
     ];
     for (const [name, bytes, message] of cases) {
       writeFileSync(join(work, name), bytes);
-      expectOneLineError(bnn(["classify", "--image", join(work, name)]), 3, message);
+      expectOneLineError(await bnn(["classify", "--image", join(work, name)]), 3, message);
     }
   });
 });
@@ -359,38 +359,38 @@ describe("bnn classify refuses bad input in one line", () => {
     ["a point outside the panel", "o.json", line({ ...one, width: 100 }), 3, /o\.json:1: strokes\[0\]\[0\]: \(120, 30\) is outside the 100x240 panel/],
     ["label 10", "l.jsonl", line({ ...one, label: 10 }), 3, /l\.jsonl:1: label 10 is not a digit 0\.\.9/],
     ["a file that is neither .json nor .jsonl", "s.txt", line(one), 3, /s\.txt: a stroke file's name ends \.json .* or \.jsonl/],
-  ])("%s", (_name, file, text, code, message) => {
+  ])("%s", async (_name, file, text, code, message) => {
     writeFileSync(join(work, file), text);
-    expectOneLineError(bnn(["classify", "--strokes", join(work, file)]), code, message);
+    expectOneLineError(await bnn(["classify", "--strokes", join(work, file)]), code, message);
   });
 
-  it("a missing file, neither or both inputs, an unknown model", () => {
-    expectOneLineError(bnn(["classify", "--strokes", join(work, "missing.jsonl")]), 3, /cannot open .*missing\.jsonl: no such file or folder/);
-    expectOneLineError(bnn(["classify"]), 2, /give --strokes FILE or --image FILE/);
-    expectOneLineError(bnn(["classify", "--strokes", "a.jsonl", "--image", "b.png"]), 2, /give --strokes FILE or --image FILE \(one of them\)/);
-    expectOneLineError(bnn(["classify", "--image", "b.png", "--model", "huge"]), 3, /no shipped model named 'huge'/);
-    expectOneLineError(bnn(["classify", "--image", "b.png", "--ink", "8"]), 2, /--ink draws stroke samples; it needs --strokes FILE/);
-    expectOneLineError(bnn(["classify", "--strokes", "a.jsonl", "--ink", "0"]), 2, /--ink/);
+  it("a missing file, neither or both inputs, an unknown model", async () => {
+    expectOneLineError(await bnn(["classify", "--strokes", join(work, "missing.jsonl")]), 3, /cannot open .*missing\.jsonl: no such file or folder/);
+    expectOneLineError(await bnn(["classify"]), 2, /give --strokes FILE or --image FILE/);
+    expectOneLineError(await bnn(["classify", "--strokes", "a.jsonl", "--image", "b.png"]), 2, /give --strokes FILE or --image FILE \(one of them\)/);
+    expectOneLineError(await bnn(["classify", "--image", "b.png", "--model", "huge"]), 3, /no shipped model named 'huge'/);
+    expectOneLineError(await bnn(["classify", "--image", "b.png", "--ink", "8"]), 2, /--ink draws stroke samples; it needs --strokes FILE/);
+    expectOneLineError(await bnn(["classify", "--strokes", "a.jsonl", "--ink", "0"]), 2, /--ink/);
   });
 });
 
 describe("bnn classify --strokes --ink (the samples photographed)", () => {
-  it("gives, for each sample, what --image gives for the picture of it", () => {
+  it("gives, for each sample, what --image gives for the picture of it", async () => {
     const samples = Array.from({ length: 6 }, (_, i) => ({ width: 240, height: 240, strokes: strokesFromImage(mnist.images, i), label: mnist.labels[i], id: `ink-${i}` }));
     const file = join(work, "ink.jsonl");
     writeFileSync(file, samples.map((x) => sampleLine(x)).join("\n") + "\n");
-    const r = bnn(["classify", "--strokes", file, "--ink", "8", "--json"]);
+    const r = await bnn(["classify", "--strokes", file, "--ink", "8", "--json"]);
     expect(r.code, r.stderr).toBe(0);
     const lines = jsonLines(r.stdout);
     expect(lines).toHaveLength(samples.length + 1);
-    samples.forEach((x, i) => {
+    for (const [i, x] of samples.entries()) {
       const pic = inkPicture(x, 8);
       expect([pic.width, pic.height]).toEqual([INK_SIDE, INK_SIDE]);
       const name = join(work, `ink-${i}.pgm`);
       writeFileSync(name, pgm(pic.width, pic.height, pic.pixels));
-      const one = jsonLines(bnn(["classify", "--image", name]).stdout)[0];
+      const one = jsonLines((await bnn(["classify", "--image", name])).stdout)[0];
       expect({ digit: lines[i].digit, scores: lines[i].scores, noDigit: lines[i].noDigit }).toEqual({ digit: one.digit, scores: one.scores, noDigit: one.noDigit });
-    });
+    }
     // the pictures are the digits: the camera's path reads most of them
     const summary = lines[samples.length].summary as { correct: number };
     expect(summary.correct).toBeGreaterThanOrEqual(5);

@@ -10,9 +10,9 @@ const tinyA = join(work, "a");
 const tinyB = join(work, "b");
 
 
-beforeAll(() => {
+beforeAll(async () => {
   for (const dir of [tinyA, tinyB]) {
-    const r = bnn(["train", "--preset", "tiny", "--out", dir]);
+    const r = await bnn(["train", "--preset", "tiny", "--out", dir]);
     expect(r.code, r.stderr).toBe(0);
   }
 }, 120_000);
@@ -30,52 +30,52 @@ describe("bnn train", () => {
     for (const f of ["curves.svg", "confusion.svg", "per-class.svg"]) expect(readFileSync(join(tinyA, f), "utf8")).toMatch(/^<svg/);
   });
 
-  it("never overwrites an existing model without --force", () => {
+  it("never overwrites an existing model without --force", async () => {
     const before = readFileSync(join(tinyA, "model.json"));
-    expectOneLineError(bnn(["train", "--preset", "tiny", "--out", tinyA, "--seed", "9"]), 4, /exists; pass --force/);
+    expectOneLineError(await bnn(["train", "--preset", "tiny", "--out", tinyA, "--seed", "9"]), 4, /exists; pass --force/);
     expect(readFileSync(join(tinyA, "model.json"))).toEqual(before);
   });
 
-  it("rejects unknown presets and nonsense options", () => {
-    expectOneLineError(bnn(["train", "--preset", "huge"]), 2, /--preset must be one of tiny, default, large/);
-    expectOneLineError(bnn(["train", "--epochs", "0"]), 2, /--epochs must be at least 1/);
-    expectOneLineError(bnn(["train", "--epochs", "two"]), 2, /--epochs needs a number/);
-    expectOneLineError(bnn(["train", "--hidden", "128,x"]), 2, /--hidden must list layer sizes/);
-    expectOneLineError(bnn(["train", "--lr", "0.001", "--lr-end", "0.1"]), 2, /--lr-end/);
-    expectOneLineError(bnn(["train", "--frobnicate"]), 2, /Unknown option '--frobnicate'/);
-    expectOneLineError(bnn(["fly"]), 2, /unknown command 'fly'/);
+  it("rejects unknown presets and nonsense options", async () => {
+    expectOneLineError(await bnn(["train", "--preset", "huge"]), 2, /--preset must be one of tiny, default, large/);
+    expectOneLineError(await bnn(["train", "--epochs", "0"]), 2, /--epochs must be at least 1/);
+    expectOneLineError(await bnn(["train", "--epochs", "two"]), 2, /--epochs needs a number/);
+    expectOneLineError(await bnn(["train", "--hidden", "128,x"]), 2, /--hidden must list layer sizes/);
+    expectOneLineError(await bnn(["train", "--lr", "0.001", "--lr-end", "0.1"]), 2, /--lr-end/);
+    expectOneLineError(await bnn(["train", "--frobnicate"]), 2, /Unknown option '--frobnicate'/);
+    expectOneLineError(await bnn(["fly"]), 2, /unknown command 'fly'/);
   });
 
-  it("names a missing dataset", () => {
-    const r = bnn(["eval", "--model", tinyA], { BNN_MNIST_DIR: join(work, "nowhere") });
+  it("names a missing dataset", async () => {
+    const r = await bnn(["eval", "--model", tinyA], { BNN_MNIST_DIR: join(work, "nowhere") });
     expectOneLineError(r, 3, /MNIST file missing: .*nowhere/);
   });
 });
 
 describe("bnn eval", () => {
-  it("prints accuracy and the confusion matrix, and JSON with a top-level accuracy", () => {
-    const text = bnn(["eval", "--model", tinyA]);
+  it("prints accuracy and the confusion matrix, and JSON with a top-level accuracy", async () => {
+    const text = await bnn(["eval", "--model", tinyA]);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/test accuracy: \d+\.\d\d %/);
     expect(text.stdout).toMatch(/confusion matrix/);
-    const json = JSON.parse(bnn(["eval", "--model", tinyA, "--json"]).stdout);
+    const json = JSON.parse((await bnn(["eval", "--model", tinyA, "--json"])).stdout);
     const metrics = JSON.parse(readFileSync(join(tinyA, "metrics.json"), "utf8"));
     expect(json.accuracy).toBe(metrics.testAccuracy);
     expect(json.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(10000);
   });
 
-  it("dumps every test image's integer scores, and refuses to overwrite the dump", () => {
+  it("dumps every test image's integer scores, and refuses to overwrite the dump", async () => {
     const dump = join(work, "scores.jsonl");
-    expect(bnn(["eval", "--model", tinyA, "--dump", dump]).code).toBe(0);
+    expect((await bnn(["eval", "--model", tinyA, "--dump", dump])).code).toBe(0);
     const lines = readFileSync(dump, "utf8").trim().split("\n").map((l) => JSON.parse(l));
     expect(lines).toHaveLength(10000);
     expect(lines[0].scores).toHaveLength(10);
     expect(lines.every((l: { scores: number[] }) => l.scores.every(Number.isInteger))).toBe(true);
-    expectOneLineError(bnn(["eval", "--model", tinyA, "--dump", dump]), 4, /exists; pass --force/);
+    expectOneLineError(await bnn(["eval", "--model", tinyA, "--dump", dump]), 4, /exists; pass --force/);
   });
 
-  it("rejects an unknown model name", () => {
-    expectOneLineError(bnn(["eval", "--model", "nosuch"]), 3, /no shipped model named 'nosuch'/);
+  it("rejects an unknown model name", async () => {
+    expectOneLineError(await bnn(["eval", "--model", "nosuch"]), 3, /no shipped model named 'nosuch'/);
   });
 });
 
@@ -91,52 +91,52 @@ describe("hand-edited or damaged model files", () => {
     ["a changed threshold (id no longer matches)", (m) => ((m.layers[0].thresholds[0] += 2), m), /does not match the contents/],
     ["missing scales", (m) => (delete m.layers[2].scale, m), /scale must list 10 integers/],
   ];
-  it.each(cases)("rejects %s", (_what, edit, pattern) => {
+  it.each(cases)("rejects %s", async (_what, edit, pattern) => {
     const path = join(work, `edited-${Math.random().toString(36).slice(2)}.json`);
     writeFileSync(path, JSON.stringify(edit(original())));
-    expectOneLineError(bnn(["eval", "--model", path]), 3, pattern);
+    expectOneLineError(await bnn(["eval", "--model", path]), 3, pattern);
   });
 
-  it("rejects a truncated file", () => {
+  it("rejects a truncated file", async () => {
     const path = join(work, "truncated.json");
     const text = readFileSync(join(tinyA, "model.json"), "utf8");
     writeFileSync(path, text.slice(0, text.length / 2));
-    expectOneLineError(bnn(["eval", "--model", path]), 3, /not valid JSON/);
+    expectOneLineError(await bnn(["eval", "--model", path]), 3, /not valid JSON/);
   });
 });
 
 describe("bnn export and codegen", () => {
-  it("writes tables that codegen turns into C, from outside the project, and refuses to overwrite a file it did not write", () => {
+  it("writes tables that codegen turns into C, from outside the project, and refuses to overwrite a file it did not write", async () => {
     const out = join(work, "tables.ts");
-    expect(bnn(["export", "--model", tinyA, "--out", out]).code).toBe(0);
+    expect((await bnn(["export", "--model", tinyA, "--out", out])).code).toBe(0);
     const c = join(work, "c");
-    const r = bnn(["codegen", "--tables", out, "--out", c]);
+    const r = await bnn(["codegen", "--tables", out, "--out", c]);
     expect(r.stderr).toBe("");
     expect(readFileSync(join(c, "bnn_model.c"), "utf8")).toMatch(/^\/\* Auto-generated by `bnn codegen`/);
     writeFileSync(out, readFileSync(out, "utf8").replace(/L1_THRESHOLDS = hex`\n  ../, "L1_THRESHOLDS = hex`\n  0"));
-    expectOneLineError(bnn(["codegen", "--tables", out, "--out", c]), 3, /tables.ts:\d+: L1_THRESHOLDS holds something that is not hex byte pairs/);
+    expectOneLineError(await bnn(["codegen", "--tables", out, "--out", c]), 3, /tables.ts:\d+: L1_THRESHOLDS holds something that is not hex byte pairs/);
     const mine = join(work, "mine.ts");
     writeFileSync(mine, "export const X = 1\n");
-    expectOneLineError(bnn(["export", "--model", tinyA, "--out", mine]), 4, /mine.ts exists; pass --force/);
+    expectOneLineError(await bnn(["export", "--model", tinyA, "--out", mine]), 4, /mine.ts exists; pass --force/);
     expect(readFileSync(mine, "utf8")).toBe("export const X = 1\n");
     expect(existsSync(out)).toBe(true);
   });
 });
 
 describe("help", () => {
-  it("every subcommand has --help", () => {
+  it("every subcommand has --help", async () => {
     for (const c of ["train", "eval", "export", "bench"]) {
-      const r = bnn([c, "--help"]);
+      const r = await bnn([c, "--help"]);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`usage: bnn ${c}`));
     }
-    expect(bnn(["--help"]).stdout).toMatch(/commands:/);
+    expect((await bnn(["--help"])).stdout).toMatch(/commands:/);
   });
 });
 
 describe("commands measure the model they are given, by path", () => {
-  it("verify: a model of one's own agrees on every backend that applies; the committed wasm and the program's bytecode do not apply", () => {
-    const r = bnn(["verify", "--model", tinyA, "--images", "50", "--json"]);
+  it("verify: a model of one's own agrees on every backend that applies; the committed wasm and the program's bytecode do not apply", async () => {
+    const r = await bnn(["verify", "--model", tinyA, "--images", "50", "--json"]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as { model: string; backends: { name: string; status: string; agree: number }[] };
@@ -146,30 +146,30 @@ describe("commands measure the model they are given, by path", () => {
     for (const b of out.backends.filter((b) => !shippedOnly.includes(b.name))) expect([b.name, b.status, b.agree]).toEqual([b.name, "ok", 50]);
   });
 
-  it("bench wasm and report: the given model's figures, not a shipped model's of the same name", () => {
-    const w = bnn(["bench", "wasm", "--model", tinyA, "--json"]);
+  it("bench wasm and report: the given model's figures, not a shipped model's of the same name", async () => {
+    const w = await bnn(["bench", "wasm", "--model", tinyA, "--json"]);
     expect(w.code, w.stderr).toBe(0);
     expect(JSON.parse(w.stdout)).toMatchObject({ model: "tiny", digitsIdentical: true });
-    const r = bnn(["report", "--model", tinyA, "--images", "3", "--json"]);
+    const r = await bnn(["report", "--model", tinyA, "--images", "3", "--json"]);
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout) as { model: string; layers: { inputs: number; outputs: number }[] };
     expect(report.layers.map((l) => [l.inputs, l.outputs])).toEqual([[784, 64], [64, 32], [32, 10]]); // tiny, not default's 784-128-64-10
     expect(r.stderr).toMatch(/report: Cortex-M0 instructions under QEMU: 3 images and the worst one/); // progress on stderr
   });
 
-  it("leave nothing in the temporary folder", () => {
+  it("leave nothing in the temporary folder", async () => {
     const tmp = join(work, "tmp");
     mkdirSync(tmp);
     for (const args of [["verify", "--model", tinyA, "--images", "5", "--backends", "host-gcc,cortex-m0"], ["bench", "wasm", "--model", tinyA]]) {
-      expect(bnn(args, { TMPDIR: tmp }).code).toBe(0);
+      expect((await bnn(args, { TMPDIR: tmp })).code).toBe(0);
       expect(readdirSync(tmp).filter((f) => !f.startsWith("tsx-"))).toEqual([]); // tsx keeps its compile cache there
     }
   });
 });
 
 describe("version", () => {
-  it("bnn --version prints the package version", () => {
-    const r = bnn(["--version"]);
+  it("bnn --version prints the package version", async () => {
+    const r = await bnn(["--version"]);
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toBe(`bnn ${JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version}`);
   });

@@ -194,16 +194,16 @@ describe("version-2 model files", () => {
     expect(BASE.version).toBe(2);
   });
 
-  it("reads a version-2 file from disk, and the CLI refuses a bad one with one line and exit code 3", () => {
+  it("reads a version-2 file from disk, and the CLI refuses a bad one with one line and exit code 3", async () => {
     const good = join(work, "good-v2.json");
     writeFileSync(good, serializeModel(BASE));
     expect(readModelFile(good).conv).toHaveLength(1);
     const bad = join(work, "bad-v2.json");
     writeFileSync(bad, serializeModel(edited(BASE, (m) => (m.layers[0].poolAnd = [5, 1]))));
-    expectOneLineError(bnn(["eval", "--model", bad]), 3, /bad-v2\.json: layer 1\.poolAnd must list distinct channels in ascending order/);
+    expectOneLineError(await bnn(["eval", "--model", bad]), 3, /bad-v2\.json: layer 1\.poolAnd must list distinct channels in ascending order/);
     const v1 = join(work, "conv-in-v1.json");
     writeFileSync(v1, serializeModel(edited(BASE, (m) => (m.version = 1))));
-    expectOneLineError(bnn(["eval", "--model", v1]), 3, /conv-in-v1\.json: layer 1: "conv" layers need format version 2/);
+    expectOneLineError(await bnn(["eval", "--model", v1]), 3, /conv-in-v1\.json: layer 1: "conv" layers need format version 2/);
   });
 });
 

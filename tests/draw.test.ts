@@ -26,7 +26,7 @@ import { strokesFromImage } from "../host/lib/touch/strokes-from-image.ts";
 import { rasterizeBits } from "../src/shared/stroke-raster.ts";
 import { drawStrokes, launchChromium, PANEL, startDrawSim, type DrawSim } from "./draw-page.ts";
 import { scratchDir } from "./helpers.ts";
-import { bnnAsync, expectOneLineError } from "./run-bnn.ts";
+import { bnn, expectOneLineError } from "./run-bnn.ts";
 import { expectCleanedUp, parseRun, portFree } from "./sim-run.ts";
 
 const model = readModelFile(resolveModelPath("default"));
@@ -149,7 +149,7 @@ describe("bnn sim --draw (the drawing page)", () => {
     await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", () => resolve()));
     const port = (blocker.address() as { port: number }).port;
     try {
-      const r = await bnnAsync(["sim", "--draw", "--http-port", String(port), "--json"]);
+      const r = await bnn(["sim", "--draw", "--http-port", String(port), "--json"]);
       expectOneLineError(r, 3, new RegExp(`--http-port ${port} is busy`));
       expect(r.stdout).toBe(""); // no hub, no process
     } finally {

@@ -138,8 +138,3 @@ export function signImage(pixels: Uint8Array, threshold: number, n: number, offs
   for (let p = 0; p < n; p++) x[p] = pixels[offset + p] >= threshold ? 1 : -1;
   return x;
 }
-
-/** Lets the test runner's messages through during a long synchronous loop (call it every few hundred images). */
-export function breather(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}

@@ -6,11 +6,9 @@
 import { describe, expect, it } from "vitest";
 import { formatResult, scoreFields } from "../src/shared/stream-format.ts";
 import { bnn } from "./run-bnn.ts";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 
 const KEY = /^[a-z][a-zA-Z0-9]*$/;
 
@@ -42,20 +40,20 @@ describe("--json follows one naming scheme", () => {
     ["regen --check", ["regen", "--check", "--json"]],
     ["report", ["report", "--images", "2", "--json"]],
   ];
-  it.each(commands)("%s", (_name, args) => {
-    const r = bnn(args);
+  it.each(commands)("%s", async (_name, args) => {
+    const r = await bnn(args);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).not.toMatch(/\bNaN\b|Infinity/);
     for (const v of jsonLines(r.stdout)) expect(badKeys(v)).toEqual([]);
   });
 
-  it("classify --json", () => {
+  it("classify --json", async () => {
     const dir = mkdtempSync(join(tmpdir(), "bnn-json-classify-"));
     try {
       const file = join(dir, "s.jsonl");
       const one = (label: number | null, strokes: number[][][]) => JSON.stringify({ width: 240, height: 240, strokes, label });
       writeFileSync(file, [one(1, [[[120, 30], [121, 210]]]), one(null, [[[5, 5]]]), one(7, [])].join("\n") + "\n");
-      const r = bnn(["classify", "--strokes", file, "--json"]);
+      const r = await bnn(["classify", "--strokes", file, "--json"]);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toBe("");
       const out = jsonLines(r.stdout);
@@ -67,10 +65,10 @@ describe("--json follows one naming scheme", () => {
     }
   });
 
-  it("monitor --json", () => {
+  it("monitor --json", async () => {
     const line = formatResult({ seq: 3, source: "touch", label: 1, inferenceUs: 40, totalMs: 2, backend: "native", model: "191e9cb9", noDigit: "", ...scoreFields([0, 9, 1, 2, 3, 4, 5, 6, 7, 8], 0) });
-    const r = spawnSync(process.execPath, [fileURLToPath(new URL("../bin/bnn.mjs", import.meta.url)), "monitor", "--stdin", "--json"], { input: line + "\n", encoding: "utf8" });
-    expect(r.status, r.stderr).toBe(0);
+    const r = await bnn(["monitor", "--stdin", "--json"], {}, { input: line + "\n" });
+    expect(r.code, r.stderr).toBe(0);
     const out = jsonLines(r.stdout);
     expect(out).toHaveLength(2);
     for (const v of out) expect(badKeys(v)).toEqual([]);

@@ -4,7 +4,7 @@
  * split lines, CR/LF mixtures, an overlong line and a damaged line; then the port vanishes and
  * comes back. Also standard input and the one-line errors. Timeouts only keep tests from hanging.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, constants, existsSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,7 +13,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { scratchDir } from "./helpers.ts";
 import { start, type Managed } from "../host/lib/sim/processes.ts";
 import { formatResult, scoreFields, type StreamResult } from "../src/shared/stream-format.ts";
-import { bnn, expectOneLineError } from "./run-bnn.ts";
+import { bnn, expectOneLineError, runAsync } from "./run-bnn.ts";
 
 const BIN = fileURLToPath(new URL("../bin/bnn.mjs", import.meta.url));
 const WAIT_MS = 20_000;
@@ -126,9 +126,10 @@ afterEach(async () => {
   await Promise.all(managed.splice(0).map((m) => m.stop()));
 });
 
-beforeAll(() => {
-  const v = spawnSync("socat", ["-V"], { encoding: "utf8" });
-  if (v.error || v.status !== 0) throw new Error("socat is not installed (Debian: apt-get install socat; .ci/run installs it)");
+beforeAll(async () => {
+  // not installed: the spawn fails (ENOENT), which rejects
+  const v = await runAsync("socat", ["-V"]).catch(() => undefined);
+  if (!v || v.code !== 0) throw new Error("socat is not installed (Debian: apt-get install socat; .ci/run installs it)");
 });
 
 
@@ -199,17 +200,17 @@ describe("bnn monitor on a serial port", () => {
     expect(notices).toEqual([`bnn: reading ${a} at 115200 baud`, `bnn: port ${a} closed; reconnecting`, `bnn: port ${a} reopened`]);
   }, 60_000);
 
-  it("fails with one line when the port never appears before --timeout", () => {
+  it("fails with one line when the port never appears before --timeout", async () => {
     const missing = join(tmpdir(), "bnn-monitor-no-such-port");
-    expectOneLineError(bnn(["monitor", "--port", missing, "--timeout", "1"]), 3, /cannot open port .*bnn-monitor-no-such-port: No such file or directory \(waited 1 s\)/);
-    expectOneLineError(bnn(["monitor", "--port", missing]), 3, /cannot open port .*pass --timeout/);
+    expectOneLineError(await bnn(["monitor", "--port", missing, "--timeout", "1"]), 3, /cannot open port .*bnn-monitor-no-such-port: No such file or directory \(waited 1 s\)/);
+    expectOneLineError(await bnn(["monitor", "--port", missing]), 3, /cannot open port .*pass --timeout/);
   });
 
-  it("rejects bad options with a usage error", () => {
-    expectOneLineError(bnn(["monitor", "--port", "/dev/null", "--format", "xml"]), 2, /--format must be one of table, jsonl, csv; got 'xml'/);
-    expectOneLineError(bnn(["monitor"]), 2, /--port is required/);
-    expectOneLineError(bnn(["monitor", "--stdin", "--port", "/dev/ttyACM0"]), 2, /either --port or --stdin/);
-    expectOneLineError(bnn(["monitor", "--stdin", "--count", "0"]), 2, /--count must be at least 1/);
+  it("rejects bad options with a usage error", async () => {
+    expectOneLineError(await bnn(["monitor", "--port", "/dev/null", "--format", "xml"]), 2, /--format must be one of table, jsonl, csv; got 'xml'/);
+    expectOneLineError(await bnn(["monitor"]), 2, /--port is required/);
+    expectOneLineError(await bnn(["monitor", "--stdin", "--port", "/dev/ttyACM0"]), 2, /either --port or --stdin/);
+    expectOneLineError(await bnn(["monitor", "--stdin", "--count", "0"]), 2, /--count must be at least 1/);
   });
 });
 
@@ -219,11 +220,11 @@ describe("bnn monitor --stdin", () => {
     noise(300, 3),
     Buffer.from(`\n${line(11)}\r\n${line(11)}\n${line(14)}\n${formatResult(result(15)).replace(/\*....$/, "*zzzz")}\n${line(16).slice(0, 40)}\n${line(2)}`), // a cut line; no final line end
   ]);
-  const run = (args: string[]) => spawnSync(process.execPath, [BIN, "monitor", "--stdin", ...args], { input, encoding: "utf8", env: { ...process.env, FORCE_COLOR: "0" } });
+  const run = (args: string[]) => bnn(["monitor", "--stdin", ...args], {}, { input });
 
-  it("reads the stream from standard input, counting repeats, gaps and restarts", () => {
-    const r = run(["--json"]);
-    expect(r.status, r.stderr).toBe(0);
+  it("reads the stream from standard input, counting repeats, gaps and restarts", async () => {
+    const r = await run(["--json"]);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe("");
     const out = jsonLines(r.stdout);
     const summary = out.pop() as { summary: Record<string, unknown> };
@@ -231,9 +232,9 @@ describe("bnn monitor --stdin", () => {
     expect(summary.summary).toMatchObject({ results: 5, invalidLines: 1, cutLines: 1, ended: "end of input", seq: { missing: 2, repeats: 1, restarts: 1 } });
   });
 
-  it("prints an aligned table with a summary on stderr, and CSV with a header", () => {
-    const t = run([]);
-    expect(t.status, t.stderr).toBe(0);
+  it("prints an aligned table with a summary on stderr, and CSV with a header", async () => {
+    const t = await run([]);
+    expect(t.code, t.stderr).toBe(0);
     const rows = t.stdout.trim().split("\n");
     expect(rows[0]).toMatch(/seq +digit +label +ok +runners-up +infer ms +line ms +backend +source +model/);
     expect(rows).toHaveLength(6);
@@ -242,8 +243,8 @@ describe("bnn monitor --stdin", () => {
     expect(t.stderr).toMatch(/1 result cut short before the checksum/);
     expect(t.stderr).toMatch(/summary: 5 results, accuracy/);
     expect(t.stderr).toMatch(/inference native: p50 \d+\.\d\d\d ms, p99/);
-    const c = run(["--format", "csv", "--count", "2"]);
-    expect(c.status, c.stderr).toBe(0);
+    const c = await run(["--format", "csv", "--count", "2"]);
+    expect(c.code, c.stderr).toBe(0);
     expect(c.stdout.trim().split("\n")).toEqual(["seq,source,digit,label,correct,inference_ms,line_ms,backend,model,runners_up,no_digit", `10,touch,0,3,false,8.37,30,native,191e9cb9,"${result(10).runnersUp.join(",")}",`, `11,camera,1,4,false,8.41,31,bytecode,191e9cb9,"${result(11).runnersUp.join(",")}",`]);
   });
 });

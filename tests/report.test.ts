@@ -1,7 +1,7 @@
 import { describe, it, expect } from "vitest";
 import { barChartSvg, confusionMatrixSvg, learningCurvesSvg } from "../host/lib/report/svg.ts";
 import { ProgressBar, formatDuration, formatRate } from "../host/lib/report/progress.ts";
-import { bnnAsync } from "./run-bnn.ts";
+import { bnn } from "./run-bnn.ts";
 
 const history = [1, 2, 3, 4, 5].map((epoch) => ({
   epoch,
@@ -120,7 +120,7 @@ describe("progress bar", () => {
 
 describe("bnn report --json: speed on every core", () => {
   it("has the QEMU-traced, rp2040js and Xtensa rows, positive, worst image >= mean", async () => {
-    const r = await bnnAsync(["report", "--model", "default", "--images", "5", "--json"]);
+    const r = await bnn(["report", "--model", "default", "--images", "5", "--json"]);
     // stderr holds only the progress lines ("report: <what is measured>")
     expect(r.stderr.split("\n").filter((l) => l && !l.startsWith("report: "))).toEqual([]);
     expect(r.code).toBe(0);
@@ -151,7 +151,7 @@ describe("bnn report --json: speed on every core", () => {
   });
 
   it("a CNN: conv layers with their shapes, and per-layer Cortex-M0 costs that add up", async () => {
-    const r = await bnnAsync(["report", "--model", "cnn", "--images", "2", "--json"]);
+    const r = await bnn(["report", "--model", "cnn", "--images", "2", "--json"]);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     const conv = out.layers.filter((l: { conv?: unknown }) => l.conv);

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
 import { loadTables } from "../host/lib/export/load-tables.ts";
 import { tablesPath } from "../host/lib/paths.ts";
-import { bnnAsync } from "./run-bnn.ts";
+import { bnn } from "./run-bnn.ts";
 
 export const BIN = fileURLToPath(new URL("../bin/bnn.mjs", import.meta.url));
 /** The model ids as the program and the classifier device report them: from the shipped tables. */
@@ -63,7 +63,7 @@ export async function expectCleanedUp(run: Run): Promise<void> {
 }
 
 export async function runSim(args: string[]): Promise<Run> {
-  const r = await bnnAsync(["sim", "--json", ...args]);
+  const r = await bnn(["sim", "--json", ...args]);
   expect(r.stderr).toBe("");
   expect(r.code).toBe(0);
   return parseRun(r.stdout);

@@ -9,7 +9,7 @@
  * and the PID of every process it starts, and the checks look at exactly those (other test
  * files, or a simulator someone runs beside the tests, are never looked at).
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { createWebSocketBus, Packet, REPORT_RECEIVE, type JDService } from "jacdac-ts";
@@ -23,7 +23,7 @@ import { resolveModelPath, ROOT } from "../host/lib/paths.ts";
 import { CLASSIFIER, customServiceSpecs } from "../host/lib/services.ts";
 import { startHub } from "../host/lib/sim/hub.ts";
 import { start } from "../host/lib/sim/processes.ts";
-import { bnn, bnnAsync } from "./run-bnn.ts";
+import { bnn } from "./run-bnn.ts";
 import { alive, BIN, expectAllOnceAndExact, expectCleanedUp, id32, parseRun, portFree, runSim, type Run } from "./sim-run.ts";
 
 describe("bnn sim (the simulated board)", () => {
@@ -35,7 +35,7 @@ describe("bnn sim (the simulated board)", () => {
   });
 
   it("does not use a classifier running another model (model-id check)", async () => {
-    const r = await bnnAsync(["sim", "--source", "samples", "--count", "5", "--classifier-model", "large"]);
+    const r = await bnn(["sim", "--source", "samples", "--count", "5", "--classifier-model", "large"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`the classifier runs model ${id32("large")}, this program ${id32("default")}: not using it`);
     expect(r.stdout.match(/ bytecode /g)).toHaveLength(5);
@@ -68,10 +68,10 @@ describe("bnn sim (the simulated board)", () => {
   });
 
   it("--raw prints the board's stream, which bnn monitor --stdin reads", async () => {
-    const raw = await bnnAsync(["sim", "--source", "samples", "--count", "6", "--raw"]);
+    const raw = await bnn(["sim", "--source", "samples", "--count", "6", "--raw"]);
     expect(raw.code, raw.stderr).toBe(0);
-    const m = spawnSync(process.execPath, [BIN, "monitor", "--stdin", "--json"], { input: raw.stdout, encoding: "utf8" });
-    expect(m.status, m.stderr).toBe(0);
+    const m = await bnn(["monitor", "--stdin", "--json"], {}, { input: raw.stdout });
+    expect(m.code, m.stderr).toBe(0);
     const lines = m.stdout.trim().split("\n").map((l) => JSON.parse(l));
     expect(lines.pop().summary).toMatchObject({ results: 6, correct: 6, invalidLines: 0 });
     expect(lines.map((l) => l.seq)).toEqual([0, 1, 2, 3, 4, 5]);
@@ -82,7 +82,7 @@ describe("bnn sim (the simulated board)", () => {
     await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", () => resolve()));
     const port = (blocker.address() as { port: number }).port;
     try {
-      const r = bnn(["sim", "--count", "1", "--port", String(port)]);
+      const r = await bnn(["sim", "--count", "1", "--port", String(port)]);
       expect(r.code).toBe(3);
       expect(r.stderr.trim()).toMatch(new RegExp(`^bnn: port ${port} is busy`));
       expect(r.stderr.trim().split("\n")).toHaveLength(1);

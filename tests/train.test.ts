@@ -19,6 +19,7 @@ import { Arena } from "../host/lib/train/kernels.ts";
 import { DenseLayer } from "../host/lib/train/network.ts";
 import { HAND_STROKES, PRESETS } from "../host/lib/train/presets.ts";
 import { train, type TrainOptions } from "../host/lib/train/trainer.ts";
+import { yieldToEventLoop } from "./support/yield.ts";
 
 /** A one-epoch training run on 1,500 images with `extra` options: seconds, for the reproducibility checks. */
 const quick = (extra: Partial<TrainOptions>): TrainOptions => ({ ...PRESETS.tiny, hidden: [32], epochs: 1, limit: 1500, validation: 300, calibration: 500, ...extra });
@@ -217,16 +218,21 @@ describe("procedural pen digits (training only)", () => {
 });
 
 describe("font digits (training only)", () => {
-  it("trace every face's ten digits into strokes on the panel, the same each time", () => {
+  it("trace every face's ten digits into strokes on the panel, the same each time", async () => {
+    // each fontDigits() parses every font (a few hundred ms): the worker's event loop runs between them
     const a = fontDigits();
+    await yieldToEventLoop();
     const faces = new Set(a.map((g) => g.face));
     for (const f of FONT_FAMILIES) expect(faces.has(f)).toBe(true);
     // every face gives every digit: a glyph that traced to nothing would be missing here
     expect(a.length).toBe(10 * faces.size);
     expect(fontDigits()).toEqual(a);
+    await yieldToEventLoop();
     // the held-out families are font families, and the two parts split the faces between them
     for (const f of VALIDATION_FAMILIES) expect(FONT_FAMILIES as readonly string[]).toContain(f);
-    const train = fontDigits("train"), validation = fontDigits("validation");
+    const train = fontDigits("train");
+    await yieldToEventLoop();
+    const validation = fontDigits("validation");
     expect(train.length + validation.length).toBe(a.length);
     for (const g of validation) expect(VALIDATION_FAMILIES).toContain(g.face.replace(/-italic$/, ""));
     for (const g of train) expect(VALIDATION_FAMILIES).not.toContain(g.face.replace(/-italic$/, ""));

@@ -20,7 +20,7 @@ import { modelId, readModelFile, serializeModel, validateModel, type ConvLayer }
 import { classify, type Trace } from "../host/lib/model/infer.ts";
 import { packPixels } from "../host/lib/model/input.ts";
 import { resolveModelPath, ROOT, tablesPath } from "../host/lib/paths.ts";
-import { bnn, bnnAsync } from "./run-bnn.ts";
+import { bnn } from "./run-bnn.ts";
 import { shippedModels } from "../host/lib/paths.ts";
 
 // the models run concurrently: this file runs last, alone (vitest.config.ts), one core each
@@ -29,7 +29,7 @@ describe.concurrent.each(shippedModels())("bnn verify --model %s", (name) => {
     // asynchronous and at a low priority: with rp2040js (an interpreter in Node, ~30-40 M
     // instructions/s) the matrix keeps a core busy for minutes on the large model, and the
     // real-time simulator tests beside it must not starve
-    const r = await bnnAsync(["verify", "--model", name, "--require-all", "--json"], {}, { nice: 10 });
+    const r = await bnn(["verify", "--model", name, "--require-all", "--json"], {}, { nice: 10 });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
@@ -162,8 +162,8 @@ describe("the matrix finds and locates a difference", () => {
     }
   }, 120_000);
 
-  it("rejects an unknown backend name", () => {
-    const r = bnn(["verify", "--backends", "host-gcc,z80"]);
+  it("rejects an unknown backend name", async () => {
+    const r = await bnn(["verify", "--backends", "host-gcc,z80"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/unknown backend 'z80'/);
   });
