@@ -3,16 +3,31 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { setPriority } from "node:os";
 import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
+import { LIFELINE } from "../host/lib/sim/processes.ts";
 
 const BIN = fileURLToPath(new URL("../bin/bnn.mjs", import.meta.url));
 
+export interface BnnOptions {
+  /** A lower priority (nice value) for a long CPU-bound command. */
+  nice?: number;
+  /** Written to the command's stdin. */
+  input?: string | Buffer;
+  /**
+   * The command is stopped (and the promise rejected) when it has printed nothing, on stdout or
+   * stderr, for this long: the timeout of a long command that reports its progress follows the
+   * work, not the clock. Default: none (vitest's test timeout applies).
+   */
+  idleMs?: number;
+}
+
 /**
  * Runs `bnn` without blocking the test worker while the command runs (a blocked worker misses
- * vitest's RPC heartbeats, and under load they time out). `input` is written to its stdin.
+ * vitest's RPC heartbeats, and under load they time out). The command exits by itself if the
+ * test worker dies (host/lib/sim/lifeline.cjs).
  */
-export function bnn(args: string[], env: Record<string, string> = {}, opts: { nice?: number; input?: string | Buffer } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+export function bnn(args: string[], env: Record<string, string> = {}, opts: BnnOptions = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, FORCE_COLOR: "0", ...env }, stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--require", LIFELINE, BIN, ...args], { env: { ...process.env, FORCE_COLOR: "0", ...env }, stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
     // a lower priority for long CPU-bound commands, inherited by what they start (compilers,
     // emulators), so the real-time simulator runs in the other test worker keep their timing
     if (opts.nice && child.pid !== undefined) {
@@ -22,7 +37,7 @@ export function bnn(args: string[], env: Record<string, string> = {}, opts: { ni
         // not permitted here: run at the normal priority
       }
     }
-    collect(child, opts.input, resolve, reject);
+    collect(child, opts.input, resolve, reject, opts.idleMs && { ms: opts.idleMs, what: `bnn ${args.join(" ")}` });
   });
 }
 
@@ -50,17 +65,42 @@ function collect(
   input: string | Buffer | undefined,
   resolve: (r: { code: number; stdout: string; stderr: string }) => void,
   reject: (e: Error) => void,
+  idle?: { ms: number; what: string } | 0,
 ): void {
   let stdout = "";
   let stderr = "";
-  child.stdout!.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-  child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  let timer: NodeJS.Timeout | undefined;
+  let silent = false;
+  const heard = () => {
+    if (!idle) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      silent = true;
+      child.kill("SIGKILL");
+    }, idle.ms);
+  };
+  heard();
+  child.stdout!.setEncoding("utf8").on("data", (d: string) => {
+    stdout += d;
+    heard();
+  });
+  child.stderr!.setEncoding("utf8").on("data", (d: string) => {
+    stderr += d;
+    heard();
+  });
   if (input !== undefined) {
     // a child that exits before reading all of it closes the pipe (EPIPE): its exit code and
     // output are the result, as with spawnSync
     child.stdin!.on("error", () => {});
     child.stdin!.end(input);
   }
-  child.on("error", reject);
-  child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  child.on("error", (e) => {
+    clearTimeout(timer);
+    reject(e);
+  });
+  child.on("close", (code) => {
+    clearTimeout(timer);
+    if (silent && idle) reject(new Error(`${idle.what}: no output for ${idle.ms / 1000} s; stopped. Output so far: ${(stdout + stderr).slice(-2000)}`));
+    else resolve({ code: code ?? -1, stdout, stderr });
+  });
 }

@@ -6,7 +6,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { C_DIR } from "./paths.ts";
-import { rp2040jsMissing, runRp2040 } from "./rp2040.ts";
+import { rp2040jsMissing } from "./rp2040.ts";
+import { runRp2040Parallel } from "./rp2040-parallel.ts";
 import { run, which } from "./toolchain.ts";
 import { WASM_EXPORTS, WASM_FILE } from "./wasm-abi.ts";
 import { runBytecode, shippedTables } from "../../host/lib/devs/bytecode-run.ts";
@@ -15,6 +16,13 @@ const HARNESS = join(C_DIR, "harness");
 export const STRICT = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"];
 /** The classifier service core and the preprocessing it runs (besides the model's C). */
 export const SERVICE_SOURCES = [join(C_DIR, "service", "bnn_service.c"), join(C_DIR, "bnn_raster.c"), join(C_DIR, "bnn_preprocess.c")];
+
+export interface ExecuteOptions {
+  /** The size of one input record: a target may then split the records over cores. */
+  recordBytes?: number;
+  /** Records done so far, from a target that can tell during its run (rp2040js, the bytecode). */
+  onProgress?: (done: number) => void;
+}
 
 export interface Target {
   name: string;
@@ -30,7 +38,7 @@ export interface Target {
    */
   build(modelDir: string, buildDir: string, extraFlags?: string[], program?: string[]): Promise<string>;
   /** Runs input records through the built program, returns the output records. */
-  execute(built: string, input: Buffer, buildDir: string): Promise<Buffer>;
+  execute(built: string, input: Buffer, buildDir: string, opts?: ExecuteOptions): Promise<Buffer>;
   /** The built file is WebAssembly, run in this process (execute is not used). */
   wasm?: boolean;
   /** Applies only to the shipped models; says why (e.g. it runs a committed build). */
@@ -181,12 +189,12 @@ export const RP2040_JS: Target = {
   packages: ["gcc-arm-none-eabi"],
   unavailable: rp2040jsMissing,
   build: (modelDir, buildDir, extra = []) => bareMetalBuild({ name: "rp2040js", cc: "arm-none-eabi-gcc", cflags: RP2040_CFLAGS, link: RP2040_LINK }, modelDir, buildDir, extra),
-  execute: (built, input) =>
+  execute: (built, input, _buildDir, opts = {}) =>
     runSemihosted("rp2040js", input, async (files) => {
       // a guard against a program that never exits, scaled to the work: 5 M instructions per
-      // image (25 input words) is above the costliest shipped model's rows variant
-      const r = runRp2040(readFileSync(built), files, { maxInstructions: 1e8 + (input.length / 4) * 2e5 });
-      return r.exitOk ? { output: r.written.get(HARNESS_OUT) } : { failure: "the program stopped with an error (main returned non-zero)" };
+      // image (25 input words, 100 bytes) is above the costliest shipped model's rows variant
+      const r = await runRp2040Parallel(readFileSync(built), files[HARNESS_IN], opts.recordBytes ?? 0, { inputName: HARNESS_IN, outputName: HARNESS_OUT }, 5e4, opts.onProgress);
+      return r.exitOk ? { output: r.output } : { failure: "the program stopped with an error (main returned non-zero)" };
     }),
 };
 
@@ -256,8 +264,8 @@ export const DEVICESCRIPT_VM: Target = {
     if (!m) throw new Error(`${modelDir}/bnn_model.h names no model`);
     return shippedTables(m[1]);
   },
-  execute(built, input) {
-    return runBytecode(built, input);
+  execute(built, input, _buildDir, opts = {}) {
+    return runBytecode(built, input, { progress: opts.onProgress && ((done) => opts.onProgress!(done)) });
   },
   sample: (convolutional) =>
     convolutional ? { images: 200, why: "a CNN takes the bytecode about 0.1 s of compute and 0.2 s of yields a digit in the simulator's VM (docs/cnn.md): a sample of the first 200 images" } : undefined,

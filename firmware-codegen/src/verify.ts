@@ -3,8 +3,8 @@
  * hidden layer's packed output compared with the TypeScript reference. A difference is reported
  * with the image, the layer and the neuron where it starts.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { IMAGE_PIXELS, type MnistSet } from "../../host/lib/mnist.ts";
 import type { Model } from "../../host/lib/model/format.ts";
@@ -162,41 +162,57 @@ export function describeDifference(d: Difference): string {
   return `first difference: image ${d.image}, ${where} (expected ${d.expected}, got ${d.actual})`;
 }
 
-/** Runs each backend on the records; `modelDir` holds the generated bnn_model.c/.h. */
-export async function verifyBackends(model: Model, modelDir: string, input: Buffer, backends: Target[], onResult?: (r: BackendResult) => void, opts: { shipped?: boolean } = {}): Promise<BackendResult[]> {
+/**
+ * Runs each backend on the records; `modelDir` holds the generated bnn_model.c/.h. Backends run
+ * side by side, one per core (their compilers and emulators are other processes, rp2040js runs
+ * in worker threads); the results come back in the order of `backends`, `onResult` is called as
+ * each finishes.
+ */
+export async function verifyBackends(model: Model, modelDir: string, input: Buffer, backends: Target[], onResult?: (r: BackendResult) => void, opts: { shipped?: boolean; onProgress?: (backend: string, done: number, total: number) => void } = {}): Promise<BackendResult[]> {
   const expected = referenceRecords(model, input);
   const L = layoutOf(model);
   const total = expected.length / (4 * L.recordWords);
-  const results: BackendResult[] = [];
+  const results: BackendResult[] = new Array(backends.length);
   const buildDir = mkdtempSync(join(tmpdir(), "bnn-verify-"));
-  try {
-    for (const t of backends) {
-      const sample = t.sample?.(model.conv.length > 0);
-      const images = sample ? Math.min(total, sample.images) : total;
-      const base = { name: t.name, description: t.description, agree: 0, total: images, seconds: 0, ...(sample && images < total ? { sampled: sample.why } : {}) };
-      const recordIn = input.subarray(0, images * 4 * L.inputWords);
-      const recordOut = expected.subarray(0, images * 4 * L.recordWords);
-      const missing = missingTool(t);
-      const unavailable = missing ? `${missing} not found (Debian: apt-get install ${t.packages.join(" ")})` : t.unavailable?.();
-      let result: BackendResult;
-      if (t.shippedOnly && !opts.shipped) {
-        result = { ...base, status: "not applicable", message: t.shippedOnly };
-      } else if (unavailable) {
-        result = { ...base, status: "unavailable", message: unavailable };
-      } else {
-        const t0 = performance.now();
-        try {
-          const built = await t.build(modelDir, buildDir);
-          const actual = t.wasm ? runWasm(await instantiateWasm(readFileSync(built)), recordIn, L.inputWords, L.outputs, L.hiddenWords.length) : await t.execute(built, recordIn, buildDir);
-          const c = compareRecords(model, recordOut, actual);
-          result = { ...base, ...c, seconds: (performance.now() - t0) / 1000, status: c.agree === c.total ? "ok" : "differs" };
-        } catch (e) {
-          result = { ...base, seconds: (performance.now() - t0) / 1000, status: "error", message: (e as Error).message.split("\n").slice(0, 3).join(" | ") };
-        }
+  const runOne = async (t: Target, index: number) => {
+    // a folder of its own: two backends may run at once, and variants share their base's file names
+    const dir = join(buildDir, `${index}-${t.name}`);
+    mkdirSync(dir);
+    const sample = t.sample?.(model.conv.length > 0);
+    const images = sample ? Math.min(total, sample.images) : total;
+    const base = { name: t.name, description: t.description, agree: 0, total: images, seconds: 0, ...(sample && images < total ? { sampled: sample.why } : {}) };
+    const recordIn = input.subarray(0, images * 4 * L.inputWords);
+    const recordOut = expected.subarray(0, images * 4 * L.recordWords);
+    const missing = missingTool(t);
+    const unavailable = missing ? `${missing} not found (Debian: apt-get install ${t.packages.join(" ")})` : t.unavailable?.();
+    let result: BackendResult;
+    if (t.shippedOnly && !opts.shipped) {
+      result = { ...base, status: "not applicable", message: t.shippedOnly };
+    } else if (unavailable) {
+      result = { ...base, status: "unavailable", message: unavailable };
+    } else {
+      const t0 = performance.now();
+      try {
+        const built = await t.build(modelDir, dir);
+        const actual = t.wasm ? runWasm(await instantiateWasm(readFileSync(built)), recordIn, L.inputWords, L.outputs, L.hiddenWords.length) : await t.execute(built, recordIn, dir, { recordBytes: 4 * L.inputWords, onProgress: (done) => opts.onProgress?.(t.name, done, images) });
+        const c = compareRecords(model, recordOut, actual);
+        result = { ...base, ...c, seconds: (performance.now() - t0) / 1000, status: c.agree === c.total ? "ok" : "differs" };
+      } catch (e) {
+        result = { ...base, seconds: (performance.now() - t0) / 1000, status: "error", message: (e as Error).message.split("\n").slice(0, 3).join(" | ") };
       }
-      results.push(result);
-      onResult?.(result);
     }
+    results[index] = result;
+    onResult?.(result);
+  };
+  try {
+    let next = 0;
+    const lane = async () => {
+      while (next < backends.length) {
+        const k = next++;
+        await runOne(backends[k], k);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(backends.length, availableParallelism()) }, lane));
   } finally {
     rmSync(buildDir, { recursive: true, force: true });
   }

@@ -5,6 +5,10 @@ import { defineCommand, usageError } from "../lib/args.ts";
 import { ExitCode, UserError } from "../lib/errors.ts";
 import { loadMnist } from "../lib/mnist.ts";
 import { requireMnistShape } from "../lib/model/evaluate.ts";
+import { formatDuration } from "../lib/report/progress.ts";
+
+/** How often a long run says on stderr how far it is. */
+const PROGRESS_MS = 5000;
 
 export const verifyCommand = defineCommand({
   name: "verify",
@@ -36,7 +40,32 @@ export const verifyCommand = defineCommand({
         console.log(`${r.status === "ok" ? "ok  " : r.status === "not applicable" ? "n/a " : "FAIL"}  ${r.name.padEnd(16)} ${figures}`);
       };
       if (!o.json) console.log(`reference: TypeScript integer inference, model ${model.file.name} (${model.id}), ${o.images} test images`);
-      const results = await verifyBackends(model, c.dir, input, backends, print, { shipped: c.shipped });
+      // a CNN's matrix takes minutes: every PROGRESS_MS, a line on stderr with what is done, when
+      // that changed (no line: nothing moved)
+      const started = performance.now();
+      const running = new Map<string, string>();
+      let finished = 0;
+      let lastState = `0/${backends.length}`;
+      const progress = () => {
+        const parts = [...running.values()];
+        const state = `${finished}/${backends.length} backends done${parts.length ? `; ${parts.join(", ")}` : ""}`;
+        if (state === lastState) return;
+        lastState = state;
+        process.stderr.write(`verify ${model.file.name}: ${state} (${formatDuration((performance.now() - started) / 1000)})\n`);
+      };
+      const ticker = setInterval(progress, PROGRESS_MS).unref();
+      const results = await verifyBackends(
+        model,
+        c.dir,
+        input,
+        backends,
+        (r) => {
+          finished++;
+          running.delete(r.name);
+          print(r);
+        },
+        { shipped: c.shipped, onProgress: (name, done, total) => running.set(name, `${name} ${done}/${total}`) },
+      ).finally(() => clearInterval(ticker));
       if (o.json) console.log(JSON.stringify({ model: model.file.name, id: model.id, images: o.images, backends: results }));
       const bad = results.filter((r) => r.status === "differs" || r.status === "error" || (o.requireAll && r.status === "unavailable"));
       if (bad.length) throw new UserError(`verification failed on ${bad.map((b) => b.name).join(", ")}`, ExitCode.Mismatch);
