@@ -15,7 +15,7 @@ import { SeededRng } from "../host/lib/rng.ts";
 import { ConvNetwork } from "../host/lib/train/conv-network.ts";
 import { PRESETS } from "../host/lib/train/presets.ts";
 import { sparseInputs, train } from "../host/lib/train/trainer.ts";
-import { yieldToEventLoop } from "./support/yield.ts";
+import { yieldToEventLoop } from "../host/lib/event-loop.ts";
 
 /** 8x8 image -> conv 3x3, 4 channels, pool 2 -> [3, 3, 4] -> conv 2x2, 5 channels -> [2, 2, 5] -> dense 3. */
 function smallNetwork(batch = 2): ConvNetwork {

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { yieldToEventLoop } from "./support/yield.ts";
+import { yieldToEventLoop, yielder } from "../host/lib/event-loop.ts";
 import { loadTables } from "../host/lib/export/load-tables.ts";
 import { wordsFor } from "../host/lib/binary.ts";
 import { columnsForm, type RowsLayer } from "../host/lib/model/columns.ts";
@@ -30,9 +30,13 @@ describe.each(shippedModels())("shipped model '%s'", (name) => {
   const model = readModelFile(path);
   const metrics = JSON.parse(readFileSync(join(MODELS_DIR, name, "metrics.json"), "utf8"));
 
-  it("has the recorded stroke-set figures (metrics.json strokeTest), re-measured through the touch path", () => {
+  it("has the recorded stroke-set figures (metrics.json strokeTest), re-measured through the touch path", async () => {
     const tally = new ClassifyTally();
-    for (const sample of readStrokeFile(join(ROOT, HERSHEY_SET_PATH))) tally.add(sample.label, classifyStrokes(model, sample));
+    const breathe = yielder();
+    for (const sample of readStrokeFile(join(ROOT, HERSHEY_SET_PATH))) {
+      await breathe();
+      tally.add(sample.label, classifyStrokes(model, sample));
+    }
     const got = tally.summary();
     expect(metrics.strokeTest.set).toBe(HERSHEY_SET_PATH);
     expect(got.samples).toBe(metrics.strokeTest.samples);

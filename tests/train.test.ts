@@ -19,7 +19,7 @@ import { Arena } from "../host/lib/train/kernels.ts";
 import { DenseLayer } from "../host/lib/train/network.ts";
 import { HAND_STROKES, PRESETS } from "../host/lib/train/presets.ts";
 import { train, type TrainOptions } from "../host/lib/train/trainer.ts";
-import { yieldToEventLoop } from "./support/yield.ts";
+import { yieldToEventLoop } from "../host/lib/event-loop.ts";
 
 /** A one-epoch training run on 1,500 images with `extra` options: seconds, for the reproducibility checks. */
 const quick = (extra: Partial<TrainOptions>): TrainOptions => ({ ...PRESETS.tiny, hidden: [32], epochs: 1, limit: 1500, validation: 300, calibration: 500, ...extra });
@@ -195,15 +195,17 @@ describe("stroke samples (the board's rasterizer in training)", () => {
 });
 
 describe("procedural pen digits (training only)", () => {
-  it("give every digit in several letterforms as integer points on the panel, reproducibly", () => {
+  it("give every digit in several letterforms as integer points on the panel, reproducibly", async () => {
     for (let d = 0; d < 10; d++) {
+      await yieldToEventLoop();
       expect(TEMPLATES[d].length).toBeGreaterThanOrEqual(1);
       const a = new SeededRng(d), b = new SeededRng(d);
       for (let k = 0; k < 50; k++) {
         const s = proceduralDigit(d, a);
         expect(proceduralDigit(d, b)).toEqual(s);
         expect(s.length).toBeGreaterThan(0);
-        for (const v of s.flat()) expect(Number.isInteger(v) && v >= 0 && v < DEFAULT_PANEL_SIZE).toBe(true);
+        // one expect for all the coordinates (an expect per value cost most of the test's time)
+        expect(s.flat().filter((v) => !(Number.isInteger(v) && v >= 0 && v < DEFAULT_PANEL_SIZE))).toEqual([]);
         const bits = new Uint8Array(100);
         expect(rasterizeBits(s, DEFAULT_PANEL_SIZE, DEFAULT_PANEL_SIZE, bits).points).toBeGreaterThan(1);
       }

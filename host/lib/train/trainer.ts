@@ -17,6 +17,7 @@ import { rasterOnList, reshapeStrokes, strokesOf, type StrokeAugment } from "./s
 import { Arena } from "./kernels.ts";
 import { DenseLayer, lossAndGradient, type Loss, type SparseBatch } from "./network.ts";
 import { ConvNetwork, convShapes, type ConvSpec, type TrainedConvLayer } from "./conv-network.ts";
+import { yieldToEventLoop, yielder } from "../event-loop.ts";
 
 export interface TrainOptions {
   /**
@@ -353,13 +354,18 @@ export async function train(data: MnistSet, o: TrainOptions, onProgress?: (p: Pr
   let trainIdx = split.train;
   if (o.limit > 0 && o.limit < trainIdx.length) trainIdx = trainIdx.slice(0, o.limit);
   const net = convolutional ? convNetwork(o, rng) : await Network.create(denseSizes(o), o.batch, rng);
+  // the event loop runs between the steps below and every 50 ms of training (progress, Ctrl-C, a
+  // test runner's messages); nothing random happens at a yield, so runs stay reproducible
+  const breathe = yielder();
   const plain = sparseInputs(data.images, trainIdx, o.threshold);
   const valInputs = sparseInputs(data.images, split.validation, o.threshold);
   const valLabels = Uint8Array.from(split.validation, (i) => data.labels[i]);
   const calibIdx = trainIdx.slice(0, Math.min(o.calibration, trainIdx.length));
   const drawing = o.strokes > 0;
   const fontBank = o.fonts > 0 ? fontDigitsByLabel("train") : undefined;
+  await yieldToEventLoop();
   const trainStrokes = drawing ? strokesOf(data.images, trainIdx) : [];
+  await yieldToEventLoop();
   const bits = new Uint8Array(100);
   const renderAll = (strokes: number[][][]): SparseBatch => {
     const on = new Int32Array(strokes.length * IMAGE_PIXELS);
@@ -376,10 +382,13 @@ export async function train(data: MnistSet, o: TrainOptions, onProgress?: (p: Pr
   const calibInputs = drawing
     ? concatBatches(sparseInputs(data.images, calibIdx.slice(0, calibIdx.length >> 1), o.threshold), renderAll(trainStrokes.slice(calibIdx.length >> 1, calibIdx.length)))
     : sparseInputs(data.images, calibIdx, o.threshold);
+  await yieldToEventLoop();
   const valStrokeInputs = drawing ? renderAll(strokesOf(data.images, split.validation)) : undefined;
+  await yieldToEventLoop();
   // font validation: each held-out glyph in a few reshapes (HAND_STROKES, whatever the recipe's
   // augmentation, so recipes compare on the same set) of its own seeded stream
   const valFonts = fontBank ? fontDigits("validation") : [];
+  await yieldToEventLoop();
   const poseRng = new SeededRng(o.seed ^ 0x0f0e7);
   const valFontPoses = valFonts.flatMap((g) => Array.from({ length: FONT_VALIDATION_POSES }, () => ({ digit: g.digit, strokes: reshapeStrokes(g.strokes, HAND_STROKES, poseRng) })));
   const valFontInputs = fontBank ? renderAll(valFontPoses.map((g) => g.strokes)) : undefined;
@@ -433,6 +442,7 @@ export async function train(data: MnistSet, o: TrainOptions, onProgress?: (p: Pr
       }
       batchInput.start[count] = p;
       batchInput.count = count;
+      await breathe();
       const r = net.trainStep(batchInput, labels, o.loss, stochastic);
       step++;
       net.adamStep(lr, step);
@@ -458,7 +468,9 @@ export async function train(data: MnistSet, o: TrainOptions, onProgress?: (p: Pr
       }
     }
     const trainSeconds = (performance.now() - t0) / 1000;
+    await yieldToEventLoop();
     net.calibrate(calibInputs);
+    await yieldToEventLoop();
     const accuracy = (inputs: SparseBatch, want = valLabels) => {
       const preds = net.predict(inputs);
       let ok = 0;
@@ -466,8 +478,11 @@ export async function train(data: MnistSet, o: TrainOptions, onProgress?: (p: Pr
       return ok / Math.max(1, preds.length);
     };
     const validationAccuracy = accuracy(valInputs);
+    await yieldToEventLoop();
     const validationStrokeAccuracy = valStrokeInputs ? accuracy(valStrokeInputs) : undefined;
+    await yieldToEventLoop();
     const validationFontAccuracy = valFontInputs ? accuracy(valFontInputs, valFontLabels) : undefined;
+    await yieldToEventLoop();
     const record: EpochRecord = {
       epoch,
       lr,
