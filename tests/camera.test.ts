@@ -19,6 +19,7 @@ import { resolveModelPath } from "../host/lib/paths.ts";
 import { CAMERA } from "../host/lib/services.ts";
 import { CHUNK_HEADER_SIZE as CHUNK_HEADER, MAX_PAYLOAD } from "../src/shared/camera-chunks.ts";
 import { OUT_PIXELS, preprocess } from "../src/shared/camera-preprocess.ts";
+import { yieldToEventLoop, yielder } from "../host/lib/event-loop.ts";
 
 const COUNT = 300;
 const test = loadMnist("test");
@@ -64,7 +65,9 @@ describe("simulated camera frames", () => {
     const out = new Uint8Array(OUT_PIXELS);
     let camera = 0;
     let direct = 0;
+    const breathe = yielder();
     for (let k = 0; k < COUNT; k++) {
+      await breathe();
       const ink = await preprocess(frameOf(k), FRAME_WIDTH, FRAME_HEIGHT, out);
       expect(ink).toBeGreaterThan(0);
       if (classify(model, packPixels(out, model.input.threshold, OUT_PIXELS)).digit === test.labels[k]) camera++;
@@ -88,8 +91,10 @@ describe("preprocess in the DeviceScript VM", () => {
 });
 
 describe("simulated camera chunking", () => {
-  it("splits every frame into payloads of at most 236 bytes that reassemble into it", () => {
+  it("splits every frame into payloads of at most 236 bytes that reassemble into it", async () => {
     for (let k = 0; k < COUNT; k += 7) {
+      // the worker's event loop runs between frames (each is a few hundred expects)
+      await yieldToEventLoop();
       const frame = frameOf(k);
       const chunks = frameChunks(k, frame);
       expect(chunks.length).toBe(Math.ceil(frame.length / (MAX_PAYLOAD - CHUNK_HEADER)));

@@ -62,8 +62,12 @@ export async function expectCleanedUp(run: Run): Promise<void> {
   expect(await portFree(run.port)).toBe(true);
 }
 
+/**
+ * `bnn sim --json` with `args`: it prints a line as each digit's result arrives, so it is stopped
+ * when two minutes pass without one (a stuck board), however long the whole run takes.
+ */
 export async function runSim(args: string[]): Promise<Run> {
-  const r = await bnn(["sim", "--json", ...args]);
+  const r = await bnn(["sim", "--json", ...args], {}, { idleMs: 120_000 });
   expect(r.stderr).toBe("");
   expect(r.code).toBe(0);
   return parseRun(r.stdout);

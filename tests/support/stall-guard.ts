@@ -10,7 +10,7 @@
  * for the machine's load. BNN_STALL_LIMIT_MS changes the limit (default 1000);
  * BNN_STALL_REPORT=FILE appends one JSON line per test file with its longest stall.
  */
-import { appendFileSync } from "node:fs";
+import { appendFileSync, readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { afterAll, afterEach, beforeEach, expect } from "vitest";
 import { StallMonitor } from "./event-loop-stall.ts";
@@ -18,6 +18,22 @@ import { StallMonitor } from "./event-loop-stall.ts";
 export const STALL_LIMIT_MS = Number(process.env.BNN_STALL_LIMIT_MS ?? 1000);
 
 const monitor = new StallMonitor().start();
+
+/**
+ * CPU seconds of this worker process and of the child processes it has waited for (Linux
+ * /proc/self/stat utime + stime, cutime + cstime; vitest runs each file in a process of its own),
+ * or undefined elsewhere: where a run's CPU time goes, for BNN_STALL_REPORT.
+ */
+function cpuSeconds(): { own: number; children: number } | undefined {
+  try {
+    const stat = readFileSync("/proc/self/stat", "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ").map(Number);
+    // fields 14-17 of the file are 12-15 after the name; clock ticks of 1/100 s on Linux
+    return { own: (f[11] + f[12]) / 100, children: (f[13] + f[14]) / 100 };
+  } catch {
+    return undefined;
+  }
+}
 
 interface Named {
   name: string;
@@ -49,7 +65,7 @@ afterAll(() => {
   const worst = monitor.stop();
   const file = relative(process.cwd(), expect.getState().testPath ?? "?");
   if (process.env.BNN_STALL_REPORT) {
-    const line = { file, blockedMs: Math.round(worst.blockedMs), wallMs: Math.round(worst.wallMs), during: worst.during, ownTime: StallMonitor.chargesOnlyOwnTime };
+    const line = { file, blockedMs: Math.round(worst.blockedMs), wallMs: Math.round(worst.wallMs), during: worst.during, ownTime: StallMonitor.chargesOnlyOwnTime, cpuSeconds: cpuSeconds() };
     appendFileSync(process.env.BNN_STALL_REPORT, JSON.stringify(line) + "\n");
   }
   if (worst.blockedMs > STALL_LIMIT_MS) {

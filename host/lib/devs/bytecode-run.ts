@@ -104,7 +104,7 @@ export async function runBytecode(tablesPath: string, input: Buffer, opts: { par
       const vm = startDevsRun(relative(ROOT, file), hub.url, dir, `devs run (images ${from}..${to - 1})`);
       running.add(vm);
       const seen = new Set<number>();
-      const watch = watchVm(vm, `the bytecode backend (images ${from}..${to - 1})`, DONE, 120_000 + 200 * (to - from), (text) => {
+      const watch = watchVm(vm, `the bytecode backend (images ${from}..${to - 1})`, DONE, 120_000, (text) => {
         if (text === DONE) {
           const lines = (to - from) * Math.ceil(recordWords / 8);
           if (seen.size !== lines) throw new UserError(`bytecode backend: ${DONE} after ${seen.size} of ${lines} result lines`, ExitCode.Mismatch);

@@ -2,8 +2,9 @@
  * Watches a program running in the DeviceScript VM (`devs run`, host/lib/devs/cli.ts) until it
  * says it is done, and turns every way it can fail into one line: an uncaught exception or a
  * panic (the VM prints "Unhandled exception" / "Exception: <type>", " message: <text>",
- * " at <function> (<file>:<line>:<col>)", then "PANIC <code>"), the VM exiting, or no end
- * within `timeoutMs`. Used by the stage probe's runner and by the bytecode backend of the
+ * " at <function> (<file>:<line>:<col>)", then "PANIC <code>"), the VM exiting, or no output
+ * for `idleMs` (a program that prints as it goes gets as long as it needs on a busy machine, one
+ * that hangs is stopped). Used by the stage probe's runner and by the bytecode backend of the
  * verification matrix.
  */
 import { ExitCode, UserError } from "../errors.ts";
@@ -23,13 +24,18 @@ export interface VmWatch {
  * the program is done; a UserError it throws ends the watch with that error. `doneMarker` names
  * the end in messages (e.g. "@probe done").
  */
-export function watchVm(vm: Managed, program: string, doneMarker: string, timeoutMs: number, onLine: (text: string) => boolean): VmWatch {
+export function watchVm(vm: Managed, program: string, doneMarker: string, idleMs: number, onLine: (text: string) => boolean): VmWatch {
   let cancel: (error: UserError) => void = () => {};
   const outcome = new Promise<UserError | undefined>((resolve) => {
     let ended = false;
     const last = () => vm.recent().slice(-3).join(" | ") || "nothing";
     const fail = (message: string) => end(new UserError(message, ExitCode.Mismatch));
-    const timer = setTimeout(() => fail(`${program}: no ${doneMarker} within ${timeoutMs / 1000} s; the VM's last output: ${last()}`), timeoutMs);
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => fail(`${program}: no output for ${idleMs / 1000} s and no ${doneMarker}; the VM's last output: ${last()}`), idleMs);
+    };
+    arm();
     const end = (error?: UserError) => {
       if (ended) return;
       ended = true;
@@ -40,6 +46,7 @@ export function watchVm(vm: Managed, program: string, doneMarker: string, timeou
     let exception: string[] | undefined;
     vm.onLine((line) => {
       if (ended) return;
+      arm();
       const text = line.replace(VM_LINE, "").trim();
       if (text === "Unhandled exception" || text.startsWith("Exception: ")) exception ??= [];
       if (exception && /^(Exception|message): /.test(text)) exception.push(text.replace(/^\w+: /, ""));

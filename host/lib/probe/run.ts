@@ -34,7 +34,7 @@ export interface ProbeRunOptions {
   program?: string;
   /** The shipped model the simulated classifier serves (the probe's own is src/models/default.ts). */
   classifierModel?: string;
-  /** From the VM's start to `@probe done` (default 180 s; compiling alone takes seconds). */
+  /** How long the VM may go without a line before `@probe done` (default 180 s; compiling alone takes seconds). */
   timeoutMs?: number;
   /** Progress, one line each: the hub's address and every process started, with its PID. */
   progress?: (text: string) => void;
