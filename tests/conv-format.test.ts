@@ -21,6 +21,7 @@ import type { TrainedLayer } from "../host/lib/train/trainer.ts";
 import { floatConv, trainedConvLayer } from "./float-network.ts";
 import { scratchDir } from "./helpers.ts";
 import { bnn, expectOneLineError } from "./run-bnn.ts";
+import { yieldToEventLoop } from "../host/lib/event-loop.ts";
 
 const work = scratchDir("conv-format");
 
@@ -317,11 +318,13 @@ function traced(model: ReturnType<typeof validateModel>, x: Uint32Array): Trace 
 }
 
 describe("folding a trained convolution layer", () => {
-  it("gives the float layer's bit at every position and channel, on random layers and inputs, ties and constant channels included", () => {
+  it("gives the float layer's bit at every position and channel, on random layers and inputs, ties and constant channels included", async () => {
     const rng = new SeededRng(20240601);
     const seen = { nets: 0, inputs: 0, twoLayers: 0, pooled: 0, andChannels: 0, alwaysOn: 0, neverOn: 0, zeroGamma: 0, wideChannels: 0 };
     const problems: string[] = [];
     for (let net = 0; net < 80; net++) {
+      // the worker's event loop runs between networks (the 80 take about a second in all)
+      await yieldToEventLoop();
       const { input, conv, dense } = randomNet(rng);
       const file = foldModel("conv-fold", input, [dense], undefined, conv);
       const model = validateModel(file);

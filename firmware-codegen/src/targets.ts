@@ -41,6 +41,11 @@ export interface Target {
   execute(built: string, input: Buffer, buildDir: string, opts?: ExecuteOptions): Promise<Buffer>;
   /** The built file is WebAssembly, run in this process (execute is not used). */
   wasm?: boolean;
+  /**
+   * Runs in Node and takes minutes on a CNN's 10,000 images (rp2040js, the bytecode): a matrix
+   * starts it first, so that it does not run alone at the end.
+   */
+  slow?: boolean;
   /** Applies only to the shipped models; says why (e.g. it runs a committed build). */
   shippedOnly?: string;
   /** Why the target cannot run beyond missing tools (an npm package absent), or undefined. */
@@ -183,6 +188,7 @@ export const RP2040_LINK = ["-T", join(HARNESS, "rp2040.ld")];
  * answered from memory). The same C and flags as cortex-m0; a second, independent emulator.
  */
 export const RP2040_JS: Target = {
+  slow: true,
   name: "rp2040js",
   description: "arm-none-eabi-gcc -O2 -mcpu=cortex-m0plus -mthumb linked for the RP2040 (XIP flash, SRAM), run on rp2040js in Node",
   tools: ["arm-none-eabi-gcc"],
@@ -254,6 +260,7 @@ export const WASM_COMMITTED: Target = {
  * which no C target touches. `build` finds the tables of the model named in bnn_model.h.
  */
 export const DEVICESCRIPT_VM: Target = {
+  slow: true,
   shippedOnly: "the DeviceScript program is built with the shipped models' tables (src/models/<name>.ts)",
   name: "devicescript-vm",
   description: "the DeviceScript bytecode fallback (src/bnn.ts, columns method) with src/models/<model>.ts, in the simulator's VM",

@@ -205,10 +205,12 @@ export async function verifyBackends(model: Model, modelDir: string, input: Buff
     onResult?.(result);
   };
   try {
+    // the slow ones first (longest first keeps both cores busy to the end)
+    const order = [...backends.keys()].sort((a, b) => Number(!!backends[b].slow) - Number(!!backends[a].slow) || a - b);
     let next = 0;
     const lane = async () => {
-      while (next < backends.length) {
-        const k = next++;
+      while (next < order.length) {
+        const k = order[next++];
         await runOne(backends[k], k);
       }
     };
