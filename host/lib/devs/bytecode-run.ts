@@ -5,8 +5,8 @@
  *
  * The records travel as `hex` buffer literals in generated programs (the VM has no file access,
  * and a program that talks to a service needs a hub for every packet). `devs` refuses a program
- * image much past 100 KB, so the records are cut into programs of at most PROGRAM_BYTES of
- * input next to the model's tables; up to `parallel` VMs run at once. Each record's output
+ * image much past 100 KB, so the records are cut into programs that fit beside the model's
+ * tables (PROGRAM_BUDGET); up to `parallel` VMs run at once. Each record's output
  * record (the harness's: scores as int32, then each hidden layer's packed words) is printed as
  * `@v <index> <word offset> <up to 8 words>` lines (decimal, comma-separated; the simulator cuts
  * longer console lines), then `@v done`, so it compares with the reference exactly like a C
@@ -27,8 +27,15 @@ import { makeRunDir } from "../sim/run-dir.ts";
 import { startDevsRun } from "./cli.ts";
 import { watchVm } from "./vm-watch.ts";
 
-/** Input bytes a generated program carries beside the tables (measured: 60 KB + the large model's 57 KB of tables compile; 100 KB of input does not). */
-const PROGRAM_BYTES = 30_000;
+/**
+ * What a generated program may carry: `devs` compiles a program whose tables and input records
+ * come to about 105 KB and refuses one of 110 KB (measured with the large model's 60,720 bytes of
+ * tables: 45,000 bytes of input compile, 50,000 do not), so the input is what is left of
+ * PROGRAM_BUDGET beside the tables, up to MAX_PROGRAM_INPUT (60 KB measured with the default
+ * model). Each program costs seconds to compile, so a program carries as much as it may.
+ */
+const PROGRAM_BUDGET = 100_000;
+const MAX_PROGRAM_INPUT = 60_000;
 const DONE = "@v done";
 
 /** The tables module of shipped model `name`, checked to exist. */
@@ -80,13 +87,15 @@ function takeLine(text: string, out: Int32Array, recordWords: number, from: numb
  * of src/bnn.ts with the tables at `tablesPath`. `progress` hears each finished program.
  */
 export async function runBytecode(tablesPath: string, input: Buffer, opts: { parallel?: number; progress?: (done: number, total: number) => void } = {}): Promise<Buffer> {
-  const layout = tableRecordLayout(loadTables(tablesPath));
+  const tables = loadTables(tablesPath);
+  const layout = tableRecordLayout(tables);
+  const tableBytes = Object.values(tables).reduce((n: number, v) => n + (v instanceof Uint8Array ? v.length : 0), 0);
   const recordWords = layout.outputs + layout.hiddenWords.reduce((a, n) => a + n, 0);
   const recordBytes = 4 * layout.inputWords;
   if (input.length % recordBytes !== 0) throw new UserError(`bytecode backend: the input is not whole records of ${recordBytes} bytes`);
   const total = input.length / recordBytes;
   const out = new Int32Array(total * recordWords);
-  const perProgram = Math.max(1, Math.floor(PROGRAM_BYTES / recordBytes));
+  const perProgram = Math.max(1, Math.floor(Math.min(MAX_PROGRAM_INPUT, PROGRAM_BUDGET - tableBytes) / recordBytes));
   const dir = makeRunDir(join(ROOT, ".devicescript", "bytecode-verify"));
   const importOf = (p: string) => relative(dir, p).replace(/\\/g, "/").replace(/\.ts$/, "");
   const hub = await startHub(0);
