@@ -6,8 +6,8 @@
  * stay in [-1, 1]; and a CNN trains reproducibly into a model whose integer form predicts what
  * the float network predicts.
  */
-import { describe, expect, it } from "vitest";
-import { loadMnist } from "../host/lib/mnist.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadMnist, loadMnistAsync } from "../host/lib/mnist.ts";
 import { foldModel } from "../host/lib/model/fold.ts";
 import { serializeModel, validateModel } from "../host/lib/model/format.ts";
 import { classifyImage } from "../host/lib/model/infer.ts";
@@ -16,6 +16,11 @@ import { ConvNetwork } from "../host/lib/train/conv-network.ts";
 import { PRESETS } from "../host/lib/train/presets.ts";
 import { sparseInputs, train } from "../host/lib/train/trainer.ts";
 import { yieldToEventLoop } from "../host/lib/event-loop.ts";
+
+// the 47 MB training set read without blocking the worker (a cold read stalled it for a second); later loadMnist("train") calls find it cached
+beforeAll(async () => {
+  await loadMnistAsync("train");
+});
 
 /** 8x8 image -> conv 3x3, 4 channels, pool 2 -> [3, 3, 4] -> conv 2x2, 5 channels -> [2, 2, 5] -> dense 3. */
 function smallNetwork(batch = 2): ConvNetwork {

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { scratchDir } from "./helpers.ts";
 import { UserError } from "../host/lib/errors.ts";
-import { loadMnist, mnistDir, parseImages, parseLabels } from "../host/lib/mnist.ts";
+import { loadMnist, loadMnistAsync, mnistDir, parseImages, parseLabels } from "../host/lib/mnist.ts";
 
 function header(magic: number, ...dims: number[]): Buffer {
   const b = Buffer.alloc(4 + 4 * dims.length);
@@ -13,9 +13,11 @@ function header(magic: number, ...dims: number[]): Buffer {
 }
 
 describe("MNIST idx files", () => {
-  it("loads the official 60,000 / 10,000 sets", () => {
-    const train = loadMnist("train");
+  it("loads the official 60,000 / 10,000 sets, the same asynchronously (one cache)", async () => {
+    const train = await loadMnistAsync("train");
+    expect(loadMnist("train")).toBe(train);
     const test = loadMnist("test");
+    expect(await loadMnistAsync("test")).toBe(test);
     expect(train.count).toBe(60000);
     expect(test.count).toBe(10000);
     expect(test.images.length).toBe(10000 * 784);

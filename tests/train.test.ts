@@ -5,7 +5,7 @@
  * where |x| <= 1, latent weights stay clipped to [-1, 1], the BatchNorm backward pass agrees with
  * finite differences, and training is byte-reproducible.
  */
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { rasterizeBits } from "../src/shared/stroke-raster.ts";
 import { DEFAULT_PANEL_SIZE, strokesFromImage } from "../host/lib/touch/strokes-from-image.ts";
 
@@ -13,13 +13,18 @@ import { NO_STROKE_AUGMENT, rasterOnList, reshapeStrokes } from "../host/lib/tra
 import { proceduralDigit, TEMPLATES } from "../host/lib/train/procedural-digits.ts";
 import { fillGlyph, fontDigits, FONT_FAMILIES, VALIDATION_FAMILIES } from "../host/lib/train/font-digits.ts";
 import { hardSigmoid } from "../host/lib/binary.ts";
-import { loadMnist } from "../host/lib/mnist.ts";
+import { loadMnist, loadMnistAsync, type MnistSet } from "../host/lib/mnist.ts";
 import { SeededRng } from "../host/lib/rng.ts";
 import { Arena } from "../host/lib/train/kernels.ts";
 import { DenseLayer } from "../host/lib/train/network.ts";
 import { HAND_STROKES, PRESETS } from "../host/lib/train/presets.ts";
 import { train, type TrainOptions } from "../host/lib/train/trainer.ts";
 import { yieldToEventLoop } from "../host/lib/event-loop.ts";
+
+// the 47 MB training set read without blocking the worker (a cold read stalled it for a second); later loadMnist("train") calls find it cached
+beforeAll(async () => {
+  await loadMnistAsync("train");
+});
 
 /** A one-epoch training run on 1,500 images with `extra` options: seconds, for the reproducibility checks. */
 const quick = (extra: Partial<TrainOptions>): TrainOptions => ({ ...PRESETS.tiny, hidden: [32], epochs: 1, limit: 1500, validation: 300, calibration: 500, ...extra });
@@ -156,7 +161,11 @@ describe("training", () => {
 });
 
 describe("stroke samples (the board's rasterizer in training)", () => {
-  const data = loadMnist("train");
+  // loaded before the tests, not while the file is collected (with the imports, a stall of 1 s)
+  let data: MnistSet;
+  beforeAll(() => {
+    data = loadMnist("train");
+  });
 
   it("reshape to integer points on the panel, and are the strokes themselves without reshaping", () => {
     const rng = new SeededRng(3);

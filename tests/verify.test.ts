@@ -96,7 +96,7 @@ describe("AND pooling in the generated C and the bytecode", () => {
       const tables = join(dir, "and.ts");
       writeFileSync(tables, generateTables(model, "tests/verify.test.ts (AND pooling model)"));
       const input = inputRecords(model, loadMnist("test"), 20);
-      const c = compareRecords(model, referenceRecords(model, input), await runBytecode(tables, input));
+      const c = compareRecords(model, await referenceRecords(model, input), await runBytecode(tables, input));
       expect(c).toEqual({ agree: 20, total: 20 });
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -158,7 +158,7 @@ describe("the matrix finds and locates a difference", () => {
       const faulty = join(dir, "default.ts");
       writeFileSync(faulty, text.replace(m[0], m[1] + m[2].slice(0, at) + byte + m[2].slice(at + 2)));
       const input = inputRecords(model, loadMnist("test"), 50);
-      const c = compareRecords(model, referenceRecords(model, input), await runBytecode(faulty, input));
+      const c = compareRecords(model, await referenceRecords(model, input), await runBytecode(faulty, input));
       expect(c.agree).toBe(0);
       expect(c.first).toMatchObject({ image: 0, layer: 1, neuron: 0 });
     } finally {
