@@ -3,7 +3,7 @@ import { defineConfig } from "vitest/config";
 import LongFirstSequencer from "./tests/support/sequencer.ts";
 
 // One pool for every test file; the longest start first (tests/support/sequencer.ts) and overlap
-// the rest. The verification matrix runs at nice 10 (tests/verify.test.ts) so that the real-time
+// the rest. The verification matrix runs at nice 5 (tests/verify.test.ts) so that the real-time
 // simulator tests beside it keep their timing.
 //
 // Timeouts: no test has a limit tuned to how long it takes here. Long work reports progress and

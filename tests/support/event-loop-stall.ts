@@ -21,18 +21,21 @@ export interface Stall {
   blockedMs: number;
   /** The same stretch by the wall clock, including waits for a core (ms). */
   wallMs: number;
+  /** Of `blockedMs`, the time on a core (ms); the rest was asleep (a synchronous call, the disk). */
+  cpuMs: number;
   /** What was running when the loop came back (a test's name, or a phase). */
   during: string;
 }
 
 const SCHEDSTAT = "/proc/thread-self/schedstat";
 
-/** Nanoseconds this thread has waited on a run queue, or undefined where the kernel does not say. */
-function runQueueWaitNs(): number | undefined {
+/** Nanoseconds this thread has run on a core and waited on a run queue, or undefined where the kernel does not say. */
+function schedstat(): { runNs: number; waitNs: number } | undefined {
   try {
     const fields = readFileSync(SCHEDSTAT, "utf8").trim().split(/\s+/);
-    const wait = Number(fields[1]);
-    return Number.isFinite(wait) ? wait : undefined;
+    const runNs = Number(fields[0]);
+    const waitNs = Number(fields[1]);
+    return Number.isFinite(runNs) && Number.isFinite(waitNs) ? { runNs, waitNs } : undefined;
   } catch {
     return undefined;
   }
@@ -41,19 +44,19 @@ function runQueueWaitNs(): number | undefined {
 export class StallMonitor {
   private timer: NodeJS.Timeout | undefined;
   private lastTick = 0;
-  private lastWait: number | undefined;
-  private worstStall: Stall = { blockedMs: 0, wallMs: 0, during: "" };
+  private last: { runNs: number; waitNs: number } | undefined;
+  private worstStall: Stall = { blockedMs: 0, wallMs: 0, cpuMs: 0, during: "" };
   /** Set by whoever knows what runs now (the guard's beforeEach). */
   during = "loading the test file";
 
   constructor(readonly intervalMs = 20) {}
 
   /** Whether run-queue waits are subtracted (Linux with per-thread schedstat). */
-  static readonly chargesOnlyOwnTime = runQueueWaitNs() !== undefined;
+  static readonly chargesOnlyOwnTime = schedstat() !== undefined;
 
   start(): this {
     this.lastTick = performance.now();
-    this.lastWait = runQueueWaitNs();
+    this.last = schedstat();
     this.timer = setInterval(() => this.sample(), this.intervalMs);
     // the monitor never keeps a process alive by itself
     this.timer.unref();
@@ -70,13 +73,14 @@ export class StallMonitor {
   /** Closes the stretch since the last tick; called by the timer, and before reading the result. */
   sample(): void {
     const now = performance.now();
-    const wait = runQueueWaitNs();
+    const stat = schedstat();
     const late = Math.max(0, now - this.lastTick - this.intervalMs);
-    const queued = wait !== undefined && this.lastWait !== undefined ? (wait - this.lastWait) / 1e6 : 0;
+    const queued = stat && this.last ? (stat.waitNs - this.last.waitNs) / 1e6 : 0;
     const blocked = Math.max(0, late - queued);
-    if (blocked > this.worstStall.blockedMs) this.worstStall = { blockedMs: blocked, wallMs: late, during: this.during };
+    const cpu = stat && this.last ? Math.min(blocked, (stat.runNs - this.last.runNs) / 1e6) : blocked;
+    if (blocked > this.worstStall.blockedMs) this.worstStall = { blockedMs: blocked, wallMs: late, cpuMs: cpu, during: this.during };
     this.lastTick = now;
-    this.lastWait = wait;
+    this.last = stat;
   }
 
   worst(): Stall {

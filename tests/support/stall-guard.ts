@@ -65,12 +65,12 @@ afterAll(() => {
   const worst = monitor.stop();
   const file = relative(process.cwd(), expect.getState().testPath ?? "?");
   if (process.env.BNN_STALL_REPORT) {
-    const line = { file, blockedMs: Math.round(worst.blockedMs), wallMs: Math.round(worst.wallMs), during: worst.during, ownTime: StallMonitor.chargesOnlyOwnTime, cpuSeconds: cpuSeconds() };
+    const line = { file, blockedMs: Math.round(worst.blockedMs), wallMs: Math.round(worst.wallMs), cpuMs: Math.round(worst.cpuMs), during: worst.during, ownTime: StallMonitor.chargesOnlyOwnTime, cpuSeconds: cpuSeconds() };
     appendFileSync(process.env.BNN_STALL_REPORT, JSON.stringify(line) + "\n");
   }
   if (worst.blockedMs > STALL_LIMIT_MS) {
     throw new Error(
-      `event loop blocked for ${Math.round(worst.blockedMs)} ms (limit ${STALL_LIMIT_MS} ms; ${Math.round(worst.wallMs)} ms by the clock) in '${worst.during}': ` +
+      `event loop blocked for ${Math.round(worst.blockedMs)} ms (limit ${STALL_LIMIT_MS} ms; ${Math.round(worst.cpuMs)} ms of it on a core, ${Math.round(worst.wallMs)} ms by the clock) in '${worst.during}': ` +
         "run long work in a child process or worker thread, or yield (tests/support/stall-guard.ts)",
     );
   }

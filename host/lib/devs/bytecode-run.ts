@@ -35,6 +35,13 @@ import { watchVm } from "./vm-watch.ts";
  * model). Each program costs seconds to compile, so a program carries as much as it may.
  */
 const PROGRAM_BUDGET = 100_000;
+
+/**
+ * How long a VM may print nothing: compiling a program of ~100 KB takes seconds of CPU, minutes
+ * at a low priority on a machine busy with other work (seen: over 120 s in the test suite), then
+ * it prints a line per record.
+ */
+const VM_IDLE_MS = 300_000;
 const MAX_PROGRAM_INPUT = 60_000;
 const DONE = "@v done";
 
@@ -113,7 +120,7 @@ export async function runBytecode(tablesPath: string, input: Buffer, opts: { par
       const vm = startDevsRun(relative(ROOT, file), hub.url, dir, `devs run (images ${from}..${to - 1})`);
       running.add(vm);
       const seen = new Set<number>();
-      const watch = watchVm(vm, `the bytecode backend (images ${from}..${to - 1})`, DONE, 120_000, (text) => {
+      const watch = watchVm(vm, `the bytecode backend (images ${from}..${to - 1})`, DONE, VM_IDLE_MS, (text) => {
         if (text === DONE) {
           const lines = (to - from) * Math.ceil(recordWords / 8);
           if (seen.size !== lines) throw new UserError(`bytecode backend: ${DONE} after ${seen.size} of ${lines} result lines`, ExitCode.Mismatch);
