@@ -10,7 +10,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { serializeModel } from "../host/lib/model/format.ts";
 import { ROOT } from "../host/lib/paths.ts";
 import { randomModel, scratchDir } from "./helpers.ts";
-import { bnn, runAsync } from "./run-bnn.ts";
+import { bnn } from "./run-bnn.ts";
+import { run } from "../host/lib/run.ts";
 import { allCommands } from "../host/cli/main.ts";
 
 const work = scratchDir("bad-input");
@@ -31,7 +32,7 @@ function snapshot(dir: string): string[] {
   return out;
 }
 
-const gitStatus = async () => (await runAsync("git", ["status", "--porcelain", "--untracked-files=all"], { cwd: ROOT })).stdout;
+const gitStatus = async () => (await run("git", ["status", "--porcelain", "--untracked-files=all"], { cwd: ROOT })).stdout.toString("utf8");
 
 beforeAll(() => {
   // a model of each shape the commands cannot handle, and paths of each wrong kind

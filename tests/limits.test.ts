@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { C_DIR } from "../firmware-codegen/src/paths.ts";
 import { cFromModel } from "../firmware-codegen/src/pipeline.ts";
 import { HOST_GCC, STRICT, variant } from "../firmware-codegen/src/targets.ts";
-import { run } from "../firmware-codegen/src/toolchain.ts";
+import { run } from "../host/lib/run.ts";
 import { verifyBackends } from "../firmware-codegen/src/verify.ts";
 import { UserError } from "../host/lib/errors.ts";
 import { serializeModel } from "../host/lib/model/format.ts";

@@ -13,7 +13,8 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { scratchDir } from "./helpers.ts";
 import { start, type Managed } from "../host/lib/sim/processes.ts";
 import { formatResult, scoreFields, type StreamResult } from "../src/shared/stream-format.ts";
-import { bnn, expectOneLineError, runAsync } from "./run-bnn.ts";
+import { bnn, expectOneLineError } from "./run-bnn.ts";
+import { run } from "../host/lib/run.ts";
 
 const BIN = fileURLToPath(new URL("../bin/bnn.mjs", import.meta.url));
 const WAIT_MS = 20_000;
@@ -127,9 +128,9 @@ afterEach(async () => {
 });
 
 beforeAll(async () => {
-  // not installed: the spawn fails (ENOENT), which rejects
-  const v = await runAsync("socat", ["-V"]).catch(() => undefined);
-  if (!v || v.code !== 0) throw new Error("socat is not installed (Debian: apt-get install socat; .ci/run installs it)");
+  // not installed: the spawn fails (ENOENT), which rejects; a failing socat rejects too
+  const v = await run("socat", ["-V"]).catch(() => undefined);
+  if (!v) throw new Error("socat is not installed (Debian: apt-get install socat; .ci/run installs it)");
 });
 
 

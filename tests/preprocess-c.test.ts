@@ -18,7 +18,7 @@ import { disassemble, m0plusCycles, traceCost } from "../firmware-codegen/src/cy
 import { M0_BIG_COUNT, M0_COUNT, RV32_COUNT, type CountTarget } from "../firmware-codegen/src/icount.ts";
 import { C_DIR } from "../firmware-codegen/src/paths.ts";
 import { runQemuHarness, STRICT } from "../firmware-codegen/src/targets.ts";
-import { run } from "../firmware-codegen/src/toolchain.ts";
+import { run } from "../host/lib/run.ts";
 import { FRAME_HEIGHT, FRAME_WIDTH, synthesizeFrame } from "../host/lib/camera/photo.ts";
 import { IMAGE_PIXELS, loadMnist } from "../host/lib/mnist.ts";
 import { MAX_FRAME_BYTES } from "../src/shared/camera-chunks.ts";

@@ -7,7 +7,7 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { run } from "../firmware-codegen/src/toolchain.ts";
+import { run } from "../host/lib/run.ts";
 import { ROOT } from "../host/lib/paths.ts";
 import { scratchDir } from "./helpers.ts";
 

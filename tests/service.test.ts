@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { SERVICE_SOURCES } from "../firmware-codegen/src/targets.ts";
-import { run } from "../firmware-codegen/src/toolchain.ts";
+import { run } from "../host/lib/run.ts";
 import { ROOT } from "../host/lib/paths.ts";
 import { customServiceSpecs } from "../host/lib/services.ts";
 import { C_DIR, GENERATED_C_DIR } from "../firmware-codegen/src/paths.ts";

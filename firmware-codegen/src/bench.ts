@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { C_DIR } from "./paths.ts";
 import { floatBaseline, intPerBitBaseline } from "./baselines.ts";
 import type { CModel } from "./generate.ts";
-import { run } from "./toolchain.ts";
+import { run } from "../../host/lib/run.ts";
 import { WASM_SYSTEM_CLANG } from "./targets.ts";
 import { instantiateWasm, type WasmBnn } from "./wasm-abi.ts";
 import { tmpdir } from "node:os";

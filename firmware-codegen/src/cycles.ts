@@ -5,7 +5,7 @@
  * RP2040) and no interrupts.
  */
 import { spawn } from "node:child_process";
-import { run } from "./toolchain.ts";
+import { run } from "../../host/lib/run.ts";
 
 export interface Insn {
   mnemonic: string;

@@ -9,7 +9,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { C_DIR } from "./paths.ts";
 import { XTENSA_CFLAGS, XTENSA_LINK } from "./targets.ts";
-import { run } from "./toolchain.ts";
+import { run } from "../../host/lib/run.ts";
 
 const HARNESS = join(C_DIR, "harness");
 

@@ -16,7 +16,7 @@ import type { CModel } from "./generate.ts";
 import { buildBench, M0_COUNT, RV32_COUNT, XTENSA_COUNT, type CountTarget } from "./icount.ts";
 import { runRp2040, rp2040jsVersion } from "./rp2040.ts";
 import { RP2040_CFLAGS, RP2040_LINK } from "./targets.ts";
-import { run } from "./toolchain.ts";
+import { run } from "../../host/lib/run.ts";
 import { writeFileSync } from "node:fs";
 
 export interface LayerFootprint {

@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { C_DIR } from "./paths.ts";
 import { rp2040jsMissing } from "./rp2040.ts";
 import { runRp2040Parallel } from "./rp2040-parallel.ts";
-import { run, which } from "./toolchain.ts";
+import { run } from "../../host/lib/run.ts";
+import { which } from "./toolchain.ts";
 import { WASM_EXPORTS, WASM_FILE } from "./wasm-abi.ts";
 import { runBytecode, shippedTables } from "../../host/lib/devs/bytecode-run.ts";
 
@@ -272,7 +273,7 @@ export const DEVICESCRIPT_VM: Target = {
     return shippedTables(m[1]);
   },
   execute(built, input, _buildDir, opts = {}) {
-    return runBytecode(built, input, { progress: opts.onProgress && ((done) => opts.onProgress!(done)) });
+    return runBytecode(built, input, { progress: opts.onProgress });
   },
   sample: (convolutional) =>
     convolutional ? { images: 200, why: "a CNN takes the bytecode about 0.1 s of compute and 0.2 s of yields a digit in the simulator's VM (docs/cnn.md): a sample of the first 200 images" } : undefined,

@@ -9,11 +9,11 @@
  * takes the service specs from services/*.md (host/lib/services.ts). The one file a VM reads
  * back, its flash, is moved to the caller's run folder (vm-preload.cjs).
  */
-import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ROOT } from "../paths.ts";
+import { run } from "../run.ts";
 import { LIFELINE, start, type Managed } from "../sim/processes.ts";
 
 /** The CLI's entry script, and the bundle it loads (which tests read the CLI's built-in tables from). */
@@ -34,29 +34,16 @@ const plain = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "");
 /**
  * `devs <args>` in the project or in `cwd`, without blocking the caller (a test worker must keep
  * answering its runner, a CLI its Ctrl-C); `preload` modules are loaded first (`node --require`).
- * Killed after `timeoutMs` (default 5 minutes).
+ * Stopped after `timeoutMs` (default 5 minutes).
  */
-export function devs(args: string[], opts: { cwd?: string; timeoutMs?: number; preload?: string[] } = {}): Promise<DevsResult> {
-  const timeoutMs = opts.timeoutMs ?? 300_000;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...(opts.preload ?? []).flatMap((p) => ["--require", p]), DEVS_CLI, ...args], {
-      cwd: opts.cwd ?? ROOT,
-      env: { ...process.env, ...NO_COLOR },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (output += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (output += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.on("error", (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, output: plain(output) });
-    });
+export async function devs(args: string[], opts: { cwd?: string; timeoutMs?: number; preload?: string[] } = {}): Promise<DevsResult> {
+  const r = await run(process.execPath, [...(opts.preload ?? []).flatMap((p) => ["--require", p]), DEVS_CLI, ...args], {
+    cwd: opts.cwd ?? ROOT,
+    env: { ...process.env, ...NO_COLOR },
+    timeoutMs: opts.timeoutMs ?? 300_000,
+    allowFail: true,
   });
+  return { code: r.code, output: plain(r.stdout.toString("utf8") + r.stderr) };
 }
 
 /**
