@@ -27,7 +27,7 @@ interface PartResult {
   error?: string;
 }
 
-/** The records a worker has read so far (every PROGRESS_EVERY of them). */
+/** The records a worker has read so far (every 50, ./rp2040-worker.mjs). */
 interface PartProgress {
   reads: number;
 }

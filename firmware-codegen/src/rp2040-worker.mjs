@@ -13,9 +13,10 @@ try {
   const onRead = () => {
     if (++reads % 50 === 0) parentPort.postMessage({ reads });
   };
-  const r = runRp2040(Buffer.from(workerData.elf), { [workerData.inputName]: Buffer.from(workerData.input) }, { maxInstructions: workerData.maxInstructions, onRead });
-  const output = r.written.get(workerData.outputName);
-  parentPort.postMessage({ exitOk: r.exitOk, output: output ? new Uint8Array(output) : undefined, instructions: r.instructions });
+  // workerData arrives as Uint8Arrays (a structured clone): Buffer views of them, no copy
+  const asBuffer = (a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+  const r = runRp2040(asBuffer(workerData.elf), { [workerData.inputName]: asBuffer(workerData.input) }, { maxInstructions: workerData.maxInstructions, onRead });
+  parentPort.postMessage({ exitOk: r.exitOk, output: r.written.get(workerData.outputName) });
 } catch (e) {
   parentPort.postMessage({ error: e instanceof Error ? e.message : String(e) });
 }

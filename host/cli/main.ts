@@ -9,23 +9,23 @@ const VERSION = (JSON.parse(readFileSync(new URL("../../package.json", import.me
  * The commands, in the order help lists them; each module is loaded when its command runs (a
  * command's start-up then costs its own imports only, not every command's: ~0.3 s a run).
  */
-const COMMANDS: Record<string, () => Promise<Command>> = {
-  sim: async () => (await import("./sim.ts")).simCommand as unknown as Command,
-  train: async () => (await import("./train.ts")).trainCommand as unknown as Command,
-  eval: async () => (await import("./eval.ts")).evalCommand as unknown as Command,
-  classify: async () => (await import("./classify.ts")).classifyCommand as unknown as Command,
-  export: async () => (await import("./export.ts")).exportCommand as unknown as Command,
-  codegen: async () => (await import("./codegen.ts")).codegenCommand as unknown as Command,
-  regen: async () => (await import("./regen.ts")).regenCommand as unknown as Command,
-  verify: async () => (await import("./verify.ts")).verifyCommand as unknown as Command,
-  report: async () => (await import("./report.ts")).reportCommand as unknown as Command,
-  bench: async () => (await import("./bench.ts")).benchCommand as unknown as Command,
-  monitor: async () => (await import("./monitor.ts")).monitorCommand as unknown as Command,
+const COMMANDS: Record<string, () => Promise<unknown>> = {
+  sim: async () => (await import("./sim.ts")).simCommand,
+  train: async () => (await import("./train.ts")).trainCommand,
+  eval: async () => (await import("./eval.ts")).evalCommand,
+  classify: async () => (await import("./classify.ts")).classifyCommand,
+  export: async () => (await import("./export.ts")).exportCommand,
+  codegen: async () => (await import("./codegen.ts")).codegenCommand,
+  regen: async () => (await import("./regen.ts")).regenCommand,
+  verify: async () => (await import("./verify.ts")).verifyCommand,
+  report: async () => (await import("./report.ts")).reportCommand,
+  bench: async () => (await import("./bench.ts")).benchCommand,
+  monitor: async () => (await import("./monitor.ts")).monitorCommand,
 };
 
 /** Every command, loaded (for the help text and tests). */
 export async function allCommands(): Promise<Command[]> {
-  return Promise.all(Object.values(COMMANDS).map((load) => load()));
+  return (await Promise.all(Object.values(COMMANDS).map((load) => load()))) as Command[];
 }
 
 async function mainHelp(): Promise<string> {
@@ -51,7 +51,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!load) throw new UserError(`unknown command '${name}' (commands: ${Object.keys(COMMANDS).join(", ")})`, ExitCode.Usage);
-  const command = await load();
+  const command = (await load()) as Command;
   const parsed = parseCommand(PROG, command, rest);
   if (!parsed) return ExitCode.Ok;
   return (await command.run(parsed.opts, parsed.positionals, parsed.given)) ?? ExitCode.Ok;

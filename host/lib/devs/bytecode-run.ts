@@ -35,6 +35,7 @@ import { watchVm } from "./vm-watch.ts";
  * model). Each program costs seconds to compile, so a program carries as much as it may.
  */
 const PROGRAM_BUDGET = 100_000;
+const MAX_PROGRAM_INPUT = 60_000;
 
 /**
  * How long a VM may print nothing: compiling a program of ~100 KB takes seconds of CPU, minutes
@@ -42,7 +43,6 @@ const PROGRAM_BUDGET = 100_000;
  * it prints a line per record.
  */
 const VM_IDLE_MS = 300_000;
-const MAX_PROGRAM_INPUT = 60_000;
 const DONE = "@v done";
 
 /** The tables module of shipped model `name`, checked to exist. */
