@@ -38,10 +38,11 @@ function missingPackages() {
     // not Debian: look for the commands instead
     return SYSTEM_PACKAGES.filter(([, cmd]) => cmd && spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status !== 0).map(([p]) => p);
   }
-  return SYSTEM_PACKAGES.filter(([p]) => {
-    const r = spawnSync("dpkg-query", ["-W", "-f=${Status}", p], { encoding: "utf8" });
-    return r.status !== 0 || !/ installed$/.test(r.stdout);
-  }).map(([p]) => p);
+  // one query for all: a line "<package> <status>" for each package dpkg knows
+  const names = SYSTEM_PACKAGES.map(([p]) => p);
+  const r = spawnSync("dpkg-query", ["-W", "-f=${Package} ${Status}\\n", ...names], { encoding: "utf8" });
+  const installed = new Set(r.stdout.split("\n").filter((l) => / installed$/.test(l)).map((l) => l.split(" ")[0]));
+  return names.filter((p) => !installed.has(p));
 }
 
 function runOrExit(cmd, args, what) {
