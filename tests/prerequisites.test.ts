@@ -4,7 +4,7 @@
  * and exits 1. Run here against stand-ins for dpkg-query and apt-get that report every package
  * missing and record what they were asked.
  */
-import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { run } from "../host/lib/run.ts";
@@ -39,7 +39,11 @@ describe("npm test's set-up (tests/support/prerequisites.mjs)", () => {
 
   it.skipIf(!isRoot)("as another user: names the missing packages in one line, exit 1, installs nothing", async () => {
     const dir = standIns();
-    const r = await run("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, SCRIPT], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` }, allowFail: true });
+    // a copy the other user can read: a clone may sit in a folder only its owner can enter (mktemp -d)
+    const script = join(dir, "prerequisites.mjs");
+    copyFileSync(SCRIPT, script);
+    chmodSync(script, 0o644);
+    const r = await run("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, script], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` }, allowFail: true });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`npm test: missing system packages: ${PACKAGES} (as root: apt-get install --no-install-recommends ${PACKAGES})\n`);
     expect(existsSync(join(dir, "calls.txt"))).toBe(false);
