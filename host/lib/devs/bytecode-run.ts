@@ -16,12 +16,12 @@
  * project), removed when the run ends; the hub, the VMs and the folder are cleaned up on
  * failure too.
  */
-import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { loadTables, tableRecordLayout } from "../export/load-tables.ts";
 import { ExitCode, UserError } from "../errors.ts";
 import { ROOT, TABLES_DIR } from "../paths.ts";
-import { startHub } from "../sim/hub.ts";
+import { startHub, type Hub } from "../sim/hub.ts";
 import type { Managed } from "../sim/processes.ts";
 import { makeRunDir } from "../sim/run-dir.ts";
 import { startDevsRun } from "./cli.ts";
@@ -105,19 +105,25 @@ export async function runBytecode(tablesPath: string, input: Buffer, opts: { par
   const perProgram = Math.max(1, Math.floor(Math.min(MAX_PROGRAM_INPUT, PROGRAM_BUDGET - tableBytes) / recordBytes));
   const dir = makeRunDir(join(ROOT, ".devicescript", "bytecode-verify"));
   const importOf = (p: string) => relative(dir, p).replace(/\\/g, "/").replace(/\.ts$/, "");
-  const hub = await startHub(0);
+  // each VM on a hub and a flash file of its own: two VMs on one hub (and one flash) ran each
+  // other's programs (seen under load: the VM of images 1960.. printed image 1176's lines)
+  const hubs: Hub[] = [];
   const running = new Set<Managed>();
   let next = 0;
   let done = 0;
   let failure: UserError | undefined;
-  const worker = async () => {
+  const worker = async (lane: number) => {
+    const hub = await startHub(0);
+    hubs.push(hub);
+    const vmDir = join(dir, `vm-${lane}`);
+    mkdirSync(vmDir);
     while (!failure && next < total) {
       const from = next;
       const to = Math.min(total, from + perProgram);
       next = to;
       const file = join(dir, `records-${from}.ts`);
       writeFileSync(file, programText(importOf(tablesPath), importOf(join(ROOT, "src", "bnn.ts")), input.subarray(from * recordBytes, to * recordBytes), from, recordBytes));
-      const vm = startDevsRun(relative(ROOT, file), hub.url, dir, `devs run (images ${from}..${to - 1})`);
+      const vm = startDevsRun(relative(ROOT, file), hub.url, vmDir, `devs run (images ${from}..${to - 1})`);
       running.add(vm);
       const seen = new Set<number>();
       const watch = watchVm(vm, `the bytecode backend (images ${from}..${to - 1})`, DONE, VM_IDLE_MS, (text) => {
@@ -137,10 +143,10 @@ export async function runBytecode(tablesPath: string, input: Buffer, opts: { par
     }
   };
   try {
-    await Promise.all(Array.from({ length: Math.max(1, opts.parallel ?? 2) }, worker));
+    await Promise.all(Array.from({ length: Math.max(1, opts.parallel ?? 2) }, (_, lane) => worker(lane)));
   } finally {
     for (const vm of running) await vm.stop();
-    await hub.close();
+    for (const hub of hubs) await hub.close();
     rmSync(dir, { recursive: true, force: true });
   }
   if (failure) throw failure;
