@@ -5,8 +5,11 @@
  * accuracy and a confusion matrix on stderr (with --json: a final {"summary"} line instead).
  * Library code: host/lib/classify/run.ts.
  */
+import { writeFileSync } from "node:fs";
 import { defineCommand, usageError } from "../lib/args.ts";
-import { ClassifyTally, classifyGray, classifyImageFile, classifyStrokes, requireDigitModel, summaryText, type Verdict } from "../lib/classify/run.ts";
+import { UserError } from "../lib/errors.ts";
+import { outputFile } from "../lib/output.ts";
+import { ClassifyTally, confusionPicture, classifyGray, classifyImageFile, classifyStrokes, requireDigitModel, summaryText, type Verdict } from "../lib/classify/run.ts";
 import { readModelFile } from "../lib/model/format.ts";
 import { displayPath, resolveModelPath } from "../lib/paths.ts";
 import { ProgressBar } from "../lib/report/progress.ts";
@@ -32,10 +35,14 @@ export const classifyCommand = defineCommand({
     ink: { type: "number", description: "with --strokes: draw each sample as ink of this pen width (pixels) and classify the picture as a camera frame", min: 0.5, max: 32, metavar: "pen" },
     model: { type: "string", description: "shipped model name or path", default: "default", metavar: "name|path" },
     json: { type: "boolean", description: "the summary as a last JSON line on stdout instead of a table on stderr" },
+    svg: { type: "string", description: "with --strokes and labels: write the run's confusion matrix (digit and no digit) as an SVG picture", metavar: "file" },
+    force: { type: "boolean", description: "overwrite --svg" },
   },
   async run(o) {
     if ((o.strokes === undefined) === (o.image === undefined)) throw usageError("classify: give --strokes FILE or --image FILE (one of them)");
     if (o.ink !== undefined && o.strokes === undefined) throw usageError("classify: --ink draws stroke samples; it needs --strokes FILE");
+    if (o.svg !== undefined && o.strokes === undefined) throw usageError("classify: --svg draws the confusion matrix of a stroke file's run; it needs --strokes FILE");
+    const svg = o.svg === undefined ? undefined : outputFile(o.svg, "--svg", { force: o.force });
     const model = readModelFile(resolveModelPath(o.model));
     requireDigitModel(model);
     const out = (v: unknown) => process.stdout.write(JSON.stringify(v) + "\n");
@@ -55,7 +62,7 @@ export const classifyCommand = defineCommand({
     const lines: string[] = [];
     for (const [index, s] of samples.entries()) {
       const v: Verdict = o.ink === undefined ? classifyStrokes(model, s) : await inkVerdict(s, o.ink);
-      tally.add(s.label, v);
+      tally.add(s.label, v, s.writer);
       lines.push(JSON.stringify({ index, id: s.id ?? null, label: s.label ?? null, ...v, correct: s.label === undefined ? null : v.digit === s.label }));
       if (lines.length >= 256) process.stdout.write(lines.splice(0).join("\n") + "\n");
       bar?.update(index + 1);
@@ -63,6 +70,10 @@ export const classifyCommand = defineCommand({
     if (lines.length) process.stdout.write(lines.join("\n") + "\n");
     bar?.finish();
     const summary = { model: model.file.name, id: model.id, ...tally.summary() };
+    if (svg) {
+      if (!summary.confusion) throw new UserError(`--svg: ${displayPath(o.strokes!)} has no labeled sample; a confusion matrix needs labels`);
+      writeFileSync(svg, confusionPicture(summary, `${displayPath(o.strokes!)} — model ${model.file.name}${o.ink === undefined ? "" : `, ink ${o.ink}`}`));
+    }
     if (o.json) out({ summary });
     else process.stderr.write(summaryText(summary) + "\n");
   },

@@ -12,8 +12,10 @@ const VERSION = (JSON.parse(readFileSync(new URL("../../package.json", import.me
 const COMMANDS: Record<string, () => Promise<unknown>> = {
   sim: async () => (await import("./sim.ts")).simCommand,
   train: async () => (await import("./train.ts")).trainCommand,
+  crossval: async () => (await import("./crossval.ts")).crossvalCommand,
   eval: async () => (await import("./eval.ts")).evalCommand,
   classify: async () => (await import("./classify.ts")).classifyCommand,
+  import: async () => (await import("./import.ts")).importCommand,
   export: async () => (await import("./export.ts")).exportCommand,
   codegen: async () => (await import("./codegen.ts")).codegenCommand,
   regen: async () => (await import("./regen.ts")).regenCommand,

@@ -15,7 +15,8 @@ import type { Model } from "../model/format.ts";
 import { classify } from "../model/infer.ts";
 import { packPixels } from "../model/input.ts";
 import { displayPath } from "../paths.ts";
-import type { StrokeSample } from "../strokes/format.ts";
+import { confusionMatrixSvg } from "../report/svg.ts";
+import { compareWriters, type StrokeSample } from "../strokes/format.ts";
 import { preprocess, OUT_PIXELS, OUT_SIDE } from "../../../src/shared/camera-preprocess.ts";
 import { strokeNoDigit } from "../../../src/shared/no-digit.ts";
 import { RASTER_BITS, rasterizeBits } from "../../../src/shared/stroke-raster.ts";
@@ -100,7 +101,20 @@ export interface ClassifySummary {
   perClass: (number | null)[] | null;
   /** Rows: the label 0..9; columns: the digit 0..9, then no digit. Null without labels. */
   confusion: number[][] | null;
+  /** When labeled samples carry a writer: accuracy of each writer's labeled samples, by writer (numbers in numeric order). */
+  perWriter?: WriterFigure[];
+  /** The writer of the lowest accuracy (the first of a tie in perWriter's order). */
+  worstWriter?: { writer: string; accuracy: number };
 }
+
+export interface WriterFigure {
+  writer: string;
+  samples: number;
+  correct: number;
+  accuracy: number;
+}
+
+
 
 /** Counts results as they come. */
 export class ClassifyTally {
@@ -109,14 +123,29 @@ export class ClassifyTally {
   private correct = 0;
   private noDigit = new Map<string, number>();
   private confusion = Array.from({ length: CLASSES }, () => new Array<number>(CLASSES + 1).fill(0));
+  private writers = new Map<string, { samples: number; correct: number }>();
 
-  add(label: number | undefined, v: Verdict): void {
+  add(label: number | undefined, v: Verdict, writer?: string): void {
     this.samples++;
     if (v.noDigit !== null) this.noDigit.set(v.noDigit, (this.noDigit.get(v.noDigit) ?? 0) + 1);
     if (label === undefined) return;
     this.labeled++;
     if (v.digit === label) this.correct++;
     this.confusion[label][v.digit ?? CLASSES]++;
+    if (writer === undefined) return;
+    const w = this.writers.get(writer) ?? { samples: 0, correct: 0 };
+    w.samples++;
+    if (v.digit === label) w.correct++;
+    this.writers.set(writer, w);
+  }
+
+  private writerFigures(): Pick<ClassifySummary, "perWriter" | "worstWriter"> {
+    if (!this.writers.size) return {};
+    const perWriter = [...this.writers]
+      .sort(([a], [b]) => compareWriters(a, b))
+      .map(([writer, w]) => ({ writer, samples: w.samples, correct: w.correct, accuracy: w.correct / w.samples }));
+    const worst = perWriter.reduce((a, b) => (b.accuracy < a.accuracy ? b : a));
+    return { perWriter, worstWriter: { writer: worst.writer, accuracy: worst.accuracy } };
   }
 
   summary(): ClassifySummary {
@@ -134,8 +163,15 @@ export class ClassifyTally {
           })
         : null,
       confusion: has ? this.confusion.map((r) => [...r]) : null,
+      ...this.writerFigures(),
     };
   }
+}
+
+/** The summary's confusion matrix as a picture (rows: label; columns: digit, then no digit). */
+export function confusionPicture(s: ClassifySummary, title: string): string {
+  if (!s.confusion) throw new UserError("no labeled sample: a confusion matrix needs labels");
+  return confusionMatrixSvg(s.confusion, { title, columnLabels: [...Array.from({ length: CLASSES }, (_, k) => String(k)), "none"] });
 }
 
 /** The summary as the readable table classify prints on stderr. */
@@ -151,5 +187,11 @@ export function summaryText(s: ClassifySummary): string {
     const acc = s.perClass![k];
     lines.push(`  ${k}:  ` + row.slice(0, CLASSES).map((v) => String(v).padStart(5)).join("") + String(row[CLASSES]).padStart(8) + `   ${acc === null ? "-" : pct(acc)}`);
   });
+  if (s.perWriter && s.worstWriter) {
+    const width = Math.max(6, ...s.perWriter.map((w) => w.writer.length));
+    lines.push("", `per writer (${s.perWriter.length}; worst: ${s.worstWriter.writer}, ${pct(s.worstWriter.accuracy)})`);
+    lines.push(`  ${"writer".padEnd(width)}  samples  correct  accuracy`);
+    for (const w of s.perWriter) lines.push(`  ${w.writer.padEnd(width)}  ${String(w.samples).padStart(7)}  ${String(w.correct).padStart(7)}  ${pct(w.accuracy).padStart(8)}`);
+  }
   return lines.join("\n");
 }

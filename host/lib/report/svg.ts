@@ -12,6 +12,8 @@ export interface EpochRecord {
   /** Validation digits drawn as strokes, and held-out font digits, when the recipe has them. */
   validationStrokeAccuracy?: number;
   validationFontAccuracy?: number;
+  /** Held-out pen writers' digits, when the recipe trains on pen digits. */
+  validationPenAccuracy?: number;
   lr: number;
 }
 
@@ -151,8 +153,8 @@ export function learningCurvesSvg(history: EpochRecord[], opts: { title?: string
     return [lo - m, hi + m] as const;
   };
 
-  const extra = (key: "validationStrokeAccuracy" | "validationFontAccuracy") => history.every((r) => r[key] !== undefined);
-  const acc = history.flatMap((r) => [r.trainAccuracy * 100, r.validationAccuracy * 100, ...[r.validationStrokeAccuracy, r.validationFontAccuracy].filter((v): v is number => v !== undefined).map((v) => v * 100)]);
+  const extra = (key: "validationStrokeAccuracy" | "validationFontAccuracy" | "validationPenAccuracy") => history.every((r) => r[key] !== undefined);
+  const acc = history.flatMap((r) => [r.trainAccuracy * 100, r.validationAccuracy * 100, ...[r.validationStrokeAccuracy, r.validationFontAccuracy, r.validationPenAccuracy].filter((v): v is number => v !== undefined).map((v) => v * 100)]);
   if (opts.testAccuracy !== undefined) acc.push(opts.testAccuracy * 100);
   const [alo, ahi] = pad(Math.min(...acc), Math.max(...acc));
   const accScale = niceScale(Math.max(0, alo), Math.min(100, ahi));
@@ -177,6 +179,7 @@ export function learningCurvesSvg(history: EpochRecord[], opts: { title?: string
         { name: "validation", color: "#ff7f0e", points: history.map((r) => [r.epoch, r.validationAccuracy * 100]) },
         ...(extra("validationStrokeAccuracy") ? [{ name: "validation as strokes", color: "#9467bd", points: history.map((r): [number, number] => [r.epoch, r.validationStrokeAccuracy! * 100]) }] : []),
         ...(extra("validationFontAccuracy") ? [{ name: "held-out fonts", color: "#8c564b", points: history.map((r): [number, number] => [r.epoch, r.validationFontAccuracy! * 100]) }] : []),
+        ...(extra("validationPenAccuracy") ? [{ name: "held-out pen writers", color: "#e377c2", points: history.map((r): [number, number] => [r.epoch, r.validationPenAccuracy! * 100]) }] : []),
       ],
       hLine:
         opts.testAccuracy === undefined
@@ -203,12 +206,17 @@ function cellFill(diagonal: boolean, intensity: number): string {
   return `rgb(${mix(r)},${mix(g)},${mix(b)})`;
 }
 
-/** Rows = true class, columns = predicted class; per-row accuracy on the right, overall in the title. */
-export function confusionMatrixSvg(matrix: number[][], opts: { title?: string; labels?: string[] } = {}): string {
+/**
+ * Rows = true class, columns = predicted class (columns past the rows' count are extra answers,
+ * e.g. "no digit", labelled by `columnLabels`); per-row accuracy on the right, overall in the title.
+ */
+export function confusionMatrixSvg(matrix: number[][], opts: { title?: string; labels?: string[]; columnLabels?: string[] } = {}): string {
   const n = matrix.length;
-  const cell = n <= 12 ? 40 : Math.max(14, Math.floor(480 / n));
+  const m = Math.max(n, ...matrix.map((r) => r.length));
+  const cell = m <= 12 ? 40 : Math.max(14, Math.floor(480 / m));
   const fontSize = Math.max(7, Math.round(cell * 0.3));
   const label = (i: number) => opts.labels?.[i] ?? String(i);
+  const columnLabel = (j: number) => opts.columnLabels?.[j] ?? label(j);
   const at = (i: number, j: number) => matrix[i]?.[j] ?? 0;
   const rowSums = matrix.map((row) => row.reduce((a, v) => a + v, 0));
   const total = rowSums.reduce((a, v) => a + v, 0);
@@ -217,22 +225,23 @@ export function confusionMatrixSvg(matrix: number[][], opts: { title?: string; l
 
   const left = 64;
   const top = 96;
-  const gridW = n * cell;
+  const gridW = m * cell;
+  const gridH = n * cell;
   const W = left + gridW + 72;
-  const H = top + gridW + 20;
+  const H = top + gridH + 20;
   const overall = total > 0 ? `accuracy ${((100 * correct) / total).toFixed(2)}% (${correct}/${total})` : "no samples";
   const body: string[] = [
     text(W / 2, 20, opts.title ?? "confusion matrix", `text-anchor="middle" font-size="${Math.min(15, Math.floor((1.8 * (W - 16)) / Math.max(1, (opts.title ?? "confusion matrix").length)))}" font-weight="bold"`),
     text(W / 2, 40, overall, `text-anchor="middle" font-size="13"`),
     text(left + gridW / 2, 62, "predicted", `text-anchor="middle" fill="${AXIS}"`),
-    text(18, top + gridW / 2, "true", `text-anchor="middle" fill="${AXIS}" transform="rotate(-90 18 ${f(top + gridW / 2)})"`),
+    text(18, top + gridH / 2, "true", `text-anchor="middle" fill="${AXIS}" transform="rotate(-90 18 ${f(top + gridH / 2)})"`),
     text(left + gridW + 36, top - 8, "acc", `text-anchor="middle" fill="${AXIS}"`),
   ];
-  for (let j = 0; j < n; j++) body.push(text(left + (j + 0.5) * cell, top - 8, label(j), `text-anchor="middle" font-weight="bold"`));
+  for (let j = 0; j < m; j++) body.push(text(left + (j + 0.5) * cell, top - 8, columnLabel(j), `text-anchor="middle" font-weight="bold"${columnLabel(j).length > 3 ? ` font-size="9"` : ""}`));
   for (let i = 0; i < n; i++) {
     const cy = top + i * cell;
     body.push(text(left - 8, cy + cell / 2 + 4, label(i), `text-anchor="end" font-weight="bold"`));
-    for (let j = 0; j < n; j++) {
+    for (let j = 0; j < m; j++) {
       const v = at(i, j);
       const intensity = rowSums[i]! > 0 ? v / rowSums[i]! : 0;
       // Errors are usually a small share of a row: boost them so they stay visible.
@@ -245,7 +254,7 @@ export function confusionMatrixSvg(matrix: number[][], opts: { title?: string; l
     const rowAcc = rowSums[i]! > 0 ? `${((100 * at(i, i)) / rowSums[i]!).toFixed(1)}%` : "–";
     body.push(text(left + gridW + 36, cy + cell / 2 + 4, rowAcc, `text-anchor="middle" fill="${AXIS}"`));
   }
-  body.push(`<rect x="${f(left)}" y="${f(top)}" width="${gridW}" height="${gridW}" fill="none" stroke="${AXIS}"/>`);
+  body.push(`<rect x="${f(left)}" y="${f(top)}" width="${gridW}" height="${gridH}" fill="none" stroke="${AXIS}"/>`);
   return document(W, H, body);
 }
 

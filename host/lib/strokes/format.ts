@@ -2,7 +2,7 @@
  * Stroke files (docs/strokes.md): touch digits as JSON, read by `bnn classify --strokes`. One
  * sample is
  *
- *   {"width": W, "height": H, "strokes": [[[x, y], ...], ...], "label"?: 0-9 | null, "id"?: string}
+ *   {"width": W, "height": H, "strokes": [[[x, y], ...], ...], "label"?: 0-9 | null, "id"?: string, "writer"?: string}
  *
  * (the panel's size, integer points with the origin top left and y down, 0 <= x < W,
  * 0 <= y < H, W and H 1..65535; a stroke of one point is a dot, no stroke at all an empty input).
@@ -28,12 +28,26 @@ export interface StrokeSample {
   /** The digit drawn, when the file says (absent or null: unknown). */
   label?: number;
   id?: string;
+  /** Who wrote it (a name or number as a string), when the file says: accuracy per writer. */
+  writer?: string;
   /** Line of the file where the sample starts (1-based). */
   line: number;
 }
 
 export const MAX_PANEL_SIDE = 65535;
-const KEYS = ["width", "height", "strokes", "label", "id"];
+const KEYS = ["width", "height", "strokes", "label", "id", "writer"];
+/** The longest `writer` taken (a name, not a document). */
+export const MAX_WRITER_LENGTH = 100;
+/** Writers in a reading order: numbers by value, before names, names alphabetically. */
+export function compareWriters(a: string, b: string): number {
+  const na = /^\d+$/.test(a) ? Number(a) : NaN;
+  const nb = /^\d+$/.test(b) ? Number(b) : NaN;
+  if (!Number.isNaN(na) && !Number.isNaN(nb)) return na - nb || a.localeCompare(b);
+  if (!Number.isNaN(na)) return -1;
+  if (!Number.isNaN(nb)) return 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** Deeper nesting than a sample has is refused (and cannot overflow the parser's stack). */
 const MAX_DEPTH = 32;
 
@@ -286,6 +300,11 @@ function sampleOf(v: unknown, lines: Lines, fallbackLine: number, fail: (line: n
     if (typeof v.id !== "string") fail(keyLine("id"), `id ${show(v.id)} is not a string`);
     out.id = v.id as string;
   }
+  if ("writer" in v) {
+    const w = v.writer;
+    if (typeof w !== "string" || w.length === 0 || w.length > MAX_WRITER_LENGTH) fail(keyLine("writer"), `writer ${show(w)} is not a string of 1..${MAX_WRITER_LENGTH} characters`);
+    out.writer = w as string;
+  }
   return out;
 }
 
@@ -358,7 +377,7 @@ export function toFlat(points: number[][][]): number[][] {
   return points.map((st) => st.flat());
 }
 
-/** One sample as a line of a .jsonl file (keys in the documented order; label and id when given). */
+/** One sample as a line of a .jsonl file (keys in the documented order; label, id and writer when given). */
 export function sampleLine(s: Omit<StrokeSample, "line"> & { label?: number | null }): string {
-  return JSON.stringify({ width: s.width, height: s.height, strokes: toPoints(s.strokes), ...(s.label !== undefined ? { label: s.label } : {}), ...(s.id !== undefined ? { id: s.id } : {}) });
+  return JSON.stringify({ width: s.width, height: s.height, strokes: toPoints(s.strokes), ...(s.label !== undefined ? { label: s.label } : {}), ...(s.id !== undefined ? { id: s.id } : {}), ...(s.writer !== undefined ? { writer: s.writer } : {}) });
 }

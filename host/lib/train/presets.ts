@@ -3,6 +3,7 @@ import { DEFAULT_INPUT_THRESHOLD } from "../model/input.ts";
 import { NO_AUGMENT } from "./augment.ts";
 import { NO_STROKE_AUGMENT, type StrokeAugment } from "./stroke-render.ts";
 import type { TrainOptions } from "./trainer.ts";
+import { PEN_STROKES } from "./pen-digits.ts";
 
 /** Augmentation that helps real hand-drawn input: small shifts, rotations, scaling, stroke width. */
 export const LIGHT_AUGMENT = { shift: 1.5, rotate: 8, scale: 0.08, thickness: 0.1 };
@@ -30,6 +31,9 @@ const base: TrainOptions = {
   strokeAugment: NO_STROKE_AUGMENT,
   procedural: 0,
   fonts: 0,
+  pen: 0,
+  penAugment: PEN_STROKES,
+  penValidationWriters: 6,
 };
 
 /**

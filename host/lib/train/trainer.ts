@@ -18,6 +18,7 @@ import { Arena } from "./kernels.ts";
 import { DenseLayer, lossAndGradient, type Loss, type SparseBatch } from "./network.ts";
 import { ConvNetwork, convShapes, type ConvSpec, type TrainedConvLayer } from "./conv-network.ts";
 import { yieldToEventLoop, yielder } from "../event-loop.ts";
+import { NO_PEN_AUGMENT, penDigits, reshapePen, writerSplit, writersOf, type PenAugment } from "./pen-digits.ts";
 
 export interface TrainOptions {
   /**
@@ -63,6 +64,17 @@ export interface TrainOptions {
    * then join model selection.
    */
   fonts: number;
+  /**
+   * The fraction of training samples replaced by a real pen digit of the same label
+   * (pen-digits.ts: the UCI pen digits' writers), reshaped by `penAugment` and rasterized as
+   * the board does. `penValidationWriters` whole writers (chosen by the seed) never enter
+   * training: their digits, as written, join model selection. Writers in `penExcludeWriters`
+   * are not used at all (cross-validation's test fold).
+   */
+  pen?: number;
+  penAugment?: PenAugment;
+  penValidationWriters?: number;
+  penExcludeWriters?: string[];
 }
 
 /** Reshapes of each held-out font glyph in the font validation set. */
@@ -78,6 +90,8 @@ export interface EpochRecord {
   validationStrokeAccuracy?: number;
   /** With fonts: the accuracy on the validation families' digits, reshaped. */
   validationFontAccuracy?: number;
+  /** With pen digits: the accuracy on the held-out writers' digits, as written. */
+  validationPenAccuracy?: number;
   seconds: number;
   samplesPerSecond: number;
 }
@@ -113,6 +127,8 @@ export interface TrainResult {
   bestEpoch: number;
   trainSamples: number;
   validationSamples: number;
+  /** With pen digits: the writers whose digits trained the model and those held out for validation. */
+  penWriters?: { train: string[]; validation: string[] };
 }
 
 /** Input on-lists for a set of images. */
@@ -378,11 +394,33 @@ export async function train(data: MnistSet, o: TrainOptions, onProgress?: (p: Pr
     start[strokes.length] = p;
     return { on: on.slice(0, p), start, count: strokes.length };
   };
+  // real pen digits: whole writers held out for validation, the rest's digits by label
+  const pen = o.pen ?? 0;
+  const penAugment = o.penAugment ?? NO_PEN_AUGMENT;
+  const excluded = new Set(o.penExcludeWriters ?? []);
+  const penSamples = pen > 0 ? penDigits().filter((s) => s.writer !== undefined && !excluded.has(s.writer)) : [];
+  const penWriters = pen > 0 ? writerSplit(writersOf(penSamples), o.penValidationWriters ?? 0, o.seed) : undefined;
+  const penBank = penWriters ? byLabel(penSamples.filter((s) => penWriters.train.includes(s.writer!))) : undefined;
+  if (penBank?.some((b) => b.length === 0)) throw new UserError("--pen: the pen digits' training writers lack a digit", ExitCode.Usage);
+  const penValidation = penWriters ? penSamples.filter((s) => penWriters.validation.includes(s.writer!)) : [];
+  const valPenInputs = penValidation.length ? renderAll(penValidation.map((s) => s.strokes)) : undefined;
+  const valPenLabels = Uint8Array.from(penValidation, (s) => s.label!);
+  await yieldToEventLoop();
   // calibration: images, or with strokes half images, half strokes
+  let calibInputsWithPen: SparseBatch | undefined;
   const calibInputs = drawing
     ? concatBatches(sparseInputs(data.images, calibIdx.slice(0, calibIdx.length >> 1), o.threshold), renderAll(trainStrokes.slice(calibIdx.length >> 1, calibIdx.length)))
     : sparseInputs(data.images, calibIdx, o.threshold);
   await yieldToEventLoop();
+  if (penBank) {
+    // BatchNorm sees pen digits too, in the share training does
+    const calibRng = new SeededRng(o.seed ^ 0xca11b);
+    const extra = Array.from({ length: Math.round(calibIdx.length * pen) }, (_, k) => {
+      const b = penBank[data.labels[calibIdx[k % calibIdx.length]]];
+      return reshapePen(b[calibRng.int(b.length)], penAugment, calibRng);
+    });
+    calibInputsWithPen = concatBatches(calibInputs, renderAll(extra));
+  }
   const valStrokeInputs = drawing ? renderAll(strokesOf(data.images, split.validation)) : undefined;
   await yieldToEventLoop();
   // font validation: each held-out glyph in a few reshapes (HAND_STROKES, whatever the recipe's
@@ -424,7 +462,7 @@ export async function train(data: MnistSet, o: TrainOptions, onProgress?: (p: Pr
         const k = order[from + b];
         labels[b] = data.labels[trainIdx[k]];
         batchInput.start[b] = p;
-        const u = drawing || o.procedural > 0 || fontBank ? rng.next() : 1;
+        const u = drawing || o.procedural > 0 || fontBank || penBank ? rng.next() : 1;
         if (u < o.procedural) {
           p = rasterOnList(reshapeStrokes(proceduralDigit(labels[b], rng), o.strokeAugment, rng), bits, batchInput.on, p);
         } else if (fontBank && u < o.procedural + o.fonts) {
@@ -432,6 +470,9 @@ export async function train(data: MnistSet, o: TrainOptions, onProgress?: (p: Pr
           p = rasterOnList(reshapeStrokes(glyphs[rng.int(glyphs.length)], o.strokeAugment, rng), bits, batchInput.on, p);
         } else if (drawing && u < o.procedural + o.fonts + o.strokes) {
           p = rasterOnList(reshapeStrokes(trainStrokes[k], o.strokeAugment, rng), bits, batchInput.on, p);
+        } else if (penBank && u < o.procedural + o.fonts + o.strokes + pen) {
+          const bank = penBank[labels[b]];
+          p = rasterOnList(reshapePen(bank[rng.int(bank.length)], penAugment, rng), bits, batchInput.on, p);
         } else if (augmenting) {
           const src = data.images.subarray(trainIdx[k] * IMAGE_PIXELS, (trainIdx[k] + 1) * IMAGE_PIXELS);
           augmentImage(src, warped, o.augment, rng, tmp);
@@ -469,7 +510,7 @@ export async function train(data: MnistSet, o: TrainOptions, onProgress?: (p: Pr
     }
     const trainSeconds = (performance.now() - t0) / 1000;
     await yieldToEventLoop();
-    net.calibrate(calibInputs);
+    net.calibrate(calibInputsWithPen ?? calibInputs);
     await yieldToEventLoop();
     const accuracy = (inputs: SparseBatch, want = valLabels) => {
       const preds = net.predict(inputs);
@@ -483,6 +524,8 @@ export async function train(data: MnistSet, o: TrainOptions, onProgress?: (p: Pr
     await yieldToEventLoop();
     const validationFontAccuracy = valFontInputs ? accuracy(valFontInputs, valFontLabels) : undefined;
     await yieldToEventLoop();
+    const validationPenAccuracy = valPenInputs ? accuracy(valPenInputs, valPenLabels) : undefined;
+    await yieldToEventLoop();
     const record: EpochRecord = {
       epoch,
       lr,
@@ -491,18 +534,26 @@ export async function train(data: MnistSet, o: TrainOptions, onProgress?: (p: Pr
       validationAccuracy,
       ...(validationStrokeAccuracy === undefined ? {} : { validationStrokeAccuracy }),
       ...(validationFontAccuracy === undefined ? {} : { validationFontAccuracy }),
+      ...(validationPenAccuracy === undefined ? {} : { validationPenAccuracy }),
       seconds: trainSeconds,
       samplesPerSecond: seen / trainSeconds,
     };
     history.push(record);
     onEpoch?.(record);
     // model selection: the mean of the validation accuracies the recipe has
-    const parts = [validationAccuracy, validationStrokeAccuracy, validationFontAccuracy].filter((v): v is number => v !== undefined);
+    const parts = [validationAccuracy, validationStrokeAccuracy, validationFontAccuracy, validationPenAccuracy].filter((v): v is number => v !== undefined);
     const selection = parts.reduce((a, b) => a + b, 0) / parts.length;
     if (!best || selection > best.acc) best = { acc: selection, epoch, layers: net.snapshot() };
   }
   if (!best) throw new Error("no epoch was trained");
-  return { conv: best.layers.conv, layers: best.layers.layers, history, bestEpoch: best.epoch, trainSamples: n, validationSamples: split.validation.length };
+  return { conv: best.layers.conv, layers: best.layers.layers, history, bestEpoch: best.epoch, trainSamples: n, validationSamples: split.validation.length, ...(penWriters ? { penWriters } : {}) };
+}
+
+/** Samples' strokes by label 0..9. */
+function byLabel(samples: readonly { label?: number; strokes: number[][] }[]): number[][][][] {
+  const out: number[][][][] = Array.from({ length: 10 }, () => []);
+  for (const s of samples) if (s.label !== undefined) out[s.label].push(s.strokes);
+  return out;
 }
 
 /** Layer sizes of the MLP of a recipe, checked against what the generated C holds. */
