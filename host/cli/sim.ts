@@ -23,6 +23,8 @@ import { DEFAULT_SAVE_FILE, saveFile } from "../lib/draw/save.ts";
 import { startDrawServer, type DrawServer } from "../lib/draw/server.ts";
 import { DrawSession } from "../lib/draw/session.ts";
 import { ExitCode, UserError } from "../lib/errors.ts";
+import { classifyStrokes } from "../lib/classify/run.ts";
+import { readStrokeFile, type StrokeSample } from "../lib/strokes/format.ts";
 import { SAMPLE_DIGITS } from "../lib/export/digits.ts";
 import { IMAGE_PIXELS, loadMnist, TEST_IMAGES } from "../lib/mnist.ts";
 import { readModelFile } from "../lib/model/format.ts";
@@ -58,6 +60,26 @@ export interface SimSummary extends Summary {
   /** --draw: digits the page sent, drawings it saved. */
   drawn?: number;
   saved?: number;
+  /** --strokes: the file replayed and the samples of it. */
+  strokeFile?: string;
+  firstSample?: number;
+  lastSample?: number;
+}
+
+/**
+ * --strokes: the samples of a stroke file the simulated panel replays, `first` on, `count` of
+ * them (all when undefined). The panel is DEFAULT_PANEL_SIZE square and draws at least a point.
+ */
+function replaySamples(file: string, first: number, count: number | undefined): StrokeSample[] {
+  const all = readStrokeFile(file);
+  if (first >= all.length) throw usageError(`--first ${first}: ${displayPath(file)} holds ${all.length} samples`);
+  if (count !== undefined && first + count > all.length) throw usageError(`--first + --count must stay within the ${all.length} samples of ${displayPath(file)}`);
+  const picked = all.slice(first, count === undefined ? undefined : first + count);
+  for (const s of picked) {
+    if (s.width !== DEFAULT_PANEL_SIZE || s.height !== DEFAULT_PANEL_SIZE) throw new UserError(`${displayPath(file)}:${s.line}: the sample's panel is ${s.width}x${s.height}; the simulated panel is ${DEFAULT_PANEL_SIZE}x${DEFAULT_PANEL_SIZE}`);
+    if (s.strokes.length === 0) throw new UserError(`${displayPath(file)}:${s.line}: the sample has no stroke; the simulated panel cannot draw nothing`);
+  }
+  return picked;
 }
 
 function portOption(text: string | undefined): number {
@@ -73,7 +95,7 @@ export const simCommand = defineCommand({
   options: {
     source: { type: "string", description: "input: touch = the simulated Digit Touch panel drawing MNIST test digits as strokes (with --draw: what you draw on a web page); camera = the simulated Digit Camera serving them as frames; samples = the test digits compiled into the program", default: "touch", choices: ["touch", "camera", "samples"] },
     count: { type: "int", description: `digits to classify (samples: at most ${SAMPLE_DIGITS}; --draw: stop after N, default: until Ctrl-C)`, default: SAMPLE_DIGITS, min: 1, max: TEST_IMAGES },
-    first: { type: "int", description: "touch/camera: first MNIST test image", default: 0, min: 0, max: TEST_IMAGES - 1 },
+    first: { type: "int", description: "touch/camera: first MNIST test image (with --strokes: first sample of the file)", default: 0, min: 0, max: TEST_IMAGES - 1 },
     timeout: { type: "int", description: "seconds to wait for all results", default: 300, min: 5, max: 3600 },
     backend: { type: "string", description: "native: start the simulated classifier device (the firmware's C service in WebAssembly); bytecode: do not, so the program uses its DeviceScript fallback", default: "native", choices: ["native", "bytecode"] },
     model: { type: "string", description: "shipped model the program runs (src/main.ts for default, src/models/<name>.main.ts for the others)", default: "default", metavar: "name" },
@@ -84,6 +106,7 @@ export const simCommand = defineCommand({
     json: { type: "boolean", description: "print JSON lines: the hub and every process started, each result, then the summary" },
     raw: { type: "boolean", description: "print the program's console lines as a board would send them (pipe into `bnn monitor --stdin`); the rest goes to stderr" },
     draw: { type: "boolean", description: "touch: draw the digits yourself on a web page instead of replaying MNIST: serves it on 127.0.0.1 and prints its URL; each finished digit goes through the simulated touch panel into the program, and the page shows the board's result (digit, ten scores, the 28x28 input, latency, backend); runs until Ctrl-C, or --count digits" },
+    strokes: { type: "string", description: "touch: replay the digits of a stroke file (docs/strokes.md, 240x240 panel) on the simulated panel instead of MNIST, at pen speed; each result is checked against `bnn classify` on the same strokes; --first/--count pick samples of the file (default: all)", metavar: "file" },
     httpPort: { type: "int", description: "--draw: TCP port of the drawing page on 127.0.0.1 (default: a free one)", min: 0, max: 65535, metavar: "port" },
     save: { type: "string", description: "--draw: file the page's Save appends each labelled drawing to, one JSON line in the stroke file format (docs/strokes.md); created if missing, never overwritten", default: DEFAULT_SAVE_FILE, metavar: "file" },
   },
@@ -93,6 +116,7 @@ export const simCommand = defineCommand({
     onlyWith(given, "first", !o.draw, "does not apply with --draw (the digits come from the page)");
     onlyWith(given, "timeout", !o.draw, "does not apply with --draw (it runs until Ctrl-C, or until --count digits)");
     onlyWith(given, "httpPort", o.draw, "only applies with --draw");
+    onlyWith(given, "strokes", o.source === "touch" && !o.draw, "only applies to --source touch without --draw (the panel replays the file's digits)");
     onlyWith(given, "save", o.draw, "only applies with --draw");
     onlyWith(given, "penUp", o.source === "touch", "only applies to --source touch");
     onlyWith(given, "classifierModel", o.backend === "native", "needs --backend native (no classifier runs with bytecode)");
@@ -104,11 +128,12 @@ export const simCommand = defineCommand({
     const model = readModelFile(resolveModelPath(o.model));
     const entry = relative(ROOT, programEntry(o.model));
     if (o.source === "samples" && o.count > SAMPLE_DIGITS) throw usageError(`--count: the program holds ${SAMPLE_DIGITS} sample digits`);
-    if (o.source !== "samples" && !o.draw && o.first + o.count > TEST_IMAGES) throw usageError(`--first + --count must stay within the ${TEST_IMAGES} test images`);
+    const replay = o.strokes === undefined ? undefined : replaySamples(o.strokes, o.first, given.has("count") ? o.count : undefined);
+    if (o.source !== "samples" && !o.draw && !replay && o.first + o.count > TEST_IMAGES) throw usageError(`--first + --count must stay within the ${TEST_IMAGES} test images`);
     const port = portOption(o.port ?? process.env.BNN_SIM_PORT);
     const savePath = o.draw ? saveFile(o.save) : undefined;
     /** Results to wait for: with --draw, as many as are drawn unless --count is given. */
-    const count = o.draw && !given.has("count") ? Infinity : o.count;
+    const count = o.draw && !given.has("count") ? Infinity : replay ? replay.length : o.count;
     const test = loadMnist("test");
     const firstImage = o.source === "samples" ? 0 : o.first;
     let session: DrawSession | undefined;
@@ -117,6 +142,14 @@ export const simCommand = defineCommand({
     /** What the program should report for result `seq`, computed here the same way, and the label; `noDigit` the reason for no digit. */
     const expected = async (seq: number): Promise<{ scores: Int32Array; digit: number; label: number; noDigit?: string } | undefined> => {
       if (session) return session.expected(seq);
+      if (replay) {
+        const sample = replay[seq];
+        if (!sample) return undefined;
+        const v = classifyStrokes(model, sample);
+        const label = sample.label ?? -1;
+        if (v.noDigit !== null) return { scores: new Int32Array(0), digit: -1, label, noDigit: v.noDigit };
+        return { scores: Int32Array.from(v.scores!), digit: v.digit!, label };
+      }
       const image = firstImage + seq;
       if (o.source === "samples") return { ...classifyImage(model, test.images, image), label: test.labels[image] };
       if (o.source === "touch") {
@@ -221,7 +254,12 @@ export const simCommand = defineCommand({
       }
       // samples every 2 ms in batches of 8; the panel starts drawing when the program reads its width
       const pen = ["--period", "2", "--batch", "8", "--gap", String(o.penUp), "--delay", "600000"];
-      if (o.source === "touch" && !o.draw) {
+      if (replay) {
+        say(`starting the simulated touch panel (replaying ${replay.length} digits of ${displayPath(o.strokes!)}, samples ${o.first}..${o.first + replay.length - 1}) ...`);
+        const replayPanel = device("touch panel", "touch.ts", ["--stdin", ...pen], true);
+        await step(() => replayPanel.waitFor(/^touch ready/, 30_000));
+        for (const sample of replay) replayPanel.write(JSON.stringify({ strokes: sample.strokes }) + "\n");
+      } else if (o.source === "touch" && !o.draw) {
         say(`starting the simulated touch panel (drawing MNIST test digits ${o.first}..${o.first + o.count - 1} as strokes) ...`);
         await step(() => device("touch panel", "touch.ts", [...range, ...pen]).waitFor(/^touch ready/, 30_000));
       }
@@ -306,8 +344,9 @@ export const simCommand = defineCommand({
       source: o.source,
       agreeWithReference: agree,
       nativeSpeedup: p50("native") && p50("bytecode") ? p50("bytecode")! / p50("native")! : null,
-      firstImage: o.draw ? null : firstImage,
-      lastImage: o.draw ? null : firstImage + o.count - 1,
+      firstImage: o.draw || replay ? null : firstImage,
+      lastImage: o.draw || replay ? null : firstImage + o.count - 1,
+      ...(replay ? { strokeFile: displayPath(o.strokes!), firstSample: o.first, lastSample: o.first + replay.length - 1 } : {}),
       ...(session ? { drawn: session.sent, saved: session.savedCount } : {}),
     };
     if (o.json) console.log(JSON.stringify({ summary }));
