@@ -60,6 +60,8 @@ beforeAll(() => {
   const sample = '{"width": 240, "height": 240, "strokes": [[[120, 30], [121, 210]]], "label": 1}';
   writeFileSync(p("ok.jsonl"), sample + "\n");
   writeFileSync(p("float.jsonl"), sample + "\n" + sample.replace("[121, 210]", "[1.5, 210]") + "\n");
+  writeFileSync(p("panel-320.jsonl"), sample.replace('"width": 240', '"width": 320') + "\n");
+  writeFileSync(p("no-pen-up.tra"), '.SEGMENT DIGIT 0 ? "3"\n.PEN_DOWN\n10 20\n30 40\n');
   writeFileSync(p("stream.txt"), "@bnn 1 seq=1 src=touch digit=1 label=1 us=5 backend=native model=00000000 scores=1,2*00\n");
 }, 60_000);
 
@@ -128,6 +130,24 @@ const rows = (): Row[] => [
   ["classify: a float coordinate names file:line", ["classify", "--strokes", p("float.jsonl")], 3, /float\.jsonl:2: strokes\[0\]\[1\]: x 1\.5 is not an integer/],
   ["classify: an image that is not one", ["classify", "--image", p("plain-file")], 3, /plain-file: not a PNG or a binary PGM \(P5\) image/],
   ["classify: a 20x20-input model", ["classify", "--strokes", p("ok.jsonl"), "--model", p("small-input.json")], 3, /takes 20x20 images; classify feeds it 28x28 digits/],
+  ["classify: --svg with --image", ["classify", "--image", p("plain-file"), "--svg", p("c.svg")], 2, /--svg draws the confusion matrix of a stroke file's run; it needs --strokes/],
+  ["classify: --force without --svg", ["classify", "--strokes", p("ok.jsonl"), "--force"], 2, /--force only applies with --svg/],
+  ["classify: --svg in a missing folder", ["classify", "--strokes", p("ok.jsonl"), "--svg", p("missing/c.svg")], 3, /--svg .*: the folder .*missing does not exist/],
+  // import
+  ["import: no --out", ["import", "--unipen", p("no-pen-up.tra")], 2, /give --unipen FILE and --out FILE\.jsonl/],
+  ["import: --out that is not .jsonl", ["import", "--unipen", p("no-pen-up.tra"), "--out", p("o.json")], 2, /name it \.jsonl/],
+  ["import: --box that is not WxH", ["import", "--unipen", p("no-pen-up.tra"), "--out", p("o.jsonl"), "--box", "500"], 2, /--box must be WxH/],
+  ["import: a missing .PEN_UP names file:line", ["import", "--unipen", p("no-pen-up.tra"), "--out", p("o.jsonl")], 3, /no-pen-up\.tra:2: \.PEN_DOWN without a \.PEN_UP: the file ends inside a stroke/],
+  ["import: a file that is not there", ["import", "--unipen", p("missing.tra"), "--out", p("o.jsonl")], 3, /missing\.tra/],
+  // crossval
+  ["crossval: fractions adding up to more than 1", ["crossval", "--preset", "tiny", "--pen", "0.6", "--strokes", "0.5"], 2, /add up to more than 1/],
+  ["crossval: more folds than writers", ["crossval", "--preset", "tiny", "--folds", "31"], 2, /--folds must be at most 30/],
+  ["crossval: --svg in a missing folder", ["crossval", "--preset", "tiny", "--svg", p("missing/c.svg")], 3, /--svg .*: the folder .*missing does not exist/],
+  ["crossval: --force without --svg", ["crossval", "--preset", "tiny", "--force"], 2, /--force only applies with --svg/],
+  ["train: --pen-validation-writers out of range", ["train", "--preset", "tiny", "--pen", "0.1", "--pen-validation-writers", "30", "--out", p("t")], 2, /--pen-validation-writers must be at most 29/],
+  ["sim: --strokes with the camera", ["sim", "--source", "camera", "--strokes", p("ok.jsonl")], 2, /--strokes only applies to --source touch/],
+  ["sim: --strokes on a panel that is not the simulated one", ["sim", "--strokes", p("panel-320.jsonl")], 3, /panel-320\.jsonl:1: the sample's panel is 320x240; the simulated panel is 240x240/],
+  ["sim: --strokes past the file's samples", ["sim", "--strokes", p("ok.jsonl"), "--first", "1"], 2, /--first 1: .*ok\.jsonl holds 1 samples/],
   // monitor
   ["monitor: neither --port nor --stdin", ["monitor"], 2, /--port is required/],
   ["monitor: both", ["monitor", "--port", "/dev/null", "--stdin"], 2, /either --port or --stdin/],

@@ -39,6 +39,7 @@ describe("--json follows one naming scheme", () => {
     ["bench wasm", ["bench", "wasm", "--json"]],
     ["regen --check", ["regen", "--check", "--json"]],
     ["report", ["report", "--images", "2", "--json"]],
+    ["crossval", ["crossval", "--preset", "tiny", "--pen", "0.2", "--folds", "2", "--epochs", "1", "--limit", "1000", "--json"]],
   ];
   it.each(commands)("%s", async (_name, args) => {
     const r = await bnn(args);

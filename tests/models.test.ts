@@ -1,6 +1,6 @@
 /**
- * The shipped models: the stroke-set figures they are shipped with (metrics.json strokeTest) are
- * re-measured through the touch path, and the weight tables (as Node reads them) hold exactly the
+ * The shipped models: the stroke-set figures they are shipped with (metrics.json strokeTest) and
+ * their held-out pen writers' figures (penValidation) are re-measured through the touch path, and the weight tables (as Node reads them) hold exactly the
  * model's numbers. (The test accuracy is re-measured on the whole test set by tests/test-set.test.ts.) (That the tables are fresh is tests/regen.test.ts's check.)
  */
 import { readFileSync } from "node:fs";
@@ -15,6 +15,7 @@ import { MODELS_DIR, ROOT, resolveModelPath, shippedModels, tablesPath } from ".
 import { classifyStrokes, ClassifyTally } from "../host/lib/classify/run.ts";
 import { readStrokeFile } from "../host/lib/strokes/format.ts";
 import { HERSHEY_SET_PATH } from "../host/lib/strokes/hershey-set.ts";
+import { penDigits } from "../host/lib/train/pen-digits.ts";
 
 function u32s(bytes: Uint8Array): Uint32Array {
   return new Uint32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
@@ -43,6 +44,26 @@ describe.each(shippedModels())("shipped model '%s'", (name) => {
     expect(got.correct).toBe(metrics.strokeTest.correct);
     expect(got.confusion).toEqual(metrics.strokeTest.confusion);
     expect(got.noDigit).toEqual(metrics.strokeTest.noDigit);
+  });
+
+  it("has the recorded pen-digit figures of its held-out writers (metrics.json penValidation), re-measured through the touch path", async () => {
+    const pv = metrics.penValidation;
+    expect(pv, "the shipped models are trained with pen digits and held-out writers").toBeDefined();
+    const wanted = new Set<string>(pv.writers);
+    expect(pv.trainWriters.some((w: string) => wanted.has(w))).toBe(false);
+    const tally = new ClassifyTally();
+    const breathe = yielder();
+    for (const s of penDigits()) {
+      if (!wanted.has(s.writer!)) continue;
+      await breathe();
+      tally.add(s.label, classifyStrokes(model, s), s.writer);
+    }
+    const got = tally.summary();
+    expect(got.samples).toBe(pv.samples);
+    expect(got.correct).toBe(pv.correct);
+    expect(got.confusion).toEqual(pv.confusion);
+    expect(got.perWriter).toEqual(pv.perWriter);
+    expect(got.noDigit).toEqual({});
   });
 
   it("has weight tables that decode to exactly the model's words and integers", () => {

@@ -15,6 +15,7 @@ import { SeededRng } from "../host/lib/rng.ts";
 import { parseStrokeText, sampleLine } from "../host/lib/strokes/format.ts";
 import { parseUnipen, readUnipenFile } from "../host/lib/strokes/unipen.ts";
 import { PEN_DIGITS_PATH, PEN_STROKES, penDigits, reshapePen, writerFolds, writerSplit, writersOf } from "../host/lib/train/pen-digits.ts";
+import { strokeNoDigit } from "../src/shared/no-digit.ts";
 import { scratchDir } from "./helpers.ts";
 import { bnn, expectOneLineError } from "./run-bnn.ts";
 
@@ -94,6 +95,13 @@ describe("UNIPEN reader", () => {
     // the first digit, as the data's own stroke file (pendigits-train.jsonl) has it
     expect(all[0]).toMatchObject({ label: 8, writer: "12" });
     expect(all[0].strokes[0].slice(0, 8)).toEqual([128, 80, 128, 79, 128, 77, 128, 76]);
+  });
+});
+
+describe("no digit on real digits", () => {
+  it("refuses none of the 7,494 pen digits, written at their writers' size and place", () => {
+    const refused = penDigits().filter((s) => strokeNoDigit(s.strokes, s.width, s.height) !== "");
+    expect(refused.map((s) => `${s.id} ${strokeNoDigit(s.strokes, s.width, s.height)}`)).toEqual([]);
   });
 });
 

@@ -9,7 +9,13 @@
  * and the PID of every process it starts, and the checks look at exactly those (other test
  * files, or a simulator someone runs beside the tests, are never looked at).
  */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { sampleLine } from "../host/lib/strokes/format.ts";
+import { penDigits } from "../host/lib/train/pen-digits.ts";
+import { scratchDir } from "./helpers.ts";
+import { bnn } from "./run-bnn.ts";
 import { expectAllOnceAndExact, expectCleanedUp, id32, runSim } from "./sim-run.ts";
 
 describe("bnn sim (the simulated board)", () => {
@@ -61,5 +67,22 @@ describe("bnn sim (the simulated board)", () => {
     expect(new Set(run.lines.filter((l) => l.seq !== undefined).map((l) => (l as { model?: string }).model))).toEqual(new Set([id32("large")]));
     await expectCleanedUp(run);
   });
-});
 
+  it("touch: replays real pen digits from a stroke file (--strokes), each line equal to bnn classify on the same strokes, on both backends", async () => {
+    // two digits of each label from three writers, as written (their own size and place on the panel)
+    const picked = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].flatMap((d) => penDigits().filter((s) => s.label === d && ["4", "14", "25"].includes(s.writer!)).slice(0, 2));
+    const file = join(scratchDir("sim-replay"), "pen.jsonl");
+    writeFileSync(file, picked.map((s) => sampleLine(s)).join("\n") + "\n");
+    const c = await bnn(["classify", "--strokes", file]);
+    expect(c.code, c.stderr).toBe(0);
+    const want = c.stdout.trim().split("\n").map((l) => (JSON.parse(l) as { digit: number | null }).digit ?? -1);
+    const [native, bytecode] = await Promise.all([runSim(["--strokes", file, "--pen-up", "650"]), runSim(["--strokes", file, "--pen-up", "650", "--backend", "bytecode", "--count", "6"])]);
+    for (const [run, n, backend] of [[native, picked.length, "native"], [bytecode, 6, "bytecode"]] as const) {
+      const results = expectAllOnceAndExact(run, n);
+      expect(results.every((x) => x.backend === backend)).toBe(true);
+      const got = [...results].sort((a, b) => a.seq! - b.seq!).map((x) => (x as { digit?: number }).digit);
+      expect(got).toEqual(want.slice(0, n));
+      await expectCleanedUp(run);
+    }
+  });
+});

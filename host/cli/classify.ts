@@ -6,7 +6,7 @@
  * Library code: host/lib/classify/run.ts.
  */
 import { writeFileSync } from "node:fs";
-import { defineCommand, usageError } from "../lib/args.ts";
+import { defineCommand, onlyWith, usageError } from "../lib/args.ts";
 import { UserError } from "../lib/errors.ts";
 import { outputFile } from "../lib/output.ts";
 import { ClassifyTally, confusionPicture, classifyGray, classifyImageFile, classifyStrokes, requireDigitModel, summaryText, type Verdict } from "../lib/classify/run.ts";
@@ -38,7 +38,8 @@ export const classifyCommand = defineCommand({
     svg: { type: "string", description: "with --strokes and labels: write the run's confusion matrix (digit and no digit) as an SVG picture", metavar: "file" },
     force: { type: "boolean", description: "overwrite --svg" },
   },
-  async run(o) {
+  async run(o, _positionals, given) {
+    onlyWith(given, "force", o.svg !== undefined, "only applies with --svg");
     if ((o.strokes === undefined) === (o.image === undefined)) throw usageError("classify: give --strokes FILE or --image FILE (one of them)");
     if (o.ink !== undefined && o.strokes === undefined) throw usageError("classify: --ink draws stroke samples; it needs --strokes FILE");
     if (o.svg !== undefined && o.strokes === undefined) throw usageError("classify: --svg draws the confusion matrix of a stroke file's run; it needs --strokes FILE");

@@ -4,7 +4,7 @@
  * writers, then mean ± standard deviation, the worst writer and per-class accuracy.
  */
 import { writeFileSync } from "node:fs";
-import { defineCommand } from "../lib/args.ts";
+import { defineCommand, onlyWith } from "../lib/args.ts";
 import { loadMnistAsync } from "../lib/mnist.ts";
 import { outputFile } from "../lib/output.ts";
 import { ProgressBar, formatDuration } from "../lib/report/progress.ts";
@@ -27,7 +27,8 @@ export const crossvalCommand = defineCommand({
     force: { type: "boolean", description: "overwrite --svg" },
     json: { type: "boolean", description: "print the result as one JSON object" },
   },
-  async run(o) {
+  async run(o, _positionals, given) {
+    onlyWith(given, "force", o.svg !== undefined, "only applies with --svg");
     const recipe = recipeOptions(o);
     if (!(recipe.pen ?? 0)) recipe.pen = 0; // a recipe without pen digits is measured too (the baseline)
     checkRecipe(recipe);
@@ -68,6 +69,6 @@ export const crossvalCommand = defineCommand({
     console.log(`worst writer ${cv.pooled.worstWriter?.writer}: ${pct(cv.pooled.worstWriter?.accuracy ?? 0)}; no digit: ${Object.entries(cv.pooled.noDigit).map(([k, v]) => `${v} ${k}`).join(", ") || "none"}`);
     console.log(`per class: ${cv.pooled.perClass!.map((v, k) => `${k} ${(100 * (v ?? 0)).toFixed(1)}`).join("  ")}`);
     console.log(`per writer: ${cv.pooled.perWriter!.map((w) => `${w.writer} ${(100 * w.accuracy).toFixed(1)}`).join("  ")}`);
-    console.log(`${formatDuration(seconds)}`);
+    console.log(`took ${formatDuration(seconds)}`);
   },
 });

@@ -8,6 +8,7 @@
 import type { MnistSet } from "../mnist.ts";
 import { foldModel } from "../model/fold.ts";
 import { serializeModel, validateModel } from "../model/format.ts";
+import { compareWriters } from "../strokes/format.ts";
 import { penDigits, writerFolds, writersOf } from "./pen-digits.ts";
 import { penWriterFigures, type PenFigures } from "./pen-figures.ts";
 import { train, type EpochRecord, type Progress, type TrainOptions } from "./trainer.ts";
@@ -67,7 +68,7 @@ function pool(folds: FoldResult[]): Omit<PenFigures, "writers"> {
   }
   const samples = folds.reduce((a, f) => a + f.samples, 0);
   const correct = folds.reduce((a, f) => a + f.correct, 0);
-  const perWriter = folds.flatMap((f) => f.perWriter ?? []);
+  const perWriter = folds.flatMap((f) => f.perWriter ?? []).sort((a, b) => compareWriters(a.writer, b.writer));
   const worst = perWriter.reduce((a, b) => (b.accuracy < a.accuracy ? b : a));
   return {
     samples,
