@@ -59,7 +59,8 @@ export const trainCommand = defineCommand({
         bar?.update(p.done, { loss: p.loss.toFixed(3), acc: (100 * p.accuracy).toFixed(1) + "%", "total eta": formatDuration(p.etaSeconds) });
       },
       (r) => {
-        bar?.finish({ loss: r.trainLoss.toFixed(3), acc: (100 * r.trainAccuracy).toFixed(2) + "%", val: (100 * r.validationAccuracy).toFixed(2) + "%" });
+        const pct = (v: number) => (100 * v).toFixed(2) + "%";
+        bar?.finish({ loss: r.trainLoss.toFixed(3), acc: pct(r.trainAccuracy), val: pct(r.validationAccuracy), ...(r.validationPenAccuracy === undefined ? {} : { "pen writers": pct(r.validationPenAccuracy) }) });
       },
     );
     const wallSeconds = (performance.now() - started) / 1000;

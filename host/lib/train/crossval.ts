@@ -2,7 +2,8 @@
  * Writer cross-validation: the pen digits' writers in k folds of whole writers; for each fold a
  * model is trained by the recipe with that fold's writers left out entirely (not trained on, not
  * used to choose the epoch: the recipe's own validation writers come from the others), then
- * measured on the fold's digits through the board's touch path. The folds' accuracies give a
+ * measured on the fold's digits through the board's touch path (a recipe without pen digits trains
+ * one model, which no fold's writers can have shaped, and measures it on every fold). The folds' accuracies give a
  * figure with its spread on people the model never saw, for choosing recipes.
  */
 import type { MnistSet } from "../mnist.ts";
@@ -40,9 +41,11 @@ export async function writerCrossValidation(
 ): Promise<CrossValidation> {
   const folds = writerFolds(writersOf(penDigits()), k, recipe.seed);
   const results: FoldResult[] = [];
+  // without pen digits in training no fold's model depends on its writers: one model serves all
+  let shared: Awaited<ReturnType<typeof train>> | undefined;
   for (const [f, writers] of folds.entries()) {
     hooks.onFoldStart?.(f + 1, writers);
-    const r = await train(data, { ...recipe, penExcludeWriters: writers }, hooks.onProgress, hooks.onEpoch);
+    const r = (recipe.pen ?? 0) > 0 ? await train(data, { ...recipe, penExcludeWriters: writers }, hooks.onProgress, hooks.onEpoch) : (shared ??= await train(data, recipe, hooks.onProgress, hooks.onEpoch));
     const file = foldModel(`fold-${f + 1}`, { width: 28, height: 28, threshold: recipe.threshold }, r.layers, undefined, r.conv);
     const model = validateModel(JSON.parse(serializeModel(file)), "folded model");
     const at = r.history[r.bestEpoch - 1];
