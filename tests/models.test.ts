@@ -16,6 +16,7 @@ import { classifyStrokes, ClassifyTally } from "../host/lib/classify/run.ts";
 import { readStrokeFile } from "../host/lib/strokes/format.ts";
 import { HERSHEY_SET_PATH } from "../host/lib/strokes/hershey-set.ts";
 import { penDigits } from "../host/lib/train/pen-digits.ts";
+import { PRESETS, type PresetName } from "../host/lib/train/presets.ts";
 
 function u32s(bytes: Uint8Array): Uint32Array {
   return new Uint32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
@@ -44,6 +45,12 @@ describe.each(shippedModels())("shipped model '%s'", (name) => {
     expect(got.correct).toBe(metrics.strokeTest.correct);
     expect(got.confusion).toEqual(metrics.strokeTest.confusion);
     expect(got.noDigit).toEqual(metrics.strokeTest.noDigit);
+  });
+
+  it("was trained by its preset as it stands (bnn train --preset NAME reproduces it)", () => {
+    const recorded = JSON.parse(readFileSync(path, "utf8")).training;
+    expect(recorded.preset).toBe(name);
+    expect(recorded.options).toEqual(JSON.parse(JSON.stringify(PRESETS[name as PresetName])));
   });
 
   it("has the recorded pen-digit figures of its held-out writers (metrics.json penValidation), re-measured through the touch path", async () => {

@@ -8,9 +8,9 @@
 #include "bnn_status.h"
 
 #define BNN_MODEL_NAME "cnn"
-#define BNN_MODEL_ID "b6a969a375fcb67d"
+#define BNN_MODEL_ID "8e158002fa6011f7"
 /* The first 32 bits of the model id, as the classifier service reports it. */
-#define BNN_MODEL_ID32 0xb6a969a3u
+#define BNN_MODEL_ID32 0x8e158002u
 #define BNN_INPUT_WIDTH 28
 #define BNN_INPUT_HEIGHT 28
 /* Pixel p (0..255, 0 = background) is +1 (bit 1) when p >= BNN_INPUT_THRESHOLD. */

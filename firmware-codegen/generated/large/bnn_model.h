@@ -8,9 +8,9 @@
 #include "bnn_status.h"
 
 #define BNN_MODEL_NAME "large"
-#define BNN_MODEL_ID "65ed5c2f089414b2"
+#define BNN_MODEL_ID "a44b010c555c9809"
 /* The first 32 bits of the model id, as the classifier service reports it. */
-#define BNN_MODEL_ID32 0x65ed5c2fu
+#define BNN_MODEL_ID32 0xa44b010cu
 #define BNN_INPUT_WIDTH 28
 #define BNN_INPUT_HEIGHT 28
 /* Pixel p (0..255, 0 = background) is +1 (bit 1) when p >= BNN_INPUT_THRESHOLD. */
