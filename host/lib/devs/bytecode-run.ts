@@ -105,8 +105,10 @@ export async function runBytecode(tablesPath: string, input: Buffer, opts: { par
   const perProgram = Math.max(1, Math.floor(Math.min(MAX_PROGRAM_INPUT, PROGRAM_BUDGET - tableBytes) / recordBytes));
   const dir = makeRunDir(join(ROOT, ".devicescript", "bytecode-verify"));
   const importOf = (p: string) => relative(dir, p).replace(/\\/g, "/").replace(/\.ts$/, "");
-  // each VM on a hub and a flash file of its own: two VMs on one hub (and one flash) ran each
-  // other's programs (seen under load: the VM of images 1960.. printed image 1176's lines)
+  // each VM on a hub of its own, and each program on a flash file of its own: two VMs on one hub
+  // (and one flash) ran each other's programs (seen under load: the VM of images 1960.. printed
+  // image 1176's lines), and a VM started on the flash its lane's previous program was deployed
+  // to booted that program first (seen under load: the VM of images 2400.. printed image 1800's)
   const hubs: Hub[] = [];
   const running = new Set<Managed>();
   let next = 0;
@@ -115,12 +117,12 @@ export async function runBytecode(tablesPath: string, input: Buffer, opts: { par
   const worker = async (lane: number) => {
     const hub = await startHub(0);
     hubs.push(hub);
-    const vmDir = join(dir, `vm-${lane}`);
-    mkdirSync(vmDir);
     while (!failure && next < total) {
       const from = next;
       const to = Math.min(total, from + perProgram);
       next = to;
+      const vmDir = join(dir, `vm-${lane}-${from}`);
+      mkdirSync(vmDir);
       const file = join(dir, `records-${from}.ts`);
       writeFileSync(file, programText(importOf(tablesPath), importOf(join(ROOT, "src", "bnn.ts")), input.subarray(from * recordBytes, to * recordBytes), from, recordBytes));
       const vm = startDevsRun(relative(ROOT, file), hub.url, vmDir, `devs run (images ${from}..${to - 1})`);
