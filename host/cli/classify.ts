@@ -73,7 +73,7 @@ export const classifyCommand = defineCommand({
     const summary = { model: model.file.name, id: model.id, ...tally.summary() };
     if (svg) {
       if (!summary.confusion) throw new UserError(`--svg: ${displayPath(o.strokes!)} has no labeled sample; a confusion matrix needs labels`);
-      writeFileSync(svg, confusionPicture(summary, `${displayPath(o.strokes!)} — model ${model.file.name}${o.ink === undefined ? "" : `, ink ${o.ink}`}`));
+      writeFileSync(svg, confusionPicture(summary.confusion, `${displayPath(o.strokes!)} — model ${model.file.name}${o.ink === undefined ? "" : `, ink ${o.ink}`}`));
     }
     if (o.json) out({ summary });
     else process.stderr.write(summaryText(summary) + "\n");

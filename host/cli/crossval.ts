@@ -8,7 +8,7 @@ import { defineCommand, onlyWith } from "../lib/args.ts";
 import { loadMnistAsync } from "../lib/mnist.ts";
 import { outputFile } from "../lib/output.ts";
 import { ProgressBar, formatDuration } from "../lib/report/progress.ts";
-import { confusionMatrixSvg } from "../lib/report/svg.ts";
+import { confusionPicture } from "../lib/classify/run.ts";
 import { writerCrossValidation, type FoldResult } from "../lib/train/crossval.ts";
 import { checkRecipe } from "../lib/train/trainer.ts";
 import { RECIPE_OPTIONS, recipeOptions } from "./recipe.ts";
@@ -30,7 +30,6 @@ export const crossvalCommand = defineCommand({
   async run(o, _positionals, given) {
     onlyWith(given, "force", o.svg !== undefined, "only applies with --svg");
     const recipe = recipeOptions(o);
-    if (!(recipe.pen ?? 0)) recipe.pen = 0; // a recipe without pen digits is measured too (the baseline)
     checkRecipe(recipe);
     const svg = o.svg === undefined ? undefined : outputFile(o.svg, "--svg", { force: o.force });
     const data = await loadMnistAsync("train");
@@ -58,7 +57,7 @@ export const crossvalCommand = defineCommand({
       onEpoch: (r) => bar?.finish({ val: pct(r.validationAccuracy), ...(r.validationPenAccuracy === undefined ? {} : { pen: pct(r.validationPenAccuracy) }) }),
       onFold: (f: FoldResult) => log(`fold ${f.fold}: ${pct(f.accuracy ?? 0)} (${f.correct}/${f.samples}) on writers ${f.writers.join(", ")}; worst writer ${f.worstWriter?.writer} ${pct(f.worstWriter?.accuracy ?? 0)}; epoch ${f.bestEpoch}`),
     });
-    if (svg) writeFileSync(svg, confusionMatrixSvg(cv.pooled.confusion!, { title: `writer cross-validation, ${o.folds} folds: unseen writers`, columnLabels: [..."0123456789"].concat("none") }));
+    if (svg) writeFileSync(svg, confusionPicture(cv.pooled.confusion!, `writer cross-validation, ${o.folds} folds: unseen writers`));
     const seconds = Math.round((performance.now() - started) / 1000);
     if (o.json) {
       console.log(JSON.stringify({ preset: o.preset, recipe, folds: cv.folds.map(({ confusion: _c, ...f }) => f), mean: cv.mean, sd: cv.sd, min: cv.min, max: cv.max, pooled: cv.pooled, seconds }));

@@ -15,7 +15,6 @@
 import { rmSync } from "node:fs";
 import { join, relative } from "node:path";
 import { defineCommand, onlyWith, usageError } from "../lib/args.ts";
-import { wordBytes, wordsFor } from "../lib/binary.ts";
 import { FRAME_HEIGHT, FRAME_WIDTH, synthesizeFrame } from "../lib/camera/photo.ts";
 import { startDevsRun } from "../lib/devs/cli.ts";
 import { drawPage } from "../lib/draw/page.ts";
@@ -23,7 +22,7 @@ import { DEFAULT_SAVE_FILE, saveFile } from "../lib/draw/save.ts";
 import { startDrawServer, type DrawServer } from "../lib/draw/server.ts";
 import { DrawSession } from "../lib/draw/session.ts";
 import { ExitCode, UserError } from "../lib/errors.ts";
-import { classifyStrokes } from "../lib/classify/run.ts";
+import { classifyStrokes, touchPath } from "../lib/classify/run.ts";
 import { readStrokeFile, type StrokeSample } from "../lib/strokes/format.ts";
 import { SAMPLE_DIGITS } from "../lib/export/digits.ts";
 import { IMAGE_PIXELS, loadMnist, TEST_IMAGES } from "../lib/mnist.ts";
@@ -40,8 +39,6 @@ import { makeRunDir } from "../lib/sim/run-dir.ts";
 import { onInterrupt, start, type Managed } from "../lib/sim/processes.ts";
 import { DEFAULT_PANEL_SIZE, strokesFromImage } from "../lib/touch/strokes-from-image.ts";
 import { preprocess } from "../../src/shared/camera-preprocess.ts";
-import { strokeNoDigit } from "../../src/shared/no-digit.ts";
-import { rasterizeBits } from "../../src/shared/stroke-raster.ts";
 import { scoreFields, type StreamResult } from "../../src/shared/stream-format.ts";
 import { DIGIT_TIMEOUT_MS } from "../../src/shared/touch-samples.ts";
 
@@ -153,12 +150,9 @@ export const simCommand = defineCommand({
       const image = firstImage + seq;
       if (o.source === "samples") return { ...classifyImage(model, test.images, image), label: test.labels[image] };
       if (o.source === "touch") {
-        const strokes = strokesFromImage(test.images, image);
-        const noDigit = strokeNoDigit(strokes, DEFAULT_PANEL_SIZE, DEFAULT_PANEL_SIZE);
-        if (noDigit) return { scores: new Int32Array(0), digit: -1, label: test.labels[image], noDigit };
-        const bits = new Uint32Array(wordsFor(IMAGE_PIXELS));
-        rasterizeBits(strokes, DEFAULT_PANEL_SIZE, DEFAULT_PANEL_SIZE, wordBytes(bits));
-        return { ...classify(model, bits), label: test.labels[image] };
+        const t = touchPath(model, strokesFromImage(test.images, image), DEFAULT_PANEL_SIZE, DEFAULT_PANEL_SIZE);
+        if (t.noDigit) return { scores: new Int32Array(0), digit: -1, label: test.labels[image], noDigit: t.noDigit };
+        return { scores: t.scores, digit: t.digit, label: test.labels[image] };
       }
       const pixels = new Uint8Array(IMAGE_PIXELS);
       await preprocess(synthesizeFrame(test.images, image * IMAGE_PIXELS, image), FRAME_WIDTH, FRAME_HEIGHT, pixels);

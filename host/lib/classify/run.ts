@@ -168,10 +168,9 @@ export class ClassifyTally {
   }
 }
 
-/** The summary's confusion matrix as a picture (rows: label; columns: digit, then no digit). */
-export function confusionPicture(s: ClassifySummary, title: string): string {
-  if (!s.confusion) throw new UserError("no labeled sample: a confusion matrix needs labels");
-  return confusionMatrixSvg(s.confusion, { title, columnLabels: [...Array.from({ length: CLASSES }, (_, k) => String(k)), "none"] });
+/** A summary's confusion matrix as a picture (rows: label; columns: digit, then no digit). */
+export function confusionPicture(confusion: number[][], title: string): string {
+  return confusionMatrixSvg(confusion, { title, columnLabels: [...Array.from({ length: CLASSES }, (_, k) => String(k)), "none"] });
 }
 
 /** The summary as the readable table classify prints on stderr. */

@@ -48,6 +48,8 @@ export function parseUnipen(text: string, name: string, o: UnipenOptions): Strok
   };
   let boxW = 0;
   let boxH = 0;
+  /** The tablet box: declared, else the option's. */
+  const box = () => ({ w: boxW || o.box.width, h: boxH || o.box.height });
   let writer: string | undefined;
   const samples: StrokeSample[] = [];
   /** The open segment: its label, writer, raw strokes (tablet points) and where it began. */
@@ -61,8 +63,7 @@ export function parseUnipen(text: string, name: string, o: UnipenOptions): Strok
     seg = undefined;
   };
   const toSample = (s: NonNullable<typeof seg>, k: number): StrokeSample => {
-    const bw = boxW || o.box.width;
-    const bh = boxH || o.box.height;
+    const { w: bw, h: bh } = box();
     const { width, height } = o.panel;
     const scale = Math.min(width / bw, height / bh);
     const offX = Math.floor((width - bw * scale) / 2);
@@ -97,8 +98,7 @@ export function parseUnipen(text: string, name: string, o: UnipenOptions): Strok
       }
       const x = Number(f[0]);
       const y = Number(f[1]);
-      const bw = boxW || o.box.width;
-      const bh = boxH || o.box.height;
+      const { w: bw, h: bh } = box();
       if (x < 0 || x > bw || y < 0 || y > bh) fail(n, `point (${f[0]}, ${f[1]}) is outside the ${bw}x${bh} tablet box${boxW || boxH ? " the file declares (.X_DIM/.Y_DIM)" : " (--box)"}`);
       pen.points.push(x, y);
       continue;

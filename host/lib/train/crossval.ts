@@ -9,9 +9,9 @@
 import type { MnistSet } from "../mnist.ts";
 import { foldModel } from "../model/fold.ts";
 import { serializeModel, validateModel } from "../model/format.ts";
-import { compareWriters } from "../strokes/format.ts";
+import { ClassifyTally } from "../classify/run.ts";
 import { penDigits, writerFolds, writersOf } from "./pen-digits.ts";
-import { penWriterFigures, type PenFigures } from "./pen-figures.ts";
+import { figures, penWriterFigures, type PenFigures } from "./pen-figures.ts";
 import { train, type EpochRecord, type Progress, type TrainOptions } from "./trainer.ts";
 
 export interface FoldResult extends PenFigures {
@@ -41,6 +41,7 @@ export async function writerCrossValidation(
 ): Promise<CrossValidation> {
   const folds = writerFolds(writersOf(penDigits()), k, recipe.seed);
   const results: FoldResult[] = [];
+  const pooled = new ClassifyTally();
   // without pen digits in training no fold's model depends on its writers: one model serves all
   let shared: Awaited<ReturnType<typeof train>> | undefined;
   for (const [f, writers] of folds.entries()) {
@@ -49,38 +50,15 @@ export async function writerCrossValidation(
     const file = foldModel(`fold-${f + 1}`, { width: 28, height: 28, threshold: recipe.threshold }, r.layers, undefined, r.conv);
     const model = validateModel(JSON.parse(serializeModel(file)), "folded model");
     const at = r.history[r.bestEpoch - 1];
-    const result = { fold: f + 1, bestEpoch: r.bestEpoch, validationAccuracy: at.validationAccuracy, validationPenAccuracy: at.validationPenAccuracy ?? null, ...penWriterFigures(model, writers) };
+    const result = { fold: f + 1, bestEpoch: r.bestEpoch, validationAccuracy: at.validationAccuracy, validationPenAccuracy: at.validationPenAccuracy ?? null, ...penWriterFigures(model, writers, pooled) };
     results.push(result);
     hooks.onFold?.(result);
   }
-  return { folds: results, ...spread(results.map((r) => r.accuracy ?? 0)), pooled: pool(results) };
+  return { folds: results, ...spread(results.map((r) => r.accuracy ?? 0)), pooled: figures(pooled.summary()) };
 }
 
 function spread(xs: number[]): { mean: number; sd: number; min: number; max: number } {
   const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
   const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : 0;
   return { mean, sd, min: Math.min(...xs), max: Math.max(...xs) };
-}
-
-function pool(folds: FoldResult[]): Omit<PenFigures, "writers"> {
-  const confusion = folds[0].confusion!.map((row) => row.map(() => 0));
-  const noDigit: Record<string, number> = {};
-  for (const f of folds) {
-    f.confusion!.forEach((row, i) => row.forEach((v, j) => (confusion[i][j] += v)));
-    for (const [k, v] of Object.entries(f.noDigit)) noDigit[k] = (noDigit[k] ?? 0) + v;
-  }
-  const samples = folds.reduce((a, f) => a + f.samples, 0);
-  const correct = folds.reduce((a, f) => a + f.correct, 0);
-  const perWriter = folds.flatMap((f) => f.perWriter ?? []).sort((a, b) => compareWriters(a.writer, b.writer));
-  const worst = perWriter.reduce((a, b) => (b.accuracy < a.accuracy ? b : a));
-  return {
-    samples,
-    correct,
-    accuracy: correct / samples,
-    perClass: confusion.map((row, k) => row[k] / Math.max(1, row.reduce((a, b) => a + b, 0))),
-    confusion,
-    noDigit,
-    perWriter,
-    worstWriter: { writer: worst.writer, accuracy: worst.accuracy },
-  };
 }

@@ -19,6 +19,7 @@ import opentype, { type PathCommand } from "opentype.js";
 import { IMAGE_PIXELS, IMAGE_SIDE } from "../mnist.ts";
 import { UserError } from "../errors.ts";
 import { strokesFromImage } from "../touch/strokes-from-image.ts";
+import { strokesByLabel } from "./stroke-render.ts";
 
 /** The @fontsource families read; each gives its 400-weight upright face and, if it has one, its italic. */
 export const FONT_FAMILIES = [
@@ -191,7 +192,5 @@ export function fontDigits(part: FontPart = "all"): FontDigit[] {
 
 /** fontDigits(part) grouped by digit. */
 export function fontDigitsByLabel(part: FontPart): number[][][][] {
-  const by: number[][][][] = Array.from({ length: 10 }, () => []);
-  for (const f of fontDigits(part)) by[f.digit].push(f.strokes);
-  return by;
+  return strokesByLabel(fontDigits(part).map((f) => [f.digit, f.strokes] as const));
 }

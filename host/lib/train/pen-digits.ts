@@ -10,7 +10,7 @@ import { SeededRng } from "../rng.ts";
 import { compareWriters, type StrokeSample } from "../strokes/format.ts";
 import { DEFAULT_TABLET_BOX, readUnipenFile } from "../strokes/unipen.ts";
 import { DEFAULT_PANEL_SIZE } from "../touch/strokes-from-image.ts";
-import { reshapeStrokes, type StrokeAugment } from "./stroke-render.ts";
+import { reshapeStrokes, strokeBounds, type StrokeAugment } from "./stroke-render.ts";
 
 /** The vendored UNIPEN file (data/pendigits/README.md). */
 export const PEN_DIGITS_PATH = "data/pendigits/pendigits-orig.tra.gz";
@@ -85,14 +85,9 @@ export function reshapePen(strokes: number[][], o: PenAugment, rng: SeededRng): 
 /** The strokes scaled so their longer side is `fraction` of the panel, placed at random on it. */
 function resize(strokes: number[][], fraction: number, rng: SeededRng): number[][] {
   const panel = DEFAULT_PANEL_SIZE;
-  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-  for (const s of strokes) {
-    for (let i = 0; i < s.length; i += 2) {
-      x0 = Math.min(x0, s[i]); x1 = Math.max(x1, s[i]);
-      y0 = Math.min(y0, s[i + 1]); y1 = Math.max(y1, s[i + 1]);
-    }
-  }
-  if (!Number.isFinite(x0)) return strokes;
+  const box = strokeBounds(strokes);
+  if (!box) return strokes;
+  const { x0, y0, x1, y1 } = box;
   const scale = (fraction * (panel - 1)) / Math.max(x1 - x0, y1 - y0, 1);
   const w = (x1 - x0) * scale;
   const h = (y1 - y0) * scale;

@@ -10,10 +10,21 @@ import { penDigits } from "./pen-digits.ts";
 
 export type PenFigures = { writers: string[] } & Pick<ClassifySummary, "samples" | "correct" | "accuracy" | "perClass" | "confusion" | "noDigit" | "perWriter" | "worstWriter">;
 
-export function penWriterFigures(model: Model, writers: readonly string[]): PenFigures {
+/** The figures of `writers`' pen digits; each verdict also goes to `pooled` when given (cross-validation's all-folds figures). */
+export function penWriterFigures(model: Model, writers: readonly string[], pooled?: ClassifyTally): PenFigures {
   const wanted = new Set(writers);
   const tally = new ClassifyTally();
-  for (const s of penDigits()) if (s.writer !== undefined && wanted.has(s.writer)) tally.add(s.label, classifyStrokes(model, s), s.writer);
-  const { samples, correct, accuracy, perClass, confusion, noDigit, perWriter, worstWriter } = tally.summary();
-  return { writers: [...writers], samples, correct, accuracy, perClass, confusion, noDigit, perWriter, worstWriter };
+  for (const s of penDigits()) {
+    if (s.writer === undefined || !wanted.has(s.writer)) continue;
+    const v = classifyStrokes(model, s);
+    tally.add(s.label, v, s.writer);
+    pooled?.add(s.label, v, s.writer);
+  }
+  return { writers: [...writers], ...figures(tally.summary()) };
+}
+
+/** The summary's parts the pen figures keep. */
+export function figures(s: ClassifySummary): Omit<PenFigures, "writers"> {
+  const { samples, correct, accuracy, perClass, confusion, noDigit, perWriter, worstWriter } = s;
+  return { samples, correct, accuracy, perClass, confusion, noDigit, perWriter, worstWriter };
 }

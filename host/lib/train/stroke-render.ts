@@ -38,9 +38,8 @@ export function strokesOf(images: Uint8Array, indices: ArrayLike<number>): numbe
   return out;
 }
 
-/** The strokes reshaped about their bounding box's centre, kept on the panel (integers). */
-export function reshapeStrokes(strokes: number[][], o: StrokeAugment, rng: SeededRng): number[][] {
-  const panel = DEFAULT_PANEL_SIZE;
+/** The bounding box of flat strokes' points, or undefined when they have none. */
+export function strokeBounds(strokes: number[][]): { x0: number; y0: number; x1: number; y1: number } | undefined {
   let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
   for (const s of strokes) {
     for (let i = 0; i < s.length; i += 2) {
@@ -48,7 +47,22 @@ export function reshapeStrokes(strokes: number[][], o: StrokeAugment, rng: Seede
       y0 = Math.min(y0, s[i + 1]); y1 = Math.max(y1, s[i + 1]);
     }
   }
-  if (!Number.isFinite(x0)) return strokes;
+  return Number.isFinite(x0) ? { x0, y0, x1, y1 } : undefined;
+}
+
+/** Strokes grouped by their digit 0..9. */
+export function strokesByLabel(samples: Iterable<readonly [label: number, strokes: number[][]]>): number[][][][] {
+  const by: number[][][][] = Array.from({ length: 10 }, () => []);
+  for (const [label, strokes] of samples) by[label].push(strokes);
+  return by;
+}
+
+/** The strokes reshaped about their bounding box's centre, kept on the panel (integers). */
+export function reshapeStrokes(strokes: number[][], o: StrokeAugment, rng: SeededRng): number[][] {
+  const panel = DEFAULT_PANEL_SIZE;
+  const box = strokeBounds(strokes);
+  if (!box) return strokes;
+  const { x0, y0, x1, y1 } = box;
   const cx = (x0 + x1) / 2;
   const cy = (y0 + y1) / 2;
   const angle = (rng.uniform(-o.rotate, o.rotate) * Math.PI) / 180;

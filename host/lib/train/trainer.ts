@@ -13,7 +13,7 @@ import { augmentImage, isIdentity, type AugmentOptions } from "./augment.ts";
 import { fontDigits, fontDigitsByLabel } from "./font-digits.ts";
 import { HAND_STROKES } from "./presets.ts";
 import { proceduralDigit } from "./procedural-digits.ts";
-import { rasterOnList, reshapeStrokes, strokesOf, type StrokeAugment } from "./stroke-render.ts";
+import { rasterOnList, reshapeStrokes, strokesByLabel, strokesOf, type StrokeAugment } from "./stroke-render.ts";
 import { Arena } from "./kernels.ts";
 import { DenseLayer, lossAndGradient, type Loss, type SparseBatch } from "./network.ts";
 import { ConvNetwork, convShapes, type ConvSpec, type TrainedConvLayer } from "./conv-network.ts";
@@ -400,9 +400,11 @@ export async function train(data: MnistSet, o: TrainOptions, onProgress?: (p: Pr
   const excluded = new Set(o.penExcludeWriters ?? []);
   const penSamples = pen > 0 ? penDigits().filter((s) => s.writer !== undefined && !excluded.has(s.writer)) : [];
   const penWriters = pen > 0 ? writerSplit(writersOf(penSamples), o.penValidationWriters ?? 0, o.seed) : undefined;
-  const penBank = penWriters ? byLabel(penSamples.filter((s) => penWriters.train.includes(s.writer!))) : undefined;
+  const training = new Set(penWriters?.train);
+  const penBank = penWriters ? strokesByLabel(penSamples.filter((s) => training.has(s.writer!)).map((s) => [s.label!, s.strokes] as const)) : undefined;
   if (penBank?.some((b) => b.length === 0)) throw new UserError("--pen: the pen digits' training writers lack a digit", ExitCode.Usage);
-  const penValidation = penWriters ? penSamples.filter((s) => penWriters.validation.includes(s.writer!)) : [];
+  const validating = new Set(penWriters?.validation);
+  const penValidation = penSamples.filter((s) => validating.has(s.writer!));
   const valPenInputs = penValidation.length ? renderAll(penValidation.map((s) => s.strokes)) : undefined;
   const valPenLabels = Uint8Array.from(penValidation, (s) => s.label!);
   await yieldToEventLoop();
@@ -547,13 +549,6 @@ export async function train(data: MnistSet, o: TrainOptions, onProgress?: (p: Pr
   }
   if (!best) throw new Error("no epoch was trained");
   return { conv: best.layers.conv, layers: best.layers.layers, history, bestEpoch: best.epoch, trainSamples: n, validationSamples: split.validation.length, ...(penWriters ? { penWriters } : {}) };
-}
-
-/** Samples' strokes by label 0..9. */
-function byLabel(samples: readonly { label?: number; strokes: number[][] }[]): number[][][][] {
-  const out: number[][][][] = Array.from({ length: 10 }, () => []);
-  for (const s of samples) if (s.label !== undefined) out[s.label].push(s.strokes);
-  return out;
 }
 
 /** Layer sizes of the MLP of a recipe, checked against what the generated C holds. */
