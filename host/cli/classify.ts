@@ -5,10 +5,9 @@
  * accuracy and a confusion matrix on stderr (with --json: a final {"summary"} line instead).
  * Library code: host/lib/classify/run.ts.
  */
-import { writeFileSync } from "node:fs";
 import { defineCommand, onlyWith, usageError } from "../lib/args.ts";
 import { UserError } from "../lib/errors.ts";
-import { outputFile } from "../lib/output.ts";
+import { outputFile, writeOutput } from "../lib/output.ts";
 import { ClassifyTally, confusionPicture, classifyGray, classifyImageFile, classifyStrokes, requireDigitModel, summaryText, type Verdict } from "../lib/classify/run.ts";
 import { readModelFile } from "../lib/model/format.ts";
 import { displayPath, resolveModelPath } from "../lib/paths.ts";
@@ -73,7 +72,7 @@ export const classifyCommand = defineCommand({
     const summary = { model: model.file.name, id: model.id, ...tally.summary() };
     if (svg) {
       if (!summary.confusion) throw new UserError(`--svg: ${displayPath(o.strokes!)} has no labeled sample; a confusion matrix needs labels`);
-      writeFileSync(svg, confusionPicture(summary.confusion, `${displayPath(o.strokes!)} — model ${model.file.name}${o.ink === undefined ? "" : `, ink ${o.ink}`}`));
+      writeOutput(svg, confusionPicture(summary.confusion, `${displayPath(o.strokes!)} — model ${model.file.name}${o.ink === undefined ? "" : `, ink ${o.ink}`}`));
     }
     if (o.json) out({ summary });
     else process.stderr.write(summaryText(summary) + "\n");

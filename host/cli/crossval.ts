@@ -3,10 +3,9 @@
  * host/lib/train/crossval.ts). Trains one model a fold; prints each fold's accuracy on its unseen
  * writers, then mean ± standard deviation, the worst writer and per-class accuracy.
  */
-import { writeFileSync } from "node:fs";
 import { defineCommand, onlyWith } from "../lib/args.ts";
 import { loadMnistAsync } from "../lib/mnist.ts";
-import { outputFile } from "../lib/output.ts";
+import { outputFile, writeOutput } from "../lib/output.ts";
 import { ProgressBar, formatDuration } from "../lib/report/progress.ts";
 import { confusionPicture } from "../lib/classify/run.ts";
 import { writerCrossValidation, type FoldResult } from "../lib/train/crossval.ts";
@@ -57,7 +56,7 @@ export const crossvalCommand = defineCommand({
       onEpoch: (r) => bar?.finish({ val: pct(r.validationAccuracy), ...(r.validationPenAccuracy === undefined ? {} : { pen: pct(r.validationPenAccuracy) }) }),
       onFold: (f: FoldResult) => log(`fold ${f.fold}: ${pct(f.accuracy ?? 0)} (${f.correct}/${f.samples}) on writers ${f.writers.join(", ")}; worst writer ${f.worstWriter?.writer} ${pct(f.worstWriter?.accuracy ?? 0)}; epoch ${f.bestEpoch}`),
     });
-    if (svg) writeFileSync(svg, confusionPicture(cv.pooled.confusion!, `writer cross-validation, ${o.folds} folds: unseen writers`));
+    if (svg) writeOutput(svg, confusionPicture(cv.pooled.confusion!, `writer cross-validation, ${o.folds} folds: unseen writers`));
     const seconds = Math.round((performance.now() - started) / 1000);
     if (o.json) {
       console.log(JSON.stringify({ preset: o.preset, recipe, folds: cv.folds.map(({ confusion: _c, ...f }) => f), mean: cv.mean, sd: cv.sd, min: cv.min, max: cv.max, pooled: cv.pooled, seconds }));

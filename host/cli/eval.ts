@@ -1,12 +1,11 @@
 /** `bnn eval`: accuracy and confusion matrix of a model on the official MNIST test set. */
-import { writeFileSync } from "node:fs";
 import { tableBytes } from "../lib/export/tables.ts";
 import { loadMnist } from "../lib/mnist.ts";
 import { evaluate, requireMnistShape } from "../lib/model/evaluate.ts";
 import { describeLayers, readModelFile } from "../lib/model/format.ts";
 import { resolveModelPath } from "../lib/paths.ts";
 import { defineCommand, onlyWith } from "../lib/args.ts";
-import { outputFile } from "../lib/output.ts";
+import { outputFile, writeOutput } from "../lib/output.ts";
 
 export const evalCommand = defineCommand({
   name: "eval",
@@ -25,7 +24,7 @@ export const evalCommand = defineCommand({
     const test = loadMnist("test");
     const lines: string[] = [];
     const e = evaluate(model, test, dump ? (i, scores, digit) => lines.push(JSON.stringify({ index: i, label: test.labels[i], digit, scores: Array.from(scores) })) : undefined);
-    if (dump) writeFileSync(dump, lines.join("\n") + "\n");
+    if (dump) writeOutput(dump, lines.join("\n") + "\n");
     const bytes = tableBytes(model);
     const footprint = { packedWeightBytes: bytes.weights, thresholdBytes: bytes.thresholds, float32WeightBytes: bytes.floatWeights, ratio: bytes.floatWeights / bytes.weights };
     if (o.json) {

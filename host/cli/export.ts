@@ -1,11 +1,11 @@
 /** `bnn export`: writes a model's TypeScript weight tables (src/models/<name>.ts, or --out). */
-import { readFileSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { readFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
 import { defineCommand } from "../lib/args.ts";
 import { generateTables, TABLES_HEADER } from "../lib/export/tables.ts";
 import { readModelFile } from "../lib/model/format.ts";
-import { outputFile } from "../lib/output.ts";
-import { displayPath, resolveModelPath, ROOT, TABLES_DIR } from "../lib/paths.ts";
+import { outputFile, writeOutput } from "../lib/output.ts";
+import { displayPath, MODELS_DIR, resolveModelPath, ROOT, tablesPath } from "../lib/paths.ts";
 
 export const exportCommand = defineCommand({
   name: "export",
@@ -26,9 +26,12 @@ export const exportCommand = defineCommand({
       const current = readFileSync(p, "utf8");
       return current.startsWith(TABLES_HEADER) && current.includes(`export const MODEL_ID = "${model.id}"`);
     };
-    const out = outputFile(o.out ?? join(TABLES_DIR, `${model.file.name}.ts`), "--out", { force: o.force, mayReplace: sameModel });
+    // a shipped model's tables go where bnn regen puts them; no other model's may go there
+    const shipped = resolve(path) === join(MODELS_DIR, model.file.name, "model.json");
+    const regenTarget = shipped ? tablesPath(model.file.name) : undefined;
+    const out = outputFile(o.out ?? tablesPath(model.file.name), "--out", { force: o.force, mayReplace: sameModel, regenTarget });
     const rel = displayPath(out);
-    writeFileSync(out, text);
+    writeOutput(out, text);
     console.log(`${rel}: weight tables of ${model.file.name} (id ${model.id})`);
   },
 });

@@ -29,7 +29,7 @@ import { loadMnist } from "../lib/mnist.ts";
 import { evaluate } from "../lib/model/evaluate.ts";
 import { readModelFile } from "../lib/model/format.ts";
 import { MODELS_DIR, ROOT, shippedModels, tablesPath } from "../lib/paths.ts";
-import { modelPictures } from "../lib/report/pictures.ts";
+import { MODEL_PICTURES, modelPictures } from "../lib/report/pictures.ts";
 import { HERSHEY_SET_PATH, HERSHEY_SET_SEED, HERSHEY_SHEET_PATH, hersheySet, sampleSheet, toJsonl, type StrokeSample } from "../lib/strokes/hershey-set.ts";
 import type { EpochRecord } from "../lib/train/trainer.ts";
 import { buildConvKernels, convKernelsFresh, CONV_KERNELS_BUILD, CONV_KERNELS_HASH, CONV_KERNELS_SOURCE } from "../lib/train/conv-kernels-build.ts";
@@ -101,7 +101,7 @@ function modelEntries(name: string): GeneratedFile[] {
         return wasmIsFresh(cDir, files) || (await rebuildWasm(cDir, files));
       },
     },
-    ...(["curves.svg", "confusion.svg", "per-class.svg"] as const).map((f) =>
+    ...MODEL_PICTURES.map((f) =>
       textFile(rel(join(MODELS_DIR, name, f)), `models/${name}/metrics.json and the MNIST test set`, async () => (await pictures())[f]),
     ),
   ];

@@ -3,9 +3,8 @@
  * stroke file (docs/strokes.md), each sample with its writer when the file names one, the tablet
  * box mapped onto the panel (host/lib/strokes/unipen.ts).
  */
-import { writeFileSync } from "node:fs";
 import { defineCommand, usageError } from "../lib/args.ts";
-import { outputFile } from "../lib/output.ts";
+import { outputFile, writeOutput } from "../lib/output.ts";
 import { displayPath } from "../lib/paths.ts";
 import { MAX_PANEL_SIDE, sampleLine, strokeFileKind } from "../lib/strokes/format.ts";
 import { DEFAULT_TABLET_BOX, readUnipenFile } from "../lib/strokes/unipen.ts";
@@ -37,7 +36,7 @@ export const importCommand = defineCommand({
     }
     const out = outputFile(o.out, "--out", { force: o.force });
     const samples = readUnipenFile(o.unipen, { panel: { width: o.width, height: o.height }, box });
-    writeFileSync(out, samples.map((s) => sampleLine(s)).join("\n") + "\n");
+    writeOutput(out, samples.map((s) => sampleLine(s)).join("\n") + "\n");
     const writers = new Set(samples.flatMap((s) => (s.writer === undefined ? [] : [s.writer])));
     const perLabel = Array.from({ length: 10 }, (_, d) => samples.filter((s) => s.label === d).length);
     const summary = { file: displayPath(out), samples: samples.length, writers: writers.size, perLabel };

@@ -1,5 +1,4 @@
 /** `bnn report`: footprint and speed of a model's generated C (markdown, --json, --svg). */
-import { writeFileSync } from "node:fs";
 import { modelC } from "../../firmware-codegen/src/model-c.ts";
 import { buildReport, reportMarkdown } from "../../firmware-codegen/src/report.ts";
 import { inputRecords } from "../../firmware-codegen/src/verify.ts";
@@ -7,7 +6,7 @@ import { defineCommand, onlyWith } from "../lib/args.ts";
 import { pixelIsOn } from "../lib/binary.ts";
 import { IMAGE_PIXELS, loadMnist } from "../lib/mnist.ts";
 import { requireMnistShape } from "../lib/model/evaluate.ts";
-import { outputFile } from "../lib/output.ts";
+import { outputFile, writeOutput } from "../lib/output.ts";
 import { barChartSvg } from "../lib/report/svg.ts";
 
 export const reportCommand = defineCommand({
@@ -43,7 +42,7 @@ export const reportCommand = defineCommand({
       const r = await buildReport(cmodel, c.dir, records, all.subarray(worst * recordBytes, (worst + 1) * recordBytes), worst, (step) => process.stderr.write(`report: ${step}\n`));
       r.notes.push(`Worst image: test image ${worst}, ${worstOn} of ${IMAGE_PIXELS} pixels on (the most of the test set; the columns method's work grows with them).`);
       if (svg) {
-        writeFileSync(
+        writeOutput(
           svg,
           barChartSvg(
             r.layers.flatMap((l) => [

@@ -1,15 +1,13 @@
 /** `bnn train`: trains a preset (options override it), folds it and writes the model folder. */
-import { existsSync, writeFileSync } from "node:fs";
 import { cpus, hostname } from "node:os";
-import { join, relative, resolve } from "node:path";
-import { ExitCode, UserError } from "../lib/errors.ts";
+import { join, relative } from "node:path";
 import { loadMnist } from "../lib/mnist.ts";
 import { evaluate, type Evaluation } from "../lib/model/evaluate.ts";
 import { foldModel } from "../lib/model/fold.ts";
 import { MODEL_NAME, serializeModel, validateModel } from "../lib/model/format.ts";
-import { outputFolder } from "../lib/output.ts";
-import { displayPath, MODELS_DIR, ROOT } from "../lib/paths.ts";
-import { writeModelPictures } from "../lib/report/pictures.ts";
+import { outputFolder, writeOutput } from "../lib/output.ts";
+import { MODELS_DIR, ROOT } from "../lib/paths.ts";
+import { MODEL_PICTURES, writeModelPictures } from "../lib/report/pictures.ts";
 import { formatDuration, ProgressBar } from "../lib/report/progress.ts";
 import type { PresetName } from "../lib/train/presets.ts";
 import { checkRecipe, train } from "../lib/train/trainer.ts";
@@ -38,10 +36,8 @@ export const trainCommand = defineCommand({
     const options = recipeOptions(o);
     checkRecipe(options);
     // where the model goes is settled before training: a bad --out costs nothing
-    const wanted = resolve(o.out ?? join(MODELS_DIR, name));
-    const modelPath = join(wanted, "model.json");
-    if (existsSync(modelPath) && !o.force) throw new UserError(`${displayPath(modelPath)} exists; pass --force to overwrite it`, ExitCode.WouldOverwrite);
-    const dir = outputFolder(wanted, "--out");
+    const dir = outputFolder(o.out ?? join(MODELS_DIR, name), "--out", ["model.json", "metrics.json", ...MODEL_PICTURES], { force: o.force });
+    const modelPath = join(dir, "model.json");
 
     const data = loadMnist("train");
     const test = loadMnist("test");
@@ -76,7 +72,7 @@ export const trainCommand = defineCommand({
     const evaluation = evaluate(model, test);
     const strokeTest = strokeSetFigures(model);
     const penValidation = result.penWriters && result.penWriters.validation.length ? { ...penWriterFigures(model, result.penWriters.validation), trainWriters: result.penWriters.train } : undefined;
-    writeFileSync(modelPath, serializeModel(file));
+    writeOutput(modelPath, serializeModel(file));
     const metrics = {
       model: name,
       id: file.id,
@@ -96,7 +92,7 @@ export const trainCommand = defineCommand({
       machine: { host: hostname(), cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, node: process.version },
       history: result.history,
     };
-    writeFileSync(join(dir, "metrics.json"), JSON.stringify(metrics, null, 1) + "\n");
+    writeOutput(join(dir, "metrics.json"), JSON.stringify(metrics, null, 1) + "\n");
     writeModelPictures(dir, metrics.history, evaluation, name);
     if (o.json) console.log(JSON.stringify({ ...metrics, accuracy: evaluation.accuracy, history: undefined }));
     else printSummary(dir, metrics, evaluation, strokeTest);

@@ -37,7 +37,17 @@ const PATH_ERRORS: Record<string, string> = {
   ENOSPC: "no space left on the device",
   EEXIST: "already exists",
   ENAMETOOLONG: "name too long",
+  EDQUOT: "disk quota exceeded",
+  EFBIG: "file too large",
+  EIO: "input/output error",
+  EPIPE: "the reader closed the pipe",
 };
+
+/** What a system error code means, in words (the code itself when it is not one of ours). */
+export function systemReason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return (code && PATH_ERRORS[code]) ?? code ?? String((e as Error)?.message ?? e);
+}
 
 /**
  * The one place a thrown error becomes what the user sees: a UserError as it is; a system error

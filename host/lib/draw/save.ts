@@ -7,35 +7,16 @@
  * Append only: the file is created by the first save if it is missing, and never rewritten. Its
  * path is checked before the simulator starts, so a bad one costs nothing.
  */
-import { accessSync, appendFileSync, closeSync, constants, existsSync, openSync, readSync, statSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { appendFileSync, closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { UserError } from "../errors.ts";
-import { displayPath } from "../paths.ts";
+import { outputFile } from "../output.ts";
 import { toPoints } from "./strokes.ts";
 
 export const DEFAULT_SAVE_FILE = "my-strokes.jsonl";
 
 /** The absolute path of the file drawings are appended to, or a one-line error; writes nothing. */
 export function saveFile(path: string): string {
-  const abs = resolve(path);
-  const show = displayPath(abs);
-  if (existsSync(abs)) {
-    if (!statSync(abs).isFile()) throw new UserError(`--save ${show} is not a file`);
-    try {
-      accessSync(abs, constants.W_OK);
-    } catch {
-      throw new UserError(`--save ${show} is not writable`);
-    }
-    return abs;
-  }
-  const dir = dirname(abs);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`--save ${show}: the folder ${displayPath(dir)} does not exist`);
-  try {
-    accessSync(dir, constants.W_OK);
-  } catch {
-    throw new UserError(`--save ${show}: the folder ${displayPath(dir)} is not writable`);
-  }
-  return abs;
+  return outputFile(path, "--save", { append: true });
 }
 
 export interface SavedSample {

@@ -1,12 +1,15 @@
 /** The pictures written next to a trained model: learning curves, confusion matrix, per-class accuracy. */
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { writeOutput } from "../output.ts";
 import type { Evaluation } from "../model/evaluate.ts";
 import type { EpochRecord } from "../train/trainer.ts";
 import { barChartSvg, confusionMatrixSvg, learningCurvesSvg } from "./svg.ts";
 
+/** The files of the pictures next to a model, as modelPictures names them. */
+export const MODEL_PICTURES = ["curves.svg", "confusion.svg", "per-class.svg"] as const;
+
 /** The three pictures, by file name: a pure function of the training history and the evaluation. */
-export function modelPictures(history: EpochRecord[], e: Evaluation, name: string): Record<"curves.svg" | "confusion.svg" | "per-class.svg", string> {
+export function modelPictures(history: EpochRecord[], e: Evaluation, name: string): Record<(typeof MODEL_PICTURES)[number], string> {
   return {
     "curves.svg": learningCurvesSvg(history, { title: `${name}: learning curves`, testAccuracy: e.accuracy }),
     "confusion.svg": confusionMatrixSvg(e.confusion, { title: `${name}: MNIST test set, rows true, columns predicted` }),
@@ -18,5 +21,5 @@ export function modelPictures(history: EpochRecord[], e: Evaluation, name: strin
 }
 
 export function writeModelPictures(dir: string, history: EpochRecord[], e: Evaluation, name: string): void {
-  for (const [file, svg] of Object.entries(modelPictures(history, e, name))) writeFileSync(join(dir, file), svg);
+  for (const [file, svg] of Object.entries(modelPictures(history, e, name))) writeOutput(join(dir, file), svg);
 }
