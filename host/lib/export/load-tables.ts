@@ -10,10 +10,11 @@
  * lines). Comments, blank lines and the layer lists the program uses (`HIDDEN`, `OUTPUT`, which
  * only name the values above them) are skipped, as is `PROGRAM_MODEL`.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { UserError } from "../errors.ts";
-import { MODEL_NAME } from "../model/format.ts";
+import { MAX_MODEL_BYTES, MODEL_NAME } from "../model/format.ts";
 import { displayPath } from "../paths.ts";
+import { readTextFile } from "../text-file.ts";
 
 export interface Tables {
   MODEL_NAME: string;
@@ -93,7 +94,7 @@ export function loadTables(path: string): Tables {
   const where = displayPath(path);
   if (!existsSync(path)) throw new UserError(`weight tables not found: ${where} (run bnn export)`);
   if (!statSync(path).isFile()) throw new UserError(`weight tables: ${where} is not a file`);
-  return parseTables(readFileSync(path, "utf8"), where);
+  return parseTables(readTextFile(path, where, MAX_MODEL_BYTES, "weight tables file"), where);
 }
 
 /**

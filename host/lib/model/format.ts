@@ -5,7 +5,9 @@
  * validates and writes it. Nothing here depends on how the model was trained.
  */
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
+import { parseJson } from "../json.ts";
+import { readTextFile } from "../text-file.ts";
 import { lastWordMask, wordsFor } from "../binary.ts";
 import { UserError } from "../errors.ts";
 
@@ -170,16 +172,17 @@ export function serializeModel(m: ModelFile): string {
   return JSON.stringify(m, null, 1) + "\n";
 }
 
+/**
+ * The largest model file read: weights are packed bits in hex (models/large is
+ * 226 KB), so networks the C holds (C_LIMITS) stay within a few MB; 64 MB leaves room for
+ * hand-written layouts.
+ */
+export const MAX_MODEL_BYTES = 64 * 1024 * 1024;
+
 export function readModelFile(path: string): Model {
   if (!existsSync(path)) throw new UserError(`model file not found: ${path}`);
-  const text = readFileSync(path, "utf8");
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new UserError(`${path}: not valid JSON (${(e as Error).message.split("\n")[0].slice(0, 120)})`);
-  }
-  return validateModel(json, path);
+  const text = readTextFile(path, path, MAX_MODEL_BYTES, "model file");
+  return validateModel(parseJson(text, path), path);
 }
 
 export function validateModel(json: unknown, where = "model"): Model {

@@ -15,9 +15,10 @@
  * [x0, y0, x1, y1, ...] list per stroke, as the simulated panel (devices/touch.ts) and the
  * program (src/shared/touch-samples.ts) hold strokes.
  */
-import { readFileSync } from "node:fs";
 import { UserError } from "../errors.ts";
 import { displayPath } from "../paths.ts";
+import { newLines, parseJson, type Lines } from "../json.ts";
+import { readTextFile } from "../text-file.ts";
 
 export interface StrokeSample {
   /** Panel size, panel units. */
@@ -35,6 +36,8 @@ export interface StrokeSample {
 }
 
 export const MAX_PANEL_SIDE = 65535;
+/** The largest stroke file read (the 7,494 pen digits take 4 MB; a million taps 14 MB). */
+export const MAX_STROKE_FILE_BYTES = 256 * 1024 * 1024;
 const KEYS = ["width", "height", "strokes", "label", "id", "writer"];
 /** The longest `writer` taken (a name, not a document). */
 export const MAX_WRITER_LENGTH = 100;
@@ -46,196 +49,6 @@ export function compareWriters(a: string, b: string): number {
   if (!Number.isNaN(na)) return -1;
   if (!Number.isNaN(nb)) return 1;
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Deeper nesting than a sample has is refused (and cannot overflow the parser's stack). */
-const MAX_DEPTH = 32;
-
-// --- a JSON parser that remembers lines ------------------------------------------------------
-
-interface Lines {
-  /** Line of each array and object value. */
-  of: WeakMap<object, number>;
-  /** Line of each member value of an object, by key. */
-  keys: WeakMap<object, Map<string, number>>;
-  /** Line of each element of an array. */
-  items: WeakMap<unknown[], number[]>;
-}
-
-function newLines(): Lines {
-  return { of: new WeakMap(), keys: new WeakMap(), items: new WeakMap() };
-}
-
-class JsonSyntaxError extends Error {
-  constructor(
-    message: string,
-    readonly line: number,
-    readonly column: number,
-  ) {
-    super(message);
-  }
-}
-
-class Parser {
-  private i = 0;
-  private line: number;
-  private lineStart = 0;
-
-  constructor(
-    private readonly text: string,
-    firstLine: number,
-    private readonly lines: Lines,
-  ) {
-    this.line = firstLine;
-  }
-
-  private fail(message: string): never {
-    throw new JsonSyntaxError(message, this.line, this.i - this.lineStart + 1);
-  }
-
-  private space(): void {
-    const t = this.text;
-    for (;;) {
-      const c = t.charCodeAt(this.i);
-      if (c === 10) {
-        this.i++;
-        this.line++;
-        this.lineStart = this.i;
-      } else if (c === 32 || c === 9 || c === 13) this.i++;
-      else return;
-    }
-  }
-
-  private what(): string {
-    if (this.i >= this.text.length) return "the end of the text";
-    const ch = this.text[this.i];
-    return /[\x20-\x7e]/.test(ch) ? `'${ch}'` : `character U+${ch.codePointAt(0)!.toString(16).padStart(4, "0")}`;
-  }
-
-  /** The whole text as one value (whitespace around it allowed). */
-  document(): unknown {
-    this.space();
-    const v = this.value(0);
-    this.space();
-    if (this.i < this.text.length) this.fail(`found ${this.what()} after the value`);
-    return v;
-  }
-
-  private value(depth: number): unknown {
-    if (depth > MAX_DEPTH) this.fail(`nested more than ${MAX_DEPTH} deep`);
-    const c = this.text[this.i];
-    if (c === "{") return this.object(depth);
-    if (c === "[") return this.array(depth);
-    if (c === '"') return this.string();
-    if (c === "-" || (c >= "0" && c <= "9")) return this.number();
-    for (const [word, v] of [["true", true], ["false", false], ["null", null]] as const) {
-      if (this.text.startsWith(word, this.i)) {
-        this.i += word.length;
-        return v;
-      }
-    }
-    this.fail(`found ${this.what()} where a value should be`);
-  }
-
-  private object(depth: number): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    const keys = new Map<string, number>();
-    this.lines.of.set(out, this.line);
-    this.lines.keys.set(out, keys);
-    this.i++;
-    this.space();
-    if (this.text[this.i] === "}") {
-      this.i++;
-      return out;
-    }
-    for (;;) {
-      this.space();
-      if (this.text[this.i] !== '"') this.fail(`found ${this.what()} where a key (a string) should be`);
-      const key = this.string();
-      if (keys.has(key)) this.fail(`key "${key.slice(0, 40)}" appears twice`);
-      this.space();
-      if (this.text[this.i] !== ":") this.fail(`found ${this.what()} where ':' should be`);
-      this.i++;
-      this.space();
-      keys.set(key, this.line);
-      Object.defineProperty(out, key, { value: this.value(depth + 1), enumerable: true, writable: true, configurable: true });
-      this.space();
-      const c = this.text[this.i];
-      this.i++;
-      if (c === "}") return out;
-      if (c !== ",") {
-        this.i--;
-        this.fail(`found ${this.what()} where ',' or '}' should be`);
-      }
-    }
-  }
-
-  private array(depth: number): unknown[] {
-    const out: unknown[] = [];
-    const items: number[] = [];
-    this.lines.of.set(out, this.line);
-    this.lines.items.set(out, items);
-    this.i++;
-    this.space();
-    if (this.text[this.i] === "]") {
-      this.i++;
-      return out;
-    }
-    for (;;) {
-      this.space();
-      items.push(this.line);
-      out.push(this.value(depth + 1));
-      this.space();
-      const c = this.text[this.i];
-      this.i++;
-      if (c === "]") return out;
-      if (c !== ",") {
-        this.i--;
-        this.fail(`found ${this.what()} where ',' or ']' should be`);
-      }
-    }
-  }
-
-  private string(): string {
-    const t = this.text;
-    this.i++;
-    let out = "";
-    for (;;) {
-      const c = t[this.i];
-      if (c === undefined) this.fail("a string is not closed");
-      if (c === '"') {
-        this.i++;
-        return out;
-      }
-      if (c < " ") this.fail("a control character (a line break?) inside a string");
-      if (c === "\\") {
-        const e = t[this.i + 1];
-        const simple: Record<string, string> = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
-        if (e !== undefined && e in simple) {
-          out += simple[e];
-          this.i += 2;
-        } else if (e === "u" && /^[0-9a-fA-F]{4}$/.test(t.slice(this.i + 2, this.i + 6))) {
-          out += String.fromCharCode(parseInt(t.slice(this.i + 2, this.i + 6), 16));
-          this.i += 6;
-        } else {
-          this.i++;
-          this.fail("a bad escape in a string");
-        }
-        continue;
-      }
-      out += c;
-      this.i++;
-    }
-  }
-
-  private number(): number {
-    const m = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-    m.lastIndex = this.i;
-    const r = m.exec(this.text);
-    if (!r) this.fail(`a malformed number`);
-    this.i += r[0].length;
-    return Number(r[0]);
-  }
 }
 
 // --- samples ---------------------------------------------------------------------------------
@@ -323,14 +136,7 @@ export function parseStrokeText(text: string, name: string, kind: StrokeFileKind
   const fail = (line: number, message: string): never => {
     throw new UserError(`${name}:${line}: ${message}`);
   };
-  const parse = (t: string, firstLine: number, lines: Lines): unknown => {
-    try {
-      return new Parser(t, firstLine, lines).document();
-    } catch (e) {
-      if (e instanceof JsonSyntaxError) throw new UserError(`${name}:${e.line}:${e.column}: not valid JSON: ${e.message}`);
-      throw e;
-    }
-  };
+  const parse = (t: string, firstLine: number, lines: Lines): unknown => parseJson(t, name, lines, firstLine);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const samples: StrokeSample[] = [];
   if (kind === "jsonl") {
@@ -360,7 +166,7 @@ export function readStrokeFile(path: string): StrokeSample[] {
   const kind = strokeFileKind(path);
   const name = displayPath(path);
   if (!kind) throw new UserError(`${name}: a stroke file's name ends .json (one sample or an array) or .jsonl (one sample per line)`);
-  return parseStrokeText(readFileSync(path, "utf8"), name, kind);
+  return parseStrokeText(readTextFile(path, name, MAX_STROKE_FILE_BYTES, "stroke file"), name, kind);
 }
 
 /** Flat strokes [x0, y0, x1, y1, ...] -> the file's points [[x0, y0], [x1, y1], ...]. */
