@@ -39,7 +39,7 @@ describe("bnn train", () => {
   it("rejects unknown presets and nonsense options", async () => {
     expectOneLineError(await bnn(["train", "--preset", "huge"]), 2, /--preset must be one of tiny, default, large/);
     expectOneLineError(await bnn(["train", "--epochs", "0"]), 2, /--epochs must be at least 1/);
-    expectOneLineError(await bnn(["train", "--epochs", "two"]), 2, /--epochs needs a number/);
+    expectOneLineError(await bnn(["train", "--epochs", "two"]), 2, /--epochs needs a decimal number/);
     expectOneLineError(await bnn(["train", "--hidden", "128,x"]), 2, /--hidden must list layer sizes/);
     expectOneLineError(await bnn(["train", "--lr", "0.001", "--lr-end", "0.1"]), 2, /--lr-end/);
     expectOneLineError(await bnn(["train", "--frobnicate"]), 2, /Unknown option '--frobnicate'/);

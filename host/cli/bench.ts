@@ -44,7 +44,8 @@ export const benchCommand = defineCommand({
     json: { type: "boolean", description: "print JSON" },
   },
   async run(o, positionals, given) {
-    const subject = positionals[0] ?? "train";
+    const subject = positionals[0];
+    if (subject === undefined) throw usageError(`bench needs a subject: bnn bench <${SUBJECTS.join("|")}>`);
     if (!SUBJECTS.includes(subject)) throw usageError(`bench: unknown subject '${subject}' (subjects: ${SUBJECTS.join(", ")})`);
     onlyWith(given, "preset", subject === "train", "only applies to bench train");
     onlyWith(given, "epochs", subject === "train", "only applies to bench train");

@@ -27,6 +27,9 @@ export interface Command<S extends Record<string, OptionSpec> = Record<string, O
   run(opts: OptionValues<S>, positionals: string[], given: ReadonlySet<string>): Promise<number | void>;
 }
 
+/** A decimal number as people type one: 12, -3, 0.5, .5, 1e-3. */
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
 export function defineCommand<S extends Record<string, OptionSpec>>(c: Command<S>): Command<S> {
   return c;
 }
@@ -117,8 +120,9 @@ export function parseCommand<S extends Record<string, OptionSpec>>(prog: string,
       out[name] = text;
       continue;
     }
-    const n = Number(text);
-    if (text.trim() === "" || !Number.isFinite(n)) throw usageError(`${flag} needs a number; got '${text}'`);
+    // decimal only: Number() also reads "0x10", "0b1", " 7 " and "" (as 16, 1, 7 and 0)
+    const n = DECIMAL.test(text) ? Number(text) : NaN;
+    if (!Number.isFinite(n)) throw usageError(`${flag} needs a decimal number; got '${text.slice(0, 40)}'`);
     if (spec.type === "int" && !Number.isInteger(n)) throw usageError(`${flag} needs a whole number; got '${text}'`);
     if (spec.min !== undefined && n < spec.min) throw usageError(`${flag} must be at least ${spec.min}; got ${text}`);
     if (spec.max !== undefined && n > spec.max) throw usageError(`${flag} must be at most ${spec.max}; got ${text}`);

@@ -175,7 +175,9 @@ function decodePgm(bytes: Uint8Array, name: string): GrayImage {
     }
     const start = at;
     while (at < bytes.length && bytes[at] >= 0x30 && bytes[at] <= 0x39) at++;
-    if (at === start || at - start > 9) throw new UserError(`${name}: the PGM header is malformed (width, height and maxval are decimal numbers)`);
+    if (at === start) throw new UserError(`${name}: the PGM header is malformed (width, height and maxval are decimal numbers)`);
+    const field = ["width", "height", "maxval"][fields.length];
+    if (at - start > 9) throw new UserError(`${name}: the PGM's ${field} has ${at - start} digits; ${field === "maxval" ? "a maxval is 1..65535" : `images are at most ${MAX_IMAGE_PIXELS} pixels`}`);
     fields.push(Number(String.fromCharCode(...bytes.subarray(start, at))));
   }
   const [width, height, maxval] = fields;
