@@ -3,13 +3,15 @@
  * one given. It serves the page (self-contained: no file or host but this one), takes each
  * finished digit and each save as a JSON POST, and pushes what happens to every open page as
  * Server-Sent Events. Requests must name this server as their Host (and, when a browser sends
- * one, as their Origin), so another web site open in the same browser cannot post drawings or
- * write the save file. close() ends the event streams and every connection, so the port is free
- * when it returns.
+ * one, as their Origin: host/lib/loopback-guard.ts, the check the simulator's hub makes too), so
+ * another web site open in the same browser cannot post drawings or write the save file: a wrong
+ * Host is a 421, a wrong Origin a 403. close() ends the event streams and every connection, so
+ * the port is free when it returns.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { UserError } from "../errors.ts";
+import { loopbackRefusal } from "../loopback-guard.ts";
 
 /** Largest request body taken (a drawing of MAX_PAGE_POINTS points is about 200 KB). */
 const MAX_BODY = 1 << 20;
@@ -64,7 +66,6 @@ function readBody(req: IncomingMessage): Promise<string> {
 export function startDrawServer(o: DrawServerOptions): Promise<DrawServer> {
   const streams = new Set<ServerResponse>();
   let port = o.port;
-  const origins = () => [`127.0.0.1:${port}`, `localhost:${port}`];
   const server = createServer((req, res) => {
     void handle(req, res).catch(() => {
       if (!res.headersSent) send(res, 500, { error: "internal error" });
@@ -72,9 +73,8 @@ export function startDrawServer(o: DrawServerOptions): Promise<DrawServer> {
     });
   });
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (!origins().includes(req.headers.host ?? "")) return send(res, 421, { error: "wrong host" });
-    const origin = req.headers.origin;
-    if (origin !== undefined && !origins().some((h) => origin === `http://${h}`)) return send(res, 403, { error: "wrong origin" });
+    const refusal = loopbackRefusal(req.headers, port);
+    if (refusal) return send(res, refusal.what === "host" ? 421 : 403, { error: refusal.error });
     const path = (req.url ?? "/").split("?")[0];
     if (req.method === "GET" && (path === "/" || path === "/index.html")) {
       res.writeHead(200, {
