@@ -6,6 +6,7 @@
  * the 28x28 input and ten bars; Save appends one valid line to the --save file (and keeps what
  * was there); the server takes nothing from another host or origin; Ctrl-C leaves nothing running
  * and frees every port. Cleanup is checked on what this run named (its PIDs, hub and page ports).
+ * The page's server alone (no browser): a body over its 1 MiB limit gets a 413 the client reads.
  *
  * Needs chromium (Debian: apt-get install chromium, as .ci/run does); without it the test fails
  * saying so.
@@ -17,6 +18,7 @@ import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, describe, expect, it } from "vitest";
 import { wordBytes } from "../host/lib/binary.ts";
+import { startDrawServer } from "../host/lib/draw/server.ts";
 import { toPoints } from "../host/lib/draw/strokes.ts";
 import { loadMnist } from "../host/lib/mnist.ts";
 import { readModelFile } from "../host/lib/model/format.ts";
@@ -51,6 +53,37 @@ function raw(port: number, path: string, headers: Record<string, string>, body?:
     });
     r.on("error", reject);
     r.end(body);
+  });
+}
+
+/**
+ * POSTs `size` bytes of JSON-ish text to /digit, with a Content-Length or chunked (64 KiB
+ * chunks), as a real client does: it answers with the response the server gave, even one that
+ * came before the whole body was sent.
+ */
+function post(port: number, size: number, chunked: boolean): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    if (!chunked) headers["content-length"] = String(size);
+    const r = request({ host: "127.0.0.1", port, path: "/digit", method: "POST", headers }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (d: string) => (body += d));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on("error", reject);
+    });
+    r.on("error", reject);
+    const chunk = Buffer.alloc(64 * 1024, " ");
+    let left = size;
+    const pump = () => {
+      while (left > 0) {
+        const part = chunk.subarray(0, Math.min(left, chunk.length));
+        left -= part.length;
+        if (!r.write(part)) return void r.once("drain", pump);
+      }
+      r.end();
+    };
+    pump();
   });
 }
 
@@ -155,5 +188,43 @@ describe("bnn sim --draw (the drawing page)", () => {
     } finally {
       blocker.close();
     }
+  });
+});
+
+describe("the drawing page's server", () => {
+  it("answers a body over 1 MiB with 413 and a short reason (Content-Length or chunked), and goes on serving", async () => {
+    const got: unknown[] = [];
+    const server = await startDrawServer({ port: 0, page: "<!doctype html>", routes: { "/digit": (b) => (got.push(b), { ok: true }) } });
+    try {
+      const limit = 1 << 20;
+      for (const chunked of [false, true]) {
+        const r = await post(server.port, limit + 1, chunked);
+        expect(r.status, `chunked: ${chunked}`).toBe(413);
+        expect(JSON.parse(r.body)).toEqual({ error: "request too large" });
+      }
+      // a client that asks first (Expect: 100-continue) is refused before it sends the body
+      const asked = await new Promise<{ status: number; continued: boolean }>((resolve) => {
+        let continued = false;
+        const r = request({ host: "127.0.0.1", port: server.port, path: "/digit", method: "POST", headers: { "content-type": "application/json", "content-length": String(limit + 1), expect: "100-continue" } }, (res) => {
+          res.resume();
+          resolve({ status: res.statusCode ?? 0, continued });
+          r.destroy();
+        });
+        r.on("continue", () => {
+          continued = true;
+          r.end(Buffer.alloc(limit + 1, " "));
+        });
+        r.on("error", () => resolve({ status: 0, continued })); // no answer at all
+        r.flushHeaders();
+      });
+      expect(asked).toEqual({ status: 413, continued: false });
+      // a body of exactly the limit is read (and is no JSON: 400), and a small one is served
+      expect((await post(server.port, limit, false)).status).toBe(400);
+      expect(await raw(server.port, "/digit", { host: `127.0.0.1:${server.port}`, "content-type": "application/json" }, '{"a":1}')).toBe(200);
+      expect(got).toEqual([{ a: 1 }]);
+    } finally {
+      await server.close();
+    }
+    expect(await portFree(server.port)).toBe(true);
   });
 });

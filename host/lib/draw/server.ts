@@ -5,8 +5,9 @@
  * Server-Sent Events. Requests must name this server as their Host (and, when a browser sends
  * one, as their Origin: host/lib/loopback-guard.ts, the check the simulator's hub makes too), so
  * another web site open in the same browser cannot post drawings or write the save file: a wrong
- * Host is a 421, a wrong Origin a 403. close() ends the event streams and every connection, so
- * the port is free when it returns.
+ * Host is a 421, a wrong Origin a 403. A body over 1 MiB is a 413 the client gets to read (by
+ * Content-Length before any of it is read, chunked once that much has come). close() ends the
+ * event streams and every connection, so the port is free when it returns.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -47,15 +48,30 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
+/** A request body over MAX_BODY. */
+class TooLarge extends Error {}
+
+/**
+ * The body of `req`, as text. One over MAX_BODY (by its Content-Length, or once that much has
+ * come) rejects with TooLarge at once, and the rest is read and dropped: the 413 goes out on a
+ * connection that stays open, so the client reads it instead of a reset (a socket closed while
+ * the client still sends is reset, and the answer with it).
+ */
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
+    const tooLarge = () => {
+      req.removeAllListeners("data");
+      req.resume();
+      reject(new TooLarge("request too large"));
+    };
+    if (Number(req.headers["content-length"]) > MAX_BODY) return tooLarge();
     let size = 0;
     const parts: Buffer[] = [];
     req.on("data", (d: Buffer) => {
       size += d.length;
       if (size > MAX_BODY) {
-        reject(new Error("too large"));
-        req.destroy();
+        parts.length = 0;
+        tooLarge();
       } else parts.push(d);
     });
     req.on("end", () => resolve(Buffer.concat(parts).toString("utf8")));
@@ -66,13 +82,19 @@ function readBody(req: IncomingMessage): Promise<string> {
 export function startDrawServer(o: DrawServerOptions): Promise<DrawServer> {
   const streams = new Set<ServerResponse>();
   let port = o.port;
-  const server = createServer((req, res) => {
-    void handle(req, res).catch(() => {
+  const serve = (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean) =>
+    void handle(req, res, expectsContinue).catch(() => {
       if (!res.headersSent) send(res, 500, { error: "internal error" });
       else res.end();
     });
+  const server = createServer((req, res) => serve(req, res, false));
+  // Expect: 100-continue: the body comes only once we say so; any other answer ends the
+  // connection, where a body that never came would otherwise be waited for
+  server.on("checkContinue", (req, res) => {
+    res.setHeader("connection", "close");
+    serve(req, res, true);
   });
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): Promise<void> {
     const refusal = loopbackRefusal(req.headers, port);
     if (refusal) return send(res, refusal.what === "host" ? 421 : 403, { error: refusal.error });
     const path = (req.url ?? "/").split("?")[0];
@@ -102,11 +124,16 @@ export function startDrawServer(o: DrawServerOptions): Promise<DrawServer> {
     if (!route) return send(res, 404, { error: "not found" });
     if (req.method !== "POST") return send(res, 405, { error: "POST only" });
     if (!/^application\/json\b/.test(req.headers["content-type"] ?? "")) return send(res, 415, { error: "send application/json" });
+    // a client that asks first (Expect: 100-continue) sends no body we would refuse
+    if (expectsContinue) {
+      if (Number(req.headers["content-length"]) > MAX_BODY) return send(res, 413, { error: "request too large" });
+      res.writeContinue();
+    }
     let body: unknown;
     try {
       body = JSON.parse(await readBody(req));
     } catch (e) {
-      return send(res, (e as Error).message === "too large" ? 413 : 400, { error: (e as Error).message === "too large" ? "request too large" : "not JSON" });
+      return e instanceof TooLarge ? send(res, 413, { error: e.message }) : send(res, 400, { error: "not JSON" });
     }
     try {
       return send(res, 200, await route(body));
