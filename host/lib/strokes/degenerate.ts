@@ -11,12 +11,19 @@
  *             jitter of up to 1 % of its length across it
  *   scribble  dense zigzags filling a box of 15-90 % of the panel: 10-40 sweeps in 1-3 strokes,
  *             horizontal, vertical or diagonal, or a spiral of 5-12 turns
+ *   taps      scattered taps and dot clouds: 2-3,000 taps (log-uniform), each a one-point stroke
+ *             or a tiny dash of 2-3 points (a slid finger: at most 1/40 of the panel of ink; 30 %
+ *             of the sets have no dash, the others a random share of them), strewn over a box of
+ *             15-100 % of the panel's sides or gathered in 2-6 clusters of radius 1-8 % of the
+ *             panel (tapped cluster by cluster or in any order)
+ *
+ * and `manyTaps`: any number of one-point taps over the whole panel (issue 21's million).
  *
  * The same seed gives the same sets on every machine (host/lib/rng.ts).
  */
 import { SeededRng } from "../rng.ts";
 
-export const DEGENERATE_KINDS = ["empty", "dot", "small", "line", "scribble"] as const;
+export const DEGENERATE_KINDS = ["empty", "dot", "small", "line", "scribble", "taps"] as const;
 export type DegenerateKind = (typeof DEGENERATE_KINDS)[number];
 
 export interface DegenerateSample {
@@ -161,11 +168,68 @@ function scribble(pen: Pen, rng: SeededRng): number[][] {
   return strokes;
 }
 
+/**
+ * One tap at (x, y): a one-point stroke or, with chance `dashes`, a tiny dash of 2-3 points, each
+ * at most `step` units (integers) from the one before in x and in y; with step = 1/120 of the
+ * panel's shorter side, the dash's ink (its length as the rule measures it: max + min / 2 of |dx|,
+ * |dy| a segment) is at most 1/40 of the panel: a finger that slid while it tapped.
+ */
+function tap(pen: Pen, rng: SeededRng, x: number, y: number, dashes: number, step: number): number[] {
+  const st: number[] = [];
+  pen.push(st, x, y);
+  if (step > 0 && rng.next() < dashes) {
+    const more = 1 + rng.int(2);
+    for (let k = 0; k < more; k++) pen.push(st, st[st.length - 2] + rng.int(2 * step + 1) - step, st[st.length - 1] + rng.int(2 * step + 1) - step);
+  }
+  return st;
+}
+
+function taps(pen: Pen, rng: SeededRng): number[][] {
+  const short = Math.min(pen.w, pen.h);
+  const count = Math.round(2 * Math.pow(1500, rng.next()));
+  // most sets mix one-point taps and tiny dashes, some have taps only
+  const dashes = rng.next() < 0.3 ? 0 : rng.next();
+  const step = Math.floor(short / 120);
+  const strokes: number[][] = [];
+  if (rng.next() < 0.5) {
+    // strewn over a box
+    const bw = pen.w * rng.uniform(0.15, 1);
+    const bh = pen.h * rng.uniform(0.15, 1);
+    const x0 = rng.uniform(0, pen.w - bw);
+    const y0 = rng.uniform(0, pen.h - bh);
+    for (let k = 0; k < count; k++) strokes.push(tap(pen, rng, x0 + rng.uniform(0, bw), y0 + rng.uniform(0, bh), dashes, step));
+    return strokes;
+  }
+  // clusters
+  const clusters = 2 + rng.int(5);
+  const cx = Array.from({ length: clusters }, () => rng.uniform(0, pen.w));
+  const cy = Array.from({ length: clusters }, () => rng.uniform(0, pen.h));
+  const radius = Array.from({ length: clusters }, () => short * rng.uniform(0.01, 0.08));
+  const inTurn = rng.next() < 0.5;
+  for (let k = 0; k < count; k++) {
+    const c = inTurn ? Math.floor((k * clusters) / count) : rng.int(clusters);
+    const r = radius[c] * Math.sqrt(rng.next());
+    const a = rng.uniform(0, 2 * Math.PI);
+    strokes.push(tap(pen, rng, cx[c] + r * Math.cos(a), cy[c] + r * Math.sin(a), dashes, step));
+  }
+  return strokes;
+}
+
+/** `count` one-point taps strewn over the whole panel, from `seed` (the issue's 10^6 taps: a million small arrays). */
+export function manyTaps(count: number, seed: number, options: DegenerateOptions = {}): number[][] {
+  const w = options.panelWidth ?? 240;
+  const h = options.panelHeight ?? 240;
+  const rng = new SeededRng(seed);
+  const strokes: number[][] = new Array(count);
+  for (let k = 0; k < count; k++) strokes[k] = [rng.int(w), rng.int(h)];
+  return strokes;
+}
+
 /** `count` stroke sets of `kind`, from `seed`. */
 export function degenerateSet(kind: DegenerateKind, count: number, seed: number, options: DegenerateOptions = {}): DegenerateSample[] {
   const pen = new Pen(options.panelWidth ?? 240, options.panelHeight ?? 240);
   const rng = new SeededRng(seed);
-  const make = { empty: () => empty(rng), dot: () => dot(pen, rng), small: () => small(pen, rng), line: () => line(pen, rng), scribble: () => scribble(pen, rng) }[kind];
+  const make = { empty: () => empty(rng), dot: () => dot(pen, rng), small: () => small(pen, rng), line: () => line(pen, rng), scribble: () => scribble(pen, rng), taps: () => taps(pen, rng) }[kind];
   return Array.from({ length: count }, () => ({ kind, strokes: make() }));
 }
 
