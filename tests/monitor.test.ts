@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { scratchDir } from "./helpers.ts";
 import { start, type Managed } from "../host/lib/sim/processes.ts";
-import { formatResult, scoreFields, type StreamResult } from "../src/shared/stream-format.ts";
+import { crc16Text, formatResult, hexDigits, scoreFields, type StreamResult } from "../src/shared/stream-format.ts";
 import { bnn, expectOneLineError } from "./run-bnn.ts";
 import { run } from "../host/lib/run.ts";
 
@@ -23,9 +23,12 @@ const WAIT_MS = 20_000;
 
 function result(seq: number, over: Partial<StreamResult> = {}): StreamResult {
   const digit = seq % 10;
-  // a possible result: the digit is the highest score; the int32 extremes are in there
+  // a possible result: the digit is the highest score; the int32 extremes are in there; labels
+  // only on samples lines; the bytecode inference in whole ms (the VM clock), within the total
   const scores = Array.from({ length: 10 }, (_, j) => (j === digit ? 2147483647 : j === (digit + 1) % 10 ? -2147483648 : 100 * j - 5 + (seq % 7)));
-  return { seq, source: seq % 2 ? "camera" : "touch", label: seq % 3 === 0 ? -1 : seq % 7, inferenceUs: 8000 + 37 * seq, totalMs: 20 + seq, backend: seq % 2 ? "bytecode" : "native", model: "191e9cb9", noDigit: "", ...scoreFields(scores, 24), ...over };
+  const source = ["samples", "touch", "camera"][seq % 3];
+  const backend = seq % 2 ? "bytecode" : "native";
+  return { seq, source, label: source === "samples" ? seq % 7 : -1, inferenceUs: backend === "bytecode" ? 1000 * (8 + (seq % 5)) : 8000 + 37 * seq, totalMs: 20 + seq, backend, model: "191e9cb9", noDigit: "", ...scoreFields(scores, 24), ...over };
 }
 const line = (seq: number) => formatResult(result(seq));
 
@@ -240,12 +243,33 @@ describe("bnn monitor --stdin", () => {
     expect(rows[0]).toMatch(/seq +digit +label +ok +runners-up +infer ms +line ms +backend +source +model/);
     expect(rows).toHaveLength(6);
     expect(new Set(rows.slice(1).map((l) => l.length)).size).toBe(1); // aligned
-    expect(rows[1]).toMatch(/^ +10 +0 +3 +✗ 9 -\d+\.\d, \d -\d+\.\d +8\.37 +30 native +touch +191e9cb9$/);
+    expect(rows[1]).toMatch(/^ +10 +0 +- +9 -\d+\.\d, \d -\d+\.\d +8\.37 +30 native +touch +191e9cb9$/);
     expect(t.stderr).toMatch(/1 result cut short before the checksum/);
     expect(t.stderr).toMatch(/summary: 5 results, accuracy/);
     expect(t.stderr).toMatch(/inference native: p50 \d+\.\d\d\d ms, p99/);
     const c = await run(["--format", "csv", "--count", "2"]);
     expect(c.code, c.stderr).toBe(0);
-    expect(c.stdout.trim().split("\n")).toEqual(["seq,source,digit,label,correct,inference_ms,line_ms,backend,model,runners_up,no_digit", `10,touch,0,3,false,8.37,30,native,191e9cb9,"${result(10).runnersUp.join(",")}",`, `11,camera,1,4,false,8.41,31,bytecode,191e9cb9,"${result(11).runnersUp.join(",")}",`]);
+    expect(c.stdout.trim().split("\n")).toEqual(["seq,source,digit,label,correct,inference_ms,line_ms,backend,model,runners_up,no_digit", `10,touch,0,-1,,8.37,30,native,191e9cb9,"${result(10).runnersUp.join(",")}",`, `11,camera,1,-1,,9.00,31,bytecode,191e9cb9,"${result(11).runnersUp.join(",")}",`]);
+  });
+
+  it("refuses checksum-valid lines with impossible fields, counting them invalid (issue 21)", async () => {
+    /** A valid line with one field replaced, re-checksummed: only the field's rule breaks. */
+    const changed = (l: string, field: number, value: string) => {
+      const body = l.slice(1, l.indexOf("*")).split(" ").map((v, i) => (i === field ? value : v)).join(" ");
+      return `@${body}*${hexDigits(crc16Text(body), 4)}`;
+    };
+    const impossible = [
+      "@bnn2 0 samples 7 -0 394 21 native f39c30a7 2:89,3:89 713c*2836", // label -0
+      "@bnn2 0 touch - -1 394 21 native f39c30a7 faint 713c*dd0b", // the camera's reason on a touch line
+      "@bnn2 0 touch 7 -1 99999000 1 native f39c30a7 2:89,3:89 713c*df2c", // 99,999 ms of inference in 1 ms
+      changed(line(1), 4, "4"), // a label on a touch line
+      changed(line(7), 1, "007"), // seq 007
+    ];
+    const r = await bnn(["monitor", "--stdin", "--json"], {}, { input: [...impossible, line(3)].join("\n") + "\n" });
+    expect(r.code, r.stderr).toBe(0);
+    const out = jsonLines(r.stdout);
+    const summary = out.pop() as { summary: Record<string, unknown> };
+    expect(out).toEqual([expected(3)]);
+    expect(summary.summary).toMatchObject({ results: 1, invalidLines: impossible.length });
   });
 });

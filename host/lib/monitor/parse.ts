@@ -1,9 +1,14 @@
 /**
- * Reading the serial result stream (format: src/shared/stream-format.ts) out of noisy text:
- * version 2 lines, and version 1 lines of older firmware. A line is a result only if its
- * checksum holds AND every field is one the protocol allows (docs/serial-protocol.md). A line
- * that starts like a result but has no checksum at its end was cut short (the firmware's log
- * buffer cuts lines at about 150 characters): `classifyLine` tells it apart from noise.
+ * The one validator of the serial result stream (format: src/shared/stream-format.ts, rules:
+ * docs/serial-protocol.md): version 2 lines, and version 1 lines of older firmware. `bnn monitor`,
+ * `bnn sim` and the formatter's tests (tests/monitor-grammar.test.ts) all judge lines here.
+ *
+ * A line holds a result from its first `@bnn2 ` (or `@bnn 1 `): text before it is a prefix
+ * (DMESG's `> `, the simulator's `WASM> `). It is a result only if its checksum holds and every
+ * field is one the program can write: each number as the formatter writes it, each field within
+ * what src/app.ts gives for the line's source and backend. A line that starts like a result but
+ * has no `*` was cut short (the firmware's log buffer cuts lines at about 150 characters): it is
+ * told apart from damage.
  */
 import { argmax } from "../binary.ts";
 import { NO_DIGIT_REASONS } from "../../../src/shared/no-digit.ts";
@@ -15,6 +20,27 @@ export const BACKENDS = ["native", "bytecode"] as const;
 export { NO_DIGIT_REASONS };
 /** Classes of the MNIST models the protocol carries. */
 export const CLASSES = 10;
+
+/** The camera's no-digit reason (src/app.ts): a frame without ink or contrast. */
+const CAMERA_REASONS: readonly string[] = ["faint"];
+/** Touch: strokeNoDigit's reasons, every one of no-digit.ts's list but the camera's. */
+const TOUCH_REASONS: readonly string[] = NO_DIGIT_REASONS.filter((r) => !CAMERA_REASONS.includes(r));
+
+/**
+ * What each source puts in a line (src/app.ts). Labels: only the sample digits compiled into the
+ * program have one (0..9); touch and camera lines say -1. No-digit reasons: touch strokes are
+ * judged before any classifier (strokeNoDigit) and a backend that finds no point says "empty"; a
+ * camera frame without ink is "faint"; sample digits are always classified (a classifier finds
+ * nothing only in strokes or frames).
+ */
+export const SOURCE_RULES: Record<(typeof SOURCES)[number], { labeled: boolean; reasons: readonly string[] }> = {
+  touch: { labeled: false, reasons: TOUCH_REASONS },
+  camera: { labeled: false, reasons: CAMERA_REASONS },
+  samples: { labeled: true, reasons: [] },
+};
+/** Touch reasons found before any classifier runs (all but "empty", which a backend gives too): such a line's inference time is 0. */
+export const REJECTED_BEFORE_CLASSIFYING: readonly string[] = TOUCH_REASONS.filter((r) => r !== "empty");
+
 const U32 = 2 ** 32 - 1;
 const I32_MIN = -(2 ** 31);
 const I32_MAX = 2 ** 31 - 1;
@@ -27,8 +53,143 @@ export interface ParsedResult extends StreamResult {
   scores?: number[];
 }
 
-const V2 = /@(bnn2 (\d+) ([a-z]+) (-|\d) (-?\d+) (\d+) (\d+) ([a-z]+) ([0-9a-f]{8}) ([a-z]+|\d:\d+(?:,\d:\d+)*) ([0-9a-f]{4}))\*([0-9a-f]{4})/;
-const V1 = /@(bnn (\d+) seq=(\d+) src=([a-z]+) digit=(-?\d+) label=(-?\d+) us=(\d+) backend=([a-z]+) model=([0-9a-f]{8}) scores=(-?\d+(?:,-?\d+)*))\*([0-9a-f]{2})/;
+export type LineKind = "result" | "cut" | "invalid" | "other";
+
+/** A verdict on a piece of a line (or a whole line): a result, or why it is not one. */
+export interface Verdict {
+  kind: LineKind;
+  result?: ParsedResult;
+  /** Why it is not a result (cut, invalid). */
+  why?: string;
+}
+
+/** Thrown by the field readers below: the rule a piece breaks. */
+class Refused extends Error {}
+
+function refuse(why: string): never {
+  throw new Refused(why);
+}
+
+// ---- fields, one reader per kind of field -----------------------------------------------------
+
+/** A number as the formatter writes one ("" + n): digits, no sign, no leading zero; a u32. */
+function u32(text: string, what: string): number {
+  if (!/^(?:0|[1-9][0-9]*)$/.test(text)) refuse(`${what} '${text}' is not a number as the program writes one (no sign, no leading zero)`);
+  const n = Number(text);
+  if (n > U32) refuse(`${what} ${text} is not a u32`);
+  return n;
+}
+
+function oneOf<T extends string>(text: string, values: readonly T[], what: string): T {
+  if (!(values as readonly string[]).includes(text)) refuse(`unknown ${what} '${text}'`);
+  return text as T;
+}
+
+function hexField(text: string, digits: number, what: string): string {
+  if (!new RegExp(`^[0-9a-f]{${digits}}$`).test(text)) refuse(`${what} '${text}' is not ${digits} lowercase hex digits`);
+  return text;
+}
+
+/** A digit: 0..9, one character. */
+function digitField(text: string, what: string): number {
+  if (!/^[0-9]$/.test(text)) refuse(`${what} '${text}' is not a digit 0..9`);
+  return Number(text);
+}
+
+/** The label: -1 on touch and camera lines, 0..9 on samples lines (the only source with labels). */
+function labelField(text: string, source: (typeof SOURCES)[number]): number {
+  if (!/^(?:-1|[0-9])$/.test(text)) refuse(`label '${text}' is not -1 or 0..9 as the program writes them`);
+  const label = Number(text);
+  if (SOURCE_RULES[source].labeled && label < 0) refuse(`label -1 on a ${source} line: every ${source} digit has its label`);
+  if (!SOURCE_RULES[source].labeled && label >= 0) refuse(`label ${label} on a ${source} line: only samples lines carry labels`);
+  return label;
+}
+
+/** The runners-up `d:deficit,d:deficit` of a digit, as runnersUp() writes them. */
+function runnersUpField(text: string, digit: number): number[] {
+  const m = /^([0-9]):(0|[1-9][0-9]*),([0-9]):(0|[1-9][0-9]*)$/.exec(text);
+  if (!m) refuse(`runners-up '${text}' are not two 'digit:deficit' with deficits as the program writes numbers`);
+  const d = [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4])];
+  if (d[0] === digit || d[2] === digit || d[0] === d[2]) refuse("a runner-up repeats a digit");
+  if (d[1] > MAX_DEFICIT || d[3] > MAX_DEFICIT) refuse(`a runner-up's deficit is beyond ${MAX_DEFICIT}`);
+  // the second digit's score is at least the third's: its deficit is not larger (equal deficits
+  // can come in either index order: a deficit counts tenths of a unit, scores differ by less)
+  if (d[1] > d[3]) refuse("runners-up out of order: the second's deficit is larger than the third's");
+  return d;
+}
+
+// ---- rules across fields ----------------------------------------------------------------------
+
+/**
+ * The times of one line. The input-to-line time (whole ms of the VM clock) contains the
+ * inference: the bytecode inference is a difference of the same clock (whole ms, never more than
+ * the total); the native one is the service's µs on the board's clock, within ms clock readings
+ * that may each lag up to 1 ms: it is under total + 1 ms. A no-digit line found before any
+ * classifier (touch strokes), or told by the service, has no inference time.
+ */
+function checkTimes(r: StreamResult): void {
+  if (r.backend === "bytecode" && r.inferenceUs % 1000 !== 0) refuse(`bytecode inference ${r.inferenceUs} µs is not whole ms (the VM clock's steps)`);
+  if (Math.floor(r.inferenceUs / 1000) > r.totalMs) refuse(`inference ${r.inferenceUs} µs is longer than the input-to-line total ${r.totalMs} ms it is part of`);
+  if (r.digit < 0 && r.inferenceUs !== 0) {
+    if (r.backend === "native") refuse(`inference ${r.inferenceUs} µs on a native no-digit line: the service's no-digit answer carries none`);
+    if (REJECTED_BEFORE_CLASSIFYING.includes(r.noDigit)) refuse(`inference ${r.inferenceUs} µs for '${r.noDigit}', which is found before any classifier runs`);
+  }
+}
+
+function v2(body: string): ParsedResult {
+  const f = body.split(" ");
+  if (f.length !== 11) refuse(`${f.length - 1} fields, not 10 (one space apart)`);
+  const seq = u32(f[1], "seq");
+  const source = oneOf(f[2], SOURCES, "source");
+  const noDigit = f[3] === "-";
+  const digit = noDigit ? -1 : digitField(f[3], "digit");
+  const label = labelField(f[4], source);
+  const inferenceUs = u32(f[5], "inference time");
+  const totalMs = u32(f[6], "total time");
+  const backend = oneOf(f[7], BACKENDS, "backend");
+  const model = hexField(f[8], 8, "model");
+  const scoresCrc = parseInt(hexField(f[10], 4, "scores CRC"), 16);
+  let reason = "";
+  let top: number[] = [];
+  if (noDigit) {
+    if (!NO_DIGIT_REASONS.includes(f[9])) refuse(`no digit with '${f[9]}', which is no known reason`);
+    if (!SOURCE_RULES[source].reasons.includes(f[9])) refuse(`no-digit reason '${f[9]}' on a ${source} line, which gives ${SOURCE_RULES[source].reasons.join(", ") || "none"}`);
+    reason = f[9];
+    if (scoresCrc !== 0) refuse("a scores CRC on a no-digit line (no scores: the program writes 0000)");
+  } else top = runnersUpField(f[9], digit);
+  const r: ParsedResult = { version: 2, seq, source, digit, label, inferenceUs, totalMs, backend, model, runnersUp: top, noDigit: reason, scoresCrc };
+  checkTimes(r);
+  return r;
+}
+
+/** Version 1 (older firmware): named fields, all ten scores, no input-to-line time, no "no digit". */
+function v1(body: string): ParsedResult {
+  const f = body.split(" ");
+  const keys = ["seq", "src", "digit", "label", "us", "backend", "model", "scores"];
+  if (f.length !== 2 + keys.length || keys.some((k, i) => !f[i + 2].startsWith(`${k}=`))) refuse("not the version 1 fields");
+  const v = f.slice(2).map((x) => x.slice(x.indexOf("=") + 1));
+  const source = oneOf(v[1], SOURCES, "source");
+  const scores = v[7].split(",").map((s) => (/^-?(?:0|[1-9][0-9]*)$/.test(s) ? Number(s) : NaN));
+  if (scores.length !== CLASSES) refuse(`${scores.length} scores, not ${CLASSES}`);
+  if (scores.some((s) => !Number.isSafeInteger(s) || s < I32_MIN || s > I32_MAX)) refuse("a score is not an int32");
+  const digit = digitField(v[2], "digit");
+  if (digit !== argmax(scores)) refuse(`digit ${digit} is not the highest score (lowest index on ties)`);
+  return {
+    version: 1,
+    seq: u32(v[0], "seq"),
+    source,
+    digit,
+    label: labelField(v[3], source),
+    inferenceUs: u32(v[4], "inference time"),
+    totalMs: 0,
+    backend: oneOf(v[5], BACKENDS, "backend"),
+    model: hexField(v[6], 8, "model"),
+    scores,
+    runnersUp: runnersUp(scores, digit, V1_SCORE_SHIFT),
+    noDigit: "",
+    scoresCrc: 0,
+  };
+}
 
 function xor8(body: string): string {
   let x = 0;
@@ -36,95 +197,37 @@ function xor8(body: string): string {
   return hexDigits(x & 0xff, 2);
 }
 
-/** Why the fields of a checksum-valid line are impossible, or undefined when they are not. */
-export function impossibleFields(r: ParsedResult): string | undefined {
-  if (!Number.isSafeInteger(r.seq) || r.seq > U32) return `seq ${r.seq} is not a u32`;
-  if (!(SOURCES as readonly string[]).includes(r.source)) return `unknown source ${r.source}`;
-  if (!(BACKENDS as readonly string[]).includes(r.backend)) return `unknown backend ${r.backend}`;
-  if (!Number.isInteger(r.label) || r.label < -1 || r.label >= CLASSES) return `label ${r.label} is not -1..9`;
-  if (!Number.isSafeInteger(r.inferenceUs) || r.inferenceUs > U32) return `inference time ${r.inferenceUs} is not a u32`;
-  if (!Number.isSafeInteger(r.totalMs) || r.totalMs > U32) return `total time ${r.totalMs} is not a u32`;
-  if (r.scores) {
-    if (r.scores.length !== CLASSES) return `${r.scores.length} scores, not ${CLASSES}`;
-    if (r.scores.some((s) => !Number.isSafeInteger(s) || s < I32_MIN || s > I32_MAX)) return "a score is not an int32";
-    if (r.digit !== argmax(r.scores)) return `digit ${r.digit} is not the highest score`;
+/** The verdict on text from an `@bnn2 ` or `@bnn 1 ` on. */
+export function judgePiece(piece: string): Verdict {
+  const version = piece.startsWith("@bnn2 ") ? 2 : piece.startsWith("@bnn 1 ") ? 1 : 0;
+  const star = piece.indexOf("*");
+  // cut short: nothing of the checksum arrived (a damaged checksum is damage, not a cut)
+  if (version && star < 0) return { kind: "cut", why: "cut short before its checksum" };
+  try {
+    if (!version) refuse("not a result line of version 2 or 1");
+    const body = piece.slice(1, star);
+    const sumDigits = version === 2 ? 4 : 2;
+    const sum = piece.slice(star + 1, star + 1 + sumDigits);
+    if (!new RegExp(`^[0-9a-f]{${sumDigits}}$`).test(sum)) refuse("no checksum after '*'");
+    if (sum !== (version === 2 ? hexDigits(crc16Text(body), 4) : xor8(body))) refuse("the checksum does not match");
+    return { kind: "result", result: version === 2 ? v2(body) : v1(body) };
+  } catch (e) {
+    if (e instanceof Refused) return { kind: "invalid", why: e.message };
+    throw e;
   }
-  if (r.digit < 0) {
-    if (!NO_DIGIT_REASONS.includes(r.noDigit)) return `unknown no-digit reason ${r.noDigit}`;
-    return undefined;
-  }
-  if (!Number.isInteger(r.digit) || r.digit >= CLASSES) return `digit ${r.digit} is not 0..9`;
-  const d = r.runnersUp;
-  if (d.length !== 4) return "not two runners-up";
-  if (d[0] === r.digit || d[2] === r.digit || d[0] === d[2]) return "a runner-up repeats a digit";
-  if (d[1] > d[3] || d[3] > MAX_DEFICIT) return "runners-up out of order";
-  return undefined;
 }
-
-function v2(m: RegExpExecArray): ParsedResult | undefined {
-  if (hexDigits(crc16Text(m[1]), 4) !== m[12]) return undefined;
-  const noDigit = m[4] === "-";
-  const top = m[10];
-  if (noDigit === /\d/.test(top[0])) return undefined; // a reason exactly when there is no digit
-  return {
-    version: 2,
-    seq: Number(m[2]),
-    source: m[3],
-    digit: noDigit ? -1 : Number(m[4]),
-    label: Number(m[5]),
-    inferenceUs: Number(m[6]),
-    totalMs: Number(m[7]),
-    backend: m[8],
-    model: m[9],
-    runnersUp: noDigit ? [] : top.split(/[,:]/).map(Number),
-    noDigit: noDigit ? top : "",
-    scoresCrc: parseInt(m[11], 16),
-  };
-}
-
-function v1(m: RegExpExecArray): ParsedResult | undefined {
-  if (xor8(m[1]) !== m[11] || m[2] !== "1") return undefined;
-  const scores = m[10].split(",").map(Number);
-  const digit = Number(m[5]);
-  return {
-    version: 1,
-    seq: Number(m[3]),
-    source: m[4],
-    digit,
-    label: Number(m[6]),
-    inferenceUs: Number(m[7]),
-    totalMs: 0,
-    backend: m[8],
-    model: m[9],
-    scores,
-    runnersUp: digit >= 0 && digit < CLASSES && scores.length === CLASSES ? runnersUp(scores, digit, V1_SCORE_SHIFT) : [],
-    noDigit: "",
-    scoresCrc: 0,
-  };
-}
-
-/** The result in a line of text, or undefined if there is none, its checksum fails or a field is impossible. */
-export function parseResult(text: string): ParsedResult | undefined {
-  const a = V2.exec(text);
-  const r = a ? v2(a) : (() => {
-    const b = V1.exec(text);
-    return b ? v1(b) : undefined;
-  })();
-  if (r && r.version === 1 && r.runnersUp.length !== 4) return undefined;
-  return r && impossibleFields(r) === undefined ? r : undefined;
-}
-
-export type LineKind = "result" | "cut" | "invalid" | "other";
 
 /**
  * What a line is: a result; a result line cut short (it starts like one, `@bnn2 ` or `@bnn 1 `,
  * and no `*` of its checksum follows); an invalid one (damaged, impossible); or other text.
  */
-export function classifyLine(text: string): { kind: LineKind; result?: ParsedResult } {
-  const result = parseResult(text);
-  if (result) return { kind: "result", result };
+export function classifyLine(text: string): Verdict {
   const at = text.search(/@bnn(2 | 1 )/);
-  if (at < 0) return { kind: text.includes("@bnn") ? "invalid" : "other" };
-  // cut short: nothing of the checksum arrived (a damaged checksum is damage, not a cut)
-  return { kind: text.slice(at).includes("*") ? "invalid" : "cut" };
+  if (at < 0) return text.includes("@bnn") ? { kind: "invalid", why: "not a result line of version 2 or 1" } : { kind: "other" };
+  return judgePiece(text.slice(at));
+}
+
+/** The result in a line of text, or undefined if there is none, or it is not one the program can write. */
+export function parseResult(text: string): ParsedResult | undefined {
+  return classifyLine(text).result;
 }
