@@ -64,6 +64,18 @@ describe("bnn eval", () => {
     expect(json.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(10000);
   });
 
+  it("says on stderr what it is doing, then its progress with rate and ETA, and keeps stdout for the result", async () => {
+    const r = await bnn(["eval", "--model", tinyA, "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stderr.trim().split("\n");
+    // the first line comes before the evaluation, the progress lines while it runs (a plain line each 10 %)
+    expect(lines[0]).toMatch(/^eval: model \S+ \(id [0-9a-f]{16}\) on the 10000 MNIST test images \.\.\.$/);
+    const progress = lines.slice(1).filter((l) => /^eval +\d+% +\d+\/10000 +[\d.]+k? img\/s +eta \d+:\d\d/.test(l));
+    expect(progress.length).toBeGreaterThanOrEqual(2);
+    expect(progress[progress.length - 1]).toMatch(/ 100% +10000\/10000 /);
+    expect(JSON.parse(r.stdout).total).toBe(10000);
+  });
+
   it("dumps every test image's integer scores, and refuses to overwrite the dump", async () => {
     const dump = join(work, "scores.jsonl");
     expect((await bnn(["eval", "--model", tinyA, "--dump", dump])).code).toBe(0);
