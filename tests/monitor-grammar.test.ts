@@ -10,7 +10,8 @@
  * and the validator must refuse it, naming that rule.
  */
 import { describe, expect, it } from "vitest";
-import { classifyLine, parseResult, type ParsedResult } from "../host/lib/monitor/parse.ts";
+import { classifyLine, classifyPieces, parseResult, type ParsedResult } from "../host/lib/monitor/parse.ts";
+import { LineSplitter } from "../host/lib/monitor/lines.ts";
 import { SeededRng } from "../host/lib/rng.ts";
 import { NO_DIGIT_REASONS } from "../src/shared/no-digit.ts";
 import { crc16Text, formatResult, hex8, hexDigits, scoreFields, type StreamResult } from "../src/shared/stream-format.ts";
@@ -295,5 +296,46 @@ describe("every rule broken on its own is refused", () => {
     // its fourth line is one the program can write: digit 2 less than 0.1 unit below digit 7
     // (a deficit of 0 is not a tie), as the near-tie test above shows
     expect(parseResult("@bnn2 0 samples 7 7 394 21 native f39c30a7 2:0,3:5 713c*402d")).toMatchObject({ digit: 7, runnersUp: [2, 0, 3, 5] });
+  });
+});
+
+describe("what may follow a result, and two results in one line", () => {
+  it("refuses text after the checksum: only whitespace and a terminal's colour codes may follow", () => {
+    const rng = new SeededRng(7);
+    for (const r of POOL.slice(0, 300)) {
+      const line = formatResult(r);
+      const tail = pick(rng, ["ZZZ", "x", "0", "a", " trailing", "\x1b[0mZ", "*1a68", "\x00", "-"]);
+      expect(parseResult(line + tail), JSON.stringify(line + tail)).toBeUndefined();
+      expect(classifyLine(line + tail).why).toMatch(/after the checksum/);
+    }
+    expect(parseResult("@bnn2 0 samples 7 7 394 21 native f39c30a7 2:0,3:5 713c*402d")).toBeDefined();
+    expect(parseResult("@bnn2 0 samples 7 7 394 21 native f39c30a7 2:0,3:5 713c*402dZZZ")).toBeUndefined();
+  });
+
+  it("judges each @bnn piece of a line on its own: nothing vanishes uncounted", () => {
+    const [a, b] = [formatResult(POOL[0]), formatResult(POOL[1])];
+    const kinds = (text: string) => classifyPieces(text).map((v) => v.kind);
+    expect(classifyPieces(a + b).map((v) => v.result)).toEqual([parsed(POOL[0]), parsed(POOL[1])]);
+    expect(classifyPieces(`WASM> ${a} ${b}\r`).map((v) => v.result)).toEqual([parsed(POOL[0]), parsed(POOL[1])]);
+    expect(kinds(`${a} junk ${b}`)).toEqual(["invalid", "result"]);
+    expect(kinds(`${a.slice(0, 30)}${b}`)).toEqual(["cut", "result"]);
+    expect(kinds(`${a}@bnn`)).toEqual(["result", "invalid"]);
+    expect(kinds("DMESG: boot ok")).toEqual([]);
+    // one line that should hold one result and holds two is not read as the first
+    expect(parseResult(a + b)).toBeUndefined();
+  });
+});
+
+describe("lines longer than the cap", () => {
+  it("hands an overlong line on marked as cut, so it counts as overlong and nothing else", () => {
+    const seen: [string, boolean][] = [];
+    const lines = new LineSplitter((line, cut) => seen.push([line, cut]), 100);
+    const valid = formatResult(POOL[2]);
+    lines.push(Buffer.from(`${valid}${"Z".repeat(500)}\n${valid}\n`));
+    lines.push(Buffer.from("x".repeat(60)));
+    lines.push(Buffer.from("y".repeat(60)));
+    lines.flush();
+    expect(seen.map(([l, cut]) => [l.length, cut])).toEqual([[100, true], [valid.length, false], [100, true]]);
+    expect(lines.overlong).toBe(2);
   });
 });

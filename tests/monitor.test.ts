@@ -272,4 +272,20 @@ describe("bnn monitor --stdin", () => {
     expect(out).toEqual([expected(3)]);
     expect(summary.summary).toMatchObject({ results: 1, invalidLines: impossible.length });
   });
+
+  it("counts an overlong line as overlong only, refuses text after a checksum, and reads two results in one line (issue 21)", async () => {
+    const input = [
+      line(1) + "Z".repeat(5000), // a result, then more than the 4096-byte cap
+      line(2) + "ZZZ", // text after the checksum
+      line(3) + line(4), // two results in one line
+      `${line(5)} DMESG: junk ${line(6)}`, // a damaged piece, then a result
+      line(7) + " \x1b[0m", // what a terminal may leave behind
+    ].join("\n") + "\n";
+    const r = await bnn(["monitor", "--stdin", "--json"], {}, { input });
+    expect(r.code, r.stderr).toBe(0);
+    const out = jsonLines(r.stdout);
+    const summary = out.pop() as { summary: Record<string, unknown> };
+    expect(out).toEqual([3, 4, 6, 7].map(expected));
+    expect(summary.summary).toMatchObject({ results: 4, overlongLines: 1, invalidLines: 2, cutLines: 0 });
+  });
 });

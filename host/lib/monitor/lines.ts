@@ -2,7 +2,9 @@
  * Bytes from a serial port or a pipe, cut into text lines. The stream mixes DMESG text with
  * Jacdac binary frames and garbage, so bytes are decoded one-to-one (latin1: any byte is a
  * character, nothing fails to decode), CR, LF and CRLF all end a line, empty lines are dropped,
- * and a line is capped at `maxLine` bytes: the excess up to the next line end is discarded.
+ * and a line is capped at `maxLine` bytes: the excess up to the next line end is discarded, and
+ * the line is handed on marked `cut` (it is overlong, and nothing else: a result in its first
+ * `maxLine` bytes is not one, its line went on where no result ends).
  */
 
 export const MAX_LINE = 4096;
@@ -15,7 +17,7 @@ export class LineSplitter {
   overlong = 0;
 
   constructor(
-    private readonly onLine: (line: string) => void,
+    private readonly onLine: (line: string, cut: boolean) => void,
     private readonly maxLine = MAX_LINE,
   ) {}
 
@@ -58,7 +60,8 @@ export class LineSplitter {
 
   private endLine(): void {
     const line = Buffer.concat(this.parts, this.size).toString("latin1");
+    const cut = this.overflowing;
     this.reset();
-    if (line.length > 0) this.onLine(line);
+    if (line.length > 0) this.onLine(line, cut);
   }
 }

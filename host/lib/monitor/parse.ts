@@ -3,12 +3,13 @@
  * docs/serial-protocol.md): version 2 lines, and version 1 lines of older firmware. `bnn monitor`,
  * `bnn sim` and the formatter's tests (tests/monitor-grammar.test.ts) all judge lines here.
  *
- * A line holds a result from its first `@bnn2 ` (or `@bnn 1 `): text before it is a prefix
- * (DMESG's `> `, the simulator's `WASM> `). It is a result only if its checksum holds and every
- * field is one the program can write: each number as the formatter writes it, each field within
- * what src/app.ts gives for the line's source and backend. A line that starts like a result but
- * has no `*` was cut short (the firmware's log buffer cuts lines at about 150 characters): it is
- * told apart from damage.
+ * A line is cut into pieces at each `@bnn`, and each piece is judged on its own: text before the
+ * first is a prefix (DMESG's `> `, the simulator's `WASM> `), not part of any result. A piece is a
+ * result only if its checksum holds, nothing but whitespace (or a terminal colour code) follows
+ * the checksum, and every field is one the program can write: each number as the formatter writes
+ * it, each field within what src/app.ts gives for the line's source and backend. A piece that
+ * starts like a result but has no `*` was cut short (the firmware's log buffer cuts lines at about
+ * 150 characters): it is told apart from damage.
  */
 import { argmax } from "../binary.ts";
 import { NO_DIGIT_REASONS } from "../../../src/shared/no-digit.ts";
@@ -197,7 +198,10 @@ function xor8(body: string): string {
   return hexDigits(x & 0xff, 2);
 }
 
-/** The verdict on text from an `@bnn2 ` or `@bnn 1 ` on. */
+/** What a stream may put after a result's checksum: whitespace, a terminal's colour codes. */
+const TRAILER = /^(?:\s|\x1b\[[0-9;]*m)*$/;
+
+/** The verdict on one piece: text from an `@bnn` up to the next one or the end of the line. */
 export function judgePiece(piece: string): Verdict {
   const version = piece.startsWith("@bnn2 ") ? 2 : piece.startsWith("@bnn 1 ") ? 1 : 0;
   const star = piece.indexOf("*");
@@ -209,6 +213,7 @@ export function judgePiece(piece: string): Verdict {
     const sumDigits = version === 2 ? 4 : 2;
     const sum = piece.slice(star + 1, star + 1 + sumDigits);
     if (!new RegExp(`^[0-9a-f]{${sumDigits}}$`).test(sum)) refuse("no checksum after '*'");
+    if (!TRAILER.test(piece.slice(star + 1 + sumDigits))) refuse("text after the checksum");
     if (sum !== (version === 2 ? hexDigits(crc16Text(body), 4) : xor8(body))) refuse("the checksum does not match");
     return { kind: "result", result: version === 2 ? v2(body) : v1(body) };
   } catch (e) {
@@ -217,14 +222,28 @@ export function judgePiece(piece: string): Verdict {
   }
 }
 
+/** Every `@bnn` piece of a line judged on its own (none when the line has no `@bnn`: other text). */
+export function classifyPieces(text: string): Verdict[] {
+  const out: Verdict[] = [];
+  let at = text.indexOf("@bnn");
+  while (at >= 0) {
+    const next = text.indexOf("@bnn", at + 4);
+    out.push(judgePiece(text.slice(at, next < 0 ? undefined : next)));
+    at = next;
+  }
+  return out;
+}
+
 /**
- * What a line is: a result; a result line cut short (it starts like one, `@bnn2 ` or `@bnn 1 `,
- * and no `*` of its checksum follows); an invalid one (damaged, impossible); or other text.
+ * What a line that should hold at most one result is: a result; a result line cut short (it
+ * starts like one, `@bnn2 ` or `@bnn 1 `, and no `*` of its checksum follows); an invalid one
+ * (damaged, impossible, or more than one `@bnn` in it); or other text.
  */
 export function classifyLine(text: string): Verdict {
-  const at = text.search(/@bnn(2 | 1 )/);
-  if (at < 0) return text.includes("@bnn") ? { kind: "invalid", why: "not a result line of version 2 or 1" } : { kind: "other" };
-  return judgePiece(text.slice(at));
+  const pieces = classifyPieces(text);
+  if (pieces.length === 0) return { kind: "other" };
+  if (pieces.length > 1) return { kind: "invalid", why: `${pieces.length} pieces starting with @bnn in one line` };
+  return pieces[0];
 }
 
 /** The result in a line of text, or undefined if there is none, or it is not one the program can write. */

@@ -4,7 +4,7 @@
  * input, or Ctrl-C. Returns the summary; a source that never delivered (a port that never
  * opened within the timeout) is an error instead.
  */
-import { classifyLine } from "./parse.ts";
+import { classifyPieces } from "./parse.ts";
 import { UserError } from "../errors.ts";
 import { LineSplitter } from "./lines.ts";
 import { header, row, type Format } from "./render.ts";
@@ -52,16 +52,18 @@ export async function runSession(source: Source, o: SessionOptions): Promise<Ses
     }, o.timeoutS * 1000);
   };
 
-  const lines = new LineSplitter((line) => {
-    const { kind, result: r } = classifyLine(line);
-    if (kind === "invalid") tally.invalidLines++;
-    if (kind === "cut") tally.cutLines++;
-    if (!r) return;
-    if (finished) return;
-    tally.add(r);
-    o.out(row(o.format, r));
-    armIdle();
-    if (o.count !== undefined && tally.results >= o.count) end({ ended: "count reached" });
+  const lines = new LineSplitter((line, cut) => {
+    if (cut) return; // overlong: counted by the splitter, and nothing else
+    // each @bnn piece on its own: two results in one line are both read, a damaged one counted
+    for (const { kind, result: r } of classifyPieces(line)) {
+      if (kind === "invalid") tally.invalidLines++;
+      if (kind === "cut") tally.cutLines++;
+      if (!r || finished) continue;
+      tally.add(r);
+      o.out(row(o.format, r));
+      armIdle();
+      if (o.count !== undefined && tally.results >= o.count) end({ ended: "count reached" });
+    }
   });
 
   const onSignal = (sig: NodeJS.Signals) => end({ ended: sig === "SIGINT" ? "interrupted" : "terminated" });

@@ -31,13 +31,16 @@ export interface Summary {
   correct: number;
   /** correct / labeled, or null when no result had a label. */
   accuracy: number | null;
-  /** Lines that carried "@bnn" but did not parse (damaged, bad checksum, other version). */
+  /**
+   * Pieces of lines, from an "@bnn" to the next or the line's end, that are not results (damaged,
+   * bad checksum, text after the checksum, a field the program cannot write, other version).
+   */
   invalidLines: number;
   /** Lines that start like a result but end before their checksum: cut short (the firmware's log buffer). */
   cutLines: number;
   /** Results with no digit (empty, a dot, a scribble...), by reason. */
   noDigit: Record<string, number>;
-  /** Lines longer than the cap, cut. */
+  /** Lines longer than the cap, cut: counted here only (a result in one is not read). */
   overlongLines: number;
   reconnects: number;
   seq: { missing: number; repeats: number; restarts: number };
