@@ -5,7 +5,7 @@
  * comes back. Also standard input and the one-line errors. Timeouts only keep tests from hanging.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, constants, existsSync, openSync, rmSync, writeSync } from "node:fs";
+import { closeSync, constants, existsSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -208,6 +208,18 @@ describe("bnn monitor on a serial port", () => {
     const missing = join(tmpdir(), "bnn-monitor-no-such-port");
     expectOneLineError(await bnn(["monitor", "--port", missing, "--timeout", "1"]), 3, /cannot open port .*bnn-monitor-no-such-port: No such file or directory \(waited 1 s\)/);
     expectOneLineError(await bnn(["monitor", "--port", missing]), 3, /cannot open port .*pass --timeout/);
+  });
+
+  it("says at once, in one line, that a path which is no serial device is none, without suggesting --timeout (issue 21)", async () => {
+    const dir = scratchDir("monitor");
+    const file = join(dir, "saved.log");
+    writeFileSync(file, line(1) + "\n");
+    for (const args of [["--port", "/dev/null"], ["--port", "/dev/null", "--timeout", "5"], ["--port", file], ["--port", dir, "--timeout", "5"]]) {
+      const r = await bnn(["monitor", ...args]);
+      expectOneLineError(r, 3, /not a serial device/);
+      expect(r.stderr, args.join(" ")).not.toMatch(/--timeout|waited/); // waiting cannot make it one
+    }
+    expect((await bnn(["monitor", "--port", file])).stderr).toMatch(/--stdin < /); // a saved stream: read it from standard input
   });
 
   it("rejects bad options with a usage error", async () => {

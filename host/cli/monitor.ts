@@ -16,7 +16,9 @@ export const monitorCommand = defineCommand({
   usage:
     "Prints every checksum-valid result line; DMESG text, binary frames and damaged lines are skipped.\n" +
     "A port that closes is reopened every 500 ms. Without --timeout a port that cannot be opened at\n" +
-    "the start is an error at once; with it, monitor waits that long for the port to appear.",
+    "the start is an error at once; with it, monitor waits that long for the port to appear. A path\n" +
+    "that is no serial device (a file, a directory, /dev/null) is an error at once: a saved stream\n" +
+    "is read with --stdin < FILE.",
   options: {
     port: { type: "string", description: "serial port to read (required unless --stdin)", metavar: "path" },
     baud: { type: "int", description: "baud rate", default: 115200, min: 1, max: 10_000_000 },

@@ -4,7 +4,8 @@
  * output). The serial source reopens a closed port every 500 ms until it reappears or the
  * session stops; `serialport` (a native module) is loaded only when a port is used.
  */
-import { existsSync } from "node:fs";
+import { closeSync, constants, existsSync, openSync, statSync } from "node:fs";
+import { isatty } from "node:tty";
 import { UserError } from "../errors.ts";
 
 /** How often an open port checks that its device node still exists. */
@@ -40,6 +41,33 @@ function openReason(e: Error): string {
   return /permission denied/i.test(reason) ? `${reason} (on Linux: add yourself to the 'dialout' group)` : reason;
 }
 
+/**
+ * What `path` is if it exists and can never be a serial port, else undefined: a serial port is a
+ * terminal device; a file, a directory, /dev/null are not, and waiting does not make them one.
+ * Asked only after the port failed to open.
+ */
+function notSerial(path: string): string | undefined {
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    return undefined; // gone, or not ours to look at: the open error says why
+  }
+  if (st.isDirectory()) return "a directory";
+  if (st.isFile()) return "a file";
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  } catch {
+    return undefined;
+  }
+  try {
+    return isatty(fd) ? undefined : "a device that is no terminal";
+  } finally {
+    closeSync(fd);
+  }
+}
+
 type Port = import("serialport").SerialPort;
 
 export function serialSource(path: string, baudRate: number, opts: { waitForPort: boolean }): Source {
@@ -68,7 +96,12 @@ export function serialSource(path: string, baudRate: number, opts: { waitForPort
       }
       if (err) {
         problem = openReason(err);
-        if (!everOpened && !opts.waitForPort) events.fail(new UserError(`cannot open port ${path}: ${problem} (pass --timeout S to wait for it)`));
+        const what = everOpened ? undefined : notSerial(path);
+        if (what) {
+          const hint = what === "a file" ? `; to read a saved stream: bnn monitor --stdin < ${path}` : "";
+          events.fail(new UserError(`cannot open port ${path}: ${what}, not a serial device (${problem})${hint}`));
+        }
+        else if (!everOpened && !opts.waitForPort) events.fail(new UserError(`cannot open port ${path}: ${problem} (pass --timeout S to wait for it)`));
         else later();
         return;
       }
