@@ -15,6 +15,7 @@ import { start, type Managed } from "../host/lib/sim/processes.ts";
 import { crc16Text, formatResult, hexDigits, scoreFields, type StreamResult } from "../src/shared/stream-format.ts";
 import { bnn, expectOneLineError } from "./run-bnn.ts";
 import { run } from "../host/lib/run.ts";
+import { runnersUpText } from "../host/lib/monitor/render.ts";
 
 const BIN = fileURLToPath(new URL("../bin/bnn.mjs", import.meta.url));
 const WAIT_MS = 20_000;
@@ -299,5 +300,12 @@ describe("bnn monitor --stdin", () => {
     const summary = out.pop() as { summary: Record<string, unknown> };
     expect(out).toEqual([3, 4, 6, 7].map(expected));
     expect(summary.summary).toMatchObject({ results: 4, overlongLines: 1, invalidLines: 2, cutLines: 0 });
+  });
+});
+
+describe("bnn monitor's rendering", () => {
+  it("prints a runner-up less than 0.1 unit below the digit as 0.0, not -0.0 (issue 21)", () => {
+    expect(runnersUpText(result(7, { runnersUp: [2, 0, 3, 5] }))).toBe("2 0.0, 3 -0.5");
+    expect(runnersUpText(result(7, { runnersUp: [2, 41, 3, 9999] }))).toBe("2 -4.1, 3 -999.9");
   });
 });

@@ -15,11 +15,15 @@ export function correctness(r: StreamResult): boolean | null {
 
 const ms = (inferenceUs: number) => (inferenceUs / 1000).toFixed(2);
 
-/** The runners-up as people read them: "3 -4.1, 9 -5.0" (score units below the winner), or why there is no digit. */
+/**
+ * The runners-up as people read them: "3 -4.1, 9 -5.0" (score units below the winner), or why
+ * there is no digit. The sign comes with the number: a deficit of 0 (less than 0.1 unit below,
+ * not a tie) is "0.0", where a "-" written before the figure made it "-0.0".
+ */
 export function runnersUpText(r: StreamResult): string {
   if (r.digit < 0) return `no digit: ${r.noDigit}`;
   const parts: string[] = [];
-  for (let k = 0; k + 1 < r.runnersUp.length; k += 2) parts.push(`${r.runnersUp[k]} -${(r.runnersUp[k + 1] / 10).toFixed(1)}`);
+  for (let k = 0; k + 1 < r.runnersUp.length; k += 2) parts.push(`${r.runnersUp[k]} ${(-r.runnersUp[k + 1] / 10).toFixed(1)}`);
   return parts.join(", ");
 }
 
