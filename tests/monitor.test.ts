@@ -16,6 +16,7 @@ import { crc16Text, formatResult, hexDigits, scoreFields, type StreamResult } fr
 import { bnn, expectOneLineError } from "./run-bnn.ts";
 import { run } from "../host/lib/run.ts";
 import { runnersUpText } from "../host/lib/monitor/render.ts";
+import { boardLine } from "../host/lib/monitor/lines.ts";
 
 const BIN = fileURLToPath(new URL("../bin/bnn.mjs", import.meta.url));
 const WAIT_MS = 20_000;
@@ -307,5 +308,29 @@ describe("bnn monitor's rendering", () => {
   it("prints a runner-up less than 0.1 unit below the digit as 0.0, not -0.0 (issue 21)", () => {
     expect(runnersUpText(result(7, { runnersUp: [2, 0, 3, 5] }))).toBe("2 0.0, 3 -0.5");
     expect(runnersUpText(result(7, { runnersUp: [2, 41, 3, 9999] }))).toBe("2 -4.1, 3 -999.9");
+  });
+});
+
+describe("the board's own output in the simulator's", () => {
+  it("keeps the VM's console lines and drops the DeviceScript CLI's own (its default hub URL, its version line) (issue 21)", () => {
+    // `devs run` output as bnn sim --raw got it (the hub of that run was on another port)
+    const devs = [
+      "using devs: v2.16.4, runtime: v2.16.4, node: v20.20.2 from /work/main/node_modules/@devicescript/cli/built",
+      "connected to ws://127.0.0.1:8081",
+      "self-deployed src/main.ts",
+      "WASM> DeviceScript Simulator (WASM) v2.16.4; file v2.16.4",
+      "WASM> bnn: model 6443658033e1e799, source samples, backend bytecode",
+      "WASM> @bnn2 0 samples 7 7 8000 8 bytecode 64436580 5:78,1:79 b12d*5a2e",
+      "WASM>",
+    ];
+    expect(devs.map(boardLine)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      "DeviceScript Simulator (WASM) v2.16.4; file v2.16.4",
+      "bnn: model 6443658033e1e799, source samples, backend bytecode",
+      "@bnn2 0 samples 7 7 8000 8 bytecode 64436580 5:78,1:79 b12d*5a2e",
+      "",
+    ]);
   });
 });

@@ -65,3 +65,17 @@ export class LineSplitter {
     if (line.length > 0) this.onLine(line, cut);
   }
 }
+
+/** How `devs run` marks a line the VM's program (the simulated board) printed. */
+const VM_PREFIX = /^WASM> ?/;
+
+/**
+ * The board's own text in a line of `devs run` output (the simulated board's serial stream, for
+ * `bnn sim --raw` to pass to `bnn monitor --stdin`): the VM's console lines without their
+ * "WASM> " mark; undefined for the DeviceScript CLI's own lines ("using devs: …" with its
+ * versions, "connected to ws://…" with its default hub URL, "self-deployed …"), which a board
+ * never sends.
+ */
+export function boardLine(line: string): string | undefined {
+  return VM_PREFIX.test(line) ? line.replace(VM_PREFIX, "") : undefined;
+}
