@@ -15,7 +15,8 @@ import { start, type Managed } from "../host/lib/sim/processes.ts";
 import { crc16Text, formatResult, hexDigits, scoreFields, type StreamResult } from "../src/shared/stream-format.ts";
 import { bnn, expectOneLineError } from "./run-bnn.ts";
 import { run } from "../host/lib/run.ts";
-import { runnersUpText } from "../host/lib/monitor/render.ts";
+import { runnersUpText, summaryText } from "../host/lib/monitor/render.ts";
+import { Tally } from "../host/lib/monitor/summary.ts";
 import { boardLine } from "../host/lib/monitor/lines.ts";
 
 const BIN = fileURLToPath(new URL("../bin/bnn.mjs", import.meta.url));
@@ -332,5 +333,20 @@ describe("the board's own output in the simulator's", () => {
       "@bnn2 0 samples 7 7 8000 8 bytecode 64436580 5:78,1:79 b12d*5a2e",
       "",
     ]);
+  });
+});
+
+describe("bnn monitor's summary", () => {
+  it("gives the mean inference over the results the interval between results spans, both with one decimal (issue 21)", () => {
+    // the first result's work happened before the first arrival: the interval (last - first
+    // arrival) / (n - 1) spans results 2..n, and so must the inference set beside it
+    const t = new Tally();
+    const inference = [9000, 7000, 8000, 7000];
+    inference.forEach((us, k) => t.add(result(k, { source: "touch", label: -1, backend: "bytecode", inferenceUs: us, totalMs: 9 }), 1000 + 7.5 * k));
+    const s = t.summary("end of input", 0);
+    expect(s.latency.bytecode.meanMs).toBe(7.75); // every result's
+    expect(s.throughput).toMatchObject({ meanIntervalMs: 7.5, inferenceMeanMs: { bytecode: 7.333333333333333 } });
+    expect(summaryText(s)).toMatch(/7\.5 ms between results .*bytecode 7\.3 ms/);
+    expect(summaryText(s)).toMatch(/inference bytecode: p50 7 ms, p99 9 ms, mean 7\.8 ms/); // the VM clock's whole ms, not µs
   });
 });

@@ -54,7 +54,17 @@ export function summaryText(s: Summary): string {
     ...(Object.keys(s.noDigit).length ? [`  no digit: ${Object.entries(s.noDigit).map(([k, v]) => `${v} ${k}`).join(", ")}`] : []),
     `  seq: ${s.seq.missing} missing, ${plural(s.seq.repeats, "repeat")}, ${plural(s.seq.restarts, "restart")}`,
   ];
-  for (const [backend, l] of Object.entries(s.latency)) lines.push(`  inference ${backend}: p50 ${l.p50Ms.toFixed(3)} ms, p99 ${l.p99Ms.toFixed(3)} ms, mean ${l.meanMs.toFixed(3)} ms (${plural(l.results, "result")}); input to line p50 ${l.toLineP50Ms} ms, p99 ${l.toLineP99Ms} ms`);
-  if (s.throughput) lines.push(`  throughput: ${s.throughput.resultsPerSecond.toFixed(1)} results/s, ${s.throughput.meanIntervalMs.toFixed(1)} ms between results`);
+  for (const [backend, l] of Object.entries(s.latency)) {
+    // at the resolution it was measured with: the service's µs, the VM clock's whole ms (a mean: one decimal)
+    const at = (v: number, mean = false) => (backend === "bytecode" ? v.toFixed(mean ? 1 : 0) : v.toFixed(3));
+    lines.push(`  inference ${backend}: p50 ${at(l.p50Ms)} ms, p99 ${at(l.p99Ms)} ms, mean ${at(l.meanMs, true)} ms (${plural(l.results, "result")}); input to line p50 ${l.toLineP50Ms} ms, p99 ${l.toLineP99Ms} ms`);
+  }
+  if (s.throughput) {
+    // both over results 2..n, both with one decimal; the interval is how they arrived here, the
+    // inference what the board measured (arrivals bunch up in pipes and USB, so the two clocks
+    // can disagree by a little: the figures are not subtracted)
+    const inference = Object.entries(s.throughput.inferenceMeanMs).map(([backend, v]) => `${backend} ${v.toFixed(1)} ms`);
+    lines.push(`  throughput: ${s.throughput.resultsPerSecond.toFixed(1)} results/s, ${s.throughput.meanIntervalMs.toFixed(1)} ms between results as they arrived; mean inference of the same results (the board's clock): ${inference.join(", ")}`);
+  }
   return lines.join("\n");
 }

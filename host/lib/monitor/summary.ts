@@ -19,10 +19,16 @@ export interface LatencyStats {
   toLineP99Ms: number;
 }
 
-/** How fast results arrived (null with fewer than two). */
+/**
+ * How fast results arrived (null with fewer than two): the mean interval between arrivals here
+ * (this computer's clock), (last - first) / (n - 1), spans the work of results 2..n, so the
+ * inference set beside it is the mean of those same results (the board's clock), per backend.
+ */
 export interface Throughput {
   resultsPerSecond: number;
   meanIntervalMs: number;
+  /** Mean inference (ms) of the results after the first, per backend: the results the interval spans. */
+  inferenceMeanMs: Record<string, number>;
 }
 
 export interface Summary {
@@ -72,6 +78,8 @@ export class Tally {
   private totalMs = new Map<string, number[]>();
   private firstArrivalMs: number | undefined;
   private lastArrivalMs: number | undefined;
+  /** Inference µs of the results after the first, per backend: [sum, count]. */
+  private spanned = new Map<string, [number, number]>();
 
   /** Counts result `r`, which arrived at `arrivedMs` (a monotonic clock, ms). */
   add(r: StreamResult, arrivedMs = performance.now()): void {
@@ -90,6 +98,10 @@ export class Tally {
     }
     this.lastSeq = r.seq;
     if (r.digit < 0) this.noDigits.set(r.noDigit, (this.noDigits.get(r.noDigit) ?? 0) + 1);
+    if (this.results > 1) {
+      const [sum, n] = this.spanned.get(r.backend) ?? [0, 0];
+      this.spanned.set(r.backend, [sum + r.inferenceUs, n + 1]);
+    }
     const list = this.inferenceUs.get(r.backend) ?? [];
     list.push(r.inferenceUs);
     this.inferenceUs.set(r.backend, list);
@@ -113,7 +125,8 @@ export class Tally {
       };
     }
     const spanMs = this.results > 1 ? this.lastArrivalMs! - this.firstArrivalMs! : 0;
-    const throughput = spanMs > 0 ? { resultsPerSecond: (1000 * (this.results - 1)) / spanMs, meanIntervalMs: spanMs / (this.results - 1) } : null;
+    const inferenceMeanMs = Object.fromEntries([...this.spanned].sort(([a], [b]) => a.localeCompare(b)).map(([backend, [sum, n]]) => [backend, sum / n / 1000]));
+    const throughput = spanMs > 0 ? { resultsPerSecond: (1000 * (this.results - 1)) / spanMs, meanIntervalMs: spanMs / (this.results - 1), inferenceMeanMs } : null;
     return {
       results: this.results,
       labeled: this.labeled,
