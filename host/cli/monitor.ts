@@ -14,7 +14,8 @@ export const monitorCommand = defineCommand({
   name: "monitor",
   summary: "show the result stream of a board on a serial port (or standard input)",
   usage:
-    "Prints every checksum-valid result line; DMESG text, binary frames and damaged lines are skipped.\n" +
+    "Prints every result the program can write (checksum and every field valid: docs/serial-protocol.md);\n" +
+    "DMESG text and binary frames are skipped, damaged, impossible, cut and overlong lines are counted.\n" +
     "A port that closes is reopened every 500 ms. Without --timeout a port that cannot be opened at\n" +
     "the start is an error at once; with it, monitor waits that long for the port to appear. A path\n" +
     "that is no serial device (a file, a directory, /dev/null) is an error at once: a saved stream\n" +

@@ -1,5 +1,5 @@
 /**
- * One monitoring session: bytes from a source -> lines -> checksum-validated results, printed
+ * One monitoring session: bytes from a source -> lines -> validated results (parse.ts), printed
  * as they arrive, until --count results, --timeout seconds without a result, the end of the
  * input, or Ctrl-C. Returns the summary; a source that never delivered (a port that never
  * opened within the timeout) is an error instead.
