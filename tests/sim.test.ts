@@ -13,7 +13,7 @@ import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { createWebSocketBus, Packet, REPORT_RECEIVE, type JDService } from "jacdac-ts";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import WebSocket from "ws";
 import { loadMnist } from "../host/lib/mnist.ts";
 import { readModelFile } from "../host/lib/model/format.ts";
@@ -23,6 +23,7 @@ import { resolveModelPath, ROOT } from "../host/lib/paths.ts";
 import { CLASSIFIER, customServiceSpecs } from "../host/lib/services.ts";
 import { startHub } from "../host/lib/sim/hub.ts";
 import { start } from "../host/lib/sim/processes.ts";
+import { StartupReporter } from "../host/lib/sim/startup.ts";
 import { bnn } from "./run-bnn.ts";
 import { alive, BIN, expectAllOnceAndExact, expectCleanedUp, id32, parseRun, portFree, runSim, type Run } from "./sim-run.ts";
 
@@ -65,6 +66,22 @@ describe("bnn sim (the simulated board)", () => {
     const { run, code } = await started("SIGKILL");
     expect(code).toBe("SIGKILL");
     await expectCleanedUp(run);
+  });
+
+  it("says what the VM is doing while it starts (the CLI, compiling, the program), before the first result", async () => {
+    const r = await bnn(["sim", "--source", "samples", "--count", "1", "--backend", "bytecode"]);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.split("\n");
+    const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
+    const order = [
+      at(/^starting src\/main\.ts in the DeviceScript VM \.\.\.$/),
+      at(/^ {2}VM: compiling src\/main\.ts \.\.\.$/),
+      at(/^ {2}VM: src\/main\.ts compiled and deployed in \d+\.\d s; the program starts and looks for its devices \.\.\.$/),
+      at(/^ {2}vm: bnn: model [0-9a-f]{16}, source samples, backend bytecode$/),
+      at(/^ {2}# {2}0 /),
+    ];
+    expect(order.every((i) => i >= 0), lines.join("\n")).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
   });
 
   it("--raw prints the board's stream, which bnn monitor --stdin reads", async () => {
@@ -149,5 +166,41 @@ describe("the simulated classifier device over the bus", () => {
     }
     expect(alive(device.pid)).toBe(false);
     expect(await portFree(hub.port)).toBe(true);
+  });
+});
+
+describe("bnn sim's start-up lines", () => {
+  it("says each stage once, then a line every 5 s while one lasts, and nothing once the program speaks", () => {
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval", "performance"] });
+    try {
+      const said: string[] = [];
+      const r = new StartupReporter((l) => said.push(l));
+      r.begin("starting src/main.ts in the DeviceScript VM ...", "starting the DeviceScript CLI");
+      vi.advanceTimersByTime(4999);
+      expect(said).toHaveLength(1);
+      vi.advanceTimersByTime(1);
+      r.vmLine("using devs: v2.16.4, runtime: v2.16.4, node: v20.20.2 from /x", "src/main.ts");
+      r.vmLine("connected to ws://127.0.0.1:8081", "src/main.ts");
+      vi.advanceTimersByTime(12_000);
+      r.vmLine("self-deployed src/main.ts", "src/main.ts");
+      r.vmLine("WASM> DeviceScript Simulator (WASM) v2.16.4; file v2.16.4", "src/main.ts");
+      vi.advanceTimersByTime(6000);
+      r.vmLine("WASM> bnn: model 6443658033e1e799, source touch, backend native", "src/main.ts");
+      vi.advanceTimersByTime(60_000);
+      r.begin("starting the simulated classifier device ...", "starting the simulated classifier device"); // a restart later on
+      vi.advanceTimersByTime(60_000);
+      expect(said).toEqual([
+        "starting src/main.ts in the DeviceScript VM ...",
+        "  ... still starting the DeviceScript CLI (5 s)",
+        "  VM: compiling src/main.ts ...",
+        "  ... still compiling src/main.ts (5 s)",
+        "  ... still compiling src/main.ts (10 s)",
+        "  VM: src/main.ts compiled and deployed in 12.0 s; the program starts and looks for its devices ...",
+        "  ... still waiting for the program's first line (5 s)",
+        "starting the simulated classifier device ...",
+      ]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -3,9 +3,10 @@
  * a free port or --port), the simulated input device and classifier (devices/), and the program
  * (src/main.ts) in the DeviceScript VM, headless; shows each result line of its serial stream as
  * it arrives, checks it against the TypeScript reference computed from the same input, and ends
- * with the stream summary of host/lib/monitor/summary.ts plus the reference check. Every process
- * it starts is known by PID and stopped on exit, Ctrl-C or failure; they also exit by themselves
- * if this process is killed (host/lib/sim/lifeline.cjs).
+ * with the stream summary of host/lib/monitor/summary.ts plus the reference check. While the board
+ * starts it says each stage, and every few seconds what it still waits for
+ * (host/lib/sim/startup.ts). Every process it starts is known by PID and stopped on exit, Ctrl-C
+ * or failure; they also exit by themselves if this process is killed (host/lib/sim/lifeline.cjs).
  *
  * --draw: the touch panel draws what a web page sends instead of MNIST (host/lib/draw/): the page
  * is served on 127.0.0.1, each finished digit goes to the simulated panel (devices/touch.ts
@@ -35,6 +36,7 @@ import { Tally, type Summary } from "../lib/monitor/summary.ts";
 import { displayPath, resolveModelPath, ROOT, shippedModels } from "../lib/paths.ts";
 import { programEntry } from "../lib/export/entry.ts";
 import { startHub } from "../lib/sim/hub.ts";
+import { StartupReporter } from "../lib/sim/startup.ts";
 import { makeRunDir } from "../lib/sim/run-dir.ts";
 import { onInterrupt, start, type Managed } from "../lib/sim/processes.ts";
 import { DEFAULT_PANEL_SIZE, strokesFromImage } from "../lib/touch/strokes-from-image.ts";
@@ -165,6 +167,8 @@ export const simCommand = defineCommand({
     const event = (e: Record<string, unknown>) => {
       if (o.json) console.log(JSON.stringify(e));
     };
+    /** Each start-up stage as it begins, and a line every few seconds while one lasts. */
+    const startup = new StartupReporter(say);
 
     // --draw: the page's server first, so a busy --http-port costs nothing
     let drawServer: DrawServer | undefined;
@@ -229,7 +233,7 @@ export const simCommand = defineCommand({
     try {
       const startClassifier = async () => {
         const name = o.classifierModel ?? model.file.name;
-        say(`starting the simulated classifier device (firmware C service + model '${name}', WebAssembly) ...`);
+        startup.begin(`starting the simulated classifier device (firmware C service + model '${name}', WebAssembly) ...`, "starting the simulated classifier device");
         classifier = device("classifier", "classifier.ts", ["--model", name]);
         await classifier.waitFor(/^classifier ready/, 30_000);
       };
@@ -243,27 +247,28 @@ export const simCommand = defineCommand({
       if (o.backend === "native") await step(startClassifier);
       const range = ["--first", String(o.first), "--count", String(o.count)];
       if (o.source === "camera") {
-        say(`starting the simulated camera (MNIST test images ${o.first}..${o.first + o.count - 1} as ${FRAME_WIDTH}x${FRAME_HEIGHT} frames) ...`);
+        startup.begin(`starting the simulated camera (MNIST test images ${o.first}..${o.first + o.count - 1} as ${FRAME_WIDTH}x${FRAME_HEIGHT} frames) ...`, "starting the simulated camera");
         await step(() => device("camera", "camera.ts", range).waitFor(/^camera ready/, 30_000));
       }
       // samples every 2 ms in batches of 8; the panel starts drawing when the program reads its width
       const pen = ["--period", "2", "--batch", "8", "--gap", String(o.penUp), "--delay", "600000"];
       if (replay) {
-        say(`starting the simulated touch panel (replaying ${replay.length} digits of ${displayPath(o.strokes!)}, samples ${o.first}..${o.first + replay.length - 1}) ...`);
+        startup.begin(`starting the simulated touch panel (replaying ${replay.length} digits of ${displayPath(o.strokes!)}, samples ${o.first}..${o.first + replay.length - 1}) ...`, "starting the simulated touch panel");
         const replayPanel = device("touch panel", "touch.ts", ["--stdin", ...pen], true);
         await step(() => replayPanel.waitFor(/^touch ready/, 30_000));
         for (const sample of replay) replayPanel.write(JSON.stringify({ strokes: sample.strokes }) + "\n");
       } else if (o.source === "touch" && !o.draw) {
-        say(`starting the simulated touch panel (drawing MNIST test digits ${o.first}..${o.first + o.count - 1} as strokes) ...`);
+        startup.begin(`starting the simulated touch panel (drawing MNIST test digits ${o.first}..${o.first + o.count - 1} as strokes) ...`, "starting the simulated touch panel");
         await step(() => device("touch panel", "touch.ts", [...range, ...pen]).waitFor(/^touch ready/, 30_000));
       }
       if (o.draw) {
-        say("starting the simulated touch panel (drawing the page's digits as strokes) ...");
+        startup.begin("starting the simulated touch panel (drawing the page's digits as strokes) ...", "starting the simulated touch panel");
         panel = device("touch panel", "touch.ts", ["--stdin", ...pen], true);
         await step(() => panel!.waitFor(/^touch ready/, 30_000));
       }
-      say(`starting ${entry} in the DeviceScript VM ...`);
+      startup.begin(`starting ${entry} in the DeviceScript VM ...`, "starting the DeviceScript CLI");
       const vm = launch("devs run", startDevsRun(entry, hub.url, runDir));
+      vm.onLine((line) => startup.vmLine(line, entry));
       if (o.raw) vm.onLine((line) => console.log(line));
       if (interrupted) throw interrupted;
       if (session && drawServer) {
@@ -307,6 +312,7 @@ export const simCommand = defineCommand({
               .then(() => (stopping ? undefined : startClassifier()))
               .catch((e) => say(`  restart failed: ${(e as Error).message}`));
           }
+          startup.end();
           event({ ...r, reference });
           const label = r.label < 0 ? "label -  " : `label ${r.label} ${r.digit === r.label ? "✓" : "✗"}`;
           if (!o.raw) say(`  #${String(r.seq).padStart(3)}  digit ${r.digit < 0 ? "-" : r.digit}  ${label}  ${runnersUpText(r).padEnd(16)}  ${inferenceText(r).padStart(7)}  ${r.backend.padEnd(8)}  ${reference ? "= reference" : "DIFFERS FROM REFERENCE"}`);
@@ -322,6 +328,7 @@ export const simCommand = defineCommand({
       });
     } finally {
       stopping = true;
+      startup.end();
       onInterrupt(undefined);
       if (drawServer) {
         session?.setStatus({ text: "bnn sim stopped", ready: false, stopped: true });
