@@ -3,7 +3,7 @@
 import { register } from "tsx/esm/api";
 
 register();
-const { systemReason } = await import("../host/lib/errors.ts");
+const { run, systemReason } = await import("../host/cli/main.ts");
 // `bnn eval | head` closes the pipe early: that is not an error. Any other failure to write the
 // output (`> /dev/full`: no space left) ends the command with one line on stderr, exit 3.
 process.stdout.on("error", (e) => {
@@ -16,5 +16,4 @@ process.stdout.on("error", (e) => {
 });
 // a closed or full stderr has nowhere to report to: exit with the same code
 process.stderr.on("error", () => process.exit(3));
-const { run } = await import("../host/cli/main.ts");
 await run(process.argv.slice(2));

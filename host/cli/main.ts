@@ -75,3 +75,5 @@ export async function run(argv: string[]): Promise<void> {
 }
 
 export { helpText };
+/** For bin/bnn.mjs: a failed standard output in words. */
+export { systemReason } from "../lib/errors.ts";

@@ -19,9 +19,8 @@
  */
 import { accessSync, constants, existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { GENERATED_C_DIR } from "../../firmware-codegen/src/paths.ts";
 import { ExitCode, systemReason, UserError } from "./errors.ts";
-import { displayPath, TABLES_DIR } from "./paths.ts";
+import { displayPath, GENERATED_C_DIR, TABLES_DIR } from "./paths.ts";
 
 const show = displayPath;
 

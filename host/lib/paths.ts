@@ -9,6 +9,8 @@ export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const MODELS_DIR = join(ROOT, "models");
 /** Generated TypeScript weight tables, imported by the DeviceScript program and by Node. */
 export const TABLES_DIR = join(ROOT, "src", "models");
+/** Generated C (and its WebAssembly build), one folder per shipped model (firmware-codegen/src/paths.ts). */
+export const GENERATED_C_DIR = join(ROOT, "firmware-codegen", "generated");
 
 /** A path as the user reads it best: relative inside the current folder, else absolute. */
 export function displayPath(p: string): string {
