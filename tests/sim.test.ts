@@ -87,6 +87,9 @@ describe("bnn sim (the simulated board)", () => {
   it("--raw prints the board's stream, which bnn monitor --stdin reads", async () => {
     const raw = await bnn(["sim", "--source", "samples", "--count", "6", "--raw"]);
     expect(raw.code, raw.stderr).toBe(0);
+    // the board's own lines only: not the DeviceScript CLI's (issue 21: its hub URL and version)
+    expect(raw.stdout).not.toMatch(/connected to|using devs|self-deployed|^WASM>/m);
+    expect(raw.stdout).toMatch(/^bnn: model [0-9a-f]{16}, source samples/m);
     const m = await bnn(["monitor", "--stdin", "--json"], {}, { input: raw.stdout });
     expect(m.code, m.stderr).toBe(0);
     const lines = m.stdout.trim().split("\n").map((l) => JSON.parse(l));

@@ -30,6 +30,7 @@ import { IMAGE_PIXELS, loadMnist, TEST_IMAGES } from "../lib/mnist.ts";
 import { readModelFile } from "../lib/model/format.ts";
 import { classify, classifyImage } from "../lib/model/infer.ts";
 import { packPixels } from "../lib/model/input.ts";
+import { boardLine } from "../lib/monitor/lines.ts";
 import { parseResult } from "../lib/monitor/parse.ts";
 import { runnersUpText } from "../lib/monitor/render.ts";
 import { Tally, type Summary } from "../lib/monitor/summary.ts";
@@ -269,7 +270,12 @@ export const simCommand = defineCommand({
       startup.begin(`starting ${entry} in the DeviceScript VM ...`, "starting the DeviceScript CLI");
       const vm = launch("devs run", startDevsRun(entry, hub.url, runDir));
       vm.onLine((line) => startup.vmLine(line, entry));
-      if (o.raw) vm.onLine((line) => console.log(line));
+      // --raw: the board's own stream only (a board never sends the DeviceScript CLI's lines)
+      if (o.raw)
+        vm.onLine((line) => {
+          const board = boardLine(line);
+          if (board !== undefined) console.log(board);
+        });
       if (interrupted) throw interrupted;
       if (session && drawServer) {
         const s = session;
@@ -372,11 +378,11 @@ function printSummary(s: SimSummary, source: string, backend: string, print: (li
   }
   if (s.nativeSpeedup) print(`native is ${s.nativeSpeedup.toFixed(0)}x faster than the bytecode fallback (p50)`);
   if (s.throughput && source !== "draw") {
-    // inference is part of the time between results; the VM clock's 1 ms steps can make a
-    // bytecode mean look larger than the interval it sits in, so the two are not subtracted
+    // the inference mean is over the results the interval spans (the 2nd to the last), each
+    // with one decimal, so the two figures are of the same results and comparable
     const where = source === "touch" ? "mostly the drawing itself (strokes at pen speed, then the pen-up before a digit counts as done)" : source === "camera" ? "mostly the frame transfer in Jacdac chunks" : `the VM${backend === "native" ? " and the Jacdac round trip through the hub" : " running the bytecode inference"}`;
-    const inference = Object.entries(s.latency)
-      .map(([b, l]) => `${b} inference ${b === "bytecode" ? `${Math.round(l.meanMs)} ms` : `${l.meanMs.toFixed(3)} ms`} mean`)
+    const inference = Object.entries(s.throughput.inferenceMeanMs)
+      .map(([b, ms]) => `${b} inference ${ms.toFixed(b === "bytecode" ? 1 : 3)} ms mean`)
       .join(", ");
     print(`throughput ${s.throughput.resultsPerSecond.toFixed(1)} digits/s: ${s.throughput.meanIntervalMs.toFixed(1)} ms between results (${inference}); the time goes to ${where}`);
   }
