@@ -4,10 +4,10 @@
  * difference), no stack trace, and nothing written: neither in the scratch folder the inputs
  * live in, nor in the repository. The rows name the defects they reproduce.
  */
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { serializeModel } from "../host/lib/model/format.ts";
+import { MAX_MODEL_BYTES, serializeModel } from "../host/lib/model/format.ts";
 import { ROOT } from "../host/lib/paths.ts";
 import { randomModel, scratchDir } from "./helpers.ts";
 import { bnn } from "./run-bnn.ts";
@@ -62,6 +62,23 @@ beforeAll(() => {
   writeFileSync(p("float.jsonl"), sample + "\n" + sample.replace("[121, 210]", "[1.5, 210]") + "\n");
   writeFileSync(p("panel-320.jsonl"), sample.replace('"width": 240', '"width": 320') + "\n");
   writeFileSync(p("no-pen-up.tra"), '.SEGMENT DIGIT 0 ? "3"\n.PEN_DOWN\n10 20\n30 40\n');
+  // issue 21: a folder holding the user's own bnn_model.c; a model folder without model.json but
+  // with the user's metrics; the shipped default tables as a model of one's own named default;
+  // a model file over the size limit (sparse: no disk used); model files with a duplicate key
+  // and with a byte that is not UTF-8; a PGM whose width has 11 digits
+  mkdirSync(p("c-user"));
+  writeFileSync(p("c-user/bnn_model.c"), "keep\n");
+  mkdirSync(p("trained-elsewhere"));
+  writeFileSync(p("trained-elsewhere/metrics.json"), "{}\n");
+  writeFileSync(p("own-default.ts"), shipped);
+  writeFileSync(p("huge-model.json"), "");
+  truncateSync(p("huge-model.json"), MAX_MODEL_BYTES + 1);
+  const okModel = readFileSync(p("ok.json"), "utf8");
+  writeFileSync(p("duplicate-key.json"), okModel.replace(/\n "name": /, '\n "name": "twice",\n "name": '));
+  const notUtf8 = (text: string, at: string) => Buffer.concat([Buffer.from(text.slice(0, text.indexOf(at) + at.length)), Buffer.from([0xff]), Buffer.from(text.slice(text.indexOf(at) + at.length))]);
+  writeFileSync(p("not-utf8.json"), notUtf8(okModel, '"id": "'));
+  writeFileSync(p("not-utf8.jsonl"), notUtf8(sample.replace('"label": 1', '"label": 1, "id": "a"') + "\n", '"id": "'));
+  writeFileSync(p("huge.pgm"), "P5\n12345678901 2 255\n");
   writeFileSync(p("stream.txt"), "@bnn 1 seq=1 src=touch digit=1 label=1 us=5 backend=native model=00000000 scores=1,2*00\n");
 }, 60_000);
 
@@ -83,9 +100,13 @@ const rows = (): Row[] => [
   ["sim: --http-port without --draw", ["sim", "--http-port", "8080"], 2, /--http-port only applies with --draw/],
   ["sim: --save without --draw", ["sim", "--save", p("drawn.jsonl")], 2, /--save only applies with --draw/],
   ["sim: --http-port out of range", ["sim", "--draw", "--http-port", "70000"], 2, /--http-port must be at most 65535/],
-  ["sim: --draw --save naming a folder", ["sim", "--draw", "--save", p("a-folder")], 3, /--save .*a-folder is not a file/],
+  ["sim: --draw --save naming a folder", ["sim", "--draw", "--save", p("a-folder")], 3, /--save .*a-folder is a folder/],
+  ["sim: --draw --save into the generated tables (issue 21)", ["sim", "--draw", "--save", join(ROOT, "src", "models", "drawn.jsonl")], 4, /holds generated files only bnn regen writes/],
+  ["sim: --count in hexadecimal (issue 21: was 16)", ["sim", "--count", "0x10"], 2, /--count needs a decimal number; got '0x10'/],
   ["sim: --draw --save in a missing folder", ["sim", "--draw", "--save", p("missing/drawn.jsonl")], 3, /--save .*: the folder .*missing does not exist/],
   // train
+  ["train: --out over the user's metrics and pictures, no model.json (issue 21)", ["train", "--preset", "tiny", "--out", p("trained-elsewhere")], 4, /metrics\.json exists; pass --force/],
+  ["train: --out \"\" (issue 21: wrote into the current folder)", ["train", "--preset", "tiny", "--out", ""], 2, /--out is empty; give a path/],
   ["train: --out naming a plain file (fails before training)", ["train", "--preset", "tiny", "--out", p("plain-file")], 3, /--out .*plain-file is a file, not a folder/],
   ["train: --out under /proc (no endless mkdir)", ["train", "--preset", "tiny", "--out", "/proc/bnn-test/x"], 3, /the folder \/proc\/bnn-test does not exist/],
   ["train: --conv with channels that do not fill words", ["train", "--conv", "5x30", "--out", p("t")], 2, /--conv must list layers as KxC or KxCpP .*got '5x30'/],
@@ -100,18 +121,28 @@ const rows = (): Row[] => [
   ["eval: a folder without model.json", ["eval", "--model", p("folder-without-model")], 3, /is a folder without a model.json/],
   ["eval: --dump naming a folder", ["eval", "--dump", p("a-folder")], 3, /--dump .*a-folder is a folder; give a file name/],
   ["eval: --dump in a missing folder", ["eval", "--dump", p("missing/dump.jsonl")], 3, /the folder .*missing does not exist/],
+  ["eval: a model file over the size limit (issue 21: a V8 string error)", ["eval", "--model", p("huge-model.json")], 3, /huge-model\.json: 64 MB; a model file is at most 64 MB/],
+  ["eval: a model file with a key twice (issue 21: the last one won)", ["eval", "--model", p("duplicate-key.json")], 3, /duplicate-key\.json:\d+:\d+: not valid JSON: key "name" appears twice/],
+  ["eval: a model file that is not UTF-8 (issue 21: became U+FFFD)", ["eval", "--model", p("not-utf8.json")], 3, /not-utf8\.json:\d+: not UTF-8 text/],
+  ["eval: --dump \"\"", ["eval", "--dump", ""], 2, /--dump is empty; give a path/],
   ["eval: --force without --dump", ["eval", "--force"], 2, /--force only applies with --dump/],
   ["eval: a model name of 5000 characters", ["eval", "--model", p("long-name.json")], 3, /is not a model name/],
   // export
   ["export: a model whose name escapes the project", ["export", "--model", p("escaping-name.json")], 3, /name "\.\.\/\.\.\/\.\.\/\.\.\/tmp\/x\/pwned" is not a model name/],
   ["export: --out naming a folder", ["export", "--model", p("ok.json"), "--out", p("a-folder")], 3, /is a folder; give a file name/],
-  ["export: over the default tables with another model", ["export", "--model", p("ok.json"), "--out", join(ROOT, "src", "models", "default.ts")], 4, /default.ts exists; pass --force/],
+  ["export: over the default tables with another model", ["export", "--model", p("ok.json"), "--out", join(ROOT, "src", "models", "default.ts")], 4, /src\/models holds generated files only bnn regen writes/],
+  ["export: over the default tables with another model, --force", ["export", "--model", p("ok.json"), "--out", join(ROOT, "src", "models", "default.ts"), "--force"], 4, /src\/models holds generated files only bnn regen writes/],
+  ["export: --out in a folder that is a file (issue 21: said it does not exist)", ["export", "--model", p("ok.json"), "--out", p("plain-file/t.ts")], 3, /plain-file is a file, not a folder/],
+  ["export: onto a full disk", ["export", "--model", p("ok.json"), "--out", "/dev/full"], 3, /cannot write \/dev\/full: no space left on the device/],
   // codegen
   ["codegen: damaged tables", ["codegen", "--tables", p("tables.ts"), "--out", p("c-out")], 3, /tables.ts: MODEL_NAME is missing or not a string/],
   ["codegen: tables whose counter starts were edited", ["codegen", "--tables", p("edited-starts.ts"), "--out", p("c-out")], 3, /L1_K_EVEN\/ODD_DEC disagree with L1_COLUMNS and L1_THRESHOLDS/],
   ["codegen: tables with a wrong plane count", ["codegen", "--tables", p("wrong-planes.ts"), "--out", p("c-out")], 3, /L2_PLANES is 31, the columns and thresholds need \d+/],
   ["codegen: tables that are a folder", ["codegen", "--tables", p("a-folder")], 3, /is not a file/],
   ["codegen: --out naming a plain file", ["codegen", "--out", p("plain-file")], 3, /is a file, not a folder/],
+  ["codegen: over the user's bnn_model.c (issue 21: replaced it)", ["codegen", "--tables", p("own-default.ts"), "--out", p("c-user")], 4, /c-user\/bnn_model\.c exists; pass --force/],
+  ["codegen: tables of one's own named default, no --out (issue 21: replaced the committed C)", ["codegen", "--tables", p("own-default.ts")], 2, /own-default\.ts are not the shipped tables of default .*give --out DIR/],
+  ["codegen: --out into the committed generated C, --force", ["codegen", "--tables", p("own-default.ts"), "--out", join(ROOT, "firmware-codegen", "generated", "default"), "--force"], 4, /firmware-codegen\/generated holds generated files only bnn regen writes/],
   // verify
   ["verify: an empty backend list", ["verify", "--backends", ",,"], 2, /--backends lists no backend/],
   ["verify: an unknown backend", ["verify", "--backends", "z80"], 2, /unknown backend 'z80'/],
@@ -122,6 +153,7 @@ const rows = (): Row[] => [
   ["report: --force without --svg", ["report", "--force"], 2, /--force only applies with --svg/],
   ["report: a 20x20-input model", ["report", "--model", p("small-input.json")], 3, /takes 20x20 images; report runs it/],
   // bench
+  ["bench: no subject (issue 21: ran bench train)", ["bench"], 2, /bench needs a subject: bnn bench <.*train/],
   ["bench: an unknown subject", ["bench", "gpu"], 2, /unknown subject 'gpu'/],
   ["bench wasm: a 20x20-input model", ["bench", "wasm", "--model", p("small-input.json")], 3, /takes 20x20 images; bench wasm runs it/],
   ["bench train: --model does not apply", ["bench", "train", "--model", "large"], 2, /--model only applies to bench popcount, c and wasm/],
@@ -132,6 +164,8 @@ const rows = (): Row[] => [
   ["classify: a 20x20-input model", ["classify", "--strokes", p("ok.jsonl"), "--model", p("small-input.json")], 3, /takes 20x20 images; classify feeds it 28x28 digits/],
   ["classify: --svg with --image", ["classify", "--image", p("plain-file"), "--svg", p("c.svg")], 2, /--svg draws the confusion matrix of a stroke file's run; it needs --strokes/],
   ["classify: --force without --svg", ["classify", "--strokes", p("ok.jsonl"), "--force"], 2, /--force only applies with --svg/],
+  ["classify: a stroke file with a byte that is not UTF-8 (issue 21: became U+FFFD)", ["classify", "--strokes", p("not-utf8.jsonl")], 3, /not-utf8\.jsonl:1: not UTF-8 text/],
+  ["classify: a PGM whose width has 11 digits (issue 21: 'not decimal')", ["classify", "--image", p("huge.pgm")], 3, /huge\.pgm: the PGM's width has 11 digits; images are at most/],
   ["classify: --svg in a missing folder", ["classify", "--strokes", p("ok.jsonl"), "--svg", p("missing/c.svg")], 3, /--svg .*: the folder .*missing does not exist/],
   // import
   ["import: no --out", ["import", "--unipen", p("no-pen-up.tra")], 2, /give --unipen FILE and --out FILE\.jsonl/],
@@ -151,6 +185,10 @@ const rows = (): Row[] => [
   // monitor
   ["monitor: neither --port nor --stdin", ["monitor"], 2, /--port is required/],
   ["monitor: both", ["monitor", "--port", "/dev/null", "--stdin"], 2, /either --port or --stdin/],
+  ["monitor: /dev/null is no serial device (issue 21: suggested --timeout)", ["monitor", "--port", "/dev/null"], 3, /\/dev\/null: a device that is no terminal, not a serial device \([^)]*\)$/],
+  ["monitor: /dev/null with --timeout fails at once", ["monitor", "--port", "/dev/null", "--timeout", "5"], 3, /not a serial device \((?!.*waited)[^)]*\)$/],
+  ["monitor: a saved stream as --port", ["monitor", "--port", p("stream.txt")], 3, /a file, not a serial device .*--stdin < /],
+  ["monitor: a folder as --port", ["monitor", "--port", work], 3, /a directory, not a serial device/],
   // regen
   ["regen: an unknown option", ["regen", "--all"], 2, /Unknown option '--all'/],
   // the command itself

@@ -67,7 +67,7 @@ describe("--json follows one naming scheme", () => {
   });
 
   it("monitor --json", async () => {
-    const line = formatResult({ seq: 3, source: "touch", label: 1, inferenceUs: 40, totalMs: 2, backend: "native", model: "191e9cb9", noDigit: "", ...scoreFields([0, 9, 1, 2, 3, 4, 5, 6, 7, 8], 0) });
+    const line = formatResult({ seq: 3, source: "samples", label: 1, inferenceUs: 40, totalMs: 2, backend: "native", model: "191e9cb9", noDigit: "", ...scoreFields([0, 9, 1, 2, 3, 4, 5, 6, 7, 8], 0) });
     const r = await bnn(["monitor", "--stdin", "--json"], {}, { input: line + "\n" });
     expect(r.code, r.stderr).toBe(0);
     const out = jsonLines(r.stdout);

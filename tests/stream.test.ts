@@ -12,16 +12,18 @@ import { shippedModels, tablesPath } from "../host/lib/paths.ts";
 import { formatResult, MAX_LINE_LENGTH, scoreFields, type StreamResult } from "../src/shared/stream-format.ts";
 
 const scores = [-5, 3, 0, 2, -2147483648, 1, 2, 2147483647, 4, 9].map((s, j) => (j === 7 ? 90_000_000 : s * 1_000_000));
-const result: StreamResult = { seq: 12, source: "touch", label: 7, inferenceUs: 8421, totalMs: 23, backend: "native", model: "191e9cb9", noDigit: "", ...scoreFields(scores, 24) };
+const result: StreamResult = { seq: 12, source: "samples", label: 7, inferenceUs: 8421, totalMs: 23, backend: "native", model: "191e9cb9", noDigit: "", ...scoreFields(scores, 24) };
 const parsed = (r: StreamResult): ParsedResult => ({ ...r, version: 2 });
 
 describe("stream format, version 2", () => {
   it("round-trips, also amid DMESG noise", () => {
     expect(result.digit).toBe(7);
     expect(parseResult(formatResult(result))).toEqual(parsed(result));
-    expect(parseResult(`WASM> [95m${formatResult(result)}[0m`)).toEqual(parsed(result));
-    expect(parseResult(`12:01:03.5 DMESG: heap 1234 ${formatResult(result)} trailing`)).toEqual(parsed(result));
-    const none: StreamResult = { ...result, digit: -1, runnersUp: [], noDigit: "scribble" };
+    expect(parseResult(`WASM> \x1b[95m${formatResult(result)}\x1b[0m`)).toEqual(parsed(result));
+    expect(parseResult(`12:01:03.5 DMESG: heap 1234 ${formatResult(result)}`)).toEqual(parsed(result));
+    // text after the checksum is not a result's (issue 21)
+    expect(parseResult(`12:01:03.5 DMESG: heap 1234 ${formatResult(result)} trailing`)).toBeUndefined();
+    const none: StreamResult = { ...result, source: "touch", label: -1, inferenceUs: 0, digit: -1, runnersUp: [], noDigit: "scribble", scoresCrc: 0 };
     expect(parseResult(formatResult(none))).toEqual(parsed(none));
   });
 
@@ -49,9 +51,9 @@ describe("stream format, version 2", () => {
       // every field at its widest: u32 counters, the longest source, backend and reason, scores at
       // the int32 extremes (the largest deficits, capped)
       const extreme = Array.from({ length: 10 }, (_, j) => (j === 9 ? 2147483647 : -2147483648));
-      const worst: StreamResult = { seq: 2 ** 32 - 1, source: "samples", label: -1, inferenceUs: 2 ** 32 - 1, totalMs: 2 ** 32 - 1, backend: "bytecode", model: t.MODEL_ID.slice(0, 8), noDigit: "", ...scoreFields(extreme, t.SCORE_SHIFT) };
+      const worst: StreamResult = { seq: 2 ** 32 - 1, source: "samples", label: 9, inferenceUs: 4294967000, totalMs: 2 ** 32 - 1, backend: "bytecode", model: t.MODEL_ID.slice(0, 8), noDigit: "", ...scoreFields(extreme, t.SCORE_SHIFT) };
       const longestReason = [...NO_DIGIT_REASONS].sort((a, b) => b.length - a.length)[0];
-      for (const r of [worst, { ...worst, digit: -1, runnersUp: [], noDigit: longestReason }]) {
+      for (const r of [worst, { ...worst, source: "touch", label: -1, inferenceUs: 0, digit: -1, runnersUp: [], noDigit: longestReason, scoresCrc: 0 }]) {
         const line = formatResult(r);
         expect(line.length, `${name}: ${line}`).toBeLessThanOrEqual(MAX_LINE_LENGTH);
         expect(parseResult(line)).toEqual(parsed(r));
@@ -102,7 +104,7 @@ describe("older lines and cut lines", () => {
     const line = formatResult(result);
     for (const cut of [20, 40, line.indexOf("*")]) expect(classifyLine(`> ${line.slice(0, cut)}`).kind).toBe("cut");
     expect(classifyLine(v1(v1Body).slice(0, 150)).kind).toBe("cut"); // a v1 line cut at ~150 by the firmware
-    expect(classifyLine(line.replace("touch", "tauch")).kind).toBe("invalid");
+    expect(classifyLine(line.replace("samples", "sampxes")).kind).toBe("invalid");
     expect(classifyLine("bnn: model 191e9cb9617a53af, source touch").kind).toBe("other");
     expect(classifyLine(line).kind).toBe("result");
   });
