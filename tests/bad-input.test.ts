@@ -125,6 +125,7 @@ const rows = (): Row[] => [
   ["eval: a model file with a key twice (issue 21: the last one won)", ["eval", "--model", p("duplicate-key.json")], 3, /duplicate-key\.json:\d+:\d+: not valid JSON: key "name" appears twice/],
   ["eval: a model file that is not UTF-8 (issue 21: became U+FFFD)", ["eval", "--model", p("not-utf8.json")], 3, /not-utf8\.json:\d+: not UTF-8 text/],
   ["eval: --dump \"\"", ["eval", "--dump", ""], 2, /--dump is empty; give a path/],
+  ["eval: a model that is an endless device", ["eval", "--model", "/dev/zero"], 3, /\/dev\/zero is not a file/],
   ["eval: --force without --dump", ["eval", "--force"], 2, /--force only applies with --dump/],
   ["eval: a model name of 5000 characters", ["eval", "--model", p("long-name.json")], 3, /is not a model name/],
   // export

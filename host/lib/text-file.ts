@@ -7,15 +7,24 @@
  * write one; it is not content).
  */
 import { isUtf8 } from "node:buffer";
-import { readFileSync, statSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
 import { UserError } from "./errors.ts";
 
 const MB = 1024 * 1024;
 
 export function readTextFile(path: string, name: string, maxBytes: number, what = "file"): string {
-  const size = statSync(path).size;
-  if (size > maxBytes) throw new UserError(`${name}: ${(size / MB).toFixed(0)} MB; a ${what} is at most ${(maxBytes / MB).toFixed(0)} MB`);
-  const bytes = readFileSync(path);
+  const fd = openSync(path, "r");
+  let bytes: Buffer;
+  try {
+    const stat = fstatSync(fd);
+    // a device or a pipe has no size to check (/dev/zero never ends): files only
+    if (!stat.isFile()) throw new UserError(`${name} is not a file`);
+    const size = stat.size;
+    if (size > maxBytes) throw new UserError(`${name}: ${(size / MB).toFixed(0)} MB; a ${what} is at most ${(maxBytes / MB).toFixed(0)} MB`);
+    bytes = readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
   if (bytes.length > maxBytes) throw new UserError(`${name}: over ${(maxBytes / MB).toFixed(0)} MB; a ${what} is at most that`);
   if (!isUtf8(bytes)) throw new UserError(`${name}:${firstBadLine(bytes)}: not UTF-8 text (a byte that is not UTF-8)`);
   const text = bytes.toString("utf8");
