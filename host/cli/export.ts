@@ -2,7 +2,8 @@
 import { readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { defineCommand } from "../lib/args.ts";
-import { generateTables, TABLES_HEADER } from "../lib/export/tables.ts";
+import { hasGeneratedHeader } from "../lib/export/generated-header.ts";
+import { generateTables, TABLES_COMMAND } from "../lib/export/tables.ts";
 import { readModelFile } from "../lib/model/format.ts";
 import { outputFile, writeOutput } from "../lib/output.ts";
 import { displayPath, MODELS_DIR, resolveModelPath, ROOT, tablesPath } from "../lib/paths.ts";
@@ -24,7 +25,7 @@ export const exportCommand = defineCommand({
     // tables, a file of the user's) needs --force
     const sameModel = (p: string) => {
       const current = readFileSync(p, "utf8");
-      return current.startsWith(TABLES_HEADER) && current.includes(`export const MODEL_ID = "${model.id}"`);
+      return hasGeneratedHeader(current, TABLES_COMMAND) && current.includes(`export const MODEL_ID = "${model.id}"`);
     };
     // a shipped model's tables go where bnn regen puts them; no other model's may go there
     const shipped = resolve(path) === join(MODELS_DIR, model.file.name, "model.json");
