@@ -100,14 +100,15 @@ static inline int bnn_columns_layer(const uint32_t *x, int in_words, const uint3
             uint32_t *ctr = counters;
             for (int w = 0; w < out_words; w++, ctr += planes) {
                 uint32_t s1, k1, s2, k2, s3, k3, k4, s5, k5, k6, u;
-#define BNN_CSA(h, l, a, b, c) (u = (a) ^ (b), (h) = ((a) & (b)) | (u & (c)), (l) = u ^ (c))
-                BNN_CSA(k1, s1, col[0][w], col[1][w], col[2][w]);
-                BNN_CSA(k2, s2, col[3][w], col[4][w], col[5][w]);
-                BNN_CSA(k3, s3, s1, s2, col[6][w]);
+/* carry-save adder of three words: the carries into h, the sums into l */
+#define BNN_CSA3(h, l, a, b, c) (u = (a) ^ (b), (h) = ((a) & (b)) | (u & (c)), (l) = u ^ (c))
+                BNN_CSA3(k1, s1, col[0][w], col[1][w], col[2][w]);
+                BNN_CSA3(k2, s2, col[3][w], col[4][w], col[5][w]);
+                BNN_CSA3(k3, s3, s1, s2, col[6][w]);
                 uint32_t b0 = s3 ^ col[7][w];
                 k4 = s3 & col[7][w];
-                BNN_CSA(k5, s5, k1, k2, k3);
-#undef BNN_CSA
+                BNN_CSA3(k5, s5, k1, k2, k3);
+#undef BNN_CSA3
                 uint32_t b1 = s5 ^ k4;
                 k6 = s5 & k4;
                 uint32_t b2 = k5 ^ k6;

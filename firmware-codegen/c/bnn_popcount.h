@@ -87,18 +87,19 @@ static inline int32_t bnn_xor_popcount(const uint32_t *a, const uint32_t *b, int
     uint32_t ones = 0, twos = 0, fours = 0, twosA, twosB, foursA, foursB, eights, u;
     int32_t n = 0;
     int k = 0;
-#define BNN_CSA(h, l, x, y) (u = (l) ^ (x), (h) = ((l) & (x)) | (u & (y)), (l) = u ^ (y))
+/* carry-save add of x and y into the running sum l (in and out): the carries into h */
+#define BNN_CSA_INTO(h, l, x, y) (u = (l) ^ (x), (h) = ((l) & (x)) | (u & (y)), (l) = u ^ (y))
     for (; k + 8 <= words; k += 8) {
-        BNN_CSA(twosA, ones, a[k] ^ b[k], a[k + 1] ^ b[k + 1]);
-        BNN_CSA(twosB, ones, a[k + 2] ^ b[k + 2], a[k + 3] ^ b[k + 3]);
-        BNN_CSA(foursA, twos, twosA, twosB);
-        BNN_CSA(twosA, ones, a[k + 4] ^ b[k + 4], a[k + 5] ^ b[k + 5]);
-        BNN_CSA(twosB, ones, a[k + 6] ^ b[k + 6], a[k + 7] ^ b[k + 7]);
-        BNN_CSA(foursB, twos, twosA, twosB);
-        BNN_CSA(eights, fours, foursA, foursB);
+        BNN_CSA_INTO(twosA, ones, a[k] ^ b[k], a[k + 1] ^ b[k + 1]);
+        BNN_CSA_INTO(twosB, ones, a[k + 2] ^ b[k + 2], a[k + 3] ^ b[k + 3]);
+        BNN_CSA_INTO(foursA, twos, twosA, twosB);
+        BNN_CSA_INTO(twosA, ones, a[k + 4] ^ b[k + 4], a[k + 5] ^ b[k + 5]);
+        BNN_CSA_INTO(twosB, ones, a[k + 6] ^ b[k + 6], a[k + 7] ^ b[k + 7]);
+        BNN_CSA_INTO(foursB, twos, twosA, twosB);
+        BNN_CSA_INTO(eights, fours, foursA, foursB);
         n += bnn_popcount_swar(eights);
     }
-#undef BNN_CSA
+#undef BNN_CSA_INTO
     n = 8 * n + 4 * bnn_popcount_swar(fours) + 2 * bnn_popcount_swar(twos) + bnn_popcount_swar(ones);
     for (; k < words; k++) n += bnn_popcount_swar(a[k] ^ b[k]);
     return n;
