@@ -1,7 +1,7 @@
 /**
  * The touch input path: the CST816S decoder and the Digit Touch server in the DeviceScript VM
  * (src/touch/cst816s.test.ts, against tests/fixtures/cst816s-dumps.json), rasterization
- * (src/touch/rasterize.ts) in Node and in the VM with identical bytes, MNIST images -> strokes
+ * (src/shared/stroke-raster.ts) in Node and in the VM with identical bytes, MNIST images -> strokes
  * -> raster -> the shipped model, and the simulated panel's sample stream (devices/touch.ts).
  * The DeviceScript runs use `devs run --test`, which opens no network port.
  */

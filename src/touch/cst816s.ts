@@ -5,7 +5,7 @@
 //
 //   import { pins } from "@dsboard/<board>"       // I2C pins come from the board JSON (i2c section)
 //   const touch = await startCst816s({ width: 240, height: 240, resetPin: pins.TP_RST })
-//   touch.report().subscribe(pkt => ...)          // `samples` reports, see src/touch/rasterize.ts
+//   touch.report().subscribe(pkt => ...)          // `samples` reports, see src/shared/touch-samples.ts
 //
 // In the simulator do not start it: use `new ds.DigitTouch()`, which binds to devices/touch.ts.
 //

@@ -3,7 +3,7 @@
  * imports kept its worker's event loop from running for longer than the limit. A worker whose loop
  * is blocked cannot answer vitest's main process; under load that became "Timeout calling
  * onTaskUpdate" and a red run with every test green. Long work belongs in a child process or a
- * worker thread, or yields (tests/support/off-thread.ts).
+ * worker thread, or yields (tests/support/child-work.ts).
  *
  * The limit is on time charged to the worker's own thread (./event-loop-stall.ts): a busy machine
  * makes the wall-clock stall longer but not the charge, so the guard does not fail a file

@@ -185,7 +185,7 @@ function toPanel(v: number, panelSize: number): number {
 /**
  * Pen strokes of image `index` of `images` (28x28 grayscale, 784 bytes each): flat
  * [x0, y0, x1, y1, ...] lists in panel coordinates (0..panelSize-1), the format of
- * src/touch/rasterize.ts. An image without ink gives no strokes.
+ * src/shared/stroke-raster.ts. An image without ink gives no strokes.
  */
 export function strokesFromImage(images: Uint8Array, index: number, options: StrokeOptions = {}): number[][] {
   const threshold = options.threshold ?? DEFAULT_STROKE_THRESHOLD;
