@@ -16,8 +16,7 @@ import { encodeRow, modelId, readModelFile, serializeModel, validateModel, versi
 import { classify, convolve, type Trace } from "../host/lib/model/infer.ts";
 import { packPixels } from "../host/lib/model/input.ts";
 import { SeededRng } from "../host/lib/rng.ts";
-import type { TrainedConvLayer } from "../host/lib/train/conv-network.ts";
-import type { TrainedLayer } from "../host/lib/train/trainer.ts";
+import type { TrainedConvLayer, TrainedLayer } from "../host/lib/model/trained.ts";
 import { floatConv, trainedConvLayer } from "./float-network.ts";
 import { scratchDir } from "./helpers.ts";
 import { bnn, expectOneLineError } from "./run-bnn.ts";

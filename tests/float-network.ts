@@ -11,7 +11,7 @@
 import { sign, testBit } from "../host/lib/binary.ts";
 import { batchNorm } from "../host/lib/model/batchnorm.ts";
 import type { Model } from "../host/lib/model/format.ts";
-import type { TrainedConvLayer } from "../host/lib/train/conv-network.ts";
+import type { TrainedConvLayer } from "../host/lib/model/trained.ts";
 
 /** What a convolution's sums depend on: its input tensor and kernel, and its output channels. */
 export interface ConvShape {

@@ -14,10 +14,9 @@
  */
 import { setBit, wordsFor } from "../binary.ts";
 import { UserError } from "../errors.ts";
-import type { TrainedLayer } from "../train/trainer.ts";
-import type { TrainedConvLayer } from "../train/conv-network.ts";
 import { BN_EPSILON, batchNorm } from "./batchnorm.ts";
 import { encodeRow, MODEL_FORMAT, modelId, SCORE_LIMIT, versionFor, type ConvLayer, type FloatLayer, type InputSpec, type ModelFile, type ModelLayer } from "./format.ts";
+import type { TrainedConvLayer, TrainedLayer } from "./trained.ts";
 
 const MAX_SHIFT = 24;
 

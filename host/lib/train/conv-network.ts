@@ -13,7 +13,7 @@ import { readFileSync } from "node:fs";
 import { argmax } from "../binary.ts";
 import { ExitCode, UserError } from "../errors.ts";
 import { BN_EPSILON, batchNorm } from "../model/batchnorm.ts";
-import type { ConvShape } from "../model/format.ts";
+import type { TrainedConvLayer } from "../model/trained.ts";
 import type { SeededRng } from "../rng.ts";
 import { Arena } from "./kernels.ts";
 import { lossAndGradient, type Loss, type SparseBatch } from "./network.ts";
@@ -23,16 +23,6 @@ export interface ConvSpec {
   kernel: number | "full";
   outputs: number;
   pool: number;
-}
-
-/** A trained layer: binarized weights and BatchNorm, with its place in the network. */
-export interface TrainedConvLayer extends ConvShape {
-  /** sign(W): ±1, [t * outputs + co], t = (dy * kernel + dx) * channels + ci. */
-  weights: Int8Array;
-  gamma: Float64Array;
-  beta: Float64Array;
-  mean: Float64Array;
-  variance: Float64Array;
 }
 
 export interface ConvKernels {

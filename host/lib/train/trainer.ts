@@ -16,7 +16,8 @@ import { proceduralDigit } from "./procedural-digits.ts";
 import { rasterOnList, reshapeStrokes, strokesByLabel, strokesOf, type StrokeAugment } from "./stroke-render.ts";
 import { Arena } from "./kernels.ts";
 import { DenseLayer, lossAndGradient, type Loss, type SparseBatch } from "./network.ts";
-import { ConvNetwork, convShapes, type ConvSpec, type TrainedConvLayer } from "./conv-network.ts";
+import { ConvNetwork, convShapes, type ConvSpec } from "./conv-network.ts";
+import type { TrainedConvLayer, TrainedLayer } from "../model/trained.ts";
 import { yieldToEventLoop, yielder } from "../event-loop.ts";
 import { NO_PEN_AUGMENT, penDigits, reshapePen, writerSplit, writersOf, type PenAugment } from "./pen-digits.ts";
 
@@ -105,18 +106,6 @@ export interface Progress {
   accuracy: number;
   samplesPerSecond: number;
   etaSeconds: number;
-}
-
-/** The trained float network: binarized weights, BatchNorm parameters and statistics. */
-export interface TrainedLayer {
-  nIn: number;
-  nOut: number;
-  /** sign(W): ±1, [i * nOut + j]. */
-  weights: Int8Array;
-  gamma: Float64Array;
-  beta: Float64Array;
-  mean: Float64Array;
-  variance: Float64Array;
 }
 
 export interface TrainResult {
