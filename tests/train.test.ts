@@ -18,7 +18,8 @@ import { SeededRng } from "../host/lib/rng.ts";
 import { Arena } from "../host/lib/train/kernels.ts";
 import { DenseLayer } from "../host/lib/train/network.ts";
 import { HAND_STROKES, PRESETS } from "../host/lib/train/presets.ts";
-import { train, type TrainOptions } from "../host/lib/train/trainer.ts";
+import type { TrainOptions } from "../host/lib/train/recipe.ts";
+import { train } from "../host/lib/train/trainer.ts";
 import { yieldToEventLoop } from "../host/lib/event-loop.ts";
 
 // the 47 MB training set read without blocking the worker (a cold read stalled it for a second); later loadMnist("train") calls find it cached

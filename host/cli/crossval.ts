@@ -9,7 +9,7 @@ import { outputFile, writeOutput } from "../lib/output.ts";
 import { ProgressBar, formatDuration } from "../lib/report/progress.ts";
 import { confusionPicture } from "../lib/classify/run.ts";
 import { writerCrossValidation, type FoldResult } from "../lib/train/crossval.ts";
-import { checkRecipe } from "../lib/train/trainer.ts";
+import { checkRecipe } from "../lib/train/recipe.ts";
 import { RECIPE_OPTIONS, recipeOptions } from "./recipe.ts";
 
 export const crossvalCommand = defineCommand({

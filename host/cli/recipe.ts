@@ -10,7 +10,7 @@ import { ELASTIC_STROKES, HAND_STROKES, LIGHT_AUGMENT, PRESET_NAMES, PRESETS, ty
 import { NO_STROKE_AUGMENT } from "../lib/train/stroke-render.ts";
 import { NO_AUGMENT } from "../lib/train/augment.ts";
 import { NO_PEN_AUGMENT, PEN_STROKES } from "../lib/train/pen-digits.ts";
-import type { TrainOptions } from "../lib/train/trainer.ts";
+import type { TrainOptions } from "../lib/train/recipe.ts";
 
 export const RECIPE_OPTIONS = {
   preset: { type: "string", description: "training recipe", default: "default", choices: PRESET_NAMES },

@@ -12,7 +12,8 @@ import { serializeModel, validateModel } from "../model/format.ts";
 import { ClassifyTally } from "../classify/run.ts";
 import { penDigits, writerFolds, writersOf } from "./pen-digits.ts";
 import { figures, penWriterFigures, type PenFigures } from "./pen-figures.ts";
-import { train, type EpochRecord, type Progress, type TrainOptions } from "./trainer.ts";
+import type { TrainOptions } from "./recipe.ts";
+import { train, type EpochRecord, type Progress } from "./trainer.ts";
 
 export interface FoldResult extends PenFigures {
   fold: number;

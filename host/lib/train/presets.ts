@@ -2,7 +2,7 @@
 import { DEFAULT_INPUT_THRESHOLD } from "../model/input.ts";
 import { NO_AUGMENT } from "./augment.ts";
 import { NO_STROKE_AUGMENT, type StrokeAugment } from "./stroke-render.ts";
-import type { TrainOptions } from "./trainer.ts";
+import type { TrainOptions } from "./recipe.ts";
 import { PEN_STROKES } from "./pen-digits.ts";
 
 /** Augmentation that helps real hand-drawn input: small shifts, rotations, scaling, stroke width. */
