@@ -4,7 +4,8 @@
  * rasterizer (src/shared/stroke-raster.ts), inference (host/lib/model/infer.ts), as the program's
  * touch path does. Images: grayscale, the camera's polarity and size (host/lib/image/frame.ts),
  * the camera preprocessing (src/shared/camera-preprocess.ts), packing at the model's threshold,
- * inference, as its camera path does; no ink is the camera's "faint".
+ * inference, as its camera path does; no ink is the camera's "faint". `bnn sim` checks each result
+ * line of the simulated board against the same touch and camera paths (host/lib/sim/reference.ts).
  */
 import { readFileSync } from "node:fs";
 import { wordBytes, wordsFor } from "../binary.ts";
@@ -53,8 +54,8 @@ export function touchPath(model: Model, strokes: number[][], width: number, heig
   return { noDigit: strokeNoDigit(strokes, width, height), bits, ink: info.ink, scores: r.scores, digit: r.digit };
 }
 
-/** One stroke sample, as the board's touch path classifies it. */
-export function classifyStrokes(model: Model, sample: StrokeSample): Verdict {
+/** One stroke sample (its strokes and panel size), as the board's touch path classifies it. */
+export function classifyStrokes(model: Model, sample: Pick<StrokeSample, "strokes" | "width" | "height">): Verdict {
   const t = touchPath(model, sample.strokes, sample.width, sample.height);
   if (t.noDigit) return { digit: null, noDigit: t.noDigit, scores: null };
   return { digit: t.digit, noDigit: null, scores: Array.from(t.scores) };
@@ -72,15 +73,24 @@ export interface ImageVerdict extends Verdict {
   frameHeight: number;
 }
 
+/**
+ * The board's camera path on the host, for a camera frame (row-major, dark ink on bright paper,
+ * width x height as the camera sends it): the preprocessing, packing at the model's threshold,
+ * the reference inference; no ink is "faint", as the program reports it.
+ */
+export async function classifyFrame(model: Model, pixels: Uint8Array, width: number, height: number): Promise<Verdict> {
+  const digit = new Uint8Array(OUT_PIXELS);
+  const ink = await preprocess(pixels, width, height, digit);
+  if (ink === 0) return { digit: null, noDigit: "faint", scores: null };
+  const r = classify(model, packPixels(digit, model.input.threshold, OUT_PIXELS));
+  return { digit: r.digit, noDigit: null, scores: Array.from(r.scores) };
+}
+
 /** A grayscale image, as the board's camera path classifies a frame of it. */
 export async function classifyGray(model: Model, img: GrayImage): Promise<ImageVerdict> {
   const frame = cameraFrame(img);
-  const digit = new Uint8Array(OUT_PIXELS);
-  const ink = await preprocess(frame.pixels, frame.width, frame.height, digit);
   const base = { width: img.width, height: img.height, format: img.format, inverted: frame.inverted, frameWidth: frame.width, frameHeight: frame.height };
-  if (ink === 0) return { ...base, digit: null, noDigit: "faint", scores: null };
-  const r = classify(model, packPixels(digit, model.input.threshold, OUT_PIXELS));
-  return { ...base, digit: r.digit, noDigit: null, scores: Array.from(r.scores) };
+  return { ...base, ...(await classifyFrame(model, frame.pixels, frame.width, frame.height)) };
 }
 
 /** An image file (PNG or binary PGM), as the board's camera path classifies it. */
