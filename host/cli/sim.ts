@@ -16,20 +16,17 @@
 import { rmSync } from "node:fs";
 import { join, relative } from "node:path";
 import { defineCommand, onlyWith, usageError } from "../lib/args.ts";
-import { FRAME_HEIGHT, FRAME_WIDTH, synthesizeFrame } from "../lib/camera/photo.ts";
+import { FRAME_HEIGHT, FRAME_WIDTH } from "../lib/camera/photo.ts";
 import { startDevsRun } from "../lib/devs/cli.ts";
 import { drawPage } from "../lib/draw/page.ts";
 import { DEFAULT_SAVE_FILE, saveFile } from "../lib/draw/save.ts";
 import { startDrawServer, type DrawServer } from "../lib/draw/server.ts";
 import { DrawSession } from "../lib/draw/session.ts";
 import { ExitCode, UserError } from "../lib/errors.ts";
-import { classifyStrokes, touchPath } from "../lib/classify/run.ts";
 import { readStrokeFile, type StrokeSample } from "../lib/strokes/format.ts";
 import { SAMPLE_DIGITS } from "../lib/export/digits.ts";
-import { IMAGE_PIXELS, loadMnist, TEST_IMAGES } from "../lib/mnist.ts";
+import { TEST_IMAGES } from "../lib/mnist.ts";
 import { readModelFile } from "../lib/model/format.ts";
-import { classify, classifyImage } from "../lib/model/infer.ts";
-import { packPixels } from "../lib/model/input.ts";
 import { boardLine } from "../lib/monitor/lines.ts";
 import { parseResult } from "../lib/monitor/parse.ts";
 import { runnersUpText } from "../lib/monitor/render.ts";
@@ -39,10 +36,10 @@ import { programEntry } from "../lib/export/entry.ts";
 import { startHub } from "../lib/sim/hub.ts";
 import { StartupReporter } from "../lib/sim/startup.ts";
 import { makeRunDir } from "../lib/sim/run-dir.ts";
+import { agreesWithReference, inputReference, sessionReference, type Reference, type SimSource } from "../lib/sim/reference.ts";
 import { onInterrupt, start, type Managed } from "../lib/sim/processes.ts";
-import { DEFAULT_PANEL_SIZE, strokesFromImage } from "../lib/touch/strokes-from-image.ts";
-import { preprocess } from "../../src/shared/camera-preprocess.ts";
-import { scoreFields, type StreamResult } from "../../src/shared/stream-format.ts";
+import { DEFAULT_PANEL_SIZE } from "../lib/touch/strokes-from-image.ts";
+import type { StreamResult } from "../../src/shared/stream-format.ts";
 import { DIGIT_TIMEOUT_MS } from "../../src/shared/touch-samples.ts";
 
 /** Pen-up time between two drawn digits; the program's digit timeout is 600 ms. */
@@ -134,33 +131,13 @@ export const simCommand = defineCommand({
     const savePath = o.draw ? saveFile(o.save) : undefined;
     /** Results to wait for: with --draw, as many as are drawn unless --count is given. */
     const count = o.draw && !given.has("count") ? Infinity : replay ? replay.length : o.count;
-    const test = loadMnist("test");
     const firstImage = o.source === "samples" ? 0 : o.first;
     let session: DrawSession | undefined;
     /** --draw: the simulated panel, once started. */
     let panel: Managed | undefined;
-    /** What the program should report for result `seq`, computed here the same way, and the label; `noDigit` the reason for no digit. */
-    const expected = async (seq: number): Promise<{ scores: Int32Array; digit: number; label: number; noDigit?: string } | undefined> => {
-      if (session) return session.expected(seq);
-      if (replay) {
-        const sample = replay[seq];
-        if (!sample) return undefined;
-        const v = classifyStrokes(model, sample);
-        const label = sample.label ?? -1;
-        if (v.noDigit !== null) return { scores: new Int32Array(0), digit: -1, label, noDigit: v.noDigit };
-        return { scores: Int32Array.from(v.scores!), digit: v.digit!, label };
-      }
-      const image = firstImage + seq;
-      if (o.source === "samples") return { ...classifyImage(model, test.images, image), label: test.labels[image] };
-      if (o.source === "touch") {
-        const t = touchPath(model, strokesFromImage(test.images, image), DEFAULT_PANEL_SIZE, DEFAULT_PANEL_SIZE);
-        if (t.noDigit) return { scores: new Int32Array(0), digit: -1, label: test.labels[image], noDigit: t.noDigit };
-        return { scores: t.scores, digit: t.digit, label: test.labels[image] };
-      }
-      const pixels = new Uint8Array(IMAGE_PIXELS);
-      await preprocess(synthesizeFrame(test.images, image * IMAGE_PIXELS, image), FRAME_WIDTH, FRAME_HEIGHT, pixels);
-      return { ...classify(model, packPixels(pixels, model.input.threshold, IMAGE_PIXELS)), label: test.labels[image] };
-    };
+    /** What the program should report for result `seq`, computed here by the board's own input paths, and the label. */
+    const fromInput = o.draw ? undefined : inputReference(model, o.source as SimSource, firstImage, replay);
+    const expected: Reference = (seq) => (session ? sessionReference(session)(seq) : fromInput!(seq));
     const say = (s: string) => {
       if (o.raw) console.error(s);
       else if (!o.json) console.log(s);
@@ -298,9 +275,7 @@ export const simCommand = defineCommand({
           const arrivedMs = performance.now();
           void expected(r.seq).then((ref) => {
             if (!ref) return say(`  a result for digit ${r.seq}, which was never drawn: ${line}`);
-            // the line carries the digit, the runners-up and the CRC of all ten scores
-            const want = scoreFields(Array.from(ref.scores), model.output.shift);
-            const reference = ref.noDigit ? r.digit < 0 && r.noDigit === ref.noDigit : r.digit === want.digit && r.scoresCrc === want.scoresCrc && r.runnersUp.join() === want.runnersUp.join();
+            const reference = agreesWithReference(r, ref.verdict, model.output.shift);
             const labeled: StreamResult = { ...r, label: ref.label };
             tally.add(labeled, arrivedMs);
             if (reference) agree++;
