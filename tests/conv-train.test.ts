@@ -14,7 +14,8 @@ import { classifyImage } from "../host/lib/model/infer.ts";
 import { SeededRng } from "../host/lib/rng.ts";
 import { ConvNetwork } from "../host/lib/train/conv-network.ts";
 import { PRESETS } from "../host/lib/train/presets.ts";
-import { sparseInputs, train } from "../host/lib/train/trainer.ts";
+import { sparseInputs } from "../host/lib/train/sample-mix.ts";
+import { train } from "../host/lib/train/trainer.ts";
 import { yieldToEventLoop } from "../host/lib/event-loop.ts";
 
 // the 47 MB training set read without blocking the worker (a cold read stalled it for a second); later loadMnist("train") calls find it cached
