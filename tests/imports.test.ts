@@ -9,8 +9,14 @@
  *   host/cli/            imports anything but tests/;  bin/ imports host/cli/
  *   vitest.config.ts     imports tests/ (the suite's file order) besides host/lib/ and src/shared/
  *
+ * Inside host/lib/ (issue 22, "A layout that reads one way"):
+ *   no import cycle among its modules (type-only imports count: a cycle of types is still two
+ *   modules that cannot be read one before the other);
+ *   model/ (the model file, folding, inference) imports nothing from train/: training builds on
+ *   the model, never the other way (the trained layers' types live in model/trained.ts).
+ *
  * A small scan of every import, export-from, dynamic import() and require() of the project's
- * own code; a test fails naming each file -> target that breaks a rule.
+ * own code; a test fails naming each file -> target that breaks a rule, and each cycle's files.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -93,9 +99,74 @@ function violations(): string[] {
   return bad;
 }
 
+/** The imports among host/lib/'s own modules: file -> the files it imports, both relative to ROOT. */
+function hostLibGraph(): Map<string, string[]> {
+  const graph = new Map<string, string[]>();
+  for (const e of edges()) {
+    if (!e.from.startsWith("host/lib/") || !e.to.startsWith("host/lib/")) continue;
+    const to = graph.get(e.from) ?? [];
+    if (!to.includes(e.to)) to.push(e.to);
+    graph.set(e.from, to);
+  }
+  return graph;
+}
+
+/**
+ * The import cycles of a graph, each as the files around it (first file repeated at the end):
+ * a depth-first search that reports every edge back into the path it is on. Each cycle is found
+ * at least once; the list is empty when the graph has none.
+ */
+function cycles(graph: Map<string, string[]>): string[][] {
+  const found: string[][] = [];
+  const done = new Set<string>();
+  const path: string[] = [];
+  const onPath = new Set<string>();
+  const visit = (file: string): void => {
+    path.push(file);
+    onPath.add(file);
+    for (const next of graph.get(file) ?? []) {
+      if (onPath.has(next)) found.push([...path.slice(path.indexOf(next)), next]);
+      else if (!done.has(next)) visit(next);
+    }
+    path.pop();
+    onPath.delete(file);
+    done.add(file);
+  };
+  for (const file of [...graph.keys()].sort()) if (!done.has(file)) visit(file);
+  return found;
+}
+
 describe("import rules", () => {
   it("every import runs the way the layout says", () => {
     expect(violations()).toEqual([]);
+  });
+
+  it("host/lib/ has no import cycle", () => {
+    expect(cycles(hostLibGraph()).map((c) => c.join(" -> "))).toEqual([]);
+  });
+
+  it("host/lib/model/ imports nothing from host/lib/train/", () => {
+    const up = edges().filter((e) => e.from.startsWith("host/lib/model/") && e.to.startsWith("host/lib/train/"));
+    expect(up.map((e) => `${e.from} -> ${e.to}`)).toEqual([]);
+  });
+
+  it("the cycle search finds a cycle and names its files (negative control)", () => {
+    const graph = new Map([
+      ["a.ts", ["b.ts", "d.ts"]],
+      ["b.ts", ["c.ts"]],
+      ["c.ts", ["a.ts"]],
+      ["d.ts", ["d.ts"]],
+      ["e.ts", ["a.ts"]],
+    ]);
+    expect(cycles(graph)).toEqual([
+      ["a.ts", "b.ts", "c.ts", "a.ts"],
+      ["d.ts", "d.ts"],
+    ]);
+    expect(cycles(new Map([["a.ts", ["b.ts"]], ["b.ts", []]]))).toEqual([]);
+    // the graph it searches is host/lib/'s own, type-only imports included
+    const lib = hostLibGraph();
+    expect(lib.get("host/lib/model/fold.ts")).toContain("host/lib/model/trained.ts");
+    expect(lib.get("host/lib/train/presets.ts")).toContain("host/lib/train/recipe.ts");
   });
 
   it("the scan sees the imports it checks (negative control)", () => {
