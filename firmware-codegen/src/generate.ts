@@ -8,11 +8,11 @@
 import { generatedBy } from "../../host/lib/export/generated-header.ts";
 import { lastWordMask, wordsFor } from "../../host/lib/binary.ts";
 import { UserError } from "../../host/lib/errors.ts";
-import { columnsForm, rowsFromColumns } from "../../host/lib/model/columns.ts";
+import { columnsForm, rowsFromColumns, type ColumnsForm } from "../../host/lib/model/columns.ts";
 import { cLimitProblems } from "../../host/lib/model/limits.ts";
 import type { Tables } from "../../host/lib/export/load-tables.ts";
 import type { ConvShape } from "../../host/lib/model/format.ts";
-import { PATTERN_MAX_KERNEL, patternFunction, patternTables } from "./pattern-tables.ts";
+import { PATTERN_MAX_KERNEL, patternFunction, patternTables, type PatternTables } from "./pattern-tables.ts";
 
 export interface CLayer {
   inputs: number;
@@ -210,9 +210,35 @@ export function tracedWords(m: CModel): number[] {
   return [...m.conv.map((c) => wordsFor(c.outHeight * c.outWidth * c.outputs)), ...m.hidden.map((h) => wordsFor(h.outputs))];
 }
 
+/** What the parts of the generated source share: the input's size and each layer's columns form. */
+interface SourcePlan {
+  inBits: number;
+  words: number;
+  forms: ColumnsForm[];
+  convForms: ColumnsForm[];
+  patterns: (PatternTables | undefined)[];
+  counterWords: number;
+}
+
+function sourcePlan(m: CModel): SourcePlan {
+  const inBits = m.width * m.height;
+  const words = wordsFor(inBits);
+  const forms = m.hidden.map(columnsForm);
+  const convForms = m.conv.map((c) => columnsForm(c.patch));
+  // single-channel convolutions with a small kernel run the row-pattern tables (c/bnn_conv.h)
+  const patterns = m.conv.map((c) => (c.channels === 1 && c.kernel <= PATTERN_MAX_KERNEL ? patternTables(c.kernel, c.outputs, c.patch.words, c.patch.weights, c.patch.thresholds) : undefined));
+  const counterWords = Math.max(1, ...[...forms, ...convForms].map((f) => f.outWords * f.planes));
+  return { inBits, words, forms, convForms, patterns, counterWords };
+}
+
+/** bnn_model.c: its comment and includes, the weights of both hidden-layer methods, the convolutions' scratch, the output layer and bnn_classify. */
 export function generateSource(m: CModel, source: string): string {
-  const parts: string[] = [
-    `/* ${generatedBy("bnn codegen", "firmware-codegen/src/generate.ts", source)}
+  const plan = sourcePlan(m);
+  return [sourceHeader(m, source), ...rowsTables(m), ...columnsTables(m, plan), ...convLayers(m, plan), ...outputLayer(m), ...classifyFunction(m, plan)].join("\n");
+}
+
+function sourceHeader(m: CModel, source: string): string {
+  return `/* ${generatedBy("bnn codegen", "firmware-codegen/src/generate.ts", source)}
  *
  * Hidden neuron j of a layer with n inputs: on iff n - 2 * popcount(x XOR w_j) >= threshold_j.
  * Output j: score_j = scale_j * (n - 2 * popcount(x XOR w_j)) + offset_j.
@@ -223,15 +249,12 @@ export function generateSource(m: CModel, source: string): string {
 
 #include "bnn_layers.h"
 ${m.conv.length ? '#include "bnn_conv.h"\n' : ""}#include "bnn_model.h"
-`,
-  ];
-  const inBits = m.width * m.height;
-  const words = wordsFor(inBits);
-  const forms = m.hidden.map(columnsForm);
-  const convForms = m.conv.map((c) => columnsForm(c.patch));
-  // single-channel convolutions with a small kernel run the row-pattern tables (c/bnn_conv.h)
-  const patterns = m.conv.map((c) => (c.channels === 1 && c.kernel <= PATTERN_MAX_KERNEL ? patternTables(c.kernel, c.outputs, c.patch.words, c.patch.weights, c.patch.thresholds) : undefined));
-  const counterWords = Math.max(1, ...[...forms, ...convForms].map((f) => f.outWords * f.planes));
+`;
+}
+
+/** The rows method's tables: each neuron's weights and threshold. */
+function rowsTables(m: CModel): string[] {
+  const parts: string[] = [];
   parts.push("#if BNN_HIDDEN_METHOD == BNN_HIDDEN_ROWS\n");
   m.conv.forEach((c, k) => {
     const C = `bnn_c${k + 1}`;
@@ -244,6 +267,12 @@ ${m.conv.length ? '#include "bnn_conv.h"\n' : ""}#include "bnn_model.h"
     parts.push(cArray("uint32_t", `${L}_weights`, h.weights, hexWord, 8, `layer ${k + 1}: ${h.outputs} rows of ${h.words} words (${h.inputs} inputs)`));
     parts.push(cArray("int16_t", `${L}_thresholds`, h.thresholds, String, 16, `layer ${k + 1}: on iff sum >= threshold`));
   });
+  return parts;
+}
+
+/** The columns method's tables (and the convolutions' row-pattern tables), its counters, the zero column's size check. */
+function columnsTables(m: CModel, { forms, convForms, patterns, counterWords }: SourcePlan): string[] {
+  const parts: string[] = [];
   parts.push("#else /* BNN_HIDDEN_COLUMNS */\n");
   m.conv.forEach((c, k) => {
     const C = `bnn_c${k + 1}`;
@@ -269,6 +298,12 @@ ${m.conv.length ? '#include "bnn_conv.h"\n' : ""}#include "bnn_model.h"
   const widest = Math.max(1, ...[...forms, ...convForms].map((f) => f.outWords));
   parts.push(`/* the columns method's zero column holds BNN_MAX_OUT_WORDS words: this model needs ${widest} */\ntypedef char bnn_max_out_words_fits[BNN_MAX_OUT_WORDS >= ${widest} ? 1 : -1];\n`);
   parts.push("#endif\n");
+  return parts;
+}
+
+/** The convolutions' scratch, pooling masks, per-layer functions, descriptors and outputs. */
+function convLayers(m: CModel, { convForms, patterns }: SourcePlan): string[] {
+  const parts: string[] = [];
   if (m.conv.length) {
     const patchWords = Math.max(...m.conv.map((c) => c.patch.words));
     const outWords = Math.max(...m.conv.map((c) => c.outputs / 32));
@@ -300,12 +335,26 @@ static uint32_t ${C}_out[${wordsFor(c.outHeight * c.outWidth * c.outputs)}];
 `);
     });
   }
+  return parts;
+}
+
+/** The hidden layers' outputs and the output layer's weights, scales and offsets. */
+function outputLayer(m: CModel): string[] {
+  const parts: string[] = [];
   m.hidden.forEach((h, k) => parts.push(`static uint32_t bnn_l${k + 1}_out[${wordsFor(h.outputs)}];\n`));
   const o = m.output;
   const Lo = `bnn_l${m.hidden.length + 1}`;
   parts.push(cArray("uint32_t", `${Lo}_weights`, o.weights, hexWord, 8, `output layer: ${o.outputs} rows of ${o.words} words (${o.inputs} inputs)`));
   parts.push(cArray("int32_t", `${Lo}_scale`, o.scale, int32, 10));
   parts.push(cArray("int32_t", `${Lo}_offset`, o.offset, int32, 10));
+  return parts;
+}
+
+/** The input buffer, bnn_pack_pixels, bnn_hidden_output and bnn_classify: the layers in order, then the scores. */
+function classifyFunction(m: CModel, { inBits, words, forms }: SourcePlan): string[] {
+  const parts: string[] = [];
+  const o = m.output;
+  const Lo = `bnn_l${m.hidden.length + 1}`;
   parts.push(`static uint32_t bnn_input[${words}];
 #ifdef BNN_STOP_AFTER
 static volatile int bnn_stop_after = BNN_STOP_AFTER;
@@ -358,5 +407,5 @@ ${stopAfter(m.conv.length + k + 1)}`);
     return best;
 }
 `);
-  return parts.join("\n");
+  return parts;
 }
