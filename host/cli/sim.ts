@@ -1,67 +1,33 @@
 /**
- * `bnn sim` (npm start): the simulated board. Starts a Jacdac hub of its own (in this process, on
- * a free port or --port), the simulated input device and classifier (devices/), and the program
- * (src/main.ts) in the DeviceScript VM, headless; shows each result line of its serial stream as
- * it arrives, checks it against the TypeScript reference computed from the same input, and ends
- * with the stream summary of host/lib/monitor/summary.ts plus the reference check. While the board
- * starts it says each stage, and every few seconds what it still waits for
- * (host/lib/sim/startup.ts). Every process it starts is known by PID and stopped on exit, Ctrl-C
- * or failure; they also exit by themselves if this process is killed (host/lib/sim/lifeline.cjs).
+ * `bnn sim` (npm start): the simulated board. Parses and checks the options, then runs the board
+ * (host/lib/sim/run.ts: a Jacdac hub of its own on a free port or --port, the simulated input
+ * device and classifier of devices/, the program in the DeviceScript VM; each result line checked
+ * against the TypeScript reference for the same input, host/lib/sim/reference.ts) and shows what
+ * the run says in one of three ways: plain text (host/lib/sim/render.ts), --json lines, or --raw,
+ * the board's own stream on stdout and the rest on stderr.
  *
- * --draw: the touch panel draws what a web page sends instead of MNIST (host/lib/draw/): the page
- * is served on 127.0.0.1, each finished digit goes to the simulated panel (devices/touch.ts
- * --stdin), so into the program, and each result line comes back to the page with the host's
- * reference for the same strokes; the page's Save appends labelled samples to --save.
+ * --draw: the touch panel draws what a web page sends instead of MNIST (host/lib/draw/); the
+ * page's Save appends labelled samples to --save.
  */
-import { rmSync } from "node:fs";
-import { join, relative } from "node:path";
+import { relative } from "node:path";
 import { defineCommand, onlyWith, usageError } from "../lib/args.ts";
-import { FRAME_HEIGHT, FRAME_WIDTH } from "../lib/camera/photo.ts";
-import { startDevsRun } from "../lib/devs/cli.ts";
-import { drawPage } from "../lib/draw/page.ts";
 import { DEFAULT_SAVE_FILE, saveFile } from "../lib/draw/save.ts";
-import { startDrawServer, type DrawServer } from "../lib/draw/server.ts";
-import { DrawSession } from "../lib/draw/session.ts";
-import { ExitCode, UserError } from "../lib/errors.ts";
-import { readStrokeFile, type StrokeSample } from "../lib/strokes/format.ts";
+import { UserError } from "../lib/errors.ts";
 import { SAMPLE_DIGITS } from "../lib/export/digits.ts";
+import { programEntry } from "../lib/export/entry.ts";
 import { TEST_IMAGES } from "../lib/mnist.ts";
 import { readModelFile } from "../lib/model/format.ts";
-import { boardLine } from "../lib/monitor/lines.ts";
-import { parseResult } from "../lib/monitor/parse.ts";
-import { runnersUpText } from "../lib/monitor/render.ts";
-import { Tally, type Summary } from "../lib/monitor/summary.ts";
 import { displayPath, resolveModelPath, ROOT, shippedModels } from "../lib/paths.ts";
-import { programEntry } from "../lib/export/entry.ts";
-import { startHub } from "../lib/sim/hub.ts";
-import { StartupReporter } from "../lib/sim/startup.ts";
-import { makeRunDir } from "../lib/sim/run-dir.ts";
-import { agreesWithReference, inputReference, sessionReference, type Reference, type SimSource } from "../lib/sim/reference.ts";
-import { onInterrupt, start, type Managed } from "../lib/sim/processes.ts";
+import { resultText, summaryLines } from "../lib/sim/render.ts";
+import type { SimReporter, SimSummary } from "../lib/sim/report.ts";
+import { runSimulation, type SimSource } from "../lib/sim/run.ts";
+import { readStrokeFile, type StrokeSample } from "../lib/strokes/format.ts";
 import { DEFAULT_PANEL_SIZE } from "../lib/touch/strokes-from-image.ts";
-import type { StreamResult } from "../../src/shared/stream-format.ts";
-import { DIGIT_TIMEOUT_MS } from "../../src/shared/touch-samples.ts";
+
+export type { SimSummary };
 
 /** Pen-up time between two drawn digits; the program's digit timeout is 600 ms. */
 const TOUCH_DIGIT_GAP_MS = 800;
-
-export interface SimSummary extends Summary {
-  source: string;
-  /** Results whose digit and scores equal the TypeScript reference's for the same input. */
-  agreeWithReference: number;
-  /** p50 bytecode inference over p50 native, when both backends reported results. */
-  nativeSpeedup: number | null;
-  /** The test images the input device served (null with --draw). */
-  firstImage: number | null;
-  lastImage: number | null;
-  /** --draw: digits the page sent, drawings it saved. */
-  drawn?: number;
-  saved?: number;
-  /** --strokes: the file replayed and the samples of it. */
-  strokeFile?: string;
-  firstSample?: number;
-  lastSample?: number;
-}
 
 /**
  * --strokes: the samples of a stroke file the simulated panel replays, `first` on, `count` of
@@ -125,240 +91,61 @@ export const simCommand = defineCommand({
     const model = readModelFile(resolveModelPath(o.model));
     const entry = relative(ROOT, programEntry(o.model));
     if (o.source === "samples" && o.count > SAMPLE_DIGITS) throw usageError(`--count: the program holds ${SAMPLE_DIGITS} sample digits`);
-    const replay = o.strokes === undefined ? undefined : replaySamples(o.strokes, o.first, given.has("count") ? o.count : undefined);
+    const replay = o.strokes === undefined ? undefined : { file: o.strokes, samples: replaySamples(o.strokes, o.first, given.has("count") ? o.count : undefined) };
     if (o.source !== "samples" && !o.draw && !replay && o.first + o.count > TEST_IMAGES) throw usageError(`--first + --count must stay within the ${TEST_IMAGES} test images`);
     const port = portOption(o.port ?? process.env.BNN_SIM_PORT);
-    const savePath = o.draw ? saveFile(o.save) : undefined;
-    /** Results to wait for: with --draw, as many as are drawn unless --count is given. */
-    const count = o.draw && !given.has("count") ? Infinity : replay ? replay.length : o.count;
-    const firstImage = o.source === "samples" ? 0 : o.first;
-    let session: DrawSession | undefined;
-    /** --draw: the simulated panel, once started. */
-    let panel: Managed | undefined;
-    /** What the program should report for result `seq`, computed here by the board's own input paths, and the label. */
-    const fromInput = o.draw ? undefined : inputReference(model, o.source as SimSource, firstImage, replay);
-    const expected: Reference = (seq) => (session ? sessionReference(session)(seq) : fromInput!(seq));
-    const say = (s: string) => {
-      if (o.raw) console.error(s);
-      else if (!o.json) console.log(s);
-    };
-    const event = (e: Record<string, unknown>) => {
-      if (o.json) console.log(JSON.stringify(e));
-    };
-    /** Each start-up stage as it begins, and a line every few seconds while one lasts. */
-    const startup = new StartupReporter(say);
-
-    // --draw: the page's server first, so a busy --http-port costs nothing
-    let drawServer: DrawServer | undefined;
-    if (o.draw) {
-      const s = new DrawSession({
+    const draw = o.draw ? { httpPort: o.httpPort ?? 0, saveFile: saveFile(o.save) } : undefined;
+    const source = o.source as SimSource;
+    await runSimulation(
+      {
+        source,
         model,
-        width: DEFAULT_PANEL_SIZE,
-        height: DEFAULT_PANEL_SIZE,
-        saveFile: savePath!,
-        toPanel: (line) => panel?.write(line) ?? false,
-        broadcast: (e, data) => drawServer?.broadcast(e, data),
-        saved: (sample, file) => {
-          event({ saved: { id: sample.id, label: sample.label, file } });
-          say(`  saved ${sample.id} (label ${sample.label}) to ${displayPath(file)}`);
-        },
-      });
-      session = s;
-      drawServer = await startDrawServer({
-        port: o.httpPort ?? 0,
-        page: drawPage({ width: DEFAULT_PANEL_SIZE, height: DEFAULT_PANEL_SIZE, penUpMs: DIGIT_TIMEOUT_MS, save: displayPath(savePath!) }),
-        routes: { "/digit": (b) => s.submit(b), "/save": (b) => s.save(b) },
-        hello: () => s.hello(),
-      });
-    }
-    const hub = await startHub(port).catch(async (e) => {
-      await drawServer?.close();
-      throw e;
-    });
-    const runDir = makeRunDir();
-    event({ hub: { url: hub.url, port: hub.port } });
-    say(`Jacdac hub of this run: ${hub.url}`);
-    const processes: Managed[] = [];
-    const launch = (name: string, m: Managed): Managed => {
-      processes.push(m);
-      event({ process: { name, pid: m.pid } });
-      return m;
-    };
-    const device = (name: string, file: string, args: string[], input = false) =>
-      launch(name, start(process.execPath, ["--import", "tsx", join(ROOT, "devices", file), "--url", hub.url, ...args], { cwd: ROOT, name: `the simulated ${name}`, input }));
-
-    const tally = new Tally();
-    const seen = new Set<number>();
-    let agree = 0;
-    let classifier: Managed | undefined;
-    let stopping = false;
-    let interrupted: UserError | undefined;
-    /** --draw ends with Ctrl-C: the end of a session, not a failure. */
-    let userEnded = false;
-    let finish: ((error?: UserError) => void) | undefined;
-    const onSignal = (sig: NodeJS.Signals) => {
-      stopping = true;
-      interrupted = new UserError(sig === "SIGINT" ? "interrupted" : "terminated", sig === "SIGINT" ? 130 : 143);
-      if (finish && o.draw && sig === "SIGINT") {
-        userEnded = true;
-        return finish(undefined);
-      }
-      if (finish) finish(interrupted);
-      else for (const p of processes) void p.stop(); // still starting up: what waits for them fails at once
-    };
-    onInterrupt(onSignal);
-    let outcome: UserError | undefined;
-    try {
-      const startClassifier = async () => {
-        const name = o.classifierModel ?? model.file.name;
-        startup.begin(`starting the simulated classifier device (firmware C service + model '${name}', WebAssembly) ...`, "starting the simulated classifier device");
-        classifier = device("classifier", "classifier.ts", ["--model", name]);
-        await classifier.waitFor(/^classifier ready/, 30_000);
-      };
-      const step = async <T>(f: () => Promise<T>) => {
-        try {
-          return await f();
-        } catch (e) {
-          throw interrupted ?? e;
-        }
-      };
-      if (o.backend === "native") await step(startClassifier);
-      const range = ["--first", String(o.first), "--count", String(o.count)];
-      if (o.source === "camera") {
-        startup.begin(`starting the simulated camera (MNIST test images ${o.first}..${o.first + o.count - 1} as ${FRAME_WIDTH}x${FRAME_HEIGHT} frames) ...`, "starting the simulated camera");
-        await step(() => device("camera", "camera.ts", range).waitFor(/^camera ready/, 30_000));
-      }
-      // samples every 2 ms in batches of 8; the panel starts drawing when the program reads its width
-      const pen = ["--period", "2", "--batch", "8", "--gap", String(o.penUp), "--delay", "600000"];
-      if (replay) {
-        startup.begin(`starting the simulated touch panel (replaying ${replay.length} digits of ${displayPath(o.strokes!)}, samples ${o.first}..${o.first + replay.length - 1}) ...`, "starting the simulated touch panel");
-        const replayPanel = device("touch panel", "touch.ts", ["--stdin", ...pen], true);
-        await step(() => replayPanel.waitFor(/^touch ready/, 30_000));
-        for (const sample of replay) replayPanel.write(JSON.stringify({ strokes: sample.strokes }) + "\n");
-      } else if (o.source === "touch" && !o.draw) {
-        startup.begin(`starting the simulated touch panel (drawing MNIST test digits ${o.first}..${o.first + o.count - 1} as strokes) ...`, "starting the simulated touch panel");
-        await step(() => device("touch panel", "touch.ts", [...range, ...pen]).waitFor(/^touch ready/, 30_000));
-      }
-      if (o.draw) {
-        startup.begin("starting the simulated touch panel (drawing the page's digits as strokes) ...", "starting the simulated touch panel");
-        panel = device("touch panel", "touch.ts", ["--stdin", ...pen], true);
-        await step(() => panel!.waitFor(/^touch ready/, 30_000));
-      }
-      startup.begin(`starting ${entry} in the DeviceScript VM ...`, "starting the DeviceScript CLI");
-      const vm = launch("devs run", startDevsRun(entry, hub.url, runDir));
-      vm.onLine((line) => startup.vmLine(line, entry));
-      // --raw: the board's own stream only (a board never sends the DeviceScript CLI's lines)
-      if (o.raw)
-        vm.onLine((line) => {
-          const board = boardLine(line);
-          if (board !== undefined) console.log(board);
-        });
-      if (interrupted) throw interrupted;
-      if (session && drawServer) {
-        const s = session;
-        vm.onLine((line) => s.programLine(line));
-        panel!.onLine((line) => s.panelLine(line));
-        event({ draw: { url: drawServer.url, port: drawServer.port, save: savePath } });
-        say("");
-        say(`  drawing page: ${drawServer.url}`);
-        say(`  (open it in a browser on this machine; saves go to ${displayPath(savePath!)}; Ctrl-C stops everything)`);
-        say("");
-      }
-      outcome = await new Promise<UserError | undefined>((resolve) => {
-        finish = resolve;
-        const timer = o.draw ? undefined : setTimeout(() => resolve(new UserError(`only ${tally.results} of ${o.count} results arrived within ${o.timeout} s (hub ${hub.url}; VM said: ${vm.recent().slice(-2).join(" | ") || "nothing"})`, ExitCode.Mismatch)), o.timeout * 1000);
-        vm.onLine((line) => {
-          if (!o.raw && /error|panic|exception|bnn: /i.test(line) && !line.includes("@bnn")) say(`  vm: ${line.replace(/^WASM>\s*/, "").trim()}`);
-          const r = parseResult(line);
-          if (!r || r.seq >= count || seen.has(r.seq)) return;
-          seen.add(r.seq);
-          const arrivedMs = performance.now();
-          void expected(r.seq).then((ref) => {
-            if (!ref) return say(`  a result for digit ${r.seq}, which was never drawn: ${line}`);
-            const reference = agreesWithReference(r, ref.verdict, model.output.shift);
-            const labeled: StreamResult = { ...r, label: ref.label };
-            tally.add(labeled, arrivedMs);
-            if (reference) agree++;
-            session?.result(r, line, reference);
-            report(labeled, reference);
-          });
-        });
-        const report = (r: StreamResult, reference: boolean) => {
-          if (o.restartClassifierAt === tally.results && classifier) {
-            const old = classifier;
-            say("fault injection: stopping the simulated classifier ...");
-            void old
-              .stop()
-              .then(() => new Promise((done) => setTimeout(done, 2000)))
-              .then(() => (stopping ? undefined : startClassifier()))
-              .catch((e) => say(`  restart failed: ${(e as Error).message}`));
-          }
-          startup.end();
-          event({ ...r, reference });
-          const label = r.label < 0 ? "label -  " : `label ${r.label} ${r.digit === r.label ? "✓" : "✗"}`;
-          if (!o.raw) say(`  #${String(r.seq).padStart(3)}  digit ${r.digit < 0 ? "-" : r.digit}  ${label}  ${runnersUpText(r).padEnd(16)}  ${inferenceText(r).padStart(7)}  ${r.backend.padEnd(8)}  ${reference ? "= reference" : "DIFFERS FROM REFERENCE"}`);
-          if (tally.results === count) {
-            clearTimeout(timer);
-            resolve(undefined);
-          }
-        };
-        void vm.exited.then((code) => {
-          clearTimeout(timer);
-          if (tally.results < count) resolve(new UserError(`the DeviceScript VM exited (code ${code}) after ${tally.results}${o.draw ? "" : ` of ${o.count}`} results`, ExitCode.Mismatch));
-        });
-      });
-    } finally {
-      stopping = true;
-      startup.end();
-      onInterrupt(undefined);
-      if (drawServer) {
-        session?.setStatus({ text: "bnn sim stopped", ready: false, stopped: true });
-        await drawServer.close();
-      }
-      for (const p of processes.reverse()) await p.stop();
-      await hub.close();
-      rmSync(runDir, { recursive: true, force: true });
-    }
-    const s = tally.summary(outcome ? outcome.message : userEnded ? "ended with Ctrl-C" : "all results arrived", 0);
-    const p50 = (b: string) => s.latency[b]?.p50Ms;
-    const summary: SimSummary = {
-      ...s,
-      source: o.source,
-      agreeWithReference: agree,
-      nativeSpeedup: p50("native") && p50("bytecode") ? p50("bytecode")! / p50("native")! : null,
-      firstImage: o.draw || replay ? null : firstImage,
-      lastImage: o.draw || replay ? null : firstImage + o.count - 1,
-      ...(replay ? { strokeFile: displayPath(o.strokes!), firstSample: o.first, lastSample: o.first + replay.length - 1 } : {}),
-      ...(session ? { drawn: session.sent, saved: session.savedCount } : {}),
-    };
-    if (o.json) console.log(JSON.stringify({ summary }));
-    else if (summary.results > 0) printSummary(summary, o.draw ? "draw" : o.source, o.backend, o.raw ? console.error : console.log);
-    if (outcome) throw outcome;
-    if (agree !== summary.results) throw new UserError(`${summary.results - agree} result(s) differ from the reference`, ExitCode.Mismatch);
+        entry,
+        backend: o.backend as "native" | "bytecode",
+        classifierModel: o.classifierModel,
+        first: source === "samples" ? 0 : o.first,
+        // with --draw, as many as are drawn unless --count is given
+        count: o.draw && !given.has("count") ? Infinity : replay ? replay.samples.length : o.count,
+        timeoutS: o.timeout,
+        penUpMs: o.penUp,
+        port,
+        restartClassifierAt: o.restartClassifierAt,
+        replay,
+        draw,
+      },
+      reporter(o.json ? "json" : o.raw ? "raw" : "text", o.draw ? "draw" : source, o.backend),
+    );
   },
 });
 
-/** Inference time at the resolution it was measured with: 1 µs by the service, 1 ms by the VM clock. */
-function inferenceText(r: StreamResult): string {
-  return r.backend === "bytecode" ? `${Math.round(r.inferenceUs / 1000)} ms` : `${(r.inferenceUs / 1000).toFixed(3)} ms`;
-}
-
-function printSummary(s: SimSummary, source: string, backend: string, print: (line: string) => void): void {
-  print("");
-  const labels = s.labeled > 0 ? `, ${s.correct} correct (${((100 * s.correct) / s.labeled).toFixed(1)} % against the labels)` : "";
-  print(`${s.results} digits${labels}, ${s.agreeWithReference}/${s.results} identical to the TypeScript reference`);
-  for (const [b, l] of Object.entries(s.latency)) {
-    const ms = (v: number) => (b === "bytecode" ? `${Math.round(v)} ms` : `${v.toFixed(3)} ms`);
-    print(`inference time ${b}: p50 ${ms(l.p50Ms)}, p99 ${ms(l.p99Ms)} (${b === "native" ? "measured by the service, 1 µs resolution" : "VM clock, 1 ms resolution"})`);
-  }
-  if (s.nativeSpeedup) print(`native is ${s.nativeSpeedup.toFixed(0)}x faster than the bytecode fallback (p50)`);
-  if (s.throughput && source !== "draw") {
-    // the inference mean is over the results the interval spans (the 2nd to the last), each
-    // with one decimal, so the two figures are of the same results and comparable
-    const where = source === "touch" ? "mostly the drawing itself (strokes at pen speed, then the pen-up before a digit counts as done)" : source === "camera" ? "mostly the frame transfer in Jacdac chunks" : `the VM${backend === "native" ? " and the Jacdac round trip through the hub" : " running the bytecode inference"}`;
-    const inference = Object.entries(s.throughput.inferenceMeanMs)
-      .map(([b, ms]) => `${b} inference ${ms.toFixed(b === "bytecode" ? 1 : 3)} ms mean`)
-      .join(", ");
-    print(`throughput ${s.throughput.resultsPerSecond.toFixed(1)} digits/s: ${s.throughput.meanIntervalMs.toFixed(1)} ms between results (${inference}); the time goes to ${where}`);
-  }
+/**
+ * How the run is shown. text: everything on stdout as lines for a person; json: one JSON line per
+ * fact, result and the summary; raw: the board's own lines on stdout (for `bnn monitor --stdin`),
+ * the person's lines on stderr, and no result lines of our own.
+ */
+function reporter(mode: "text" | "json" | "raw", source: string, backend: string): SimReporter {
+  const print = mode === "raw" ? console.error : console.log;
+  const say = (line: string) => {
+    if (mode !== "json") print(line);
+  };
+  return {
+    say,
+    event: (e) => {
+      if (mode === "json") console.log(JSON.stringify(e));
+    },
+    boardLine: (line) => {
+      if (mode === "raw") console.log(line);
+    },
+    vmNote: (text) => {
+      if (mode === "text") say(`  vm: ${text}`);
+    },
+    result: (r, reference) => {
+      if (mode === "json") console.log(JSON.stringify({ ...r, reference }));
+      else if (mode === "text") console.log(resultText(r, reference));
+    },
+    summary: (s) => {
+      if (mode === "json") console.log(JSON.stringify({ summary: s }));
+      else if (s.results > 0) for (const line of summaryLines(s, source, backend)) print(line);
+    },
+  };
 }
