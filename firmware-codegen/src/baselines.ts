@@ -6,7 +6,8 @@
  * generated XNOR/popcount C, `bnn_classify`, so the same bench programs run all three.
  */
 import { generatedBy } from "../../host/lib/export/generated-header.ts";
-import { cArray, type CModel } from "./generate.ts";
+import type { CModel } from "./c-model.ts";
+import { cArray } from "./generate.ts";
 
 function signs(words: Uint32Array, rowWords: number, rows: number, n: number): number[] {
   const out: number[] = [];

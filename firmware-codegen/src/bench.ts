@@ -7,7 +7,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { C_DIR } from "./paths.ts";
 import { floatBaseline, intPerBitBaseline } from "./baselines.ts";
-import type { CModel } from "./generate.ts";
+import type { CModel } from "./c-model.ts";
 import { run } from "../../host/lib/run.ts";
 import { WASM_SYSTEM_CLANG } from "./targets.ts";
 import { instantiateWasm, type WasmBnn } from "./wasm-abi.ts";

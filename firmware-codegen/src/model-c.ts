@@ -10,7 +10,7 @@ import { loadTables } from "../../host/lib/export/load-tables.ts";
 import { readModelFile, type Model } from "../../host/lib/model/format.ts";
 import { MODELS_DIR, resolveModelPath, tablesPath } from "../../host/lib/paths.ts";
 import { checkCommittedC } from "./codegen.ts";
-import { modelFromTables, type CModel } from "./generate.ts";
+import { modelFromTables, type CModel } from "./c-model.ts";
 import { generatedDir } from "./paths.ts";
 import { cFromModel } from "./pipeline.ts";
 

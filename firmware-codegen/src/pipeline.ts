@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { loadTables } from "../../host/lib/export/load-tables.ts";
 import { generateTables } from "../../host/lib/export/tables.ts";
 import type { Model } from "../../host/lib/model/format.ts";
-import { generateHeader, generateSource, modelFromTables } from "./generate.ts";
+import { modelFromTables } from "./c-model.ts";
+import { generateHeader, generateSource } from "./generate.ts";
 
 /** Writes `<dir>/tables.mts`, `<dir>/bnn_model.h` and `<dir>/bnn_model.c`; returns dir. */
 export async function cFromModel(model: Model, dir: string, source = "model"): Promise<string> {

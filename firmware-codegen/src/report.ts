@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { C_DIR } from "./paths.ts";
 import { disassemble, m0plusCycles, rv32Cycles, traceCost, xtensaCycles, type Insn } from "./cycles.ts";
 import { columnsForm } from "../../host/lib/model/columns.ts";
-import type { CModel } from "./generate.ts";
+import type { CModel } from "./c-model.ts";
 import { buildBench, M0_COUNT, RV32_COUNT, XTENSA_COUNT, type CountTarget } from "./icount.ts";
 import { runRp2040, rp2040jsVersion } from "./rp2040.ts";
 import { RP2040_CFLAGS, RP2040_LINK } from "./targets.ts";

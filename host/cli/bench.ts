@@ -11,7 +11,7 @@ import { spawnSync } from "node:child_process";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { buildWasm, contenders, hostTimings, m0Counts, popcountMatrix, type CountRow } from "../../firmware-codegen/src/bench.ts";
-import type { CModel } from "../../firmware-codegen/src/generate.ts";
+import type { CModel } from "../../firmware-codegen/src/c-model.ts";
 import { modelC } from "../../firmware-codegen/src/model-c.ts";
 import { inputRecords, layoutOf } from "../../firmware-codegen/src/verify.ts";
 import { defineCommand, onlyWith, usageError } from "../lib/args.ts";
