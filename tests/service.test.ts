@@ -26,7 +26,7 @@ describe("classifier service core", () => {
     const exe = join(build, "test_service");
     // the C constants `devs build` writes from the specs, written here by the same spec tool
     writeFileSync(join(build, "constants.c"), customServiceSpecs().map((s) => converters().c(s)).join("\n"));
-    await run("gcc", ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-DBNN_CHECK_DEVS_CONSTANTS", `-I${build}`, ...includes, ...core, join(SERVICE, "test_service.c"), join(SERVICE, "test_service_spec.c"), "-o", exe]);
+    await run("gcc", ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-DBNN_CHECK_DEVS_CONSTANTS", `-I${build}`, ...includes, ...core, join(SERVICE, "test_service.c"), join(SERVICE, "test_service_spec.c"), join(SERVICE, "test_service_uploads.c"), "-o", exe]);
     const r = await run(exe, [join(ROOT, "services", "bnnclassifier.md")], { allowFail: true });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);

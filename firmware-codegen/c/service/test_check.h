@@ -7,6 +7,9 @@
 
 extern int test_failures;
 
+/* what report buffers are filled with first: a byte the service did not write stays this */
+#define CANARY 0xa5
+
 #define CHECK(cond)                                                                         \
     do {                                                                                    \
         if (!(cond)) {                                                                      \
@@ -24,6 +27,11 @@ extern int test_failures;
             test_failures++;                                                                     \
         }                                                                                   \
     } while (0)
+
+/* test_service_uploads.c */
+void test_strokes(void);
+void test_frames(void);
+void test_watch_frame(void);
 
 /* test_service_spec.c */
 void test_spec(const char *path);
