@@ -1,13 +1,15 @@
 /*
  * bnn_raster.h: touch strokes -> the network's 28x28 input bits, in the firmware. The C twin of
- * src/shared/stroke-raster.ts (the reference), line for line and bit for bit: the same integer
- * steps, every division floored (bnn_floor_div), the same caps. Read that file for the method;
- * tests/raster-c.test.ts checks the two agree on fixtures and on random strokes.
+ * src/shared/stroke-raster.ts (the reference), step for step and bit for bit: the same step
+ * functions in the same order (point_box, deskew_shear, sheared_box, disc_centres, place_centre,
+ * draw_discs, pack_rows for pointBox ... packRows), the same integers, every division floored
+ * (bnn_floor_div), the same caps. Read that file for the method; tests/raster-c.test.ts checks
+ * the two agree on fixtures and on random strokes.
  *
  * Strokes arrive as the classifier service's upload (services/bnnclassifier.md): u16 pairs
  * x, y, little-endian, in panel coordinates; the pair 0xffff, 0xffff ends a stroke.
  * Output: 25 words (element 28 r + c is bit e & 31 of word e >> 5), as bnn_classify takes them.
- * Deskew (step 1b) sums in int64_t, so any point count is exact.
+ * Deskew (step 2, deskew_shear) sums in int64_t, so any point count is exact.
  * No malloc; static scratch of 4 * BNN_RASTER_MAX_DISCS bytes; not reentrant.
  */
 #ifndef BNN_RASTER_H

@@ -57,14 +57,6 @@ function clampInt(v: number, lo: number, hi: number): number {
     return v < lo ? lo : v > hi ? hi : v
 }
 
-/** Set bits of a 32-bit word (SWAR). */
-function bitCount(x: number): number {
-    x = x - ((x >>> 1) & 0x55555555)
-    x = (x & 0x33333333) + ((x >>> 2) & 0x33333333)
-    x = (x + (x >>> 4)) & 0x0f0f0f0f
-    return Math.imul(x, 0x01010101) >>> 24
-}
-
 /** Half-width of the pen, in fine units, at each vertical distance 0..PEN_RADIUS from its centre. */
 function penSpans(): number[] {
     const out: number[] = []
@@ -92,20 +84,102 @@ export interface RasterInfo {
     ink: number
 }
 
+/** The longer side of the box, pen excluded, in fine units: where `side` maps to. */
+const SPAN = BOX_PIXELS * FINE - 2 * PEN_RADIUS
+
+/**
+ * What the steps of rasterizeBits hand on besides the strokes and the disc centres, each step
+ * filling its part (the C's bnn_raster_state_t). Points are clamped to 0..maxX, 0..maxY;
+ * sheared coordinates are in 1/SHEAR_ONE panel units. (A step copies the fields its loops read
+ * into locals: in DeviceScript a field read is a lookup, a local is not.)
+ */
+interface Raster {
+    maxX: number
+    maxY: number
+    /** 1. pointBox: the clamped points' box minX..boxX, minY..boxY, and their count. */
+    minX: number
+    minY: number
+    boxX: number
+    boxY: number
+    points: number
+    /** 2. deskewShear: the shear of the points' second moments. */
+    shear: number
+    /** 3. shearedBox: the sheared x range lowX..lowX + wideX, the height tallY, the longer side (>= SHEAR_ONE), the width rounded to panel units. */
+    lowX: number
+    wideX: number
+    tallY: number
+    side: number
+    boxWidth: number
+    /** 4. discCentres: the number of disc centres and their sums. */
+    discs: number
+    sumX: number
+    sumY: number
+    /** 5. placeCentre: the move, fine units. */
+    offX: number
+    offY: number
+}
+
+/**
+ * The one Raster of all calls: creating an object of this many fields costs the simulator's
+ * DeviceScript VM about a fifth of a raster's time, and rasterizeBits runs to its end without
+ * yielding, so two calls never share it. It holds numbers only (nothing stays alive through it).
+ */
+const STATE: Raster = {
+    maxX: 0,
+    maxY: 0,
+    minX: 0,
+    minY: 0,
+    boxX: 0,
+    boxY: 0,
+    points: 0,
+    shear: 0,
+    lowX: 0,
+    wideX: 0,
+    tallY: 0,
+    side: 0,
+    boxWidth: 0,
+    discs: 0,
+    sumX: 0,
+    sumY: 0,
+    offX: 0,
+    offY: 0,
+}
+
 /**
  * Rasterizes `strokes` drawn on a `panelWidth` x `panelHeight` panel into the packed input bits
  * `out` (25 u32 words as 100 little-endian bytes: element e is bit e & 7 of byte e >> 3; cleared
  * first). Returns what was drawn; with no points, `out` stays all 0.
+ *
+ * The steps, in this order in the C (bnn_raster.c) too: 1. pointBox, 2. deskewShear,
+ * 3. shearedBox, 4. discCentres, 5. placeCentre, 6. drawDiscs, 7. packRows.
  */
 export function rasterizeBits(strokes: number[][], panelWidth: number, panelHeight: number, out: Bits): RasterInfo {
     for (let i = 0; i < 100; i++) out[i] = 0
-    const maxX = panelWidth - 1
-    const maxY = panelHeight - 1
-    // (written for the DeviceScript VM: function calls cost more than the arithmetic there, so
-    // clamps and divisions are inline; every operand of a shift-division below is non-negative)
-    // 1. bounding box
-    let minX = panelWidth
-    let minY = panelHeight
+    const r = STATE
+    r.maxX = panelWidth - 1
+    r.maxY = panelHeight - 1
+    pointBox(r, strokes)
+    if (r.points === 0) return { points: 0, boxWidth: -1, boxHeight: -1, discs: 0, ink: 0 }
+    deskewShear(r, strokes)
+    shearedBox(r, strokes)
+    // the disc centres, fine units before the move
+    const xs: number[] = []
+    const ys: number[] = []
+    discCentres(r, strokes, xs, ys)
+    placeCentre(r)
+    const ink = packRows(drawDiscs(r, xs, ys), out)
+    return { points: r.points, boxWidth: r.boxWidth, boxHeight: r.boxY - r.minY, discs: r.discs, ink }
+}
+
+// (The steps are written for the DeviceScript VM: function calls cost more than the arithmetic
+// there, so clamps and divisions are inline; every operand of a shift-division is non-negative.)
+
+/** 1. The bounding box of the points, clamped to the panel. */
+function pointBox(r: Raster, strokes: number[][]): void {
+    const maxX = r.maxX
+    const maxY = r.maxY
+    let minX = maxX + 1
+    let minY = maxY + 1
     let boxX = -1
     let boxY = -1
     let points = 0
@@ -123,18 +197,30 @@ export function rasterizeBits(strokes: number[][], panelWidth: number, panelHeig
             points++
         }
     }
-    if (points === 0) return { points: 0, boxWidth: -1, boxHeight: -1, discs: 0, ink: 0 }
+    r.minX = minX
+    r.minY = minY
+    r.boxX = boxX
+    r.boxY = boxY
+    r.points = points
+}
 
-    // 1b. deskew: the shear that makes the points' second moments upright,
-    //   shear = round(SHEAR_ONE * cov(x, y) / var(y)), limited to +-SHEAR_MAX,
-    //   from the first MOMENT_POINTS points, with coordinates measured from the box corner and
-    //   divided (floored) by q, the power of two that keeps them within MOMENT_RANGE: the sums
-    //   (n * sum(ab) - sum(a) * sum(b), times 2 * SHEAR_ONE) stay below 2^53: exact in doubles and in the C's int64.
-    //   A point then lies at X = SHEAR_ONE * (x - minX) - shear * (y - minY), in 1/SHEAR_ONE
-    //   panel units, exactly; everything below is a ratio of such differences, so the raster
-    //   is the same when the drawing is moved, or scaled by 2 while q stays 1.
+/**
+ * 2. Deskew: the shear that makes the points' second moments upright,
+ *   shear = round(SHEAR_ONE * cov(x, y) / var(y)), limited to +-SHEAR_MAX,
+ * from the first MOMENT_POINTS points, with coordinates measured from the box corner and
+ * divided (floored) by q, the power of two that keeps them within MOMENT_RANGE: the sums
+ * (n * sum(ab) - sum(a) * sum(b), times 2 * SHEAR_ONE) stay below 2^53: exact in doubles and in
+ * the C's int64. A point then lies at X = SHEAR_ONE * (x - minX) - shear * (y - minY), in
+ * 1/SHEAR_ONE panel units, exactly; everything after is a ratio of such differences, so the
+ * raster is the same when the drawing is moved, or scaled by 2 while q stays 1.
+ */
+function deskewShear(r: Raster, strokes: number[][]): void {
+    const maxX = r.maxX
+    const maxY = r.maxY
+    const minX = r.minX
+    const minY = r.minY
     let q = 1
-    while (boxX - minX > MOMENT_RANGE * q || boxY - minY > MOMENT_RANGE * q) q = q * 2
+    while (r.boxX - minX > MOMENT_RANGE * q || r.boxY - minY > MOMENT_RANGE * q) q = q * 2
     let m = 0
     let sa = 0
     let sb = 0
@@ -156,10 +242,16 @@ export function rasterizeBits(strokes: number[][], panelWidth: number, panelHeig
             m++
         }
     }
-    const cov = m * sab - sa * sb
-    const vary = m * sbb - sb * sb
-    const shear = roundedShear(cov, vary, SHEAR_MAX)
-    // the sheared points' x range, in 1/SHEAR_ONE panel units
+    r.shear = roundedShear(m * sab - sa * sb, m * sbb - sb * sb, SHEAR_MAX)
+}
+
+/** 3. The box of the sheared points: its x range, its height, the longer side the scale maps to SPAN. */
+function shearedBox(r: Raster, strokes: number[][]): void {
+    const maxX = r.maxX
+    const maxY = r.maxY
+    const minX = r.minX
+    const minY = r.minY
+    const shear = r.shear
     let lowX = 0x7fffffff
     let highX = -0x7fffffff
     for (let s = 0; s < strokes.length; s++) {
@@ -175,19 +267,32 @@ export function rasterizeBits(strokes: number[][], panelWidth: number, panelHeig
         }
     }
     const wideX = highX - lowX
-    const tallY = SHEAR_ONE * (boxY - minY)
-    // the box of the deskewed points, rounded to panel units (for RasterInfo)
-    const boxWidth = Math.floor((2 * wideX + SHEAR_ONE) / (2 * SHEAR_ONE))
-    const boxHeight = boxY - minY
+    const tallY = SHEAR_ONE * (r.boxY - minY)
     let side = wideX > tallY ? wideX : tallY
     if (side < SHEAR_ONE) side = SHEAR_ONE
-    const span = BOX_PIXELS * FINE - 2 * PEN_RADIUS
-    const span2 = 2 * span
-    const side2 = 2 * side
+    r.lowX = lowX
+    r.wideX = wideX
+    r.tallY = tallY
+    r.side = side
+    // the width rounded to panel units (for RasterInfo)
+    r.boxWidth = Math.floor((2 * wideX + SHEAR_ONE) / (2 * SHEAR_ONE))
+}
 
-    // 2. disc centres (fine units, before the move) and their sum for the centre of mass
-    const xs: number[] = []
-    const ys: number[] = []
+/**
+ * 4. The disc centres into xs, ys, fine units before the move: each point at
+ * round((X - lowX) * SPAN / side), round(Y * SPAN / side), and points interpolated between two
+ * of a stroke at most STEP apart; at most MAX_DISCS. Their sums give the centre of mass.
+ */
+function discCentres(r: Raster, strokes: number[][], xs: number[], ys: number[]): void {
+    const maxX = r.maxX
+    const maxY = r.maxY
+    const minX = r.minX
+    const minY = r.minY
+    const shear = r.shear
+    const lowX = r.lowX
+    const side = r.side
+    const span2 = 2 * SPAN
+    const side2 = 2 * side
     let n = 0
     let sumX = 0
     let sumY = 0
@@ -200,7 +305,6 @@ export function rasterizeBits(strokes: number[][], panelWidth: number, panelHeig
             let y = st[i + 1]
             x = x < 0 ? 0 : x > maxX ? maxX : x
             y = y < 0 ? 0 : y > maxY ? maxY : y
-            // round((p - min) * span / side), in 1/SHEAR_ONE panel units
             const fx = Math.floor(((SHEAR_ONE * (x - minX) - shear * (y - minY) - lowX) * span2 + side) / side2)
             const fy = Math.floor((SHEAR_ONE * (y - minY) * span2 + side) / side2)
             if (px >= 0) {
@@ -233,20 +337,37 @@ export function rasterizeBits(strokes: number[][], panelWidth: number, panelHeig
             py = fy
         }
     }
+    r.discs = n
+    r.sumX = sumX
+    r.sumY = sumY
+}
 
-    // 3. the move: centre of mass to CENTRE, kept inside the grid (pen included)
-    const extentX = Math.floor((wideX * span2 + side) / side2)
-    const extentY = Math.floor((tallY * span2 + side) / side2)
+/** 5. The move: the centre of mass to CENTRE, kept inside the grid (pen included). */
+function placeCentre(r: Raster): void {
+    const n = r.discs
+    const side = r.side
+    const extentX = Math.floor((r.wideX * 2 * SPAN + side) / (2 * side))
+    const extentY = Math.floor((r.tallY * 2 * SPAN + side) / (2 * side))
     const lastFine = RASTER_SIDE * FINE - 1
-    let offX = CENTRE - Math.floor((2 * sumX + n) / (2 * n))
-    let offY = CENTRE - Math.floor((2 * sumY + n) / (2 * n))
-    offX = clampInt(offX, PEN_RADIUS, lastFine - PEN_RADIUS - extentX)
-    offY = clampInt(offY, PEN_RADIUS, lastFine - PEN_RADIUS - extentY)
+    const offX = CENTRE - Math.floor((2 * r.sumX + n) / (2 * n))
+    const offY = CENTRE - Math.floor((2 * r.sumY + n) / (2 * n))
+    const highX = lastFine - PEN_RADIUS - extentX
+    const highY = lastFine - PEN_RADIUS - extentY
+    r.offX = offX < PEN_RADIUS ? PEN_RADIUS : offX > highX ? highX : offX
+    r.offY = offY < PEN_RADIUS ? PEN_RADIUS : offY > highY ? highY : offY
+}
 
-    // 4. draw: per disc and pen row, one span of columns ORed into the row. cx, cy >= PEN_RADIUS
-    //    and the half-width h <= PEN_RADIUS, so the numerators of the >> 4 below are >= 0.
+/**
+ * 6. Draws the discs: per disc and pen row, one span of columns ORed into the row's bits
+ * (bit c: column c). cx, cy >= PEN_RADIUS and the half-width h <= PEN_RADIUS, so the
+ * numerators of the >> 4 below are >= 0. Returns the RASTER_SIDE rows.
+ */
+function drawDiscs(r: Raster, xs: number[], ys: number[]): number[] {
+    const n = r.discs
+    const offX = r.offX
+    const offY = r.offY
     const rows: number[] = []
-    for (let r = 0; r < RASTER_SIDE; r++) rows.push(0)
+    for (let row = 0; row < RASTER_SIDE; row++) rows.push(0)
     for (let d = 0; d < n; d++) {
         const cx = xs[d] + offX
         const cy = ys[d] + offY
@@ -254,26 +375,36 @@ export function rasterizeBits(strokes: number[][], panelWidth: number, panelHeig
         const r0 = (cy - PEN_RADIUS - 8 + FINE - 1) >> 4
         let r1 = (cy + PEN_RADIUS - 8) >> 4
         if (r1 > RASTER_SIDE - 1) r1 = RASTER_SIDE - 1
-        for (let r = r0; r <= r1; r++) {
-            const dyc = r * FINE + 8 - cy
+        for (let row = r0; row <= r1; row++) {
+            const dyc = row * FINE + 8 - cy
             const h = SPANS[dyc < 0 ? -dyc : dyc]
             // columns whose centre 16 c + 8 is in [cx - h, cx + h]
             const c0 = (cx - h - 8 + FINE - 1) >> 4
             let c1 = (cx + h - 8) >> 4
             if (c1 > RASTER_SIDE - 1) c1 = RASTER_SIDE - 1
-            if (c0 <= c1) rows[r] = rows[r] | (((1 << (c1 + 1)) - 1) ^ ((1 << c0) - 1))
+            if (c0 <= c1) rows[row] = rows[row] | (((1 << (c1 + 1)) - 1) ^ ((1 << c0) - 1))
         }
     }
+    return rows
+}
 
-    // 5. pack the rows into input words (element 28 r + c is bit e & 31 of word e >> 5), then
-    //    bytes, little-endian: a row of 28 bits lands in one word or straddles two
+/**
+ * 7. Packs the rows into input words (element 28 r + c is bit e & 31 of word e >> 5: a row of
+ * 28 bits lands in one word or straddles two), then `out`'s bytes, little-endian. Returns the
+ * number of ink pixels.
+ */
+function packRows(rows: number[], out: Bits): number {
     const words: number[] = []
     for (let w = 0; w < 25; w++) words.push(0)
     let ink = 0
     for (let r = 0; r < RASTER_SIDE; r++) {
         const row = rows[r]
         if (row === 0) continue
-        ink += bitCount(row)
+        // the set bits of the row (SWAR; inline: a call costs the VM more than these steps)
+        let c = row - ((row >>> 1) & 0x55555555)
+        c = (c & 0x33333333) + ((c >>> 2) & 0x33333333)
+        c = (c + (c >>> 4)) & 0x0f0f0f0f
+        ink += Math.imul(c, 0x01010101) >>> 24
         const e = r * RASTER_SIDE
         const w = e >> 5
         const lo = e & 31
@@ -287,7 +418,7 @@ export function rasterizeBits(strokes: number[][], panelWidth: number, panelHeig
         out[4 * w + 2] = (v >>> 16) & 0xff
         out[4 * w + 3] = (v >>> 24) & 0xff
     }
-    return { points, boxWidth, boxHeight, discs: n, ink }
+    return ink
 }
 
 /** The pair that ends a stroke in the upload form of strokes. */
