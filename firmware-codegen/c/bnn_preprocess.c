@@ -5,7 +5,7 @@
  * 2^53 and every division is Math.floor of a quotient, so it is exact integer arithmetic; the
  * C forms the same integers in types wide enough for them (bounds for n = width * height <=
  * 65535 pixels in the comments) and divides with operands that are never negative, where C's
- * `/` is the floor. The one quotient that can be negative (the placement, step 6) is clamped
+ * `/` is the floor. The one quotient that can be negative (the placement, step 7) is clamped
  * to 0 by the TypeScript whenever it is, which `place` does without dividing. Where the C
  * computes differently (no per-row or per-column arrays, an ink table, fused resampling
  * passes, quotients kept by stepping instead of dividing), the comment there says why it gives
@@ -213,7 +213,7 @@ static int64_t floor_div64(int64_t a, int64_t b) {
 }
 
 /*
- * Step 4b's row shifts, row after row: shift(dy) = round(shear * (dy - mean y) / SHEAR_ONE) with
+ * The row shifts of steps 5 and 6, row after row: shift(dy) = round(shear * (dy - mean y) / SHEAR_ONE) with
  * mean y = qsyw / sw, i.e. floor((a dy + b) / d) with a = 2 shear sw, b = SHEAR_ONE sw -
  * 2 shear qsyw, d = 2 SHEAR_ONE sw > 0. One division at row 0; then the quotient and remainder
  * are stepped (|a| < d, so the quotient moves by at most 1 a row): the same integers as the
@@ -273,38 +273,31 @@ static void zero_out(uint8_t *out) {
     for (i = 0; i < BNN_PREPROCESS_OUT_PIXELS; i++) out[i] = 0;
 }
 
-int32_t bnn_preprocess_frame(const uint8_t *frame, int width, int height, uint8_t out[BNN_PREPROCESS_OUT_PIXELS]) {
-    return bnn_preprocess_frame_scratch(frame, width, height, out, &bnn_preprocess_static_scratch);
-}
+/*
+ * What the steps hand on besides the ink table, each filling its part (camera-preprocess.ts's
+ * Prep; the row shifts are stepped, not stored, and the patch is staged in out). The steps are
+ * static and called once: gcc inlines them into bnn_preprocess_frame_scratch and keeps the
+ * fields in registers or its stack frame, as the one function did.
+ */
+typedef struct {
+    const uint8_t *frame;
+    uint32_t w, h;
+    uint32_t t;              /* 1. histogram_levels: ink when p <= t */
+    uint32_t x0, x1, y0, y1; /* 2. ink_box, inclusive */
+    int64_t sw, syw;         /* 4. deskew_shear: the moments' weight and q * syw (mean y = syw / sw, box rows) */
+    int32_t shear;
+    int32_t c0, high_shift;  /* 5. sheared_box: its first column (source x = c0 + x0 + shift(dy) - high_shift), */
+    uint32_t bw;             /*    its width */
+    uint32_t tw, th;         /* 6. resample_box: the patch's size, staged in out[0 .. tw * th - 1], */
+    uint32_t mass, mx, my;   /*    its mass and moments, */
+    uint32_t ink_count;      /*    the sheared box's ink pixels */
+} prep_t;
 
-int32_t bnn_preprocess_frame_scratch(const uint8_t *frame, int width, int height, uint8_t out[BNN_PREPROCESS_OUT_PIXELS], bnn_preprocess_scratch_t *scratch) {
-    uint32_t w, h, n, i;
-    uint32_t t, lo, knee, span;
-    uint32_t x0, x1, y0, y1, bw, bh, longer, tw, th, denom, d2, recip;
-    uint32_t sy, ox, oy;
-    uint32_t ink_count = 0;
-    uint32_t mass = 0, mx = 0, my = 0;
-    uint32_t ya, oy_index, oy_start;
-    uint32_t ux, uy;
-    uint16_t *hist;
-    uint8_t *ink;
-    levels_t lv;
-    /* step 4b's results: the sheared box's first column, the shear and what a row's shift needs */
-    int32_t scratch_c0 = 0, deskew_shear = 0, deskew_high = 0;
-    int64_t deskew_sw = 0, deskew_syw = 0;
-    shift_stepper_t rows_shift;
-
-    BNN_PRECONDITION(frame != NULL && out != NULL && scratch != NULL, BNN_ERR_NULL);
-    BNN_PRECONDITION(width >= 1 && height >= 1, BNN_ERR_SIZE);
-    BNN_PRECONDITION(width <= BNN_PREPROCESS_MAX_PIXELS && height <= BNN_PREPROCESS_MAX_PIXELS, BNN_ERR_LIMIT);
-    /* both <= 65535: the product fits 32 bits */
-    BNN_PRECONDITION((uint32_t)width * (uint32_t)height <= BNN_PREPROCESS_MAX_PIXELS, BNN_ERR_LIMIT);
-    w = (uint32_t)width;
-    h = (uint32_t)height;
-    n = w * h;
-
-    /* 1. histogram (counts <= n <= 65535) and threshold */
-    hist = scratch->level.hist;
+/* 1. The histogram (counts <= n <= 65535) and its Otsu levels. */
+static levels_t histogram_levels(const prep_t *p, uint16_t *hist) {
+    const uint8_t *frame = p->frame;
+    const uint32_t n = p->w * p->h;
+    uint32_t i;
     for (i = 0; i < 256; i++) hist[i] = 0;
     for (i = 0; i + 4 <= n; i += 4) {
         hist[frame[i]]++;
@@ -313,166 +306,205 @@ int32_t bnn_preprocess_frame_scratch(const uint8_t *frame, int width, int height
         hist[frame[i + 3]]++;
     }
     for (; i < n; i++) hist[frame[i]]++;
-    lv = otsu_levels(hist, n);
-    /* 2. contrast (paper >= ink: the paper class's pixels are all above the ink class's) */
-    if (lv.threshold < 0 || lv.paper - lv.ink < BNN_PREPROCESS_MIN_CONTRAST) {
-        zero_out(out);
-        return 0;
-    }
-    t = (uint32_t)lv.threshold;
-    lo = lv.ink;
-    /* paper >= t + 1: the shift of a non-negative value is the floored half */
-    knee = t + ((lv.paper - t) >> 1);
-    /* lo <= t <= knee and paper - lo >= 40 give span >= 20: never 0 */
-    span = knee - lo;
+    return otsu_levels(hist, n);
+}
 
-    /* 4. bounding box: the TypeScript counts every row and column, then trims from both ends
-     * while a line holds fewer than MIN_LINE_INK; scanning only the lines it trims (and those
-     * it stops at, up to their MIN_LINE_INK-th ink pixel) finds the same x0, x1, y0, y1. */
-    x0 = 0;
+/*
+ * 2. The bounding box: the TypeScript counts every row and column, then trims from both ends
+ * while a line holds fewer than MIN_LINE_INK; scanning only the lines it trims (and those it
+ * stops at, up to their MIN_LINE_INK-th ink pixel) finds the same x0, x1, y0, y1. 0: no ink.
+ */
+static int ink_box(prep_t *p) {
+    const uint8_t *frame = p->frame;
+    const uint32_t w = p->w, h = p->h, t = p->t;
+    uint32_t x0 = 0, x1, y0 = 0, y1;
     while (x0 < w && !column_has_ink(frame + x0, h, w, t)) x0++;
-    if (x0 == w) {
-        zero_out(out);
-        return 0;
-    }
+    if (x0 == w) return 0;
     x1 = w - 1;
     while (x1 > x0 && !column_has_ink(frame + x1, h, w, t)) x1--; /* x1 = x0 holds ink */
-    y0 = 0;
     while (y0 < h && !row_has_ink(frame + y0 * w, w, t)) y0++;
-    if (y0 == h) {
-        zero_out(out);
-        return 0;
-    }
+    if (y0 == h) return 0;
     y1 = h - 1;
     while (y1 > y0 && !row_has_ink(frame + y1 * w, w, t)) y1--;
-    bw = x1 - x0 + 1;
-    bh = y1 - y0 + 1;
+    p->x0 = x0;
+    p->x1 = x1;
+    p->y0 = y0;
+    p->y1 = y1;
+    return 1;
+}
 
-    /* 3. ink amount per grey level (the histogram is no longer needed; the table overlays it):
-     * v(p) = floor(255 (knee - p) / span) for lo < p < knee, built from p = knee - 1 down with a
-     * running quotient and remainder (the numerator grows by 255 per step) instead of dividing. */
-    ink = scratch->level.ink;
-    {
-        uint32_t q = 0, r = 0;
-        int32_t p;
-        for (p = 255; p >= (int32_t)knee; p--) ink[p] = 0;
-        for (p = (int32_t)knee - 1; p > (int32_t)lo; p--) {
-            r += 255;
-            while (r >= span) {
-                r -= span;
-                q++;
-            }
-            ink[p] = (uint8_t)q; /* < 255: knee - p < span */
+/*
+ * 3. The ink amount per grey level, into `ink` (the histogram's memory: after the box, nothing
+ * reads the histogram): v(p) = floor(255 (knee - p) / span) for lo < p < knee, built from
+ * p = knee - 1 down with a running quotient and remainder (the numerator grows by 255 per step)
+ * instead of dividing.
+ */
+static void ink_table(uint8_t *ink, const levels_t *lv) {
+    const uint32_t t = (uint32_t)lv->threshold, lo = lv->ink;
+    /* paper >= t + 1: the shift of a non-negative value is the floored half */
+    const uint32_t knee = t + ((lv->paper - t) >> 1);
+    /* lo <= t <= knee and paper - lo >= 40 give span >= 20: never 0 */
+    const uint32_t span = knee - lo;
+    uint32_t q = 0, r = 0;
+    int32_t g;
+    for (g = 255; g >= (int32_t)knee; g--) ink[g] = 0;
+    for (g = (int32_t)knee - 1; g > (int32_t)lo; g--) {
+        r += 255;
+        while (r >= span) {
+            r -= span;
+            q++;
         }
-        for (p = (int32_t)lo; p >= 0; p--) ink[p] = 255;
+        ink[g] = (uint8_t)q; /* < 255: knee - g < span */
     }
+    for (g = (int32_t)lo; g >= 0; g--) ink[g] = 255;
+}
 
-    /* 4b. deskew (after the ink table, which its weights v >> 5 read): the moments of the box on
-     * coordinates divided by q (<= 127: sw <= 7 n and each sum <= 7 n 127^2, so the products are
-     * below 2^53 for n <= 65535, as the TypeScript's doubles need), the shear, the sheared box's
-     * columns c0..c1 found like the box's (no per-column array: each candidate column is
-     * scanned down the rows). */
-    {
-        int64_t sw = 0, sxw = 0, syw = 0, sxy = 0, syy = 0, cov, vr;
-        int32_t shear, low_shift = 0, high_shift = 0, c, wide;
-        uint32_t x, dy;
-        /* q = 2^qs; the TypeScript's floor((x - x0) / q) of a non-negative value is the shift.
-         * A row's sums of wt and wt * rx fit 32 bits (<= 7 * 65535 * 127); the products with the
-         * row's ry are taken once a row, in 64 bits. */
-        uint32_t q = 1, qs = 0;
-        while (x1 - x0 > BNN_PREPROCESS_MOMENT_RANGE * q || y1 - y0 > BNN_PREPROCESS_MOMENT_RANGE * q) {
-            q *= 2;
-            qs++;
-        }
-        for (dy = 0; dy < bh; dy++) {
-            const uint8_t *line = frame + (y0 + dy) * w;
-            const int64_t ry = dy >> qs;
-            uint32_t rw = 0, rwx = 0;
-            for (x = x0; x <= x1; x++) {
-                const uint32_t wt = (uint32_t)ink[line[x]] >> 5;
-                rw += wt;
-                rwx += wt * ((x - x0) >> qs);
-            }
-            sw += rw;
-            sxw += rwx;
-            syw += (int64_t)rw * ry;
-            sxy += (int64_t)rwx * ry;
-            syy += (int64_t)rw * ry * ry;
-        }
-        cov = sw * sxy - sxw * syw;
-        vr = sw * syy - syw * syw;
-        syw *= q; /* the row shifts take the mean in box rows */
-        while (vr > BNN_PREPROCESS_MOMENT_LIMIT || cov > BNN_PREPROCESS_MOMENT_LIMIT || cov < -BNN_PREPROCESS_MOMENT_LIMIT) {
-            cov = floor_div64(cov, 2);
-            vr = floor_div64(vr, 2);
-        }
-        shear = 0;
-        if (vr > 0) {
-            int64_t r = floor_div64(2 * BNN_PREPROCESS_SHEAR_ONE * cov + vr, 2 * vr);
-            shear = (int32_t)(r < -BNN_PREPROCESS_SHEAR_MAX ? -BNN_PREPROCESS_SHEAR_MAX : r > BNN_PREPROCESS_SHEAR_MAX ? BNN_PREPROCESS_SHEAR_MAX : r);
-        }
-        {
-            shift_stepper_t st = shift_start(shear, sw, syw);
-            for (dy = 0; dy < bh; dy++, shift_step(&st)) {
-                if (dy == 0 || st.q < low_shift) low_shift = st.q;
-                if (dy == 0 || st.q > high_shift) high_shift = st.q;
-            }
-        }
-        wide = (int32_t)bw + high_shift - low_shift;
-        /* sheared column c holds source x = c + x0 + shift(dy) - high_shift */
-        c = 0;
-        while (c < wide && !sheared_column_has_ink(frame, w, x0, x1, y0, bh, c, (int32_t)x0 - high_shift, shear, sw, syw, t)) c++;
-        if (c == wide) {
-            zero_out(out);
-            return 0;
-        }
-        scratch_c0 = c;
-        c = wide - 1;
-        while (c > scratch_c0 && !sheared_column_has_ink(frame, w, x0, x1, y0, bh, c, (int32_t)x0 - high_shift, shear, sw, syw, t)) c--;
-        bw = (uint32_t)(c - scratch_c0 + 1);
-        deskew_shear = shear;
-        deskew_sw = sw;
-        deskew_syw = syw;
-        deskew_high = high_shift;
+/*
+ * 4. Deskew: the moments of the box on coordinates divided by q (<= 127: sw <= 7 n and each
+ * sum <= 7 n 127^2, so the products are below 2^53 for n <= 65535, as the TypeScript's doubles
+ * need), and the shear.
+ */
+static void deskew_shear(prep_t *p, const uint8_t *ink) {
+    int64_t sw = 0, sxw = 0, syw = 0, sxy = 0, syy = 0, cov, vr;
+    const uint32_t x0 = p->x0, x1 = p->x1, y0 = p->y0, y1 = p->y1;
+    uint32_t dx, dy;
+    /* q = 2^qs; the TypeScript's floor((x - x0) / q) of a non-negative value is the shift.
+     * A row's sums of wt and wt * rx fit 32 bits (<= 7 * 65535 * 127); the products with the
+     * row's ry are taken once a row, in 64 bits. */
+    uint32_t q = 1, qs = 0;
+    while (x1 - x0 > BNN_PREPROCESS_MOMENT_RANGE * q || y1 - y0 > BNN_PREPROCESS_MOMENT_RANGE * q) {
+        q *= 2;
+        qs++;
     }
+    for (dy = 0; dy <= y1 - y0; dy++) {
+        const uint8_t *line = p->frame + (y0 + dy) * p->w + x0;
+        const int64_t ry = dy >> qs;
+        uint32_t rw = 0, rwx = 0;
+        for (dx = 0; dx <= x1 - x0; dx++) {
+            const uint32_t wt = (uint32_t)ink[line[dx]] >> 5;
+            rw += wt;
+            rwx += wt * (dx >> qs);
+        }
+        sw += rw;
+        sxw += rwx;
+        syw += (int64_t)rw * ry;
+        sxy += (int64_t)rwx * ry;
+        syy += (int64_t)rw * ry * ry;
+    }
+    cov = sw * sxy - sxw * syw;
+    vr = sw * syy - syw * syw;
+    while (vr > BNN_PREPROCESS_MOMENT_LIMIT || cov > BNN_PREPROCESS_MOMENT_LIMIT || cov < -BNN_PREPROCESS_MOMENT_LIMIT) {
+        cov = floor_div64(cov, 2);
+        vr = floor_div64(vr, 2);
+    }
+    p->shear = 0;
+    if (vr > 0) {
+        int64_t r = floor_div64(2 * BNN_PREPROCESS_SHEAR_ONE * cov + vr, 2 * vr);
+        p->shear = (int32_t)(r < -BNN_PREPROCESS_SHEAR_MAX ? -BNN_PREPROCESS_SHEAR_MAX : r > BNN_PREPROCESS_SHEAR_MAX ? BNN_PREPROCESS_SHEAR_MAX : r);
+    }
+    p->sw = sw;
+    p->syw = syw * q; /* the row shifts take the mean in box rows */
+}
 
-    /* 5. resample the box (bw x bh) to tw x th; the longer side becomes BOX_SIDE (tw, th in 1..20) */
-    longer = bw > bh ? bw : bh;
-    tw = (2 * bw * BOX_SIDE + longer) / (2 * longer);
-    th = (2 * bh * BOX_SIDE + longer) / (2 * longer);
+/*
+ * 5. The sheared box: the rows' shifts (stepped, shift_start), and the box's columns c0..c1
+ * found again in the sheared frame like the box's (no per-column array: each candidate column
+ * is scanned down the rows). 0: no sheared column holds MIN_LINE_INK ink pixels.
+ */
+static int sheared_box(prep_t *p) {
+    const uint32_t x0 = p->x0, x1 = p->x1, y0 = p->y0, bh = p->y1 - p->y0 + 1;
+    int32_t low_shift = 0, high_shift = 0, c, c0, wide, base;
+    uint32_t dy;
+    shift_stepper_t st = shift_start(p->shear, p->sw, p->syw);
+    for (dy = 0; dy < bh; dy++, shift_step(&st)) {
+        if (dy == 0 || st.q < low_shift) low_shift = st.q;
+        if (dy == 0 || st.q > high_shift) high_shift = st.q;
+    }
+    wide = (int32_t)(x1 - x0 + 1) + high_shift - low_shift;
+    /* sheared column c holds source x = c + x0 + shift(dy) - high_shift */
+    base = (int32_t)x0 - high_shift;
+    c = 0;
+    while (c < wide && !sheared_column_has_ink(p->frame, p->w, x0, x1, y0, bh, c, base, p->shear, p->sw, p->syw, p->t)) c++;
+    if (c == wide) return 0;
+    c0 = c;
+    c = wide - 1;
+    while (c > c0 && !sheared_column_has_ink(p->frame, p->w, x0, x1, y0, bh, c, base, p->shear, p->sw, p->syw, p->t)) c--;
+    p->c0 = c0;
+    p->high_shift = high_shift;
+    p->bw = (uint32_t)(c - c0 + 1);
+    return 1;
+}
+
+/*
+ * 6a. Output row o is complete: acc + row * weight, rounded (half up) to 0..255 and staged in
+ * dst, acc cleared; adds to the centre of mass (mass <= 400 * 255, mx, my <= 19 * mass).
+ * Rounding divides by d2 = 2 * denom: floor(num / d2) for num = 2 s + denom <= 511 denom
+ * (s <= 255 denom) is num * recip >> 24 with recip = floor(2^24 / d2) (num * recip < 256 * 2^24
+ * fits 32 bits), which is at most floor(num / d2) and falls short by less than
+ * 1 + num / 2^24 < 3 (num < 2^25); the loop makes it up, (v + 1) * d2 < 2^25.
+ */
+static void finish_row(prep_t *p, uint32_t o, uint32_t *acc, const uint32_t *row, uint32_t weight, uint32_t denom, uint32_t recip, uint8_t *dst) {
+    const uint32_t d2 = 2 * denom, tw = p->tw; /* a local: the stores to dst may alias *p */
+    uint32_t ox, row_mass = 0, mx = 0;
+    for (ox = 0; ox < tw; ox++) {
+        uint32_t s = acc[ox] + row[ox] * weight;
+        uint32_t v = 0;
+        acc[ox] = 0;
+        if (s != 0) {
+            uint32_t num = 2 * s + denom;
+            v = (num * recip) >> 24;
+            while ((v + 1) * d2 <= num) v++;
+            if (v > 255) v = 255;
+        }
+        dst[ox] = (uint8_t)v;
+        row_mass += v;
+        mx += ox * v;
+    }
+    p->mass += row_mass;
+    p->mx += mx;
+    p->my += o * row_mass;
+}
+
+/*
+ * 6. Resamples the sheared box (bw x bh) to tw x th, the longer side becoming BOX_SIDE (tw, th
+ * in 1..20), rounded, with the centre of mass; stages the patch in out[oy * tw + ox].
+ *
+ * The TypeScript resamples every source row into rows[], then sums rows[] into patch[]
+ * (patch[oy][ox] = sum over sy of rows[sy][ox] * overlap(sy, oy)), then rounds patch[].
+ * Here each source row is resampled into scratch->row and at once added, weighted, into
+ * the output rows it overlaps: the same integer sums (no overflow, so the order of the
+ * additions does not matter). Source rows map to output rows monotonically, so at most one
+ * output row (acc) is open across source rows: an output row is finished (6a) when its span
+ * ends within the current source row's. One division per frame for the rounding.
+ */
+static void resample_box(prep_t *p, const uint8_t *ink, bnn_preprocess_scratch_t *scratch, uint8_t *out) {
+    const uint32_t bw = p->bw, bh = p->y1 - p->y0 + 1;
+    const uint32_t longer = bw > bh ? bw : bh;
+    const uint32_t denom = bw * bh;
+    const uint32_t recip = ((uint32_t)1 << 24) / (2 * denom);
+    uint32_t *acc = scratch->acc, *row = scratch->row;
+    uint32_t tw = (2 * bw * BOX_SIDE + longer) / (2 * longer);
+    uint32_t th = (2 * bh * BOX_SIDE + longer) / (2 * longer);
+    uint32_t sy, ox;
+    uint32_t ya = 0;       /* sy * th */
+    uint32_t oy_index = 0; /* floor(ya / bh), kept by stepping instead of dividing */
+    uint32_t oy_start = 0; /* oy_index * bh */
+    shift_stepper_t rows_shift = shift_start(p->shear, p->sw, p->syw);
     if (tw < 1) tw = 1;
     if (th < 1) th = 1;
-    denom = bw * bh;
-    /* Rounding divides by d2 = 2 * denom: floor(num / d2) for num = 2 s + denom <= 511 denom
-     * (s <= 255 denom) is num * recip >> 24 with recip = floor(2^24 / d2) (num * recip < 256 * 2^24
-     * fits 32 bits), which is at most floor(num / d2) and falls short by less than
-     * 1 + num / 2^24 < 3 (num < 2^25); the loop makes it up, (v + 1) * d2 < 2^25. One division
-     * per frame instead of one per output pixel. */
-    d2 = 2 * denom;
-    recip = ((uint32_t)1 << 24) / d2;
-
-    /* The TypeScript resamples every source row into rows[], then sums rows[] into patch[]
-     * (patch[oy][ox] = sum over sy of rows[sy][ox] * overlap(sy, oy)), then rounds patch[].
-     * Here each source row is resampled into scratch->row and at once added, weighted, into
-     * the output rows it overlaps: the same integer sums (no overflow, so the order of the
-     * additions does not matter). Source rows map to output rows monotonically, so at most one
-     * output row (acc) is open across source rows: an output row is finished, rounded and staged
-     * in out[oy * tw + ox] when its span ends within the current source row's. */
-    for (ox = 0; ox < tw; ox++) scratch->acc[ox] = 0;
-    ya = 0;       /* sy * th */
-    oy_index = 0; /* floor(ya / bh), kept by stepping instead of dividing */
-    oy_start = 0; /* oy_index * bh */
-    rows_shift = shift_start(deskew_shear, deskew_sw, deskew_syw);
+    p->tw = tw;
+    p->th = th;
+    p->mass = p->mx = p->my = p->ink_count = 0;
+    for (ox = 0; ox < tw; ox++) acc[ox] = 0;
     for (sy = 0; sy < bh; sy++, shift_step(&rows_shift)) {
-        const uint8_t *line = frame + (y0 + sy) * w;
+        const uint8_t *line = p->frame + (p->y0 + sy) * p->w;
         /* source x of the sheared box's column 0 */
-        const int32_t left = (int32_t)x0 + scratch_c0 + rows_shift.q - deskew_high;
-        uint32_t *row = scratch->row;
+        const int32_t left = (int32_t)p->x0 + p->c0 + rows_shift.q - p->high_shift;
         uint32_t yb = ya + th;
         uint32_t o, edge;
 
         /* horizontal pass */
-        ink_count += tw <= bw ? shrink_row(line, left, x0, x1, bw, tw, ink, t, row) : grow_row(line, left, x0, x1, bw, tw, ink, t, row);
+        p->ink_count += tw <= bw ? shrink_row(line, left, p->x0, p->x1, bw, tw, ink, p->t, row) : grow_row(line, left, p->x0, p->x1, bw, tw, ink, p->t, row);
 
         /* vertical pass: output row oy covers [oy * bh, (oy + 1) * bh), source row sy [ya, yb);
          * acc + row * overlap <= 255 * bw * bh <= 255 * n < 2^24 */
@@ -483,28 +515,8 @@ int32_t bnn_preprocess_frame_scratch(const uint8_t *frame, int width, int height
             uint32_t lo2 = edge > ya ? edge : ya;
             uint32_t hi2 = next < yb ? next : yb;
             uint32_t weight = hi2 - lo2;
-            uint32_t *acc = scratch->acc;
             if (next <= yb) {
-                /* 6a. output row o is complete: round (half up) to 0..255, stage, add to the
-                 * centre of mass (mass <= 400 * 255, mx, my <= 19 * mass) */
-                uint8_t *dst = out + o * tw;
-                uint32_t row_mass = 0;
-                for (ox = 0; ox < tw; ox++) {
-                    uint32_t s = acc[ox] + row[ox] * weight;
-                    uint32_t v = 0;
-                    acc[ox] = 0;
-                    if (s != 0) {
-                        uint32_t num = 2 * s + denom;
-                        v = (num * recip) >> 24;
-                        while ((v + 1) * d2 <= num) v++;
-                        if (v > 255) v = 255;
-                    }
-                    dst[ox] = (uint8_t)v;
-                    row_mass += v;
-                    mx += ox * v;
-                }
-                mass += row_mass;
-                my += o * row_mass;
+                finish_row(p, o, acc, row, weight, denom, recip, out + o * tw);
             } else {
                 for (ox = 0; ox < tw; ox++) acc[ox] += row[ox] * weight;
             }
@@ -517,33 +529,64 @@ int32_t bnn_preprocess_frame_scratch(const uint8_t *frame, int width, int height
             oy_index++;
         }
     }
+}
 
-    /* 6b. placement so that the centre of mass lands on (CENTRE, CENTRE): px = Math.floor((2 CENTRE
-     * mass + mass - 2 mx) / (2 mass)) clamped to 0 .. 28 - tw (py the same with my, th); the
-     * numerator is negative when the centre of mass lies beyond CENTRE + 1/2, and a negative
-     * quotient floors to -1 or less, which the clamp makes 0. */
-    if (mass == 0) {
-        zero_out(out);
-        return 0;
+/*
+ * 7. Placement so that the centre of mass lands on (CENTRE, CENTRE): px = Math.floor((2 CENTRE
+ * mass + mass - 2 mx) / (2 mass)) clamped to 0 .. 28 - tw (py the same with my, th); the
+ * numerator is negative when the centre of mass lies beyond CENTRE + 1/2, and a negative
+ * quotient floors to -1 or less, which the clamp makes 0. Moves the staged patch
+ * (out[k], k = oy * tw + ox) to out[(uy + oy) * 28 + ux + ox]: that index is >= k (28 >= tw),
+ * so copying from the last pixel down never overwrites a staged pixel before it is moved. Then
+ * clears everything else.
+ */
+static void place_centre(const prep_t *p, uint8_t *out) {
+    const uint32_t tw = p->tw, th = p->th, mass = p->mass;
+    const uint32_t ux = place(2 * CENTRE * mass + mass, 2 * p->mx, 2 * mass, OUT_SIDE - tw);
+    const uint32_t uy = place(2 * CENTRE * mass + mass, 2 * p->my, 2 * mass, OUT_SIDE - th);
+    uint32_t k = tw * th, i, ox, oy;
+    for (oy = th; oy-- > 0;) {
+        uint8_t *dst = out + (uy + oy) * OUT_SIDE + ux;
+        for (ox = tw; ox-- > 0;) dst[ox] = out[--k];
     }
-    ux = place(2 * CENTRE * mass + mass, 2 * mx, 2 * mass, OUT_SIDE - tw);
-    uy = place(2 * CENTRE * mass + mass, 2 * my, 2 * mass, OUT_SIDE - th);
-    {
-        /* Move the staged patch (out[k], k = oy * tw + ox) to out[(uy + oy) * 28 + ux + ox]: that
-         * index is >= k (28 >= tw), so copying from the last pixel down never overwrites a
-         * staged pixel before it is moved. Then clear everything else. */
-        uint32_t k = tw * th;
-        for (oy = th; oy-- > 0;) {
-            uint8_t *dst = out + (uy + oy) * OUT_SIDE + ux;
-            for (ox = tw; ox-- > 0;) dst[ox] = out[--k];
-        }
-        for (i = 0; i < uy * OUT_SIDE; i++) out[i] = 0;
-        for (oy = uy; oy < uy + th; oy++) {
-            uint8_t *line = out + oy * OUT_SIDE;
-            for (ox = 0; ox < ux; ox++) line[ox] = 0;
-            for (ox = ux + tw; ox < OUT_SIDE; ox++) line[ox] = 0;
-        }
-        for (i = (uy + th) * OUT_SIDE; i < BNN_PREPROCESS_OUT_PIXELS; i++) out[i] = 0;
+    for (i = 0; i < uy * OUT_SIDE; i++) out[i] = 0;
+    for (oy = uy; oy < uy + th; oy++) {
+        uint8_t *line = out + oy * OUT_SIDE;
+        for (ox = 0; ox < ux; ox++) line[ox] = 0;
+        for (ox = ux + tw; ox < OUT_SIDE; ox++) line[ox] = 0;
     }
-    return (int32_t)ink_count;
+    for (i = (uy + th) * OUT_SIDE; i < BNN_PREPROCESS_OUT_PIXELS; i++) out[i] = 0;
+}
+
+int32_t bnn_preprocess_frame(const uint8_t *frame, int width, int height, uint8_t out[BNN_PREPROCESS_OUT_PIXELS]) {
+    return bnn_preprocess_frame_scratch(frame, width, height, out, &bnn_preprocess_static_scratch);
+}
+
+/* The steps of camera-preprocess.ts's preprocess, in its order. */
+int32_t bnn_preprocess_frame_scratch(const uint8_t *frame, int width, int height, uint8_t out[BNN_PREPROCESS_OUT_PIXELS], bnn_preprocess_scratch_t *scratch) {
+    prep_t p;
+    levels_t lv;
+    BNN_PRECONDITION(frame != NULL && out != NULL && scratch != NULL, BNN_ERR_NULL);
+    BNN_PRECONDITION(width >= 1 && height >= 1, BNN_ERR_SIZE);
+    BNN_PRECONDITION(width <= BNN_PREPROCESS_MAX_PIXELS && height <= BNN_PREPROCESS_MAX_PIXELS, BNN_ERR_LIMIT);
+    /* both <= 65535: the product fits 32 bits */
+    BNN_PRECONDITION((uint32_t)width * (uint32_t)height <= BNN_PREPROCESS_MAX_PIXELS, BNN_ERR_LIMIT);
+    p.frame = frame;
+    p.w = (uint32_t)width;
+    p.h = (uint32_t)height;
+    lv = histogram_levels(&p, scratch->level.hist);
+    /* paper >= ink: the paper class's pixels are all above the ink class's */
+    if (lv.threshold < 0 || lv.paper - lv.ink < BNN_PREPROCESS_MIN_CONTRAST) goto no_digit;
+    p.t = (uint32_t)lv.threshold;
+    if (!ink_box(&p)) goto no_digit;
+    ink_table(scratch->level.ink, &lv);
+    deskew_shear(&p, scratch->level.ink);
+    if (!sheared_box(&p)) goto no_digit;
+    resample_box(&p, scratch->level.ink, scratch, out);
+    if (p.mass == 0) goto no_digit;
+    place_centre(&p, out);
+    return (int32_t)p.ink_count;
+no_digit:
+    zero_out(out);
+    return 0;
 }

@@ -4,13 +4,18 @@
  * bytes and the returned ink count are byte-identical to the TypeScript's for every frame
  * (tests/preprocess-c.test.ts compares them on the host, under ASan/UBSan, and on Cortex-M0).
  *
- *  1. Otsu threshold t on the 256-bin histogram (class means in quarter grey levels): pixel p is
- *     ink when p <= t; ink mean `lo` and paper mean of the two classes (floored).
- *  2. paper - lo < BNN_PREPROCESS_MIN_CONTRAST, or one grey level only: no digit.
- *  3. ink amount v = 255 at or below lo, 0 at or above knee = t + (paper - t) / 2, linear between.
- *  4. bounding box: the rows and columns holding >= BNN_PREPROCESS_MIN_LINE_INK ink pixels.
- *  5. area-averaging resample of the box's v to tw x th, max(tw, th) = BNN_PREPROCESS_BOX_SIDE.
- *  6. centre of mass, rounded placement at (BNN_PREPROCESS_CENTRE, BNN_PREPROCESS_CENTRE).
+ * The steps are camera-preprocess.ts's, as functions of the same names in the same order:
+ *  1. histogram_levels: Otsu threshold t on the 256-bin histogram (class means in quarter grey
+ *     levels): pixel p is ink when p <= t; ink mean `lo` and paper mean of the two classes
+ *     (floored). paper - lo < BNN_PREPROCESS_MIN_CONTRAST, or one grey level only: no digit.
+ *  2. ink_box: the rows and columns holding >= BNN_PREPROCESS_MIN_LINE_INK ink pixels.
+ *  3. ink_table: v = 255 at or below lo, 0 at or above knee = t + (paper - t) / 2, linear between.
+ *  4. deskew_shear: the shear that makes the ink's second moments upright.
+ *  5. sheared_box: the box's rows shifted by whole pixels by it, its columns found again.
+ *  6. resample_box: area-averaging resample of the box's v to tw x th, max(tw, th) =
+ *     BNN_PREPROCESS_BOX_SIDE, rounded, and its centre of mass.
+ *  7. place_centre: rounded placement of the centre of mass at (BNN_PREPROCESS_CENTRE,
+ *     BNN_PREPROCESS_CENTRE).
  *
  * C99, no malloc, no floats, only <stdint.h> and <stddef.h>. Frames of up to
  * BNN_PREPROCESS_MAX_PIXELS pixels (16384 by default, the camera service's MAX_FRAME_BYTES in
@@ -33,7 +38,7 @@
 #define BNN_PREPROCESS_CENTRE 14
 #define BNN_PREPROCESS_MIN_CONTRAST 40
 #define BNN_PREPROCESS_MIN_LINE_INK 2
-/* Deskew (step 4b): fixed-point one of the shear, its limit either way, the moment sums' bound. */
+/* Deskew (steps 4-5): fixed-point one of the shear, its limit either way, the moment sums' bound. */
 #define BNN_PREPROCESS_SHEAR_ONE 256
 #define BNN_PREPROCESS_SHEAR_MAX 128
 #define BNN_PREPROCESS_MOMENT_LIMIT ((int64_t)1 << 40)
@@ -51,7 +56,7 @@
 typedef struct {
     union {
         uint16_t hist[256]; /* step 1: the histogram */
-        uint8_t ink[256];   /* steps 3-5: v per grey level */
+        uint8_t ink[256];   /* steps 3-6: v per grey level */
     } level;
     uint32_t row[BNN_PREPROCESS_BOX_SIDE]; /* one source row resampled to tw columns */
     uint32_t acc[BNN_PREPROCESS_BOX_SIDE]; /* the output row still receiving source rows */

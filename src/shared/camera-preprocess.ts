@@ -9,19 +9,22 @@
 // mass is at pixel (14, 14), as MNIST was made (its test set's mean centre of mass is
 // (14.00, 13.99) in pixel-index coordinates).
 //
-// Steps:
-//  1. threshold: Otsu's method on the 256-bin histogram (class means in quarter grey levels), pixel
-//     p is ink when p <= t. Ink mean `lo` and paper mean `hi` of the two classes.
-//  2. too little contrast (hi - lo < MIN_CONTRAST) or no ink: blank output, returns 0.
-//  3. ink amount per pixel (inverted): v = 255 at or below `lo`, 0 at or above
+// Steps (functions of the same names, in the same order, in the C twin firmware-codegen/c/bnn_preprocess.c):
+//  1. histogramLevels: Otsu's threshold on the 256-bin histogram (class means in quarter grey
+//     levels), pixel p is ink when p <= t; ink mean `lo` and paper mean `hi` of the two classes.
+//     Too little contrast (hi - lo < MIN_CONTRAST) or one grey level: blank output, returns 0.
+//  2. inkBox: the bounding box of the rows and columns holding at least MIN_LINE_INK ink pixels
+//     (p <= t), so a lone speck does not stretch it. No ink: returns 0.
+//  3. inkTable: ink amount per grey level (inverted): v = 255 at or below `lo`, 0 at or above
 //     `knee` = t + (hi - t) / 2 (so paper shading and noise around `hi` vanish), linear between.
-//  4. bounding box: the rows and columns holding at least MIN_LINE_INK ink pixels (p <= t), so a
-//     lone speck does not stretch it.
-//  4b. deskew: rows of the box are shifted by whole pixels so that the ink's slant, from its
-//     second moments, is upright (as the stroke rasterizer does for touch), and the box's columns
-//     are found again the same way in the sheared frame.
-//  5. area-averaging resample of the box's v values to tw x th, max(tw, th) = 20.
-//  6. centre of mass of the resampled patch, rounded placement at (14, 14), clamped to the field.
+//     (After the box, which needs only t: the C builds the table over the histogram's memory.)
+//  4. deskewShear: the shear that makes the ink's slant, from its second moments, upright (as
+//     the stroke rasterizer does for touch).
+//  5. shearedBox: rows of the box are shifted by whole pixels by that shear, and the box's
+//     columns are found again the same way in the sheared frame.
+//  6. resampleBox: area-averaging resample of the sheared box's v values to tw x th,
+//     max(tw, th) = 20, rounded, with the centre of mass of the result.
+//  7. placeCentre: the patch placed so that its centre of mass lands on (14, 14), clamped to the field.
 //
 // DeviceScript: pass `pause` (src/yield.ts) so the VM's step limit is not hit and the firmware's main loop runs.
 //
@@ -82,7 +85,7 @@ interface Overlaps {
 
 /**
  * The overlaps of resampling `n` cells to `m` (both >= 1). Called once per pass, both passes of
- * step 5 use it: their per-pixel loops only look the overlaps up, no call per pixel (in
+ * step 6 (resampleBox) use it: their per-pixel loops only look the overlaps up, no call per pixel (in
  * DeviceScript bytecode a call costs as much as ~20 additions). o = floor(s*m / n) is kept by
  * stepping instead of dividing.
  */
@@ -152,39 +155,138 @@ export type Pause = () => Promise<void>
 export const STEPS_PER_PAUSE = 512
 
 /**
+ * What the steps of preprocess hand on besides the ink table, the row shifts and the patch,
+ * each step filling its part (the C's prep_t). (A step copies the fields its pixel loops read
+ * into locals: in DeviceScript a field read is a lookup, a local is not.)
+ */
+interface Prep {
+    frame: ByteArray
+    width: number
+    height: number
+    pause: Pause | undefined
+    /** Pixel steps left before the next pause. */
+    budget: number
+    /** 1. histogramLevels: the threshold, ink when p <= t. */
+    t: number
+    /** 2. inkBox: the box, frame coordinates, inclusive. */
+    x0: number
+    x1: number
+    y0: number
+    y1: number
+    /** 4. deskewShear: the moment sums' weight sw and q * syw (mean y = syw / sw, box rows), the shear. */
+    sw: number
+    syw: number
+    shear: number
+    /** 5. shearedBox: the largest row shift, the sheared box's first column (source x = c0 + x0 + shift - highShift) and width. */
+    highShift: number
+    c0: number
+    bw: number
+    /** 6. resampleBox: the patch's size, its mass and moments, the ink pixels of the sheared box. */
+    tw: number
+    th: number
+    mass: number
+    mx: number
+    my: number
+    inkCount: number
+}
+
+/**
+ * The Prep of the last call, free again. Creating an object of this many fields costs the
+ * simulator's DeviceScript VM about 2 ms, some 7 % of a frame, so calls that do not overlap share
+ * this one; a call that overlaps another (preprocess awaits) makes its own.
+ */
+let sparePrep: Prep | undefined = undefined
+
+/** What a spare Prep holds instead of the last frame. */
+const NO_FRAME: number[] = []
+
+/**
  * Turns the `width` x `height` frame into a 28x28 MNIST-style digit in `out[0..783]`.
  * Returns the number of ink pixels found in the frame's bounding box (0: no digit; `out` is then
  * all 0). Calls `pause` every STEPS_PER_PAUSE pixel steps (the result does not depend on it).
  */
 export async function preprocess(frame: ByteArray, width: number, height: number, out: ByteArray, pause?: Pause): Promise<number> {
     for (let i = 0; i < OUT_PIXELS; i++) out[i] = 0
-    const n = width * height
-    let budget = STEPS_PER_PAUSE
+    let p = sparePrep
+    sparePrep = undefined
+    if (p === undefined) {
+        p = {
+            frame,
+            width,
+            height,
+            pause,
+            budget: STEPS_PER_PAUSE,
+            t: 0,
+            x0: 0,
+            x1: 0,
+            y0: 0,
+            y1: 0,
+            sw: 0,
+            syw: 0,
+            shear: 0,
+            highShift: 0,
+            c0: 0,
+            bw: 0,
+            tw: 0,
+            th: 0,
+            mass: 0,
+            mx: 0,
+            my: 0,
+            inkCount: 0,
+        }
+    }
+    p.frame = frame
+    p.width = width
+    p.height = height
+    p.pause = pause
+    p.budget = STEPS_PER_PAUSE
+    const ink = await preprocessSteps(p, out)
+    p.frame = NO_FRAME
+    p.pause = undefined
+    sparePrep = p
+    return ink
+}
 
-    // 1. histogram and threshold
+/** The steps, in this order in the C (bnn_preprocess.c) too; returns preprocess's result. */
+async function preprocessSteps(p: Prep, out: ByteArray): Promise<number> {
+    const lv = await histogramLevels(p)
+    if (lv.threshold < 0 || lv.paper - lv.ink < MIN_CONTRAST) return 0
+    p.t = lv.threshold
+    if (!(await inkBox(p))) return 0
+    const inkOf = inkTable(lv)
+    await deskewShear(p, inkOf)
+    const shift: number[] = []
+    if (!(await shearedBox(p, shift))) return 0
+    const patch = await resampleBox(p, inkOf, shift)
+    if (p.mass === 0) return 0
+    placeCentre(p, patch, out)
+    return p.inkCount
+}
+
+/** 1. The histogram of the frame and its Otsu levels. */
+async function histogramLevels(p: Prep): Promise<Levels> {
+    const frame = p.frame
+    const width = p.width
+    const height = p.height
     const hist = zeros(256)
     for (let y = 0; y < height; y++) {
         const base = y * width
         for (let x = 0; x < width; x++) hist[frame[base + x]]++
-        budget -= width
-        if (budget <= 0 && pause) {
-            budget = STEPS_PER_PAUSE
-            await pause()
+        p.budget -= width
+        if (p.budget <= 0 && p.pause) {
+            p.budget = STEPS_PER_PAUSE
+            await p.pause()
         }
     }
-    const lv = otsuLevels(hist, n)
-    const t = lv.threshold
-    // 2. contrast
-    if (t < 0 || lv.paper - lv.ink < MIN_CONTRAST) return 0
-    // 3. ink amount: 255 at or below `lo`, 0 at or above `knee`
-    const lo = lv.ink
-    const knee = t + ((lv.paper - t) >> 1)
-    const span = knee - lo
-    // the ink amount of each grey level, once (steps 4b and 5 read it per pixel)
-    const inkOf = zeros(256)
-    for (let g = 0; g < 256; g++) inkOf[g] = g <= lo ? 255 : g < knee ? idiv(255 * (knee - g), span) : 0
+    return otsuLevels(hist, width * height)
+}
 
-    // 4. ink bounding box
+/** 2. The ink bounding box x0..x1, y0..y1: false when no row or column holds MIN_LINE_INK ink pixels. */
+async function inkBox(p: Prep): Promise<boolean> {
+    const frame = p.frame
+    const width = p.width
+    const height = p.height
+    const t = p.t
     const rowInk = zeros(height)
     const colInk = zeros(width)
     for (let y = 0; y < height; y++) {
@@ -195,10 +297,10 @@ export async function preprocess(frame: ByteArray, width: number, height: number
                 colInk[x]++
             }
         }
-        budget -= 2 * width
-        if (budget <= 0 && pause) {
-            budget = STEPS_PER_PAUSE
-            await pause()
+        p.budget -= 2 * width
+        if (p.budget <= 0 && p.pause) {
+            p.budget = STEPS_PER_PAUSE
+            await p.pause()
         }
     }
     let x0 = 0
@@ -209,16 +311,37 @@ export async function preprocess(frame: ByteArray, width: number, height: number
     while (y0 < height && rowInk[y0] < MIN_LINE_INK) y0++
     let y1 = height - 1
     while (y1 >= y0 && rowInk[y1] < MIN_LINE_INK) y1--
-    if (x0 > x1 || y0 > y1) return 0
-    const bh = y1 - y0 + 1
+    p.x0 = x0
+    p.x1 = x1
+    p.y0 = y0
+    p.y1 = y1
+    return x0 <= x1 && y0 <= y1
+}
 
-    // 4b. deskew: the shear that makes the ink's second moments upright (weights v >> 5, box
-    //     coordinates divided (floored) by q, the power of two keeping them within MOMENT_RANGE),
-    //     shear = round(SHEAR_ONE * cov / var), limited to +-SHEAR_MAX; source row y then moves
-    //     by -round(shear * (y - mean y) / SHEAR_ONE) whole pixels, and the box's columns are
-    //     found again in the sheared frame. Every sum stays below 2^53 for frames up to 65535
-    //     pixels (n * 7 * 127^2 * 7 n), and cov, var are halved together to MOMENT_LIMIT before
-    //     the division, so doubles and the C's int64 give the same integers.
+/** 3. The ink amount of each grey level: 255 at or below the ink mean, 0 at or above the knee. */
+function inkTable(lv: Levels): number[] {
+    const lo = lv.ink
+    const knee = lv.threshold + ((lv.paper - lv.threshold) >> 1)
+    const span = knee - lo
+    const inkOf = zeros(256)
+    for (let g = 0; g < 256; g++) inkOf[g] = g <= lo ? 255 : g < knee ? idiv(255 * (knee - g), span) : 0
+    return inkOf
+}
+
+/**
+ * 4. Deskew: the shear that makes the ink's second moments upright (weights v >> 5, box
+ * coordinates divided (floored) by q, the power of two keeping them within MOMENT_RANGE),
+ * shear = round(SHEAR_ONE * cov / var), limited to +-SHEAR_MAX. Every sum stays below 2^53 for
+ * frames up to 65535 pixels (n * 7 * 127^2 * 7 n), and cov, var are halved together to
+ * MOMENT_LIMIT before the division, so doubles and the C's int64 give the same integers.
+ */
+async function deskewShear(p: Prep, inkOf: number[]): Promise<void> {
+    const frame = p.frame
+    const width = p.width
+    const x0 = p.x0
+    const x1 = p.x1
+    const y0 = p.y0
+    const y1 = p.y1
     let q = 1
     while (x1 - x0 > MOMENT_RANGE * q || y1 - y0 > MOMENT_RANGE * q) q = q * 2
     let sw = 0
@@ -239,10 +362,10 @@ export async function preprocess(frame: ByteArray, width: number, height: number
             sxy += w * dx * dy
             syy += w * dy * dy
         }
-        budget -= 2 * (x1 - x0 + 1)
-        if (budget <= 0 && pause) {
-            budget = STEPS_PER_PAUSE
-            await pause()
+        p.budget -= 2 * (x1 - x0 + 1)
+        if (p.budget <= 0 && p.pause) {
+            p.budget = STEPS_PER_PAUSE
+            await p.pause()
         }
     }
     let cov = sw * sxy - sxw * syw
@@ -251,14 +374,34 @@ export async function preprocess(frame: ByteArray, width: number, height: number
         cov = Math.floor(cov / 2)
         vr = Math.floor(vr / 2)
     }
-    const shear = roundedShear(cov, vr, SHEAR_MAX)
-    // per source row: its shift (subtracted from x)
-    const shift = zeros(bh)
+    p.shear = roundedShear(cov, vr, SHEAR_MAX)
+    p.sw = sw
+    p.syw = q * syw
+}
+
+/**
+ * 5. The sheared box: source row y moves by -round(shear * (y - mean y) / SHEAR_ONE) whole
+ * pixels (its shift, subtracted from x, into `shift`), and the box's columns are found again in
+ * the sheared frame: c0 and the width bw. False when no sheared column holds MIN_LINE_INK ink
+ * pixels.
+ */
+async function shearedBox(p: Prep, shift: number[]): Promise<boolean> {
+    const frame = p.frame
+    const width = p.width
+    const t = p.t
+    const x0 = p.x0
+    const x1 = p.x1
+    const y0 = p.y0
+    const y1 = p.y1
+    const sw = p.sw
+    const syw = p.syw
+    const shear = p.shear
+    const bh = y1 - y0 + 1
     let lowShift = 0
     let highShift = 0
     for (let dy = 0; dy < bh; dy++) {
-        const d = sw > 0 ? Math.floor((2 * shear * (sw * dy - q * syw) + SHEAR_ONE * sw) / (2 * SHEAR_ONE * sw)) : 0
-        shift[dy] = d
+        const d = sw > 0 ? Math.floor((2 * shear * (sw * dy - syw) + SHEAR_ONE * sw) / (2 * SHEAR_ONE * sw)) : 0
+        shift.push(d)
         if (dy === 0 || d < lowShift) lowShift = d
         if (dy === 0 || d > highShift) highShift = d
     }
@@ -269,76 +412,37 @@ export async function preprocess(frame: ByteArray, width: number, height: number
         const base = y * width
         const o = highShift - shift[y - y0] - x0
         for (let x = x0; x <= x1; x++) if (frame[base + x] <= t) colSheared[x + o]++
-        budget -= x1 - x0 + 1
-        if (budget <= 0 && pause) {
-            budget = STEPS_PER_PAUSE
-            await pause()
+        p.budget -= x1 - x0 + 1
+        if (p.budget <= 0 && p.pause) {
+            p.budget = STEPS_PER_PAUSE
+            await p.pause()
         }
     }
     let c0 = 0
     while (c0 < wide && colSheared[c0] < MIN_LINE_INK) c0++
     let c1 = wide - 1
     while (c1 >= c0 && colSheared[c1] < MIN_LINE_INK) c1--
-    if (c0 > c1) return 0
-    const bw = c1 - c0 + 1
-    let inkCount = 0
+    p.highShift = highShift
+    p.c0 = c0
+    p.bw = c1 - c0 + 1
+    return c0 <= c1
+}
 
-    // 5. resample the box (bw x bh) to tw x th; the longer side becomes BOX_SIDE
+/**
+ * 6. Resamples the sheared box (bw x bh) to tw x th, its longer side becoming BOX_SIDE: each
+ * output pixel the v values times their overlaps (which add up to bw * bh), rounded; then the
+ * centre of mass of the patch. Counts the box's ink pixels. Returns the patch.
+ */
+async function resampleBox(p: Prep, inkOf: number[], shift: number[]): Promise<number[]> {
+    const bw = p.bw
+    const bh = p.y1 - p.y0 + 1
     const longer = bw > bh ? bw : bh
     let tw = idiv(2 * bw * BOX_SIDE + longer, 2 * longer)
     let th = idiv(2 * bh * BOX_SIDE + longer, 2 * longer)
     if (tw < 1) tw = 1
     if (th < 1) th = 1
-
-    // horizontal pass: each output column sums v * overlap over the source columns (the
-    // overlaps of an output column add up to bw)
-    const columns = areaOverlaps(bw, tw)
-    const xFirst = columns.first
-    const xCell = columns.cell
-    const xWeight = columns.weight
-    const rows = zeros(bh * tw)
-    for (let sy = 0; sy < bh; sy++) {
-        // source x of sheared box column 0
-        const left = x0 + c0 + shift[sy] - highShift
-        const from = left < x0 ? x0 - left : 0
-        const to = left + bw - 1 > x1 ? x1 - left + 1 : bw
-        const base = (y0 + sy) * width + left
-        const rowBase = sy * tw
-        for (let sx = from; sx < to; sx++) {
-            const p = frame[base + sx]
-            if (p <= t) inkCount++
-            const v = inkOf[p]
-            if (v === 0) continue
-            const end = xFirst[sx + 1]
-            for (let k = xFirst[sx]; k < end; k++) rows[rowBase + xCell[k]] += v * xWeight[k]
-        }
-        budget -= 4 * bw
-        if (budget <= 0 && pause) {
-            budget = STEPS_PER_PAUSE
-            await pause()
-        }
-    }
-    // vertical pass into the patch (tw x th); the total weight of an output pixel is bw * bh
-    const lines = areaOverlaps(bh, th)
-    const yFirst = lines.first
-    const yCell = lines.cell
-    const yWeight = lines.weight
-    const patch = zeros(tw * th)
-    for (let sy = 0; sy < bh; sy++) {
-        const end = yFirst[sy + 1]
-        for (let k = yFirst[sy]; k < end; k++) {
-            const oy = yCell[k]
-            const w = yWeight[k]
-            for (let ox = 0; ox < tw; ox++) patch[oy * tw + ox] += rows[sy * tw + ox] * w
-            budget -= 2 * tw
-        }
-        if (budget <= 0 && pause) {
-            budget = STEPS_PER_PAUSE
-            await pause()
-        }
-    }
-
-    // 6. centre of mass, placement so that it lands on (CENTRE, CENTRE)
+    const patch = await verticalPass(p, await horizontalPass(p, inkOf, shift, tw), tw, th)
+    // rounding and centre of mass
     const denom = bw * bh
     let mass = 0
     let mx = 0
@@ -352,15 +456,97 @@ export async function preprocess(frame: ByteArray, width: number, height: number
             mx += ox * v
             my += oy * v
         }
-        budget -= 2 * tw
-        if (budget <= 0 && pause) {
-            budget = STEPS_PER_PAUSE
-            await pause()
+        p.budget -= 2 * tw
+        if (p.budget <= 0 && p.pause) {
+            p.budget = STEPS_PER_PAUSE
+            await p.pause()
         }
     }
-    if (mass === 0) return 0
-    let px = idiv(2 * CENTRE * mass - 2 * mx + mass, 2 * mass)
-    let py = idiv(2 * CENTRE * mass - 2 * my + mass, 2 * mass)
+    p.tw = tw
+    p.th = th
+    p.mass = mass
+    p.mx = mx
+    p.my = my
+    return patch
+}
+
+/**
+ * Step 6's horizontal pass: each source row of the sheared box to tw columns, each the sum of
+ * v * overlap over the source columns (the overlaps of an output column add up to bw); counts
+ * the ink pixels. Returns the bh x tw sums.
+ */
+async function horizontalPass(p: Prep, inkOf: number[], shift: number[], tw: number): Promise<number[]> {
+    const frame = p.frame
+    const width = p.width
+    const t = p.t
+    const x0 = p.x0
+    const x1 = p.x1
+    const y0 = p.y0
+    const bw = p.bw
+    const bh = p.y1 - y0 + 1
+    const left0 = x0 + p.c0 - p.highShift
+    const columns = areaOverlaps(bw, tw)
+    const xFirst = columns.first
+    const xCell = columns.cell
+    const xWeight = columns.weight
+    const rows = zeros(bh * tw)
+    let inkCount = 0
+    for (let sy = 0; sy < bh; sy++) {
+        // source x of sheared box column 0
+        const left = left0 + shift[sy]
+        const from = left < x0 ? x0 - left : 0
+        const to = left + bw - 1 > x1 ? x1 - left + 1 : bw
+        const base = (y0 + sy) * width + left
+        const rowBase = sy * tw
+        for (let sx = from; sx < to; sx++) {
+            const px = frame[base + sx]
+            if (px <= t) inkCount++
+            const v = inkOf[px]
+            if (v === 0) continue
+            const end = xFirst[sx + 1]
+            for (let k = xFirst[sx]; k < end; k++) rows[rowBase + xCell[k]] += v * xWeight[k]
+        }
+        p.budget -= 4 * bw
+        if (p.budget <= 0 && p.pause) {
+            p.budget = STEPS_PER_PAUSE
+            await p.pause()
+        }
+    }
+    p.inkCount = inkCount
+    return rows
+}
+
+/** Step 6's vertical pass: the rows' sums into the tw x th patch; an output pixel's total weight is bw * bh. */
+async function verticalPass(p: Prep, rows: number[], tw: number, th: number): Promise<number[]> {
+    const bh = p.y1 - p.y0 + 1
+    const lines = areaOverlaps(bh, th)
+    const yFirst = lines.first
+    const yCell = lines.cell
+    const yWeight = lines.weight
+    const patch = zeros(tw * th)
+    for (let sy = 0; sy < bh; sy++) {
+        const end = yFirst[sy + 1]
+        for (let k = yFirst[sy]; k < end; k++) {
+            const oy = yCell[k]
+            const w = yWeight[k]
+            for (let ox = 0; ox < tw; ox++) patch[oy * tw + ox] += rows[sy * tw + ox] * w
+            p.budget -= 2 * tw
+        }
+        if (p.budget <= 0 && p.pause) {
+            p.budget = STEPS_PER_PAUSE
+            await p.pause()
+        }
+    }
+    return patch
+}
+
+/** 7. Places the patch so that its centre of mass lands on (CENTRE, CENTRE), inside the field. */
+function placeCentre(p: Prep, patch: number[], out: ByteArray): void {
+    const tw = p.tw
+    const th = p.th
+    const mass = p.mass
+    let px = idiv(2 * CENTRE * mass - 2 * p.mx + mass, 2 * mass)
+    let py = idiv(2 * CENTRE * mass - 2 * p.my + mass, 2 * mass)
     if (px < 0) px = 0
     if (py < 0) py = 0
     if (px > OUT_SIDE - tw) px = OUT_SIDE - tw
@@ -368,5 +554,4 @@ export async function preprocess(frame: ByteArray, width: number, height: number
     for (let oy = 0; oy < th; oy++) {
         for (let ox = 0; ox < tw; ox++) out[(py + oy) * OUT_SIDE + px + ox] = patch[oy * tw + ox]
     }
-    return inkCount
 }
