@@ -66,11 +66,6 @@ function zeros(n: number): number[] {
     return a
 }
 
-/** Floored integer division of non-negative integers. */
-function idiv(a: number, b: number): number {
-    return Math.floor(a / b)
-}
-
 /**
  * The overlaps of an area-averaging resample of `n` source cells to `m` output cells along one
  * axis: on a common axis source cell s covers [s*m, (s+1)*m) and output cell o covers
@@ -85,9 +80,12 @@ interface Overlaps {
 
 /**
  * The overlaps of resampling `n` cells to `m` (both >= 1). Called once per pass, both passes of
- * step 6 (resampleBox) use it: their per-pixel loops only look the overlaps up, no call per pixel (in
- * DeviceScript bytecode a call costs as much as ~20 additions). o = floor(s*m / n) is kept by
- * stepping instead of dividing.
+ * step 6 (resampleBox) use it: their per-pixel loops only look the overlaps up, no call per
+ * pixel. o = floor(s*m / n) is kept by stepping instead of dividing.
+ *
+ * (DeviceScript: a call costs the VM some 20 additions' steps but, in the simulator's VM, the
+ * time of hundreds, about 30 us: no loop over pixels or grey levels calls a function, divisions
+ * are Math.floor inline. Math.floor itself is a builtin, not a call of bytecode.)
  */
 function areaOverlaps(n: number, m: number): Overlaps {
     const first: number[] = []
@@ -127,7 +125,7 @@ export function otsuLevels(hist: number[], n: number): Levels {
         if (w0 === 0 || w1 === 0) continue
         // between-class variance w0 * w1 * (m1 - m0)^2 with the means in quarter grey levels:
         // at most 2^30 * 1020^2 < 2^50 for frames up to 65535 pixels
-        const d = idiv(4 * (total - s0), w1) - idiv(4 * s0, w0)
+        const d = Math.floor((4 * (total - s0)) / w1) - Math.floor((4 * s0) / w0)
         const score = w0 * w1 * d * d
         if (score > bestScore) {
             bestScore = score
@@ -141,7 +139,7 @@ export function otsuLevels(hist: number[], n: number): Levels {
         c0 += hist[g]
         sum0 += g * hist[g]
     }
-    return { threshold: best, ink: idiv(sum0, c0), paper: idiv(total - sum0, n - c0) }
+    return { threshold: best, ink: Math.floor(sum0 / c0), paper: Math.floor((total - sum0) / (n - c0)) }
 }
 
 /** Waits for the scheduler: DeviceScript passes src/yield.ts's yieldToFirmware; Node passes nothing. */
@@ -192,7 +190,7 @@ interface Prep {
 
 /**
  * The Prep of the last call, free again. Creating an object of this many fields costs the
- * simulator's DeviceScript VM about 2 ms, some 7 % of a frame, so calls that do not overlap share
+ * simulator's DeviceScript VM about 2 ms, a sixth of a frame, so calls that do not overlap share
  * this one; a call that overlaps another (preprocess awaits) makes its own.
  */
 let sparePrep: Prep | undefined = undefined
@@ -324,7 +322,7 @@ function inkTable(lv: Levels): number[] {
     const knee = lv.threshold + ((lv.paper - lv.threshold) >> 1)
     const span = knee - lo
     const inkOf = zeros(256)
-    for (let g = 0; g < 256; g++) inkOf[g] = g <= lo ? 255 : g < knee ? idiv(255 * (knee - g), span) : 0
+    for (let g = 0; g < 256; g++) inkOf[g] = g <= lo ? 255 : g < knee ? Math.floor((255 * (knee - g)) / span) : 0
     return inkOf
 }
 
@@ -351,11 +349,11 @@ async function deskewShear(p: Prep, inkOf: number[]): Promise<void> {
     let syy = 0
     for (let y = y0; y <= y1; y++) {
         const base = y * width
-        const dy = idiv(y - y0, q)
+        const dy = Math.floor((y - y0) / q)
         for (let x = x0; x <= x1; x++) {
             const w = inkOf[frame[base + x]] >> 5
             if (w === 0) continue
-            const dx = idiv(x - x0, q)
+            const dx = Math.floor((x - x0) / q)
             sw += w
             sxw += w * dx
             syw += w * dy
@@ -437,8 +435,8 @@ async function resampleBox(p: Prep, inkOf: number[], shift: number[]): Promise<n
     const bw = p.bw
     const bh = p.y1 - p.y0 + 1
     const longer = bw > bh ? bw : bh
-    let tw = idiv(2 * bw * BOX_SIDE + longer, 2 * longer)
-    let th = idiv(2 * bh * BOX_SIDE + longer, 2 * longer)
+    let tw = Math.floor((2 * bw * BOX_SIDE + longer) / (2 * longer))
+    let th = Math.floor((2 * bh * BOX_SIDE + longer) / (2 * longer))
     if (tw < 1) tw = 1
     if (th < 1) th = 1
     const patch = await verticalPass(p, await horizontalPass(p, inkOf, shift, tw), tw, th)
@@ -449,7 +447,7 @@ async function resampleBox(p: Prep, inkOf: number[], shift: number[]): Promise<n
     let my = 0
     for (let oy = 0; oy < th; oy++) {
         for (let ox = 0; ox < tw; ox++) {
-            let v = idiv(2 * patch[oy * tw + ox] + denom, 2 * denom)
+            let v = Math.floor((2 * patch[oy * tw + ox] + denom) / (2 * denom))
             if (v > 255) v = 255
             patch[oy * tw + ox] = v
             mass += v
@@ -545,8 +543,8 @@ function placeCentre(p: Prep, patch: number[], out: ByteArray): void {
     const tw = p.tw
     const th = p.th
     const mass = p.mass
-    let px = idiv(2 * CENTRE * mass - 2 * p.mx + mass, 2 * mass)
-    let py = idiv(2 * CENTRE * mass - 2 * p.my + mass, 2 * mass)
+    let px = Math.floor((2 * CENTRE * mass - 2 * p.mx + mass) / (2 * mass))
+    let py = Math.floor((2 * CENTRE * mass - 2 * p.my + mass) / (2 * mass))
     if (px < 0) px = 0
     if (py < 0) py = 0
     if (px > OUT_SIDE - tw) px = OUT_SIDE - tw
