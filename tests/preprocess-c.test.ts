@@ -409,7 +409,9 @@ describe("C camera preprocessing (bnn_preprocess.c)", () => {
       expect(r.differences).toEqual([]);
     });
   }
+});
 
+describe("C camera preprocessing (bnn_preprocess.c): cost", () => {
   it(`costs (Cortex-M0, camera frames 0..${COUNT_FRAMES - 1} at 64x48 and 0..${BIG_FRAMES - 1} at 128x128): executed instructions per frame, code and RAM`, async () => {
     const dir = scratchDir("preprocess-count");
     const count = async (t: CountTarget, cases: Case[], frameBytes: number, tag: string) => {

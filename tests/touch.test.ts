@@ -280,6 +280,10 @@ describe("simulated panel (devices/touch.ts)", () => {
       }
     }
   });
+});
+
+describe("simulated panel as a Jacdac device (devices/touch.ts)", () => {
+  const mnist = loadMnist("test");
 
   /**
    * A program's side of the bus on a socket of its own (not the hub): reads the panel's width when
