@@ -83,7 +83,7 @@ async function probeTouch(k: number) {
     const w = FIXTURE_PANELS[2 * k]
     const h = FIXTURE_PANELS[2 * k + 1]
     const bits = Buffer.alloc(100)
-    // one run: a raster is some 20-30k VM steps, several in a row would trip the VM's loop guard
+    // one run: a raster is some 42k-59k VM steps, several in a row would trip the VM's loop guard
     await time("raster", "touch", k, 1, async () => {
         rasterizeBits(strokes, w, h, bits)
     })

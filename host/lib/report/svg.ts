@@ -4,7 +4,8 @@
  * timestamps, every coordinate printed with a fixed number of decimals).
  */
 
-export interface EpochRecord {
+/** What the learning curves draw of an epoch: the fields of the trainer's EpochRecord (train/trainer.ts) the chart reads. */
+export interface CurvePoint {
   epoch: number;
   trainLoss: number;
   trainAccuracy: number;
@@ -143,7 +144,7 @@ function renderPanel(p: Panel): string[] {
 }
 
 /** Accuracy (left, in %) and training loss (right) against epoch, ~900×380. */
-export function learningCurvesSvg(history: EpochRecord[], opts: { title?: string; testAccuracy?: number } = {}): string {
+export function learningCurvesSvg(history: CurvePoint[], opts: { title?: string; testAccuracy?: number } = {}): string {
   const W = 900;
   const H = 380;
   const epochs = history.map((r) => r.epoch);
