@@ -26,7 +26,7 @@ import { PROBE_PROGRAM, runProbe } from "../lib/probe/run.ts";
 import { BACKENDS, boardTotals, DIGIT_TIMEOUT_MS, type Backend, type Totals } from "../lib/probe/totals.ts";
 import { PRESET_NAMES, PRESETS, type PresetName } from "../lib/train/presets.ts";
 import { train } from "../lib/train/trainer.ts";
-import type { SimSummary } from "./sim.ts";
+import type { SimSummary } from "../lib/sim/report.ts";
 
 const SUBJECTS = ["train", "popcount", "c", "wasm", "sim", "stages"];
 

@@ -19,12 +19,11 @@ import { TEST_IMAGES } from "../lib/mnist.ts";
 import { readModelFile } from "../lib/model/format.ts";
 import { displayPath, resolveModelPath, ROOT, shippedModels } from "../lib/paths.ts";
 import { resultText, summaryLines } from "../lib/sim/render.ts";
-import type { SimReporter, SimSummary } from "../lib/sim/report.ts";
-import { runSimulation, type SimSource } from "../lib/sim/run.ts";
+import type { SimSource } from "../lib/sim/reference.ts";
+import type { SimReporter } from "../lib/sim/report.ts";
+import { runSimulation } from "../lib/sim/run.ts";
 import { readStrokeFile, type StrokeSample } from "../lib/strokes/format.ts";
 import { DEFAULT_PANEL_SIZE } from "../lib/touch/strokes-from-image.ts";
-
-export type { SimSummary };
 
 /** Pen-up time between two drawn digits; the program's digit timeout is 600 ms. */
 const TOUCH_DIGIT_GAP_MS = 800;

@@ -38,8 +38,6 @@ import { makeRunDir } from "./run-dir.ts";
 import { StartupReporter } from "./startup.ts";
 import type { StreamResult } from "../../../src/shared/stream-format.ts";
 
-export type { SimSource } from "./reference.ts";
-
 export interface SimOptions {
   source: SimSource;
   /** The program's model; the classifier serves it too unless classifierModel names another. */
