@@ -78,8 +78,8 @@ export class Tally {
   private totalMs = new Map<string, number[]>();
   private firstArrivalMs: number | undefined;
   private lastArrivalMs: number | undefined;
-  /** Inference µs of the results after the first, per backend: [sum, count]. */
-  private spanned = new Map<string, [number, number]>();
+  /** The first result's backend: its first inference is the one the arrival interval does not span. */
+  private firstBackend: string | undefined;
 
   /** Counts result `r`, which arrived at `arrivedMs` (a monotonic clock, ms). */
   add(r: StreamResult, arrivedMs = performance.now()): void {
@@ -98,10 +98,7 @@ export class Tally {
     }
     this.lastSeq = r.seq;
     if (r.digit < 0) this.noDigits.set(r.noDigit, (this.noDigits.get(r.noDigit) ?? 0) + 1);
-    if (this.results > 1) {
-      const [sum, n] = this.spanned.get(r.backend) ?? [0, 0];
-      this.spanned.set(r.backend, [sum + r.inferenceUs, n + 1]);
-    }
+    this.firstBackend ??= r.backend;
     const list = this.inferenceUs.get(r.backend) ?? [];
     list.push(r.inferenceUs);
     this.inferenceUs.set(r.backend, list);
@@ -112,7 +109,12 @@ export class Tally {
 
   summary(ended: string, overlongLines: number): Summary {
     const latency: Record<string, LatencyStats> = {};
+    /** Mean inference of the results 2..n (the ones the arrival interval spans), per backend. */
+    const inferenceMeanMs: Record<string, number> = {};
     for (const [backend, list] of [...this.inferenceUs].sort(([a], [b]) => a.localeCompare(b))) {
+      // each list is in arrival order: the first result is the first of its backend's
+      const spanned = backend === this.firstBackend ? list.slice(1) : list;
+      if (spanned.length > 0) inferenceMeanMs[backend] = spanned.reduce((a, b) => a + b, 0) / spanned.length / 1000;
       const sorted = [...list].sort((a, b) => a - b);
       const toLine = [...(this.totalMs.get(backend) ?? [])].sort((a, b) => a - b);
       latency[backend] = {
@@ -125,7 +127,6 @@ export class Tally {
       };
     }
     const spanMs = this.results > 1 ? this.lastArrivalMs! - this.firstArrivalMs! : 0;
-    const inferenceMeanMs = Object.fromEntries([...this.spanned].sort(([a], [b]) => a.localeCompare(b)).map(([backend, [sum, n]]) => [backend, sum / n / 1000]));
     const throughput = spanMs > 0 ? { resultsPerSecond: (1000 * (this.results - 1)) / spanMs, meanIntervalMs: spanMs / (this.results - 1), inferenceMeanMs } : null;
     return {
       results: this.results,
