@@ -5,7 +5,7 @@
  */
 import { UserError } from "../../host/lib/errors.ts";
 import { wordsFor } from "../../host/lib/binary.ts";
-import { columnsForm, rowsFromColumns } from "../../host/lib/model/columns.ts";
+import { columnsForm, rowsFromColumns, type ColumnsForm } from "../../host/lib/model/columns.ts";
 import { cLimitProblems } from "../../host/lib/model/limits.ts";
 import type { Tables } from "../../host/lib/export/load-tables.ts";
 import type { ConvShape } from "../../host/lib/model/format.ts";
@@ -17,12 +17,21 @@ export interface CLayer {
   weights: Uint32Array;
 }
 
+/**
+ * A hidden layer (or a convolution's patch): its rows, thresholds and the columns form the tables
+ * hold, checked against them (generate.ts writes it, report.ts sizes it).
+ */
+export interface CHiddenLayer extends CLayer {
+  thresholds: Int16Array;
+  form: ColumnsForm;
+}
+
 /** A convolution layer (format version 2): a hidden layer over each position's patch, then pooling. */
 export interface CConv extends ConvShape {
   outHeight: number;
   outWidth: number;
   /** The patch as a hidden layer: kernel*kernel*channels inputs, one neuron per output channel. */
-  patch: CLayer & { thresholds: Int16Array };
+  patch: CHiddenLayer;
   poolAnd: Uint32Array;
 }
 
@@ -34,7 +43,7 @@ export interface CModel {
   threshold: number;
   shift: number;
   conv: CConv[];
-  hidden: (CLayer & { thresholds: Int16Array })[];
+  hidden: CHiddenLayer[];
   output: CLayer & { scale: Int32Array; offset: Int32Array };
 }
 
@@ -63,7 +72,7 @@ export function modelFromTables(t: Tables): CModel {
     return w;
   };
   // a hidden layer in columns form, its rows recovered and its counters checked
-  const columnsLayer = (P: string, inputs: number, outputs: number) => {
+  const columnsLayer = (P: string, inputs: number, outputs: number): CHiddenLayer => {
     const table = (name: string, expected: number): Uint32Array => {
       const w = view(t[`${P}_${name}`], Uint32Array, `${P}_${name}`);
       if (w.length !== expected) throw new UserError(`weight tables: ${P}_${name} holds ${w.length} words, expected ${expected}`);
@@ -78,7 +87,7 @@ export function modelFromTables(t: Tables): CModel {
     if (!sameWords(table("K_EVEN", form.kEven.length), form.kEven) || !sameWords(table("ODD_DEC", form.oddDec.length), form.oddDec)) {
       throw new UserError(`weight tables: ${P}_K_EVEN/ODD_DEC disagree with ${P}_COLUMNS and ${P}_THRESHOLDS (run bnn regen)`);
     }
-    return layer;
+    return { ...layer, form };
   };
   const conv = convFromTables(t, columnsLayer);
   const flat = conv.length ? conv[conv.length - 1].outHeight * conv[conv.length - 1].outWidth * conv[conv.length - 1].outputs : t.INPUT_WIDTH * t.INPUT_HEIGHT;
@@ -98,7 +107,7 @@ export function modelFromTables(t: Tables): CModel {
 }
 
 /** The convolution layers of the tables (CONV_LAYERS, C<k>_*), their shapes chained from the image. */
-function convFromTables(t: Tables, columnsLayer: (P: string, inputs: number, outputs: number) => CLayer & { thresholds: Int16Array }): CConv[] {
+function convFromTables(t: Tables, columnsLayer: (P: string, inputs: number, outputs: number) => CHiddenLayer): CConv[] {
   const count = t.CONV_LAYERS ?? 0;
   if (typeof count !== "number" || !Number.isInteger(count) || count < 0 || count > 16) throw new UserError("weight tables: CONV_LAYERS is not a layer count");
   let shape = [t.INPUT_HEIGHT, t.INPUT_WIDTH, 1];

@@ -7,7 +7,7 @@
  */
 import { generatedBy } from "../../host/lib/export/generated-header.ts";
 import { lastWordMask, wordsFor } from "../../host/lib/binary.ts";
-import { columnsForm, type ColumnsForm } from "../../host/lib/model/columns.ts";
+import type { ColumnsForm } from "../../host/lib/model/columns.ts";
 import type { CModel } from "./c-model.ts";
 import { PATTERN_MAX_KERNEL, patternFunction, patternTables, type PatternTables } from "./pattern-tables.ts";
 
@@ -107,8 +107,9 @@ interface SourcePlan {
 function sourcePlan(m: CModel): SourcePlan {
   const inBits = m.width * m.height;
   const words = wordsFor(inBits);
-  const forms = m.hidden.map(columnsForm);
-  const convForms = m.conv.map((c) => columnsForm(c.patch));
+  // the columns forms modelFromTables checked the tables against
+  const forms = m.hidden.map((h) => h.form);
+  const convForms = m.conv.map((c) => c.patch.form);
   // single-channel convolutions with a small kernel run the row-pattern tables (c/bnn_conv.h)
   const patterns = m.conv.map((c) => (c.channels === 1 && c.kernel <= PATTERN_MAX_KERNEL ? patternTables(c.kernel, c.outputs, c.patch.words, c.patch.weights, c.patch.thresholds) : undefined));
   const counterWords = Math.max(1, ...[...forms, ...convForms].map((f) => f.outWords * f.planes));

@@ -11,7 +11,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { C_DIR } from "./paths.ts";
 import { disassemble, m0plusCycles, rv32Cycles, traceCost, xtensaCycles, type Insn } from "./cycles.ts";
-import { columnsForm } from "../../host/lib/model/columns.ts";
 import type { CModel } from "./c-model.ts";
 import { buildBench, M0_COUNT, RV32_COUNT, XTENSA_COUNT, type CountTarget } from "./icount.ts";
 import { runRp2040, rp2040jsVersion } from "./rp2040.ts";
@@ -192,7 +191,7 @@ export async function buildReport(m: CModel, modelDir: string, records: Buffer, 
     const fp = await m0Footprint(modelDir, buildDir);
     const recordBytes = 4 * ((m.width * m.height + 31) >>> 5);
     const convLayers: Omit<LayerFootprint, "m0Instructions" | "m0Cycles">[] = m.conv.map((c, k) => {
-      const form = columnsForm(c.patch);
+      const form = c.patch.form;
       const positions = c.outHeight * c.pool * c.outWidth * c.pool;
       return {
         layer: k + 1,
@@ -208,7 +207,7 @@ export async function buildReport(m: CModel, modelDir: string, records: Buffer, 
     });
     const denseLayers = [...m.hidden, m.output].map((l, k) => {
       const hidden = k < m.hidden.length;
-      const form = hidden ? columnsForm(m.hidden[k]) : undefined;
+      const form = hidden ? m.hidden[k].form : undefined;
       return {
         layer: m.conv.length + k + 1,
         inputs: l.inputs,
