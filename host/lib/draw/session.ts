@@ -6,6 +6,7 @@
  * and the host's reference for them (host/lib/draw/reference.ts), saves drawings, and turns the
  * device's and the program's lines into events for the page.
  */
+import type { Verdict } from "../classify/run.ts";
 import type { Model } from "../model/format.ts";
 import type { ParsedResult } from "../monitor/parse.ts";
 import { displayPath } from "../paths.ts";
@@ -81,12 +82,12 @@ export class DrawSession {
     return { id: sample.id, label: sample.label, file: displayPath(this.o.saveFile) };
   }
 
-  /** The reference for result `seq` as bnn sim checks a result: scores, digit, label (unknown). */
-  expected(seq: number): { scores: Int32Array; digit: number; label: number; noDigit?: string } | undefined {
+  /** The board's touch path on the host for digit `seq` (what bnn sim checks its result against); undefined if never sent. */
+  expected(seq: number): Verdict | undefined {
     const d = this.digits[seq];
     if (!d) return undefined;
-    if (d.reference.noDigit) return { scores: new Int32Array(0), digit: -1, label: -1, noDigit: d.reference.noDigit };
-    return { scores: d.reference.scores, digit: d.reference.digit, label: -1 };
+    if (d.reference.noDigit) return { digit: null, noDigit: d.reference.noDigit, scores: null };
+    return { digit: d.reference.digit, noDigit: null, scores: Array.from(d.reference.scores) };
   }
 
   /** A line of the simulated panel ("touch drawing k", "touch drawn k"). */
