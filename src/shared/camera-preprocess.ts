@@ -245,6 +245,16 @@ export async function preprocess(frame: ByteArray, width: number, height: number
     return ink
 }
 
+/**
+ * A step's row loop has spent the budget (`if (p.budget <= 0) await pauseSpent(p)` after each
+ * row): pauses, when there is a pause, and starts a new budget. Called once per pause, not per
+ * row or pixel.
+ */
+async function pauseSpent(p: Prep): Promise<void> {
+    p.budget = STEPS_PER_PAUSE
+    if (p.pause) await p.pause()
+}
+
 /** The steps, in this order in the C (bnn_preprocess.c) too; returns preprocess's result. */
 async function preprocessSteps(p: Prep, out: ByteArray): Promise<number> {
     const lv = await histogramLevels(p)
@@ -271,10 +281,7 @@ async function histogramLevels(p: Prep): Promise<Levels> {
         const base = y * width
         for (let x = 0; x < width; x++) hist[frame[base + x]]++
         p.budget -= width
-        if (p.budget <= 0 && p.pause) {
-            p.budget = STEPS_PER_PAUSE
-            await p.pause()
-        }
+        if (p.budget <= 0) await pauseSpent(p)
     }
     return otsuLevels(hist, width * height)
 }
@@ -296,10 +303,7 @@ async function inkBox(p: Prep): Promise<boolean> {
             }
         }
         p.budget -= 2 * width
-        if (p.budget <= 0 && p.pause) {
-            p.budget = STEPS_PER_PAUSE
-            await p.pause()
-        }
+        if (p.budget <= 0) await pauseSpent(p)
     }
     let x0 = 0
     while (x0 < width && colInk[x0] < MIN_LINE_INK) x0++
@@ -361,10 +365,7 @@ async function deskewShear(p: Prep, inkOf: number[]): Promise<void> {
             syy += w * dy * dy
         }
         p.budget -= 2 * (x1 - x0 + 1)
-        if (p.budget <= 0 && p.pause) {
-            p.budget = STEPS_PER_PAUSE
-            await p.pause()
-        }
+        if (p.budget <= 0) await pauseSpent(p)
     }
     let cov = sw * sxy - sxw * syw
     let vr = sw * syy - syw * syw
@@ -411,10 +412,7 @@ async function shearedBox(p: Prep, shift: number[]): Promise<boolean> {
         const o = highShift - shift[y - y0] - x0
         for (let x = x0; x <= x1; x++) if (frame[base + x] <= t) colSheared[x + o]++
         p.budget -= x1 - x0 + 1
-        if (p.budget <= 0 && p.pause) {
-            p.budget = STEPS_PER_PAUSE
-            await p.pause()
-        }
+        if (p.budget <= 0) await pauseSpent(p)
     }
     let c0 = 0
     while (c0 < wide && colSheared[c0] < MIN_LINE_INK) c0++
@@ -455,10 +453,7 @@ async function resampleBox(p: Prep, inkOf: number[], shift: number[]): Promise<n
             my += oy * v
         }
         p.budget -= 2 * tw
-        if (p.budget <= 0 && p.pause) {
-            p.budget = STEPS_PER_PAUSE
-            await p.pause()
-        }
+        if (p.budget <= 0) await pauseSpent(p)
     }
     p.tw = tw
     p.th = th
@@ -505,10 +500,7 @@ async function horizontalPass(p: Prep, inkOf: number[], shift: number[], tw: num
             for (let k = xFirst[sx]; k < end; k++) rows[rowBase + xCell[k]] += v * xWeight[k]
         }
         p.budget -= 4 * bw
-        if (p.budget <= 0 && p.pause) {
-            p.budget = STEPS_PER_PAUSE
-            await p.pause()
-        }
+        if (p.budget <= 0) await pauseSpent(p)
     }
     p.inkCount = inkCount
     return rows
@@ -530,10 +522,7 @@ async function verticalPass(p: Prep, rows: number[], tw: number, th: number): Pr
             for (let ox = 0; ox < tw; ox++) patch[oy * tw + ox] += rows[sy * tw + ox] * w
             p.budget -= 2 * tw
         }
-        if (p.budget <= 0 && p.pause) {
-            p.budget = STEPS_PER_PAUSE
-            await p.pause()
-        }
+        if (p.budget <= 0) await pauseSpent(p)
     }
     return patch
 }
