@@ -18,7 +18,7 @@
  * mkdirSync does not return for some paths (under /proc), a plain one fails at once.
  */
 import { accessSync, constants, existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, relative, resolve, sep } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { ExitCode, systemReason, UserError } from "./errors.ts";
 import { displayPath, GENERATED_C_DIR, TABLES_DIR } from "./paths.ts";
 
@@ -50,22 +50,33 @@ function writable(dir: string): boolean {
 
 function inside(path: string, folder: string): boolean {
   const r = relative(folder, path);
-  return r === "" || (!r.startsWith("..") && !r.startsWith(sep) && r !== "..");
+  return r !== ".." && !r.startsWith(`..${sep}`) && !isAbsolute(r);
 }
 
-/** The absolute path of `path`, refused when empty or inside a generated folder regen does not put this output in. */
-function target(path: string, what: string, regenTarget: string | undefined): string {
+/**
+ * The absolute path of `path`, refused when empty or inside a generated folder where regen does
+ * not put this output; `regenOwned`: the path is regen's own for this output (it may be replaced).
+ */
+function target(path: string, what: string, regenTarget: string | undefined): { abs: string; regenOwned: boolean } {
   if (path.trim() === "") throw new UserError(`${what} is empty; give a path`, ExitCode.Usage);
   const abs = resolve(path);
+  const regenOwned = regenTarget !== undefined && resolve(regenTarget) === abs;
   const folder = GENERATED_FOLDERS.find((f) => inside(abs, f));
-  if (folder && (regenTarget === undefined || resolve(regenTarget) !== abs)) {
+  if (folder && !regenOwned) {
     throw new UserError(`${what} ${show(abs)}: ${show(folder)} holds generated files only bnn regen writes (from the shipped models); write elsewhere`, ExitCode.WouldOverwrite);
   }
-  return abs;
+  return { abs, regenOwned };
+}
+
+/** The folder `dir` that `abs` goes into exists, is a folder and is writable. */
+function existingFolder(dir: string, abs: string, what: string): void {
+  if (!existsSync(dir)) throw new UserError(`${what} ${show(abs)}: the folder ${show(dir)} does not exist`);
+  if (!isDir(dir)) throw new UserError(`${what} ${show(abs)}: ${show(dir)} is a file, not a folder`);
+  if (!writable(dir)) throw new UserError(`${what} ${show(abs)}: the folder ${show(dir)} is not writable`);
 }
 
 /** An existing regular file needs --force; a device or a pipe (/dev/stdout, a FIFO) holds nothing to lose. */
-function refuseExisting(abs: string, opts: OutputOptions, regenOwned = false): void {
+function refuseExisting(abs: string, opts: OutputOptions, regenOwned: boolean): void {
   if (existsSync(abs) && statSync(abs).isFile() && !opts.force && !regenOwned && !opts.mayReplace?.(abs)) throw new UserError(`${show(abs)} exists; pass --force to overwrite it`, ExitCode.WouldOverwrite);
 }
 
@@ -75,15 +86,12 @@ function refuseExisting(abs: string, opts: OutputOptions, regenOwned = false): v
  * to an existing file (never rewrites it), so an existing file is fine. Returns the absolute path.
  */
 export function outputFile(path: string, what: string, opts: OutputOptions & { append?: boolean } = {}): string {
-  const abs = target(path, what, opts.regenTarget);
+  const { abs, regenOwned } = target(path, what, opts.regenTarget);
   if (isDir(abs)) throw new UserError(`${what} ${show(abs)} is a folder; give a file name`);
-  const dir = dirname(abs);
-  if (!existsSync(dir)) throw new UserError(`${what} ${show(abs)}: the folder ${show(dir)} does not exist`);
-  if (!isDir(dir)) throw new UserError(`${what} ${show(abs)}: ${show(dir)} is a file, not a folder`);
-  if (!writable(dir)) throw new UserError(`${what} ${show(abs)}: the folder ${show(dir)} is not writable`);
+  existingFolder(dirname(abs), abs, what);
   if (opts.append) {
     if (existsSync(abs) && !writable(abs)) throw new UserError(`${what} ${show(abs)} is not writable`);
-  } else refuseExisting(abs, opts, opts.regenTarget !== undefined && resolve(opts.regenTarget) === abs);
+  } else refuseExisting(abs, opts, regenOwned);
   return abs;
 }
 
@@ -93,16 +101,14 @@ export function outputFile(path: string, what: string, opts: OutputOptions & { a
  * file. Returns the absolute path.
  */
 export function outputFolder(path: string, what: string, files: readonly string[], opts: OutputOptions = {}): string {
-  const abs = target(path, what, opts.regenTarget);
+  const { abs, regenOwned } = target(path, what, opts.regenTarget);
   if (existsSync(abs)) {
     if (!statSync(abs).isDirectory()) throw new UserError(`${what} ${show(abs)} is a file, not a folder`);
     if (!writable(abs)) throw new UserError(`${what} ${show(abs)} is not writable`);
-    for (const f of files) refuseExisting(join(abs, f), opts, opts.regenTarget !== undefined && resolve(opts.regenTarget) === abs);
+    for (const f of files) refuseExisting(join(abs, f), opts, regenOwned);
     return abs;
   }
-  const parent = dirname(abs);
-  if (!existsSync(parent)) throw new UserError(`${what} ${show(abs)}: the folder ${show(parent)} does not exist`);
-  if (!isDir(parent)) throw new UserError(`${what} ${show(abs)}: ${show(parent)} is a file, not a folder`);
+  existingFolder(dirname(abs), abs, what);
   try {
     mkdirSync(abs);
   } catch (e) {
