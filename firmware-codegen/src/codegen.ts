@@ -15,6 +15,8 @@ import { WASM_FILE } from "./wasm-abi.ts";
 
 export interface GeneratedC {
   name: string;
+  /** The model's id (MODEL_ID of the tables, BNN_MODEL_ID of the C). */
+  id: string;
   files: { "bnn_model.h": string; "bnn_model.c": string };
 }
 
@@ -22,7 +24,7 @@ export interface GeneratedC {
 export async function generateC(tablesPath: string): Promise<GeneratedC> {
   const model = modelFromTables(loadTables(tablesPath));
   const source = relative(ROOT, tablesPath);
-  return { name: model.name, files: { "bnn_model.h": generateHeader(model, source), "bnn_model.c": generateSource(model, source) } };
+  return { name: model.name, id: model.id, files: { "bnn_model.h": generateHeader(model, source), "bnn_model.c": generateSource(model, source) } };
 }
 
 /** True when the committed wasm in `dir` was built from exactly these C files and sources. */

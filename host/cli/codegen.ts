@@ -1,6 +1,6 @@
 /** `bnn codegen`: generates the C inference (bnn_model.h/.c) from a model's TypeScript weight tables. */
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { generateC, rebuildWasm, wasmIsFresh } from "../../firmware-codegen/src/codegen.ts";
 import { generatedDir } from "../../firmware-codegen/src/paths.ts";
 import { WASM_FILE } from "../../firmware-codegen/src/wasm-abi.ts";
@@ -24,15 +24,16 @@ export const codegenCommand = defineCommand({
   async run(o) {
     const tables = resolve(o.tables ?? tablesPath(o.model));
     if (!existsSync(tables)) throw new UserError(`weight tables not found: ${displayPath(tables)} (run bnn export --model ${o.model})`);
-    const { name, files } = await generateC(tables);
+    const { name, id, files } = await generateC(tables);
     // the shipped tables' C goes where bnn regen puts it; other tables' C needs a folder of its own
     const shipped = tables === tablesPath(name);
     if (o.out === undefined && !shipped) throw new UserError(`${displayPath(tables)} are not the shipped tables of ${name} (${displayPath(tablesPath(name))}): give --out DIR`, ExitCode.Usage);
     const written = [...Object.keys(files), WASM_FILE, WASM_HASH_FILE];
     // C this command wrote for this very model may be refreshed: anything else needs --force
-    const id = /#define BNN_MODEL_ID "([0-9a-f]+)"/.exec(files["bnn_model.h"])?.[1] ?? "";
-    const sameModel = (p: string) => ownOutput(dirname(p), id) && (!p.endsWith(".c") || hasGeneratedHeader(readFileSync(p, "utf8"), "bnn codegen"));
-    const dir = outputFolder(o.out ?? generatedDir(name), "--out", written, { force: o.force, mayReplace: sameModel, regenTarget: shipped ? generatedDir(name) : undefined });
+    const out = o.out ?? generatedDir(name);
+    const ours = ownOutput(resolve(out), id);
+    const sameModel = (p: string) => ours && (!p.endsWith(".c") || hasGeneratedHeader(readFileSync(p, "utf8"), "bnn codegen"));
+    const dir = outputFolder(out, "--out", written, { force: o.force, mayReplace: sameModel, regenTarget: shipped ? generatedDir(name) : undefined });
     const rel = displayPath(dir);
     for (const [file, text] of Object.entries(files)) writeOutput(join(dir, file), text);
     let wasmNote = "";
