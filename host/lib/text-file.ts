@@ -25,7 +25,6 @@ export function readTextFile(path: string, name: string, maxBytes: number, what 
   } finally {
     closeSync(fd);
   }
-  if (bytes.length > maxBytes) throw new UserError(`${name}: over ${(maxBytes / MB).toFixed(0)} MB; a ${what} is at most that`);
   if (!isUtf8(bytes)) throw new UserError(`${name}:${firstBadLine(bytes)}: not UTF-8 text (a byte that is not UTF-8)`);
   const text = bytes.toString("utf8");
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
