@@ -86,8 +86,15 @@ function oneOf<T extends string>(text: string, values: readonly T[], what: strin
   return text as T;
 }
 
+const HEX = /^[0-9a-f]*$/;
+
+/** `text` is exactly `digits` lowercase hex digits (one compiled pattern for every width, not one built per line). */
+function isHex(text: string, digits: number): boolean {
+  return text.length === digits && HEX.test(text);
+}
+
 function hexField(text: string, digits: number, what: string): string {
-  if (!new RegExp(`^[0-9a-f]{${digits}}$`).test(text)) refuse(`${what} '${text}' is not ${digits} lowercase hex digits`);
+  if (!isHex(text, digits)) refuse(`${what} '${text}' is not ${digits} lowercase hex digits`);
   return text;
 }
 
@@ -212,7 +219,7 @@ export function judgePiece(piece: string): Verdict {
     const body = piece.slice(1, star);
     const sumDigits = version === 2 ? 4 : 2;
     const sum = piece.slice(star + 1, star + 1 + sumDigits);
-    if (!new RegExp(`^[0-9a-f]{${sumDigits}}$`).test(sum)) refuse("no checksum after '*'");
+    if (!isHex(sum, sumDigits)) refuse("no checksum after '*'");
     if (!TRAILER.test(piece.slice(star + 1 + sumDigits))) refuse("text after the checksum");
     if (sum !== (version === 2 ? hexDigits(crc16Text(body), 4) : xor8(body))) refuse("the checksum does not match");
     return { kind: "result", result: version === 2 ? v2(body) : v1(body) };
