@@ -6,6 +6,8 @@ import { afterAll } from "vitest";
 import { encodeRow, modelId, SCORE_LIMIT, validateModel, type Model, type ModelLayer } from "../host/lib/model/format.ts";
 import { lastWordMask, wordsFor } from "../host/lib/binary.ts";
 import { SeededRng } from "../host/lib/rng.ts";
+import { ROOT } from "../host/lib/paths.ts";
+import { run } from "../host/lib/run.ts";
 
 const scratch: string[] = [];
 // registered when a test file imports this module, so it runs after that file's tests
@@ -77,4 +79,9 @@ export function randomInputs(seed: number, count: number, bits = 784): Buffer {
     for (let i = 0; i < bits; i++) if (rng.next() < density) words[r * w + (i >>> 5)] |= 1 << (i & 31);
   }
   return Buffer.from(words.buffer);
+}
+
+/** The repository's tracked files, paths relative to its root. */
+export async function trackedFiles(): Promise<string[]> {
+  return (await run("git", ["ls-files"], { cwd: ROOT })).stdout.toString("utf8").trim().split("\n");
 }

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import { ROOT } from "../host/lib/paths.ts";
-import { run } from "../host/lib/run.ts";
+import { trackedFiles } from "./helpers.ts";
 
 const TOP = ["host", "src", "tests", "docs", "firmware-codegen", "devices", "boards", "services", "bench", "bin", "data", "models"];
 const PATH = new RegExp(`(?<![\\w./$-])((?:${TOP.join("|")})/[\\w./-]*\\w)(?![\\w{$])`, "g");
@@ -29,7 +29,7 @@ const FIRMWARE_REPO_PATHS = new Set([
 const SKIP = /^(firmware-codegen\/generated\/|src\/models\/|data\/)|\.(svg|jsonl|json|wasm|gz|sha256|png|pgm)$/;
 
 it("every project path named in the code and the docs exists", async () => {
-  const files = (await run("git", ["ls-files"], { cwd: ROOT })).stdout.toString("utf8").trim().split("\n");
+  const files = await trackedFiles();
   const missing: string[] = [];
   for (const file of files) {
     if (SKIP.test(file) && file !== "package.json") continue;

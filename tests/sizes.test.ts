@@ -13,7 +13,7 @@ import { generatedFiles } from "../host/cli/generated.ts";
 import { hasGeneratedHeader } from "../host/lib/export/generated-header.ts";
 import { yieldToEventLoop } from "../host/lib/event-loop.ts";
 import { ROOT } from "../host/lib/paths.ts";
-import { run } from "../host/lib/run.ts";
+import { trackedFiles } from "./helpers.ts";
 
 const MAX_FILE_LINES = 400;
 const MAX_FUNCTION_LINES = 120;
@@ -26,7 +26,7 @@ const KNOWN_LONG_FILES = new Set(["firmware-codegen/c/bnn_preprocess.c", "src/sh
 
 async function handWritten(pattern: RegExp): Promise<{ path: string; text: string }[]> {
   const generated = new Set(generatedFiles().flatMap((f) => f.paths));
-  const files = (await run("git", ["ls-files"], { cwd: ROOT })).stdout.toString("utf8").trim().split("\n");
+  const files = await trackedFiles();
   return files
     .filter((p) => pattern.test(p) && !generated.has(p) && !p.endsWith(".d.ts"))
     .map((path) => ({ path, text: readFileSync(join(ROOT, path), "utf8") }))
