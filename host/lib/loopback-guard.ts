@@ -12,7 +12,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 
 /** The Host values that name a server on 127.0.0.1 at `port`. */
-export function loopbackHosts(port: number): string[] {
+function loopbackHosts(port: number): string[] {
   return [`127.0.0.1:${port}`, `localhost:${port}`];
 }
 

@@ -34,13 +34,13 @@ const TOUCH_REASONS: readonly string[] = NO_DIGIT_REASONS.filter((r) => !CAMERA_
  * camera frame without ink is "faint"; sample digits are always classified (a classifier finds
  * nothing only in strokes or frames).
  */
-export const SOURCE_RULES: Record<(typeof SOURCES)[number], { labeled: boolean; reasons: readonly string[] }> = {
+const SOURCE_RULES: Record<(typeof SOURCES)[number], { labeled: boolean; reasons: readonly string[] }> = {
   touch: { labeled: false, reasons: TOUCH_REASONS },
   camera: { labeled: false, reasons: CAMERA_REASONS },
   samples: { labeled: true, reasons: [] },
 };
 /** Touch reasons found before any classifier runs (all but "empty", which a backend gives too): such a line's inference time is 0. */
-export const REJECTED_BEFORE_CLASSIFYING: readonly string[] = TOUCH_REASONS.filter((r) => r !== "empty");
+const REJECTED_BEFORE_CLASSIFYING: readonly string[] = TOUCH_REASONS.filter((r) => r !== "empty");
 
 const U32 = 2 ** 32 - 1;
 const I32_MIN = -(2 ** 31);
@@ -209,7 +209,7 @@ function xor8(body: string): string {
 const TRAILER = /^(?:\s|\x1b\[[0-9;]*m)*$/;
 
 /** The verdict on one piece: text from an `@bnn` up to the next one or the end of the line. */
-export function judgePiece(piece: string): Verdict {
+function judgePiece(piece: string): Verdict {
   const version = piece.startsWith("@bnn2 ") ? 2 : piece.startsWith("@bnn 1 ") ? 1 : 0;
   const star = piece.indexOf("*");
   // cut short: nothing of the checksum arrived (a damaged checksum is damage, not a cut)

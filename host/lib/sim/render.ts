@@ -7,7 +7,7 @@ import type { StreamResult } from "../../../src/shared/stream-format.ts";
 import type { SimSummary } from "./report.ts";
 
 /** Inference time at the resolution it was measured with: 1 µs by the service, 1 ms by the VM clock. */
-export function inferenceText(r: StreamResult): string {
+function inferenceText(r: StreamResult): string {
   return r.backend === "bytecode" ? `${Math.round(r.inferenceUs / 1000)} ms` : `${(r.inferenceUs / 1000).toFixed(3)} ms`;
 }
 

@@ -12,7 +12,7 @@
  */
 
 /** A `still` line at most this often. */
-export const STILL_EVERY_MS = 5000;
+const STILL_EVERY_MS = 5000;
 
 export class StartupReporter {
   private still: string | undefined;
