@@ -14,7 +14,7 @@ import type { StrokeSample } from "../strokes/format.ts";
 import { augmentImage, isIdentity } from "./augment.ts";
 import { fontDigits, fontDigitsByLabel } from "./font-digits.ts";
 import type { SparseBatch } from "./network.ts";
-import { NO_PEN_AUGMENT, penDigits, reshapePen, writerSplit, writersOf } from "./pen-digits.ts";
+import { NO_PEN_AUGMENT, penDigits, reshapePen, writerSplit, writersOf, type PenAugment } from "./pen-digits.ts";
 import { HAND_STROKES } from "./presets.ts";
 import { proceduralDigit } from "./procedural-digits.ts";
 import type { TrainOptions } from "./recipe.ts";
@@ -81,6 +81,14 @@ export interface SampleSources {
   penBank?: number[][][][];
   penWriters?: { train: string[]; validation: string[] };
   augmenting: boolean;
+  /**
+   * Whether each sample draws what it becomes (the recipe mixes anything in), and where that
+   * draw falls: below `procedural` a procedural digit, then below `fonts` a font's glyph, below
+   * `strokes` the image as strokes, below `pen` a pen digit (the recipe's shares, summed once a run).
+   */
+  mixing: boolean;
+  upTo: { procedural: number; fonts: number; strokes: number; pen: number };
+  penAugment: PenAugment;
   /** Scratch: a raster's bits, an augmented image and its intermediate. */
   bits: Uint8Array;
   warped: Uint8Array;
@@ -176,11 +184,21 @@ export async function trainingData(data: MnistSet, o: TrainOptions, trainIdx: In
     penBank,
     penWriters,
     augmenting: !isIdentity(o.augment),
+    mixing: drawing || o.procedural > 0 || fontBank !== undefined || penBank !== undefined,
+    upTo: mixBounds(o),
+    penAugment: o.penAugment ?? NO_PEN_AUGMENT,
     bits,
     warped: new Uint8Array(IMAGE_PIXELS),
     tmp: new Uint8Array(IMAGE_PIXELS),
   };
   return { sources, calibration, validation: { images, strokes, fonts, pen } };
+}
+
+/** The recipe's shares summed in the order fillBatch tries them (the same sums it made a sample). */
+function mixBounds(o: TrainOptions): SampleSources["upTo"] {
+  const fonts = o.procedural + o.fonts;
+  const strokes = fonts + o.strokes;
+  return { procedural: o.procedural, fonts, strokes, pen: strokes + (o.pen ?? 0) };
 }
 
 /**
@@ -190,26 +208,23 @@ export async function trainingData(data: MnistSet, o: TrainOptions, trainIdx: In
  * strokes, each reshaped and rasterized; else the image, augmented when the recipe says so.
  */
 export function fillBatch(s: SampleSources, order: Int32Array, from: number, count: number, batch: SparseBatch, labels: Uint8Array, rng: SeededRng): void {
-  const { data, o, trainIdx, plain, trainStrokes, fontBank, penBank, bits } = s;
-  const drawing = o.strokes > 0;
-  const pen = o.pen ?? 0;
-  const penAugment = o.penAugment ?? NO_PEN_AUGMENT;
+  const { data, o, trainIdx, plain, trainStrokes, fontBank, penBank, upTo, bits } = s;
   let p = 0;
   for (let b = 0; b < count; b++) {
     const k = order[from + b];
     labels[b] = data.labels[trainIdx[k]];
     batch.start[b] = p;
-    const u = drawing || o.procedural > 0 || fontBank || penBank ? rng.next() : 1;
-    if (u < o.procedural) {
+    const u = s.mixing ? rng.next() : 1;
+    if (u < upTo.procedural) {
       p = rasterOnList(reshapeStrokes(proceduralDigit(labels[b], rng), o.strokeAugment, rng), bits, batch.on, p);
-    } else if (fontBank && u < o.procedural + o.fonts) {
+    } else if (fontBank && u < upTo.fonts) {
       const glyphs = fontBank[labels[b]];
       p = rasterOnList(reshapeStrokes(glyphs[rng.int(glyphs.length)], o.strokeAugment, rng), bits, batch.on, p);
-    } else if (drawing && u < o.procedural + o.fonts + o.strokes) {
+    } else if (o.strokes > 0 && u < upTo.strokes) {
       p = rasterOnList(reshapeStrokes(trainStrokes[k], o.strokeAugment, rng), bits, batch.on, p);
-    } else if (penBank && u < o.procedural + o.fonts + o.strokes + pen) {
+    } else if (penBank && u < upTo.pen) {
       const bank = penBank[labels[b]];
-      p = rasterOnList(reshapePen(bank[rng.int(bank.length)], penAugment, rng), bits, batch.on, p);
+      p = rasterOnList(reshapePen(bank[rng.int(bank.length)], s.penAugment, rng), bits, batch.on, p);
     } else if (s.augmenting) {
       const src = data.images.subarray(trainIdx[k] * IMAGE_PIXELS, (trainIdx[k] + 1) * IMAGE_PIXELS);
       augmentImage(src, s.warped, o.augment, rng, s.tmp);
