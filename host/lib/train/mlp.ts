@@ -152,11 +152,7 @@ export class Mlp implements Trainable {
   }
 
   snapshot(): TrainedNetwork {
-    return { conv: [], layers: this.denseSnapshot() };
-  }
-
-  private denseSnapshot(): TrainedLayer[] {
-    return this.layers.map((l) => ({
+    const layers: TrainedLayer[] = this.layers.map((l) => ({
       nIn: l.nIn,
       nOut: l.nOut,
       weights: Int8Array.from(l.Wb),
@@ -165,5 +161,6 @@ export class Mlp implements Trainable {
       mean: Float64Array.from(l.mean),
       variance: Float64Array.from(l.variance),
     }));
+    return { conv: [], layers };
   }
 }
