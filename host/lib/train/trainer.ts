@@ -74,11 +74,10 @@ export async function train(data: MnistSet, o: TrainOptions, onProgress?: (p: Pr
   const stochastic = o.stochastic ? new SeededRng(o.seed ^ 0x57c4a57c) : undefined;
 
   const n = trainIdx.length;
-  const run: EpochRun = { net, sources, o, rng, stochastic, order: Int32Array.from({ length: n }, (_, i) => i), labels: new Uint8Array(o.batch), step: 0, started: 0, breathe, onProgress };
+  const run: EpochRun = { net, sources, o, rng, stochastic, order: Int32Array.from({ length: n }, (_, i) => i), labels: new Uint8Array(o.batch), step: 0, started: performance.now(), breathe, onProgress };
   const history: EpochRecord[] = [];
   let best: { acc: number; epoch: number; layers: TrainedNetwork } | undefined;
   const decay = o.epochs > 1 ? Math.pow(o.lrEnd / o.lr, 1 / (o.epochs - 1)) : 1;
-  run.started = performance.now();
 
   for (let epoch = 1; epoch <= o.epochs; epoch++) {
     const lr = o.lr * Math.pow(decay, epoch - 1);
