@@ -244,6 +244,14 @@ static shift_stepper_t shift_start(int32_t shear, int64_t sw, int64_t qsyw) {
     return st;
 }
 
+/* st = *from, field by field (a struct assignment becomes a call of memcpy on the Cortex-M0). */
+static void shift_restart(shift_stepper_t *st, const shift_stepper_t *from) {
+    st->a = from->a;
+    st->d = from->d;
+    st->r = from->r;
+    st->q = from->q;
+}
+
 /* To the next row. */
 static void shift_step(shift_stepper_t *st) {
     st->r += st->a;
@@ -254,18 +262,6 @@ static void shift_step(shift_stepper_t *st) {
         st->r += st->d;
         st->q--;
     }
-}
-
-/* Whether sheared column c (source x = c + base + shift(dy)) holds MIN_LINE_INK ink pixels within x0..x1. */
-static int sheared_column_has_ink(const uint8_t *frame, uint32_t w, uint32_t x0, uint32_t x1, uint32_t y0, uint32_t bh, int32_t c, int32_t base, int32_t shear, int64_t sw, int64_t qsyw, uint32_t t) {
-    uint32_t dy, k = 0;
-    shift_stepper_t st = shift_start(shear, sw, qsyw);
-    for (dy = 0; dy < bh; dy++, shift_step(&st)) {
-        const int32_t x = c + base + st.q;
-        if (x < (int32_t)x0 || x > (int32_t)x1) continue;
-        if (frame[(y0 + dy) * w + (uint32_t)x] <= t && ++k >= MIN_LINE_INK) return 1;
-    }
-    return 0;
 }
 
 static void zero_out(uint8_t *out) {
@@ -284,14 +280,29 @@ typedef struct {
     uint32_t w, h;
     uint32_t t;              /* 1. histogram_levels: ink when p <= t */
     uint32_t x0, x1, y0, y1; /* 2. ink_box, inclusive */
-    int64_t sw, syw;         /* 4. deskew_shear: the moments' weight and q * syw (mean y = syw / sw, box rows) */
-    int32_t shear;
-    int32_t c0, high_shift;  /* 5. sheared_box: its first column (source x = c0 + x0 + shift(dy) - high_shift), */
+    shift_stepper_t shift0;  /* 4. deskew_shear: the row shifts of its shear, at row 0 */
+    int32_t left0;           /* 5. sheared_box: the source x of its first column before row dy's shift, */
     uint32_t bw;             /*    its width */
     uint32_t tw, th;         /* 6. resample_box: the patch's size, staged in out[0 .. tw * th - 1], */
     uint32_t mass, mx, my;   /*    its mass and moments, */
     uint32_t ink_count;      /*    the sheared box's ink pixels */
 } prep_t;
+
+/* Whether the sheared column whose source x is left + shift(dy) holds MIN_LINE_INK ink pixels
+ * within x0..x1 (the shifts stepped from shift0: no division per column). */
+static int sheared_column_has_ink(const prep_t *p, int32_t left) {
+    const uint32_t bh = p->y1 - p->y0 + 1;
+    const uint8_t *line = p->frame + p->y0 * p->w;
+    uint32_t dy, k = 0;
+    shift_stepper_t st;
+    shift_restart(&st, &p->shift0);
+    for (dy = 0; dy < bh; dy++, shift_step(&st), line += p->w) {
+        const int32_t x = left + st.q;
+        if (x < (int32_t)p->x0 || x > (int32_t)p->x1) continue;
+        if (line[(uint32_t)x] <= p->t && ++k >= MIN_LINE_INK) return 1;
+    }
+    return 0;
+}
 
 /* 1. The histogram (counts <= n <= 65535) and its Otsu levels. */
 static levels_t histogram_levels(const prep_t *p, uint16_t *hist) {
@@ -366,6 +377,7 @@ static void ink_table(uint8_t *ink, const levels_t *lv) {
  */
 static void deskew_shear(prep_t *p, const uint8_t *ink) {
     int64_t sw = 0, sxw = 0, syw = 0, sxy = 0, syy = 0, cov, vr;
+    int32_t shear;
     const uint32_t x0 = p->x0, x1 = p->x1, y0 = p->y0, y1 = p->y1;
     uint32_t dx, dy;
     /* q = 2^qs; the TypeScript's floor((x - x0) / q) of a non-negative value is the shift.
@@ -397,40 +409,39 @@ static void deskew_shear(prep_t *p, const uint8_t *ink) {
         cov = floor_div64(cov, 2);
         vr = floor_div64(vr, 2);
     }
-    p->shear = 0;
+    shear = 0;
     if (vr > 0) {
         int64_t r = floor_div64(2 * BNN_PREPROCESS_SHEAR_ONE * cov + vr, 2 * vr);
-        p->shear = (int32_t)(r < -BNN_PREPROCESS_SHEAR_MAX ? -BNN_PREPROCESS_SHEAR_MAX : r > BNN_PREPROCESS_SHEAR_MAX ? BNN_PREPROCESS_SHEAR_MAX : r);
+        shear = (int32_t)(r < -BNN_PREPROCESS_SHEAR_MAX ? -BNN_PREPROCESS_SHEAR_MAX : r > BNN_PREPROCESS_SHEAR_MAX ? BNN_PREPROCESS_SHEAR_MAX : r);
     }
-    p->sw = sw;
-    p->syw = syw * q; /* the row shifts take the mean in box rows */
+    p->shift0 = shift_start(shear, sw, syw * q); /* the row shifts take the mean in box rows */
 }
 
 /*
- * 5. The sheared box: the rows' shifts (stepped, shift_start), and the box's columns c0..c1
+ * 5. The sheared box: the rows' shifts (stepped from shift0), and the box's columns c0..c1
  * found again in the sheared frame like the box's (no per-column array: each candidate column
  * is scanned down the rows). 0: no sheared column holds MIN_LINE_INK ink pixels.
  */
 static int sheared_box(prep_t *p) {
-    const uint32_t x0 = p->x0, x1 = p->x1, y0 = p->y0, bh = p->y1 - p->y0 + 1;
+    const uint32_t bh = p->y1 - p->y0 + 1;
     int32_t low_shift = 0, high_shift = 0, c, c0, wide, base;
     uint32_t dy;
-    shift_stepper_t st = shift_start(p->shear, p->sw, p->syw);
+    shift_stepper_t st;
+    shift_restart(&st, &p->shift0);
     for (dy = 0; dy < bh; dy++, shift_step(&st)) {
         if (dy == 0 || st.q < low_shift) low_shift = st.q;
         if (dy == 0 || st.q > high_shift) high_shift = st.q;
     }
-    wide = (int32_t)(x1 - x0 + 1) + high_shift - low_shift;
-    /* sheared column c holds source x = c + x0 + shift(dy) - high_shift */
-    base = (int32_t)x0 - high_shift;
+    wide = (int32_t)(p->x1 - p->x0 + 1) + high_shift - low_shift;
+    /* sheared column c holds source x = c + base + shift(dy) */
+    base = (int32_t)p->x0 - high_shift;
     c = 0;
-    while (c < wide && !sheared_column_has_ink(p->frame, p->w, x0, x1, y0, bh, c, base, p->shear, p->sw, p->syw, p->t)) c++;
+    while (c < wide && !sheared_column_has_ink(p, base + c)) c++;
     if (c == wide) return 0;
     c0 = c;
     c = wide - 1;
-    while (c > c0 && !sheared_column_has_ink(p->frame, p->w, x0, x1, y0, bh, c, base, p->shear, p->sw, p->syw, p->t)) c--;
-    p->c0 = c0;
-    p->high_shift = high_shift;
+    while (c > c0 && !sheared_column_has_ink(p, base + c)) c--;
+    p->left0 = base + c0;
     p->bw = (uint32_t)(c - c0 + 1);
     return 1;
 }
@@ -489,7 +500,8 @@ static void resample_box(prep_t *p, const uint8_t *ink, bnn_preprocess_scratch_t
     uint32_t ya = 0;       /* sy * th */
     uint32_t oy_index = 0; /* floor(ya / bh), kept by stepping instead of dividing */
     uint32_t oy_start = 0; /* oy_index * bh */
-    shift_stepper_t rows_shift = shift_start(p->shear, p->sw, p->syw);
+    shift_stepper_t rows_shift;
+    shift_restart(&rows_shift, &p->shift0);
     if (tw < 1) tw = 1;
     if (th < 1) th = 1;
     p->tw = tw;
@@ -499,7 +511,7 @@ static void resample_box(prep_t *p, const uint8_t *ink, bnn_preprocess_scratch_t
     for (sy = 0; sy < bh; sy++, shift_step(&rows_shift)) {
         const uint8_t *line = p->frame + (p->y0 + sy) * p->w;
         /* source x of the sheared box's column 0 */
-        const int32_t left = (int32_t)p->x0 + p->c0 + rows_shift.q - p->high_shift;
+        const int32_t left = p->left0 + rows_shift.q;
         uint32_t yb = ya + th;
         uint32_t o, edge;
 

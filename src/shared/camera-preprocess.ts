@@ -175,9 +175,8 @@ interface Prep {
     sw: number
     syw: number
     shear: number
-    /** 5. shearedBox: the largest row shift, the sheared box's first column (source x = c0 + x0 + shift - highShift) and width. */
-    highShift: number
-    c0: number
+    /** 5. shearedBox: the sheared box's first column (source x = left0 + the row's shift) and width. */
+    left0: number
     bw: number
     /** 6. resampleBox: the patch's size, its mass and moments, the ink pixels of the sheared box. */
     tw: number
@@ -222,8 +221,7 @@ export async function preprocess(frame: ByteArray, width: number, height: number
             sw: 0,
             syw: 0,
             shear: 0,
-            highShift: 0,
-            c0: 0,
+            left0: 0,
             bw: 0,
             tw: 0,
             th: 0,
@@ -381,8 +379,8 @@ async function deskewShear(p: Prep, inkOf: number[]): Promise<void> {
 /**
  * 5. The sheared box: source row y moves by -round(shear * (y - mean y) / SHEAR_ONE) whole
  * pixels (its shift, subtracted from x, into `shift`), and the box's columns are found again in
- * the sheared frame: c0 and the width bw. False when no sheared column holds MIN_LINE_INK ink
- * pixels.
+ * the sheared frame: left0, the source x of its first column before the row's shift, and the
+ * width bw. False when no sheared column holds MIN_LINE_INK ink pixels.
  */
 async function shearedBox(p: Prep, shift: number[]): Promise<boolean> {
     const frame = p.frame
@@ -418,8 +416,7 @@ async function shearedBox(p: Prep, shift: number[]): Promise<boolean> {
     while (c0 < wide && colSheared[c0] < MIN_LINE_INK) c0++
     let c1 = wide - 1
     while (c1 >= c0 && colSheared[c1] < MIN_LINE_INK) c1--
-    p.highShift = highShift
-    p.c0 = c0
+    p.left0 = x0 + c0 - highShift
     p.bw = c1 - c0 + 1
     return c0 <= c1
 }
@@ -477,7 +474,7 @@ async function horizontalPass(p: Prep, inkOf: number[], shift: number[], tw: num
     const y0 = p.y0
     const bw = p.bw
     const bh = p.y1 - y0 + 1
-    const left0 = x0 + p.c0 - p.highShift
+    const left0 = p.left0
     const columns = areaOverlaps(bw, tw)
     const xFirst = columns.first
     const xCell = columns.cell
