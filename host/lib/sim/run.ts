@@ -94,7 +94,7 @@ class SimRun {
   private reference: Reference | undefined;
   private hub!: Hub;
   private drawing: Drawing | undefined;
-  /** --draw: the simulated panel, once started. */
+  /** The simulated touch panel, once started (--draw writes the page's digits to it). */
   private panel: Managed | undefined;
   private classifier: Managed | undefined;
   private stopping = false;
@@ -200,23 +200,27 @@ class SimRun {
       this.startup.begin(`starting the simulated camera (MNIST test images ${o.first}..${o.first + o.count - 1} as ${FRAME_WIDTH}x${FRAME_HEIGHT} frames) ...`, "starting the simulated camera");
       await this.step(() => this.device("camera", "camera.ts", range).waitFor(/^camera ready/, READY_MS));
     }
-    // samples every 2 ms in batches of 8; the panel starts drawing when the program reads its width
-    const pen = ["--period", "2", "--batch", "8", "--gap", String(o.penUpMs), "--delay", "600000"];
     if (o.replay) {
       const { file, samples } = o.replay;
-      this.startup.begin(`starting the simulated touch panel (replaying ${samples.length} digits of ${displayPath(file)}, samples ${o.first}..${o.first + samples.length - 1}) ...`, "starting the simulated touch panel");
-      const panel = this.device("touch panel", "touch.ts", ["--stdin", ...pen], true);
-      await this.step(() => panel.waitFor(/^touch ready/, READY_MS));
+      const panel = await this.startPanel(`replaying ${samples.length} digits of ${displayPath(file)}, samples ${o.first}..${o.first + samples.length - 1}`);
       for (const sample of samples) panel.write(JSON.stringify({ strokes: sample.strokes }) + "\n");
-    } else if (o.source === "touch" && !o.draw) {
-      this.startup.begin(`starting the simulated touch panel (drawing MNIST test digits ${o.first}..${o.first + o.count - 1} as strokes) ...`, "starting the simulated touch panel");
-      await this.step(() => this.device("touch panel", "touch.ts", [...range, ...pen]).waitFor(/^touch ready/, READY_MS));
-    }
-    if (o.draw) {
-      this.startup.begin("starting the simulated touch panel (drawing the page's digits as strokes) ...", "starting the simulated touch panel");
-      const panel = (this.panel = this.device("touch panel", "touch.ts", ["--stdin", ...pen], true));
-      await this.step(() => panel.waitFor(/^touch ready/, READY_MS));
-    }
+    } else if (o.draw) await this.startPanel("drawing the page's digits as strokes");
+    else if (o.source === "touch") await this.startPanel(`drawing MNIST test digits ${o.first}..${o.first + o.count - 1} as strokes`, range);
+  }
+
+  /**
+   * Starts the simulated touch panel (`what` it draws, for the start-up line) and waits until it
+   * is ready: drawing the MNIST test digits of `range`, or without one the JSON lines written to
+   * its stdin. It is this.panel from its start on, so a drawing page's digits reach it as soon as
+   * it runs.
+   */
+  private async startPanel(what: string, range?: string[]): Promise<Managed> {
+    this.startup.begin(`starting the simulated touch panel (${what}) ...`, "starting the simulated touch panel");
+    // samples every 2 ms in batches of 8; the panel starts drawing when the program reads its width
+    const pen = ["--period", "2", "--batch", "8", "--gap", String(this.o.penUpMs), "--delay", "600000"];
+    const panel = (this.panel = this.device("touch panel", "touch.ts", [...(range ?? ["--stdin"]), ...pen], !range));
+    await this.step(() => panel.waitFor(/^touch ready/, READY_MS));
+    return panel;
   }
 
   private startVm(runDir: string): Managed {
