@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Training throughput of the shipped CNN's network in PyTorch, for comparison with `bnn train`.
 
-The same network as the `cnn` preset (host/lib/train/presets.ts, conv-network.ts): ±1 input
+The same network as the `cnn` preset (lib/train/presets.ts, conv-network.ts): ±1 input
 (pixel >= 64), 5x5 conv 32 -> 2x2 max pool -> BatchNorm -> sign, 3x3 conv 64 -> pool -> BN ->
 sign, 3x3 conv C3 -> BN -> sign, dense 10 -> BN; weights binarized by sign() in the forward pass
 (latent weights clipped to [-1, 1] after each Adam step), the straight-through estimator

@@ -3,7 +3,7 @@
 import { register } from "tsx/esm/api";
 
 register();
-const { run, systemReason } = await import("../host/cli/main.ts");
+const { run, systemReason } = await import("../cli/main.ts");
 // `bnn eval | head` closes the pipe early: that is not an error. Any other failure to write the
 // output (`> /dev/full`: no space left) ends the command with one line on stderr, exit 3.
 process.stdout.on("error", (e) => {

@@ -1,6 +1,6 @@
 /**
  * Simulated Digit Camera (services/digitcamera.md): serves photographs of MNIST test digits
- * (host/lib/camera/photo.ts: dark ink on light paper, 64x48 grayscale, the same bytes on every run)
+ * (lib/image/photo.ts: dark ink on light paper, 64x48 grayscale, the same bytes on every run)
  * as `frame_chunk` reports (src/shared/camera-chunks.ts).
  *
  *   node --import tsx devices/camera.ts --url ws://127.0.0.1:<port> [--first 0] [--count 300] [--chunk-gap-ms 2]
@@ -9,10 +9,10 @@
  * "camera ready" once connected.
  */
 import { JDServiceServer, Packet } from "jacdac-ts";
-import { FRAME_HEIGHT, FRAME_WIDTH, synthesizeFrame } from "../host/lib/camera/photo.ts";
-import { UserError } from "../host/lib/errors.ts";
-import { IMAGE_PIXELS, loadMnist, TEST_IMAGES } from "../host/lib/mnist.ts";
-import { CAMERA } from "../host/lib/services.ts";
+import { FRAME_HEIGHT, FRAME_WIDTH, synthesizeFrame } from "../lib/image/photo.ts";
+import { UserError } from "../lib/errors.ts";
+import { IMAGE_PIXELS, loadMnist, TEST_IMAGES } from "../lib/mnist.ts";
+import { CAMERA } from "../lib/services.ts";
 import { encodeChunk, MAX_CHUNK_PIXELS } from "../src/shared/camera-chunks.ts";
 import { isMain, runDevice } from "./device.ts";
 

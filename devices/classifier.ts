@@ -1,7 +1,7 @@
 /**
  * Simulated BNN classifier device: the firmware's classifier service core and a shipped model
  * (firmware-codegen/c/service/bnn_service.c + generated/<model>/bnn_model.c, compiled to the
- * committed WebAssembly file, firmware-codegen/src/wasm-abi.ts) served as a Jacdac device, so
+ * committed WebAssembly file, lib/targets/wasm-abi.ts) served as a Jacdac device, so
  * the DeviceScript program's native path runs the same C in the simulator as on a board.
  *
  *   node --import tsx devices/classifier.ts --url ws://127.0.0.1:<port> [--model default]
@@ -12,9 +12,9 @@
  */
 import { existsSync } from "node:fs";
 import { JDServiceServer, Packet, PACKET_PROCESS, type JDBus } from "jacdac-ts";
-import { committedWasmPath, loadCommittedWasm, serviceCommand, serviceObserve, serviceRegister, type WasmBnn } from "../firmware-codegen/src/wasm-abi.ts";
-import { UserError } from "../host/lib/errors.ts";
-import { CLASSIFIER } from "../host/lib/services.ts";
+import { committedWasmPath, loadCommittedWasm, serviceCommand, serviceObserve, serviceRegister, type WasmBnn } from "../lib/targets/wasm-abi.ts";
+import { UserError } from "../lib/errors.ts";
+import { CLASSIFIER } from "../lib/services.ts";
 import { isMain, runDevice } from "./device.ts";
 
 export class ClassifierServer extends JDServiceServer {

@@ -1,8 +1,8 @@
 /**
  * What every simulated device shares: its command line (the `bnn` option parser of
- * host/lib/args.ts: typed, validated, one-line errors), joining a Jacdac hub over a WebSocket as a
+ * lib/args.ts: typed, validated, one-line errors), joining a Jacdac hub over a WebSocket as a
  * device serving the custom services of services/*.md, and leaving the bus on SIGTERM / SIGINT.
- * (A device started by bnn sim also exits when bnn sim is gone: host/lib/sim/lifeline.cjs.)
+ * (A device started by bnn sim also exits when bnn sim is gone: lib/lifeline.cjs.)
  *
  *   node --import tsx devices/<name>.ts --url ws://127.0.0.1:<port> [options]
  */
@@ -10,9 +10,9 @@ import { createWebSocketBus, JDServerServiceProvider, type JDBus, type JDService
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
-import { parseCommand, type Command, type OptionSpec, type OptionValues } from "../host/lib/args.ts";
-import { UserError } from "../host/lib/errors.ts";
-import { customServiceSpecs } from "../host/lib/services.ts";
+import { parseCommand, type Command, type OptionSpec, type OptionValues } from "../lib/args.ts";
+import { UserError } from "../lib/errors.ts";
+import { customServiceSpecs } from "../lib/services.ts";
 
 /** The option every device takes: the hub to join. */
 export const URL_OPTION = { url: { type: "string", description: "WebSocket URL of the Jacdac hub (bnn sim passes its own)", metavar: "ws://host:port" } } as const;

@@ -1,6 +1,6 @@
 /**
  * Simulated Digit Touch panel (services/digittouch.md) on the DeviceScript devtools hub: "writes"
- * MNIST test digits first..first+count-1 as pen strokes (host/lib/touch/strokes-from-image.ts),
+ * MNIST test digits first..first+count-1 as pen strokes (lib/strokes/from-image.ts),
  * one sample every --period ms, a pen-up gap of --stroke-gap ms between strokes and of --gap ms
  * (longer than the program's digit timeout) between digits, so the DeviceScript program receives
  * digits with known labels the way it would from a CST816S panel.
@@ -22,10 +22,10 @@
  */
 import { JDServiceServer, Packet } from "jacdac-ts";
 import { createInterface } from "node:readline";
-import { UserError } from "../host/lib/errors.ts";
-import { loadMnist, TEST_IMAGES } from "../host/lib/mnist.ts";
-import { TOUCH } from "../host/lib/services.ts";
-import { DEFAULT_PANEL_SIZE, strokesFromImage } from "../host/lib/touch/strokes-from-image.ts";
+import { UserError } from "../lib/errors.ts";
+import { loadMnist, TEST_IMAGES } from "../lib/mnist.ts";
+import { TOUCH } from "../lib/services.ts";
+import { DEFAULT_PANEL_SIZE, strokesFromImage } from "../lib/strokes/from-image.ts";
 import { encodeSamples, MAX_SAMPLES_PER_REPORT } from "../src/shared/touch-samples.ts";
 import { isMain, runDevice } from "./device.ts";
 

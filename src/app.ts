@@ -1,11 +1,11 @@
 // The DeviceScript program: reads digits from an input source, classifies them with the BNN and
 // streams one result line per digit to the console, which a board sends out over serial
 // (format: src/shared/stream-format.ts). Its entry points pass the model: src/main.ts the
-// default one, src/models/<name>.main.ts (generated) each other shipped model.
+// default one, src/generated/models/<name>.main.ts (generated) each other shipped model.
 //
 // Input: a Digit Touch panel (src/touch/: strokes, a digit ends when the pen stays up), a Digit
 // Camera (src/camera/: grayscale frames), or the sample MNIST test digits compiled into the image
-// (src/digits.ts) when no input device is bound. Classification: the firmware's classifier
+// (src/generated/digits.ts) when no input device is bound. Classification: the firmware's classifier
 // service (src/classifier.ts) when one is bound and runs this program's model; otherwise, or
 // when it stops answering, the bytecode fallback (src/bnn.ts) for that digit, so no digit is lost.
 import * as ds from "@devicescript/core"
@@ -20,7 +20,7 @@ import { addSamplesPayload, DIGIT_TIMEOUT_MS, digitReady, newStrokeSet, takeDigi
 import type { ConvTables, HiddenTables, OutputTables } from "./bnn"
 import { formatResult, scoreFields } from "./shared/stream-format"
 
-/** What the program needs of a model's weight tables (src/models/<name>.ts). */
+/** What the program needs of a model's weight tables (src/generated/models/<name>.ts). */
 export interface ProgramModel {
     MODEL_ID: string
     MODEL_ID32: number
@@ -31,7 +31,7 @@ export interface ProgramModel {
     OUTPUT: OutputTables
 }
 
-/** Sample digits compiled into the image (src/digits.ts): 28x28 grayscale, 784 bytes each. */
+/** Sample digits compiled into the image (src/generated/digits.ts): 28x28 grayscale, 784 bytes each. */
 export interface SampleDigits {
     DIGIT_COUNT: number
     DIGIT_LABELS: Buffer

@@ -5,8 +5,8 @@ import * as ds from "@devicescript/core"
 import { describe, expect, test } from "@devicescript/test"
 import { packPixels, scores } from "./bnn"
 import { argmax } from "./shared/bits"
-import { DIGIT_COUNT, DIGIT_PIXELS, EXPECTED_BITS, EXPECTED_MODEL_ID, EXPECTED_SCORES } from "./digits"
-import { CONV, HIDDEN, INPUT_THRESHOLD, MODEL_ID, OUTPUT } from "./models/default"
+import { DIGIT_COUNT, DIGIT_PIXELS, EXPECTED_BITS, EXPECTED_MODEL_ID, EXPECTED_SCORES } from "./generated/digits"
+import { CONV, HIDDEN, INPUT_THRESHOLD, MODEL_ID, OUTPUT } from "./generated/models/default"
 
 const PIXELS = 784
 const BITS_BYTES = 100

@@ -1,9 +1,9 @@
 // Bytecode fallback of the BNN inference, in DeviceScript: the same integer arithmetic as the
-// TypeScript reference (host/lib/model/infer.ts) and the generated C, reading the weight tables
-// (src/models/*.ts) straight from flash. Conventions: src/shared/bits.ts, docs/model-format.md.
+// TypeScript reference (lib/model/infer.ts) and the generated C, reading the weight tables
+// (src/generated/models/*.ts) straight from flash. Conventions: src/shared/bits.ts, docs/model-format.md.
 //
 // Hidden layers run the columns method of the generated C (firmware-codegen/c/bnn_layers.h,
-// host/lib/model/columns.ts): the +1 inputs are enumerated once, and each one's column of
+// lib/model/columns.ts): the +1 inputs are enumerated once, and each one's column of
 // neuron bits is added into bit-sliced per-neuron counters, eight columns at a time through a
 // carry-save adder tree; the counters start where their top bit plane becomes the layer's
 // output. With about a fifth of the inputs +1, that is a tenth of the word operations of one

@@ -5,7 +5,7 @@
 // the service, or the simulated classifier), else their lines say `n/a`.
 //
 // Output, one line per stage and case (docs/probe.md; a stable format, parsed by
-// host/lib/probe/parse.ts):
+// lib/probe/parse.ts):
 //   @probe start native|bytecode-only <model id, 8 hex digits>
 //   @probe <stage> <source> <case> <ms per run>|n/a <runs>
 //   @probe done <total ms>
@@ -16,12 +16,12 @@
 import * as ds from "@devicescript/core"
 import { packPixels, scores } from "./bnn"
 import { classifyFrameNative, classifyHeldFrameNative, classifyNative, classifyStrokesNative, nativeAvailable, uploadNative } from "./classifier"
-import { PROGRAM_MODEL } from "./models/default"
+import { PROGRAM_MODEL } from "./generated/models/default"
 import { preprocess } from "./shared/camera-preprocess"
 import { encodeStrokes, rasterizeBits, strokePairCount } from "./shared/stroke-raster"
 import { formatResult, scoreFields } from "./shared/stream-format"
-import { FIXTURE_COUNT as FRAME_COUNT, FIXTURE_FRAMES, FIXTURE_HEIGHT, FIXTURE_WIDTH } from "./camera/preprocess-fixture"
-import { FIXTURE_PANELS, FIXTURE_STROKES } from "./touch/rasterize-fixture"
+import { FIXTURE_COUNT as FRAME_COUNT, FIXTURE_FRAMES, FIXTURE_HEIGHT, FIXTURE_WIDTH } from "./generated/preprocess-fixture"
+import { FIXTURE_PANELS, FIXTURE_STROKES } from "./generated/rasterize-fixture"
 
 /** Stroke fixtures 0..2: MNIST test digits 0, 1, 2 drawn as strokes on a 240 x 240 panel. */
 const TOUCH_CASES = 3

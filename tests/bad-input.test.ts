@@ -7,12 +7,12 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { MAX_MODEL_BYTES, serializeModel } from "../host/lib/model/format.ts";
-import { ROOT } from "../host/lib/paths.ts";
+import { MAX_MODEL_BYTES, serializeModel } from "../lib/model/format.ts";
+import { ROOT } from "../lib/paths.ts";
 import { randomModel, scratchDir } from "./helpers.ts";
 import { bnn } from "./run-bnn.ts";
-import { run } from "../host/lib/run.ts";
-import { allCommands } from "../host/cli/main.ts";
+import { run } from "../lib/run.ts";
+import { allCommands } from "../cli/main.ts";
 
 const work = scratchDir("bad-input");
 const p = (name: string) => join(work, name);
@@ -52,7 +52,7 @@ beforeAll(() => {
   writeFileSync(p("plain-file"), "not a folder\n");
   writeFileSync(p("tables.ts"), "export const MODEL_NAME = 12\n");
   // the shipped tables with one counter-start bit flipped, and with a wrong plane count
-  const shipped = readFileSync(join(ROOT, "src", "models", "default.ts"), "utf8");
+  const shipped = readFileSync(join(ROOT, "src", "generated", "models", "default.ts"), "utf8");
   const kEven = /(export const L1_K_EVEN = hex`\s*)([0-9a-f])/.exec(shipped)!;
   const flipped = (parseInt(kEven[2], 16) ^ 1).toString(16);
   writeFileSync(p("edited-starts.ts"), shipped.replace(kEven[0], kEven[1] + flipped));
@@ -101,7 +101,7 @@ const rows = (): Row[] => [
   ["sim: --save without --draw", ["sim", "--save", p("drawn.jsonl")], 2, /--save only applies with --draw/],
   ["sim: --http-port out of range", ["sim", "--draw", "--http-port", "70000"], 2, /--http-port must be at most 65535/],
   ["sim: --draw --save naming a folder", ["sim", "--draw", "--save", p("a-folder")], 3, /--save .*a-folder is a folder/],
-  ["sim: --draw --save into the generated tables (issue 21)", ["sim", "--draw", "--save", join(ROOT, "src", "models", "drawn.jsonl")], 4, /holds generated files only bnn regen writes/],
+  ["sim: --draw --save into the generated tables (issue 21)", ["sim", "--draw", "--save", join(ROOT, "src", "generated", "models", "drawn.jsonl")], 4, /holds generated files only bnn regen writes/],
   ["sim: --count in hexadecimal (issue 21: was 16)", ["sim", "--count", "0x10"], 2, /--count needs a decimal number; got '0x10'/],
   ["sim: --draw --save in a missing folder", ["sim", "--draw", "--save", p("missing/drawn.jsonl")], 3, /--save .*: the folder .*missing does not exist/],
   // train
@@ -131,8 +131,8 @@ const rows = (): Row[] => [
   // export
   ["export: a model whose name escapes the project", ["export", "--model", p("escaping-name.json")], 3, /name "\.\.\/\.\.\/\.\.\/\.\.\/tmp\/x\/pwned" is not a model name/],
   ["export: --out naming a folder", ["export", "--model", p("ok.json"), "--out", p("a-folder")], 3, /is a folder; give a file name/],
-  ["export: over the default tables with another model", ["export", "--model", p("ok.json"), "--out", join(ROOT, "src", "models", "default.ts")], 4, /src\/models holds generated files only bnn regen writes/],
-  ["export: over the default tables with another model, --force", ["export", "--model", p("ok.json"), "--out", join(ROOT, "src", "models", "default.ts"), "--force"], 4, /src\/models holds generated files only bnn regen writes/],
+  ["export: over the default tables with another model", ["export", "--model", p("ok.json"), "--out", join(ROOT, "src", "generated", "models", "default.ts")], 4, /src\/generated holds generated files only bnn regen writes/],
+  ["export: over the default tables with another model, --force", ["export", "--model", p("ok.json"), "--out", join(ROOT, "src", "generated", "models", "default.ts"), "--force"], 4, /src\/generated holds generated files only bnn regen writes/],
   ["export: --out in a folder that is a file (issue 21: said it does not exist)", ["export", "--model", p("ok.json"), "--out", p("plain-file/t.ts")], 3, /plain-file is a file, not a folder/],
   ["export: onto a full disk", ["export", "--model", p("ok.json"), "--out", "/dev/full"], 3, /cannot write \/dev\/full: no space left on the device/],
   // codegen

@@ -2,7 +2,7 @@
  * `bnn bench stages`: the stage probe (src/probe.ts) in the simulator's VM. Its JSON holds every
  * stage the probe times, for both sources, in a run with the simulated classifier (native stages
  * timed) and one without (native stages null); the per-digit sums are the sums of their stages.
- * The parser of the probe's lines (host/lib/probe/parse.ts) rejects malformed lines and
+ * The parser of the probe's lines (lib/probe/parse.ts) rejects malformed lines and
  * incomplete runs; a probe that throws in the VM is a one-line failure; a run stopped by Ctrl-C
  * or failing leaves nothing running and its hub's port free. No figure is compared with a time:
  * the VM's speed depends on the machine.
@@ -11,10 +11,10 @@ import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { UserError } from "../host/lib/errors.ts";
-import { isNativeStage, parseProbeLine, parseProbeLog, ProbeFormatError, ProbeReader, SOURCES, STAGES, type StageFigure } from "../host/lib/probe/parse.ts";
-import { runProbe } from "../host/lib/probe/run.ts";
-import { BACKENDS, BOARD_PATHS, boardTotals, type Totals } from "../host/lib/probe/totals.ts";
+import { UserError } from "../lib/errors.ts";
+import { isNativeStage, parseProbeLine, parseProbeLog, ProbeFormatError, ProbeReader, SOURCES, STAGES, type StageFigure } from "../lib/probe/parse.ts";
+import { runProbe } from "../lib/probe/run.ts";
+import { BACKENDS, BOARD_PATHS, boardTotals, type Totals } from "../lib/probe/totals.ts";
 import { scratchDir } from "./helpers.ts";
 import { bnn, expectOneLineError } from "./run-bnn.ts";
 import { alive, BIN, id32, portFree } from "./sim-run.ts";
@@ -50,7 +50,7 @@ const probeLines = (model: string, native: boolean) => {
   return [...lines, "@probe done 1234"];
 };
 
-describe("the probe's line format (host/lib/probe/parse.ts)", () => {
+describe("the probe's line format (lib/probe/parse.ts)", () => {
   it("reads every kind of line, with the VM's and a board's console prefix, and skips other lines", () => {
     expect(parseProbeLine("WASM> @probe start native 191e9cb9")).toEqual({ kind: "start", native: true, model: "191e9cb9" });
     expect(parseProbeLine("> @probe raster touch 2 12.5 1\r")).toEqual({ kind: "stage", stage: "raster", source: "touch", case: 2, ms: 12.5, runs: 1 });

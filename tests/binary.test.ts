@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { argmax, dotMac, dotPacked, dotXnor, hardSigmoid, lastWordMask, packSigns, popcount32, sign, stochasticSign, unpackSigns, wordsFor } from "../host/lib/binary.ts";
-import { SeededRng } from "../host/lib/rng.ts";
+import { argmax, dotMac, dotPacked, dotXnor, hardSigmoid, lastWordMask, packSigns, popcount32, sign, stochasticSign, unpackSigns, wordsFor } from "../lib/binary.ts";
+import { SeededRng } from "../lib/rng.ts";
 
 const pm1 = (n: number) => fc.array(fc.constantFrom(-1, 1), { minLength: n, maxLength: n });
 

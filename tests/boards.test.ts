@@ -31,8 +31,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { DEVS_BUNDLE, devs as runDevs } from "../host/lib/devs/cli.ts";
-import { ROOT } from "../host/lib/paths.ts";
+import { DEVS_BUNDLE, devs as runDevs } from "../lib/devs/cli.ts";
+import { ROOT } from "../lib/paths.ts";
 import { DEVICE_CONFIG_SCHEMA, validate, type Json } from "./support/device-config-schema.ts";
 
 const BOARDS_DIR = join(ROOT, "boards");

@@ -9,17 +9,17 @@ import { createHash } from "node:crypto";
 import { Packet } from "jacdac-ts";
 import { describe, expect, it } from "vitest";
 import { CameraServer, frameChunks } from "../devices/camera.ts";
-import { FRAME_HEIGHT, FRAME_WIDTH, synthesizeFrame } from "../host/lib/camera/photo.ts";
-import { devsTest } from "../host/lib/devs/cli.ts";
-import { IMAGE_PIXELS, loadMnist } from "../host/lib/mnist.ts";
-import { readModelFile } from "../host/lib/model/format.ts";
-import { classify } from "../host/lib/model/infer.ts";
-import { packPixels } from "../host/lib/model/input.ts";
-import { resolveModelPath } from "../host/lib/paths.ts";
-import { CAMERA } from "../host/lib/services.ts";
+import { FRAME_HEIGHT, FRAME_WIDTH, synthesizeFrame } from "../lib/image/photo.ts";
+import { devsTest } from "../lib/devs/cli.ts";
+import { IMAGE_PIXELS, loadMnist } from "../lib/mnist.ts";
+import { readModelFile } from "../lib/model/format.ts";
+import { classify } from "../lib/model/infer.ts";
+import { packPixels } from "../lib/model/input.ts";
+import { resolveModelPath } from "../lib/paths.ts";
+import { CAMERA } from "../lib/services.ts";
 import { CHUNK_HEADER_SIZE as CHUNK_HEADER, MAX_PAYLOAD } from "../src/shared/camera-chunks.ts";
 import { OUT_PIXELS, preprocess } from "../src/shared/camera-preprocess.ts";
-import { yieldToEventLoop, yielder } from "../host/lib/event-loop.ts";
+import { yieldToEventLoop, yielder } from "../lib/event-loop.ts";
 
 const COUNT = 300;
 const test = loadMnist("test");
@@ -80,7 +80,7 @@ describe("simulated camera frames", () => {
 });
 
 describe("preprocess in the DeviceScript VM", () => {
-  // the fixture (src/camera/preprocess-fixture.ts) is checked fresh by tests/regen.test.ts
+  // the fixture (src/generated/preprocess-fixture.ts) is checked fresh by tests/regen.test.ts
   it("gives Node's bytes for the fixture frames, and reassembles chunks (devs run --test)", async () => {
     const r = await devsTest("src/camera/preprocess.test.ts");
     if (r.code !== 0) console.log(r.output);

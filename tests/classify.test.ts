@@ -1,5 +1,5 @@
 /**
- * Stroke files (host/lib/strokes/format.ts, docs/strokes.md) and `bnn classify`: strokes give the
+ * Stroke files (lib/strokes/format.ts, docs/strokes.md) and `bnn classify`: strokes give the
  * digit and scores the firmware's C service gives for them (the committed wasm build, through
  * its classify_strokes command: the C twin of the rasterizer and the inference), no-digit inputs
  * their reason; MNIST test digits as PGM and PNG files, 5x larger, dark on light and light on
@@ -9,17 +9,17 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as zlib from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadCommittedWasm, serviceCommand, type WasmBnn } from "../firmware-codegen/src/wasm-abi.ts";
-import { classifyImageFile } from "../host/lib/classify/run.ts";
-import { crc32 as ourCrc32 } from "../host/lib/image/decode.ts";
-import { loadMnist } from "../host/lib/mnist.ts";
-import { readModelFile } from "../host/lib/model/format.ts";
-import { classifyImage } from "../host/lib/model/infer.ts";
-import { resolveModelPath } from "../host/lib/paths.ts";
-import { CLASSIFIER } from "../host/lib/services.ts";
-import { parseStrokeText, sampleLine, toFlat, toPoints } from "../host/lib/strokes/format.ts";
-import { INK_SIDE, inkPicture } from "../host/lib/strokes/ink.ts";
-import { strokesFromImage } from "../host/lib/touch/strokes-from-image.ts";
+import { loadCommittedWasm, serviceCommand, type WasmBnn } from "../lib/targets/wasm-abi.ts";
+import { classifyImageFile } from "../lib/classify.ts";
+import { crc32 as ourCrc32 } from "../lib/image/decode.ts";
+import { loadMnist } from "../lib/mnist.ts";
+import { readModelFile } from "../lib/model/format.ts";
+import { classifyImage } from "../lib/model/infer.ts";
+import { resolveModelPath } from "../lib/paths.ts";
+import { CLASSIFIER } from "../lib/services.ts";
+import { parseStrokeText, sampleLine, toFlat, toPoints } from "../lib/strokes/format.ts";
+import { INK_SIDE, inkPicture } from "../lib/strokes/ink.ts";
+import { strokesFromImage } from "../lib/strokes/from-image.ts";
 import { encodeStrokes, strokePairCount } from "../src/shared/stroke-raster.ts";
 import { scratchDir } from "./helpers.ts";
 import { bnn, expectOneLineError } from "./run-bnn.ts";

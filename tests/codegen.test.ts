@@ -5,13 +5,13 @@
  * or never on, extreme scales), on the host and on the emulated Cortex-M0, both layer methods.
  */
 import { describe, expect, it } from "vitest";
-import { cArray, hexWord, int32 } from "../firmware-codegen/src/generate.ts";
-import { columnsForm } from "../host/lib/model/columns.ts";
-import { cFromModel } from "../firmware-codegen/src/pipeline.ts";
-import { CORTEX_M0, HOST_GCC, variant } from "../firmware-codegen/src/targets.ts";
-import { verifyBackends } from "../firmware-codegen/src/verify.ts";
-import { generateC } from "../firmware-codegen/src/codegen.ts";
-import { shippedModels, tablesPath } from "../host/lib/paths.ts";
+import { cArray, hexWord, int32 } from "../lib/codegen/generate.ts";
+import { columnsForm } from "../lib/model/columns.ts";
+import { cFromModel } from "../lib/codegen/pipeline.ts";
+import { CORTEX_M0, HOST_GCC, variant } from "../lib/targets/targets.ts";
+import { verifyBackends } from "../lib/measure/verify.ts";
+import { generateC } from "../lib/codegen/codegen.ts";
+import { shippedModels, tablesPath } from "../lib/paths.ts";
 import { randomInputs, randomModel, scratchDir } from "./helpers.ts";
 
 // (that the committed C is what the tables generate is tests/regen.test.ts's check)

@@ -1,19 +1,19 @@
 /**
  * Folding a trained convolution layer (pooled sums, then BatchNorm) into thresholds and OR/AND
- * pooling (host/lib/model/fold.ts) equals the float layer bit for bit on random layers and
+ * pooling (lib/model/fold.ts) equals the float layer bit for bit on random layers and
  * inputs; a tiny example computed by hand pins the tensor layout and the patch order. The
  * version-2 file format itself is tests/conv-format.test.ts.
  */
 import { describe, expect, it } from "vitest";
-import { lastWordMask, packSigns, testBit, wordsFor } from "../host/lib/binary.ts";
-import { foldConvLayer, foldModel } from "../host/lib/model/fold.ts";
-import { modelId, validateModel, type ConvLayer, type InputSpec, type ModelLayer, type ScoreLayer } from "../host/lib/model/format.ts";
-import { classify, convolve, type Trace } from "../host/lib/model/infer.ts";
-import { packPixels } from "../host/lib/model/input.ts";
-import { SeededRng } from "../host/lib/rng.ts";
-import type { TrainedConvLayer, TrainedLayer } from "../host/lib/model/trained.ts";
+import { lastWordMask, packSigns, testBit, wordsFor } from "../lib/binary.ts";
+import { foldConvLayer, foldModel } from "../lib/model/fold.ts";
+import { modelId, validateModel, type ConvLayer, type InputSpec, type ModelLayer, type ScoreLayer } from "../lib/model/format.ts";
+import { classify, convolve, type Trace } from "../lib/model/infer.ts";
+import { packPixels } from "../lib/model/input.ts";
+import { SeededRng } from "../lib/rng.ts";
+import type { TrainedConvLayer, TrainedLayer } from "../lib/model/trained.ts";
 import { floatConv, trainedConvLayer } from "./float-network.ts";
-import { yieldToEventLoop } from "../host/lib/event-loop.ts";
+import { yieldToEventLoop } from "../lib/event-loop.ts";
 
 const BN_KINDS = ["increasing", "decreasing", "constant on", "constant off", "tie", "always on", "always off", "any"] as const;
 

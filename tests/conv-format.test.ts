@@ -7,10 +7,10 @@ import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { setBit, wordsFor } from "../host/lib/binary.ts";
-import { UserError } from "../host/lib/errors.ts";
-import { encodeRow, modelId, readModelFile, serializeModel, validateModel, versionFor, type ConvLayer, type InputSpec, type ModelFile, type ModelLayer, type ScoreLayer } from "../host/lib/model/format.ts";
-import { SeededRng } from "../host/lib/rng.ts";
+import { setBit, wordsFor } from "../lib/binary.ts";
+import { UserError } from "../lib/errors.ts";
+import { encodeRow, modelId, readModelFile, serializeModel, validateModel, versionFor, type ConvLayer, type InputSpec, type ModelFile, type ModelLayer, type ScoreLayer } from "../lib/model/format.ts";
+import { SeededRng } from "../lib/rng.ts";
 import { scratchDir } from "./helpers.ts";
 import { bnn, expectOneLineError } from "./run-bnn.ts";
 

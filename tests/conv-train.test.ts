@@ -1,5 +1,5 @@
 /**
- * The CNN trainer (host/lib/train/conv-network.ts and its WebAssembly kernels,
+ * The CNN trainer (lib/train/conv-network.ts and its WebAssembly kernels,
  * conv-kernels.c), one property each on layers small enough to compute by hand: the forward
  * sums are the ±1 multiply-accumulate of the patches, pooling keeps the first maximum, the
  * weight and input gradients are the sums the chain rule gives, sign(0) = +1, latent weights
@@ -7,16 +7,16 @@
  * the float network predicts.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadMnist, loadMnistAsync } from "../host/lib/mnist.ts";
-import { foldModel } from "../host/lib/model/fold.ts";
-import { serializeModel, validateModel } from "../host/lib/model/format.ts";
-import { classifyImage } from "../host/lib/model/infer.ts";
-import { SeededRng } from "../host/lib/rng.ts";
-import { ConvNetwork } from "../host/lib/train/conv-network.ts";
-import { PRESETS } from "../host/lib/train/presets.ts";
-import { sparseInputs } from "../host/lib/train/sample-mix.ts";
-import { train } from "../host/lib/train/trainer.ts";
-import { yieldToEventLoop } from "../host/lib/event-loop.ts";
+import { loadMnist, loadMnistAsync } from "../lib/mnist.ts";
+import { foldModel } from "../lib/model/fold.ts";
+import { serializeModel, validateModel } from "../lib/model/format.ts";
+import { classifyImage } from "../lib/model/infer.ts";
+import { SeededRng } from "../lib/rng.ts";
+import { ConvNetwork } from "../lib/train/conv-network.ts";
+import { PRESETS } from "../lib/train/presets.ts";
+import { sparseInputs } from "../lib/train/sample-mix.ts";
+import { train } from "../lib/train/trainer.ts";
+import { yieldToEventLoop } from "../lib/event-loop.ts";
 
 // the 47 MB training set read without blocking the worker (a cold read stalled it for a second); later loadMnist("train") calls find it cached
 beforeAll(async () => {

@@ -5,7 +5,7 @@
  * DeviceScript tests from tests/touch.test.ts and tests/camera.test.ts.)
  */
 import { expect, it } from "vitest";
-import { devsTest } from "../host/lib/devs/cli.ts";
+import { devsTest } from "../lib/devs/cli.ts";
 
 it("src/bnn.test.ts passes in the DeviceScript VM", async () => {
   const r = await devsTest("src/bnn.test.ts");

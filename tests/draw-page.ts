@@ -1,5 +1,5 @@
 /**
- * Driving the drawing page of `bnn sim --draw` (host/lib/draw/page.html) with playwright-core and
+ * Driving the drawing page of `bnn sim --draw` (lib/draw/page.html) with playwright-core and
  * Debian's chromium: for tests/draw.test.ts and the screenshot script (tests/draw-screenshot.ts).
  */
 import { spawn, type ChildProcess } from "node:child_process";

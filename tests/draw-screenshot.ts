@@ -10,8 +10,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { loadMnist } from "../host/lib/mnist.ts";
-import { strokesFromImage } from "../host/lib/touch/strokes-from-image.ts";
+import { loadMnist } from "../lib/mnist.ts";
+import { strokesFromImage } from "../lib/strokes/from-image.ts";
 import { drawStrokes, launchChromium, startDrawSim } from "./draw-page.ts";
 
 const out = resolve(process.argv[2] ?? "docs/draw.png");

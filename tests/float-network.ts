@@ -1,6 +1,6 @@
 /**
- * The float convolution layers of a binary CNN, written from host/lib/train/conv-network.ts's
- * description and nothing in host/lib/model/infer.ts: ±1 multiply-accumulate per position and
+ * The float convolution layers of a binary CNN, written from lib/train/conv-network.ts's
+ * description and nothing in lib/model/infer.ts: ±1 multiply-accumulate per position and
  * channel with the trained (never negated) weights, max of the integer sums over each
  * pool x pool window, BatchNorm, sign with sign(0) = +1. No popcount, no packed activations.
  *
@@ -8,10 +8,10 @@
  * element t = (dy * kernel + dx) * channels + ci, so a patch is `kernel` runs of
  * kernel * channels consecutive tensor elements.
  */
-import { sign, testBit } from "../host/lib/binary.ts";
-import { batchNorm } from "../host/lib/model/batchnorm.ts";
-import type { Model } from "../host/lib/model/format.ts";
-import type { TrainedConvLayer } from "../host/lib/model/trained.ts";
+import { sign, testBit } from "../lib/binary.ts";
+import { batchNorm } from "../lib/model/batchnorm.ts";
+import type { Model } from "../lib/model/format.ts";
+import type { TrainedConvLayer } from "../lib/model/trained.ts";
 
 /** What a convolution's sums depend on: its input tensor and kernel, and its output channels. */
 export interface ConvShape {

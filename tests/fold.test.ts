@@ -5,10 +5,10 @@
  * networks predict the same digit on all 10,000 test images is tests/test-set.test.ts's check.)
  */
 import { describe, expect, it } from "vitest";
-import { testBit } from "../host/lib/binary.ts";
-import { batchNorm } from "../host/lib/model/batchnorm.ts";
-import { readModelFile } from "../host/lib/model/format.ts";
-import { resolveModelPath, shippedModels } from "../host/lib/paths.ts";
+import { testBit } from "../lib/binary.ts";
+import { batchNorm } from "../lib/model/batchnorm.ts";
+import { readModelFile } from "../lib/model/format.ts";
+import { resolveModelPath, shippedModels } from "../lib/paths.ts";
 
 describe.each(shippedModels())("folding of the shipped model '%s'", (name) => {
   const model = readModelFile(resolveModelPath(name));

@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll } from "vitest";
-import { encodeRow, modelId, SCORE_LIMIT, validateModel, type Model, type ModelLayer } from "../host/lib/model/format.ts";
-import { lastWordMask, wordsFor } from "../host/lib/binary.ts";
-import { SeededRng } from "../host/lib/rng.ts";
-import { ROOT } from "../host/lib/paths.ts";
-import { run } from "../host/lib/run.ts";
+import { encodeRow, modelId, SCORE_LIMIT, validateModel, type Model, type ModelLayer } from "../lib/model/format.ts";
+import { lastWordMask, wordsFor } from "../lib/binary.ts";
+import { SeededRng } from "../lib/rng.ts";
+import { ROOT } from "../lib/paths.ts";
+import { run } from "../lib/run.ts";
 
 const scratch: string[] = [];
 // registered when a test file imports this module, so it runs after that file's tests

@@ -1,5 +1,5 @@
 /**
- * The simulator's Jacdac hub (host/lib/sim/hub.ts) talks only to the processes of its own run:
+ * The simulator's Jacdac hub (lib/hub.ts) talks only to the processes of its own run:
  * a WebSocket whose Origin is another web site (any page open in the user's browser) or whose Host
  * is not the hub's loopback address and port (DNS rebinding) is refused with a 403 before it can
  * read or send a single frame; the clients bnn sim starts (no Origin, Host 127.0.0.1:port) are
@@ -8,7 +8,7 @@
 import { request } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { startHub, type Hub } from "../host/lib/sim/hub.ts";
+import { startHub, type Hub } from "../lib/hub.ts";
 
 let hub: Hub | undefined;
 const sockets: WebSocket[] = [];

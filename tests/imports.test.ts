@@ -2,16 +2,18 @@
  * The import rules of the layout (README, "Layout"): every arrow runs one way.
  *
  *   src/shared/          imports only src/shared/ (plain TypeScript both runtimes run)
- *   src/ (DeviceScript)  imports src/ and @devicescript/* / @dsboard/* only
- *   host/lib/            imports host/lib/ and src/shared/ (and Node, npm packages)
- *   firmware-codegen/src imports itself, host/lib/, src/shared/
- *   devices/             imports itself, host/lib/, firmware-codegen/src/, src/shared/
- *   host/cli/            imports anything but tests/;  bin/ imports host/cli/
- *   vitest.config.ts     imports tests/ (the suite's file order) besides host/lib/ and src/shared/
+ *   src/ (DeviceScript)  imports src/ and @devicescript/* / @dsboard/* only; src/generated/ is
+ *                        what `bnn regen` writes there
+ *   lib/                 the library: imports lib/ and src/shared/ (and Node, npm packages)
+ *   devices/             imports itself, lib/, src/shared/
+ *   cli/                 imports lib/ and src/shared/;  bin/ imports cli/
+ *   vitest.config.ts     imports tests/ (the suite's file order) besides lib/ and src/shared/
  *
- * Inside host/lib/ (issue 22, "A layout that reads one way"):
+ * Inside lib/ (issue 22, "A layout that reads one way"):
  *   no import cycle among its modules (type-only imports count: a cycle of types is still two
- *   modules that cannot be read one before the other);
+ *   modules that cannot be read one before the other), and none among its folders either (a
+ *   module directly in lib/ counts as a folder of its own): each folder can be read after the
+ *   ones it imports;
  *   model/ (the model file, folding, inference) imports nothing from train/: training builds on
  *   the model, never the other way (the trained layers' types live in model/trained.ts).
  *
@@ -21,16 +23,15 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ROOT } from "../host/lib/paths.ts";
+import { ROOT } from "../lib/paths.ts";
 
-type Layer = "shared" | "devicescript" | "hostlib" | "codegen" | "devices" | "cli" | "bin" | "tests" | "other";
+type Layer = "shared" | "devicescript" | "lib" | "devices" | "cli" | "bin" | "tests" | "other";
 
 function layerOf(path: string): Layer {
   if (path.startsWith("src/shared/")) return "shared";
   if (path.startsWith("src/")) return "devicescript";
-  if (path.startsWith("host/lib/")) return "hostlib";
-  if (path.startsWith("host/cli/")) return "cli";
-  if (path.startsWith("firmware-codegen/src/")) return "codegen";
+  if (path.startsWith("lib/")) return "lib";
+  if (path.startsWith("cli/")) return "cli";
   if (path.startsWith("devices/")) return "devices";
   if (path.startsWith("bin/")) return "bin";
   if (path.startsWith("tests/")) return "tests";
@@ -41,13 +42,12 @@ function layerOf(path: string): Layer {
 const ALLOWED: Record<Layer, Layer[]> = {
   shared: [],
   devicescript: ["shared"],
-  hostlib: ["shared"],
-  codegen: ["hostlib", "shared"],
-  devices: ["hostlib", "codegen", "shared"],
-  cli: ["hostlib", "codegen", "devices", "shared"],
+  lib: ["shared"],
+  devices: ["lib", "shared"],
+  cli: ["lib", "shared"],
   bin: ["cli"],
-  tests: ["shared", "devicescript", "hostlib", "codegen", "devices", "cli", "bin", "other"],
-  other: ["shared", "hostlib", "tests"],
+  tests: ["shared", "devicescript", "lib", "devices", "cli", "bin", "other"],
+  other: ["shared", "lib", "tests"],
 };
 
 const CODE = /\.(ts|mts|cts|js|mjs|cjs)$/;
@@ -99,17 +99,25 @@ function violations(): string[] {
   return bad;
 }
 
-/** The imports among host/lib/'s own modules: file -> the files it imports, both relative to ROOT. */
-function hostLibGraph(): Map<string, string[]> {
+/**
+ * The imports among lib/'s own modules: file -> the files it imports, both relative to ROOT.
+ * With `node`, each file is first mapped to a node of the graph (its folder, say).
+ */
+function libGraph(node: (file: string) => string = (f) => f): Map<string, string[]> {
   const graph = new Map<string, string[]>();
   for (const e of edges()) {
-    if (!e.from.startsWith("host/lib/") || !e.to.startsWith("host/lib/")) continue;
-    const to = graph.get(e.from) ?? [];
-    if (!to.includes(e.to)) to.push(e.to);
-    graph.set(e.from, to);
+    if (!e.from.startsWith("lib/") || !e.to.startsWith("lib/")) continue;
+    const [a, b] = [node(e.from), node(e.to)];
+    if (a === b) continue;
+    const to = graph.get(a) ?? [];
+    if (!to.includes(b)) to.push(b);
+    graph.set(a, to);
   }
   return graph;
 }
+
+/** lib/'s folder of a file (lib/train/mlp.ts -> lib/train/); a module directly in lib/ is its own. */
+const libFolder = (file: string) => /^lib\/[^/]+\//.exec(file)?.[0] ?? file;
 
 /**
  * The import cycles of a graph, each as the files around it (first file repeated at the end):
@@ -141,12 +149,16 @@ describe("import rules", () => {
     expect(violations()).toEqual([]);
   });
 
-  it("host/lib/ has no import cycle", () => {
-    expect(cycles(hostLibGraph()).map((c) => c.join(" -> "))).toEqual([]);
+  it("lib/ has no import cycle", () => {
+    expect(cycles(libGraph()).map((c) => c.join(" -> "))).toEqual([]);
   });
 
-  it("host/lib/model/ imports nothing from host/lib/train/", () => {
-    const up = edges().filter((e) => e.from.startsWith("host/lib/model/") && e.to.startsWith("host/lib/train/"));
+  it("lib/'s folders have no import cycle", () => {
+    expect(cycles(libGraph(libFolder)).map((c) => c.join(" -> "))).toEqual([]);
+  });
+
+  it("lib/model/ imports nothing from lib/train/", () => {
+    const up = edges().filter((e) => e.from.startsWith("lib/model/") && e.to.startsWith("lib/train/"));
     expect(up.map((e) => `${e.from} -> ${e.to}`)).toEqual([]);
   });
 
@@ -163,10 +175,15 @@ describe("import rules", () => {
       ["d.ts", "d.ts"],
     ]);
     expect(cycles(new Map([["a.ts", ["b.ts"]], ["b.ts", []]]))).toEqual([]);
-    // the graph it searches is host/lib/'s own, type-only imports included
-    const lib = hostLibGraph();
-    expect(lib.get("host/lib/model/fold.ts")).toContain("host/lib/model/trained.ts");
-    expect(lib.get("host/lib/train/presets.ts")).toContain("host/lib/train/recipe.ts");
+    // the graph it searches is lib/'s own, type-only imports included
+    const lib = libGraph();
+    expect(lib.get("lib/model/fold.ts")).toContain("lib/model/trained.ts");
+    expect(lib.get("lib/train/presets.ts")).toContain("lib/train/recipe.ts");
+    // and the folders' graph: a file's folder, a module in lib/ itself stands alone
+    expect(libFolder("lib/train/mlp.ts")).toBe("lib/train/");
+    expect(libFolder("lib/paths.ts")).toBe("lib/paths.ts");
+    expect(libGraph(libFolder).get("lib/measure/")).toContain("lib/codegen/");
+    expect(libGraph(libFolder).get("lib/codegen/")).not.toContain("lib/measure/");
   });
 
   it("the scan sees the imports it checks (negative control)", () => {
@@ -174,10 +191,11 @@ describe("import rules", () => {
     expect(all.length).toBeGreaterThan(200);
     // known edges of each kind: shared from DeviceScript and from Node, the CLI over the library
     expect(all.some((e) => e.from === "src/app.ts" && e.to.startsWith("src/shared/"))).toBe(true);
-    expect(all.some((e) => e.from.startsWith("host/lib/") && e.to.startsWith("src/shared/"))).toBe(true);
-    expect(all.some((e) => e.from === "devices/classifier.ts" && e.to === "firmware-codegen/src/wasm-abi.ts")).toBe(true);
+    expect(all.some((e) => e.from.startsWith("lib/") && e.to.startsWith("src/shared/"))).toBe(true);
+    expect(all.some((e) => e.from === "devices/classifier.ts" && e.to === "lib/targets/wasm-abi.ts")).toBe(true);
     // a wrong-way arrow is reported
-    expect(ALLOWED.hostlib.includes(layerOf("devices/touch.ts"))).toBe(false);
+    expect(ALLOWED.lib.includes(layerOf("devices/touch.ts"))).toBe(false);
+    expect(ALLOWED.lib.includes(layerOf("cli/sim.ts"))).toBe(false);
     expect(ALLOWED.shared).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * The limits of the generated C (host/lib/model/limits.ts), at their boundaries: exactly at a
+ * The limits of the generated C (lib/model/limits.ts), at their boundaries: exactly at a
  * limit the generator writes C that is clean under ASan/UBSan and equals the reference; one over,
  * the generator and the trainer refuse with one line. The C entry point checks its own
  * preconditions (tests/service.test.ts fuzzes them), and a build whose BNN_MAX_OUT_WORDS is too
@@ -8,14 +8,14 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { C_DIR } from "../firmware-codegen/src/paths.ts";
-import { cFromModel } from "../firmware-codegen/src/pipeline.ts";
-import { HOST_GCC, STRICT, variant } from "../firmware-codegen/src/targets.ts";
-import { run } from "../host/lib/run.ts";
-import { verifyBackends } from "../firmware-codegen/src/verify.ts";
-import { UserError } from "../host/lib/errors.ts";
-import { serializeModel } from "../host/lib/model/format.ts";
-import { C_LIMITS, cLimitProblems } from "../host/lib/model/limits.ts";
+import { C_DIR } from "../lib/paths.ts";
+import { cFromModel } from "../lib/codegen/pipeline.ts";
+import { HOST_GCC, STRICT, variant } from "../lib/targets/targets.ts";
+import { run } from "../lib/run.ts";
+import { verifyBackends } from "../lib/measure/verify.ts";
+import { UserError } from "../lib/errors.ts";
+import { serializeModel } from "../lib/model/format.ts";
+import { C_LIMITS, cLimitProblems } from "../lib/model/limits.ts";
 import { randomInputs, randomModel, scratchDir } from "./helpers.ts";
 import { bnn, expectOneLineError } from "./run-bnn.ts";
 

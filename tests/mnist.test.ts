@@ -2,8 +2,8 @@ import { writeFileSync, copyFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { scratchDir } from "./helpers.ts";
-import { UserError } from "../host/lib/errors.ts";
-import { loadMnist, loadMnistAsync, mnistDir, parseImages, parseLabels } from "../host/lib/mnist.ts";
+import { UserError } from "../lib/errors.ts";
+import { loadMnist, loadMnistAsync, mnistDir, parseImages, parseLabels } from "../lib/mnist.ts";
 
 function header(magic: number, ...dims: number[]): Buffer {
   const b = Buffer.alloc(4 + 4 * dims.length);

@@ -6,17 +6,17 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { yieldToEventLoop, yielder } from "../host/lib/event-loop.ts";
-import { loadTables } from "../host/lib/export/load-tables.ts";
-import { wordsFor } from "../host/lib/binary.ts";
-import { columnsForm, type RowsLayer } from "../host/lib/model/columns.ts";
-import { readModelFile, type Model } from "../host/lib/model/format.ts";
-import { MODELS_DIR, ROOT, resolveModelPath, shippedModels, tablesPath } from "../host/lib/paths.ts";
-import { classifyStrokes, ClassifyTally } from "../host/lib/classify/run.ts";
-import { readStrokeFile } from "../host/lib/strokes/format.ts";
-import { HERSHEY_SET_PATH } from "../host/lib/strokes/hershey-set.ts";
-import { penDigits } from "../host/lib/train/pen-digits.ts";
-import { PRESETS, type PresetName } from "../host/lib/train/presets.ts";
+import { yieldToEventLoop, yielder } from "../lib/event-loop.ts";
+import { loadTables } from "../lib/export/load-tables.ts";
+import { wordsFor } from "../lib/binary.ts";
+import { columnsForm, type RowsLayer } from "../lib/model/columns.ts";
+import { readModelFile, type Model } from "../lib/model/format.ts";
+import { MODELS_DIR, ROOT, resolveModelPath, shippedModels, tablesPath } from "../lib/paths.ts";
+import { classifyStrokes, ClassifyTally } from "../lib/classify.ts";
+import { readStrokeFile } from "../lib/strokes/format.ts";
+import { HERSHEY_SET_PATH } from "../lib/strokes/hershey-set.ts";
+import { penDigits } from "../lib/train/pen-digits.ts";
+import { PRESETS, type PresetName } from "../lib/train/presets.ts";
 
 function u32s(bytes: Uint8Array): Uint32Array {
   return new Uint32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
@@ -107,7 +107,7 @@ describe.each(shippedModels())("shipped model '%s'", (name) => {
   });
 
   it("has counter starts whose top plane is exactly 'sum >= threshold', for every +1-input count", async () => {
-    // The columns form (host/lib/model/columns.ts), checked from its definition: a neuron with
+    // The columns form (lib/model/columns.ts), checked from its definition: a neuron with
     // P +1 weights, |X| +1 inputs of which C meet a +1 weight has s = n - 2|X| - 2P + 4C; its
     // counter ends at kEven - floor(|X| / 2) - (|X| odd ? oddDec : 0) + C, in [0, 2^planes).
     // A conv channel is such a neuron at every position, n = kernel * kernel * channels.

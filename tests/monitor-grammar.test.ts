@@ -1,5 +1,5 @@
 /**
- * The result line's grammar (docs/serial-protocol.md) has one validator, host/lib/monitor/parse.ts,
+ * The result line's grammar (docs/serial-protocol.md) has one validator, lib/monitor/parse.ts,
  * and the formatter's tests use it: a seeded generator makes the results the DeviceScript program
  * can write (a model of src/app.ts's classifyAndReport: every source, both backends, a classifier
  * that answers, finds nothing or stays silent, no-digit reasons as each source gives them, labels
@@ -10,9 +10,9 @@
  * and the validator must refuse it, naming that rule.
  */
 import { describe, expect, it } from "vitest";
-import { classifyLine, classifyPieces, parseResult, type ParsedResult } from "../host/lib/monitor/parse.ts";
-import { LineSplitter } from "../host/lib/monitor/lines.ts";
-import { SeededRng } from "../host/lib/rng.ts";
+import { classifyLine, classifyPieces, parseResult, type ParsedResult } from "../lib/monitor/parse.ts";
+import { LineSplitter } from "../lib/monitor/lines.ts";
+import { SeededRng } from "../lib/rng.ts";
 import { NO_DIGIT_REASONS } from "../src/shared/no-digit.ts";
 import { crc16Text, formatResult, hex8, hexDigits, scoreFields, type StreamResult } from "../src/shared/stream-format.ts";
 

@@ -11,13 +11,13 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { scratchDir } from "./helpers.ts";
-import { start, type Managed } from "../host/lib/sim/processes.ts";
+import { start, type Managed } from "../lib/processes.ts";
 import { crc16Text, formatResult, hexDigits, scoreFields, type StreamResult } from "../src/shared/stream-format.ts";
 import { bnn, expectOneLineError } from "./run-bnn.ts";
-import { run } from "../host/lib/run.ts";
-import { runnersUpText, summaryText } from "../host/lib/monitor/render.ts";
-import { Tally } from "../host/lib/monitor/summary.ts";
-import { boardLine } from "../host/lib/monitor/lines.ts";
+import { run } from "../lib/run.ts";
+import { runnersUpText, summaryText } from "../lib/monitor/render.ts";
+import { Tally } from "../lib/monitor/summary.ts";
+import { boardLine } from "../lib/monitor/lines.ts";
 
 const BIN = fileURLToPath(new URL("../bin/bnn.mjs", import.meta.url));
 const WAIT_MS = 20_000;

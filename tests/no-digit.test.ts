@@ -1,5 +1,5 @@
 /**
- * src/shared/no-digit.ts: seeded no-digit sets (host/lib/strokes/degenerate.ts) are rejected,
+ * src/shared/no-digit.ts: seeded no-digit sets (lib/strokes/degenerate.ts) are rejected,
  * real digits are not (the 10,000 MNIST test digits drawn as strokes, the 7,494 pen digits as
  * written and as the trainer reshapes them, the Hershey set), and hand cases (a straight 1 is a
  * digit, taps spread over the panel are not). The counts are deterministic (fixed seeds, integer
@@ -7,17 +7,17 @@
  */
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { devsTest } from "../host/lib/devs/cli.ts";
-import { yielder } from "../host/lib/event-loop.ts";
-import { NO_DIGIT_REASONS as MONITOR_REASONS } from "../host/lib/monitor/parse.ts";
-import { loadMnist, TEST_IMAGES } from "../host/lib/mnist.ts";
-import { ROOT } from "../host/lib/paths.ts";
-import { SeededRng } from "../host/lib/rng.ts";
-import { DEGENERATE_KINDS, degenerateSet, manyTaps } from "../host/lib/strokes/degenerate.ts";
-import { readStrokeFile } from "../host/lib/strokes/format.ts";
-import { HERSHEY_SET_PATH } from "../host/lib/strokes/hershey-set.ts";
-import { strokesFromImage } from "../host/lib/touch/strokes-from-image.ts";
-import { PEN_STROKES, penDigits, reshapePen } from "../host/lib/train/pen-digits.ts";
+import { devsTest } from "../lib/devs/cli.ts";
+import { yielder } from "../lib/event-loop.ts";
+import { NO_DIGIT_REASONS as MONITOR_REASONS } from "../lib/monitor/parse.ts";
+import { loadMnist, TEST_IMAGES } from "../lib/mnist.ts";
+import { ROOT } from "../lib/paths.ts";
+import { SeededRng } from "../lib/rng.ts";
+import { DEGENERATE_KINDS, degenerateSet, manyTaps } from "../lib/strokes/degenerate.ts";
+import { readStrokeFile } from "../lib/strokes/format.ts";
+import { HERSHEY_SET_PATH } from "../lib/strokes/hershey-set.ts";
+import { strokesFromImage } from "../lib/strokes/from-image.ts";
+import { PEN_STROKES, penDigits, reshapePen } from "../lib/train/pen-digits.ts";
 import { NO_DIGIT_REASONS, strokeNoDigit, TAP_DIV } from "../src/shared/no-digit.ts";
 
 const PER_KIND = 400;

@@ -7,8 +7,8 @@
 import { chmodSync, copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { run } from "../host/lib/run.ts";
-import { ROOT } from "../host/lib/paths.ts";
+import { run } from "../lib/run.ts";
+import { ROOT } from "../lib/paths.ts";
 import { scratchDir } from "./helpers.ts";
 
 const SCRIPT = join(ROOT, "tests", "support", "prerequisites.mjs");

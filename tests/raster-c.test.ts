@@ -8,11 +8,11 @@
 import fc from "fast-check";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { C_DIR, generatedDir } from "../firmware-codegen/src/paths.ts";
-import { CORTEX_M0, HOST_GCC, type Target } from "../firmware-codegen/src/targets.ts";
-import { loadMnist } from "../host/lib/mnist.ts";
-import { fixtureCases } from "../host/lib/export/raster-fixture.ts";
-import { DEFAULT_PANEL_SIZE, strokesFromImage } from "../host/lib/touch/strokes-from-image.ts";
+import { C_DIR, generatedDir } from "../lib/paths.ts";
+import { CORTEX_M0, HOST_GCC, type Target } from "../lib/targets/targets.ts";
+import { loadMnist } from "../lib/mnist.ts";
+import { fixtureCases } from "../lib/export/raster-fixture.ts";
+import { DEFAULT_PANEL_SIZE, strokesFromImage } from "../lib/strokes/from-image.ts";
 import { encodeStrokes, rasterizeBits, strokePairCount } from "../src/shared/stroke-raster.ts";
 import { scratchDir } from "./helpers.ts";
 

@@ -7,10 +7,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
-import { ROOT } from "../host/lib/paths.ts";
+import { ROOT } from "../lib/paths.ts";
 import { trackedFiles } from "./helpers.ts";
 
-const TOP = ["host", "src", "tests", "docs", "firmware-codegen", "devices", "boards", "services", "bench", "bin", "data", "models"];
+const TOP = ["lib", "cli", "src", "tests", "docs", "firmware-codegen", "devices", "boards", "services", "bench", "bin", "data", "models"];
 const PATH = new RegExp(`(?<![\\w./$-])((?:${TOP.join("|")})/[\\w./-]*\\w)(?![\\w{$])`, "g");
 
 /** Paths in the firmware repositories, not in this one. */
@@ -26,7 +26,7 @@ const FIRMWARE_REPO_PATHS = new Set([
 ]);
 
 /** Generated and data files: their paths are checked by the tests of what generates them. */
-const SKIP = /^(firmware-codegen\/generated\/|src\/models\/|data\/)|\.(svg|jsonl|json|wasm|gz|sha256|png|pgm)$/;
+const SKIP = /^(firmware-codegen\/generated\/|src\/generated\/|data\/)|\.(svg|jsonl|json|wasm|gz|sha256|png|pgm)$/;
 
 it("every project path named in the code and the docs exists", async () => {
   const files = await trackedFiles();

@@ -1,5 +1,5 @@
 /**
- * Every generated file the repository commits (host/cli/generated.ts) is what its sources
+ * Every generated file the repository commits (lib/generated-files.ts) is what its sources
  * generate now: weight tables, C, the wasm build's recorded inputs, model pictures, sample
  * digits, DeviceScript fixtures. One list, one command (`bnn regen`), one check: `bnn regen
  * --check --json` runs once (in a child process: the model pictures evaluate each model on the
@@ -8,10 +8,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { generatedFiles } from "../host/cli/generated.ts";
-import { hasGeneratedHeader } from "../host/lib/export/generated-header.ts";
-import { ROOT } from "../host/lib/paths.ts";
-import { run } from "../host/lib/run.ts";
+import { generatedFiles } from "../lib/generated-files.ts";
+import { hasGeneratedHeader } from "../lib/export/generated-header.ts";
+import { ROOT } from "../lib/paths.ts";
+import { run } from "../lib/run.ts";
+import { trackedFiles } from "./helpers.ts";
 import { bnn } from "./run-bnn.ts";
 
 interface CheckOutput {
@@ -38,8 +39,22 @@ describe("generated files", () => {
   });
 });
 
-describe("generated files are marked alike (issue 22)", () => {
+describe("generated files are marked alike and kept apart (issue 22)", () => {
   const paths = generatedFiles().flatMap((f) => f.paths);
+
+  it("the program's generated files are all in src/generated/, and it holds nothing else", async () => {
+    const programGenerated = paths.filter((p) => p.startsWith("src/"));
+    expect(programGenerated.length).toBeGreaterThan(4);
+    expect(programGenerated.filter((p) => !p.startsWith("src/generated/"))).toEqual([]);
+    const inFolder = (await trackedFiles()).filter((p) => p.startsWith("src/generated/"));
+    expect(inFolder.filter((p) => !paths.includes(p))).toEqual([]);
+  });
+
+  it("every generated C file is in firmware-codegen/generated/ and no hand-written file is", async () => {
+    const inFolder = (await trackedFiles()).filter((p) => p.startsWith("firmware-codegen/generated/"));
+    expect(inFolder.filter((p) => !paths.includes(p))).toEqual([]);
+    expect(paths.filter((p) => /\.[ch]$/.test(p) && !p.startsWith("firmware-codegen/generated/"))).toEqual([]);
+  });
 
   it("every one is linguist-generated in .gitattributes", async () => {
     const r = await run("git", ["check-attr", "linguist-generated", "--", ...paths], { cwd: ROOT });

@@ -1,6 +1,6 @@
 import { describe, it, expect } from "vitest";
-import { barChartSvg, confusionMatrixSvg, learningCurvesSvg } from "../host/lib/report/svg.ts";
-import { ProgressBar, formatDuration, formatRate } from "../host/lib/report/progress.ts";
+import { barChartSvg, confusionMatrixSvg, learningCurvesSvg } from "../lib/report/svg.ts";
+import { ProgressBar, formatDuration, formatRate } from "../lib/report/progress.ts";
 import { bnn } from "./run-bnn.ts";
 
 const history = [1, 2, 3, 4, 5].map((epoch) => ({

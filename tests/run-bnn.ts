@@ -1,8 +1,8 @@
 /** Runs the `bnn` CLI as a user would, capturing output and exit code. */
 import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
-import { run, type RunOptions } from "../host/lib/run.ts";
-import { LIFELINE } from "../host/lib/sim/processes.ts";
+import { run, type RunOptions } from "../lib/run.ts";
+import { LIFELINE } from "../lib/processes.ts";
 
 const BIN = fileURLToPath(new URL("../bin/bnn.mjs", import.meta.url));
 
@@ -16,7 +16,7 @@ export type BnnOptions = Pick<RunOptions, "nice" | "input" | "idleMs">;
 /**
  * Runs `bnn` without blocking the test worker while the command runs (a blocked worker misses
  * vitest's RPC heartbeats, and under load they time out). The command exits by itself if the
- * test worker dies (host/lib/sim/lifeline.cjs).
+ * test worker dies (lib/lifeline.cjs).
  */
 export async function bnn(args: string[], env: Record<string, string> = {}, opts: BnnOptions = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   const r = await run(process.execPath, ["--require", LIFELINE, BIN, ...args], { ...opts, env: { ...process.env, FORCE_COLOR: "0", ...env }, timeoutMs: 0, allowFail: true });

@@ -8,11 +8,10 @@ import { converters } from "jacdac-ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { SERVICE_SOURCES } from "../firmware-codegen/src/targets.ts";
-import { run } from "../host/lib/run.ts";
-import { ROOT } from "../host/lib/paths.ts";
-import { customServiceSpecs } from "../host/lib/services.ts";
-import { C_DIR, GENERATED_C_DIR } from "../firmware-codegen/src/paths.ts";
+import { SERVICE_SOURCES } from "../lib/targets/targets.ts";
+import { run } from "../lib/run.ts";
+import { C_DIR, GENERATED_C_DIR, ROOT } from "../lib/paths.ts";
+import { customServiceSpecs } from "../lib/services.ts";
 
 const SERVICE = join(C_DIR, "service");
 const MODEL = join(GENERATED_C_DIR, "default");

@@ -1,14 +1,14 @@
 /**
  * The service specs (services/*.md) are the one source of every service constant. Node parses
- * them with the same spec tool `devs build` uses (host/lib/services.ts); this checks the two
+ * them with the same spec tool `devs build` uses (lib/services.ts); this checks the two
  * readings agree. (The C service core's constants are checked against the C the spec tool writes
  * in tests/service.test.ts.)
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ROOT } from "../host/lib/paths.ts";
-import { CAMERA, CLASSIFIER, customServiceSpecs, TOUCH } from "../host/lib/services.ts";
+import { ROOT } from "../lib/paths.ts";
+import { CAMERA, CLASSIFIER, customServiceSpecs, TOUCH } from "../lib/services.ts";
 
 /** .devicescript/services.json, which every devs invocation rewrites in place: read until whole. */
 async function devsServices(): Promise<jdspec.ServiceSpec[]> {

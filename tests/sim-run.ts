@@ -5,8 +5,8 @@
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
-import { loadTables } from "../host/lib/export/load-tables.ts";
-import { tablesPath } from "../host/lib/paths.ts";
+import { loadTables } from "../lib/export/load-tables.ts";
+import { tablesPath } from "../lib/paths.ts";
 import { bnn } from "./run-bnn.ts";
 
 export const BIN = fileURLToPath(new URL("../bin/bnn.mjs", import.meta.url));

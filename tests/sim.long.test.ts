@@ -12,8 +12,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { sampleLine } from "../host/lib/strokes/format.ts";
-import { penDigits } from "../host/lib/train/pen-digits.ts";
+import { sampleLine } from "../lib/strokes/format.ts";
+import { penDigits } from "../lib/train/pen-digits.ts";
 import { scratchDir } from "./helpers.ts";
 import { bnn } from "./run-bnn.ts";
 import { expectAllOnceAndExact, expectCleanedUp, id32, runSim } from "./sim-run.ts";

@@ -9,10 +9,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import ts from "typescript";
 import { expect, it } from "vitest";
-import { generatedFiles } from "../host/cli/generated.ts";
-import { hasGeneratedHeader } from "../host/lib/export/generated-header.ts";
-import { yieldToEventLoop } from "../host/lib/event-loop.ts";
-import { ROOT } from "../host/lib/paths.ts";
+import { generatedFiles } from "../lib/generated-files.ts";
+import { hasGeneratedHeader } from "../lib/export/generated-header.ts";
+import { yieldToEventLoop } from "../lib/event-loop.ts";
+import { ROOT } from "../lib/paths.ts";
 import { trackedFiles } from "./helpers.ts";
 
 const MAX_FILE_LINES = 400;

@@ -8,8 +8,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import config from "../vitest.config.ts";
-import { run } from "../host/lib/run.ts";
-import { ROOT } from "../host/lib/paths.ts";
+import { run } from "../lib/run.ts";
+import { ROOT } from "../lib/paths.ts";
 import { scratchDir } from "./helpers.ts";
 
 const VITEST = join(ROOT, "node_modules", "vitest", "vitest.mjs");

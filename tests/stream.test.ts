@@ -6,9 +6,9 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { classifyLine, NO_DIGIT_REASONS, parseResult, type ParsedResult } from "../host/lib/monitor/parse.ts";
-import { loadTables } from "../host/lib/export/load-tables.ts";
-import { shippedModels, tablesPath } from "../host/lib/paths.ts";
+import { classifyLine, NO_DIGIT_REASONS, parseResult, type ParsedResult } from "../lib/monitor/parse.ts";
+import { loadTables } from "../lib/export/load-tables.ts";
+import { shippedModels, tablesPath } from "../lib/paths.ts";
 import { formatResult, MAX_LINE_LENGTH, scoreFields, type StreamResult } from "../src/shared/stream-format.ts";
 
 const scores = [-5, 3, 0, 2, -2147483648, 1, 2, 2147483647, 4, 9].map((s, j) => (j === 7 ? 90_000_000 : s * 1_000_000));

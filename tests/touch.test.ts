@@ -12,14 +12,14 @@ import { Packet } from "jacdac-ts";
 import { describe, expect, it } from "vitest";
 import { WebSocketServer, type WebSocket } from "ws";
 import { groupReports, replayTimeline } from "../devices/touch.ts";
-import { devsTest } from "../host/lib/devs/cli.ts";
-import { start } from "../host/lib/sim/processes.ts";
-import { TOUCH } from "../host/lib/services.ts";
-import { loadMnist } from "../host/lib/mnist.ts";
-import { readModelFile } from "../host/lib/model/format.ts";
-import { classify } from "../host/lib/model/infer.ts";
-import { resolveModelPath, ROOT } from "../host/lib/paths.ts";
-import { strokesFromImage } from "../host/lib/touch/strokes-from-image.ts";
+import { devsTest } from "../lib/devs/cli.ts";
+import { start } from "../lib/processes.ts";
+import { TOUCH } from "../lib/services.ts";
+import { loadMnist } from "../lib/mnist.ts";
+import { readModelFile } from "../lib/model/format.ts";
+import { classify } from "../lib/model/infer.ts";
+import { resolveModelPath, ROOT } from "../lib/paths.ts";
+import { strokesFromImage } from "../lib/strokes/from-image.ts";
 import { RASTER_BITS as RASTER_PIXELS, rasterizeBits } from "../src/shared/stroke-raster.ts";
 
 /** The raster as 784 values 0/1 (element 28 r + c), for measuring. */
@@ -148,7 +148,7 @@ describe("rasterize (src/shared/stroke-raster.ts)", () => {
     );
   });
 
-  // the fixture (src/touch/rasterize-fixture.ts) is checked fresh by tests/regen.test.ts
+  // the fixture (src/generated/rasterize-fixture.ts) is checked fresh by tests/regen.test.ts
   it("gives the same bytes in the DeviceScript VM as in Node (exit code 0)", async () => {
     const r = await devsTest("src/touch/rasterize.test.ts");
     expect(r.output).toMatch(/rasterize: (\d+)\/\1 identical to Node/);
@@ -215,7 +215,7 @@ describe("stroke collection", () => {
   });
 });
 
-describe("MNIST images as strokes (host/lib/touch/strokes-from-image.ts)", () => {
+describe("MNIST images as strokes (lib/strokes/from-image.ts)", () => {
   const mnist = loadMnist("test");
 
   it("is deterministic and stays on the panel", () => {

@@ -7,20 +7,20 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { rasterizeBits } from "../src/shared/stroke-raster.ts";
-import { DEFAULT_PANEL_SIZE, strokesFromImage } from "../host/lib/touch/strokes-from-image.ts";
+import { DEFAULT_PANEL_SIZE, strokesFromImage } from "../lib/strokes/from-image.ts";
 
-import { NO_STROKE_AUGMENT, rasterOnList, reshapeStrokes } from "../host/lib/train/stroke-render.ts";
-import { proceduralDigit, TEMPLATES } from "../host/lib/train/procedural-digits.ts";
-import { fillGlyph, fontDigits, FONT_FAMILIES, VALIDATION_FAMILIES } from "../host/lib/train/font-digits.ts";
-import { hardSigmoid } from "../host/lib/binary.ts";
-import { loadMnist, loadMnistAsync, type MnistSet } from "../host/lib/mnist.ts";
-import { SeededRng } from "../host/lib/rng.ts";
-import { Arena } from "../host/lib/train/kernels.ts";
-import { DenseLayer } from "../host/lib/train/network.ts";
-import { HAND_STROKES, PRESETS } from "../host/lib/train/presets.ts";
-import type { TrainOptions } from "../host/lib/train/recipe.ts";
-import { train } from "../host/lib/train/trainer.ts";
-import { yieldToEventLoop } from "../host/lib/event-loop.ts";
+import { NO_STROKE_AUGMENT, rasterOnList, reshapeStrokes } from "../lib/train/stroke-render.ts";
+import { proceduralDigit, TEMPLATES } from "../lib/train/procedural-digits.ts";
+import { fillGlyph, fontDigits, FONT_FAMILIES, VALIDATION_FAMILIES } from "../lib/train/font-digits.ts";
+import { hardSigmoid } from "../lib/binary.ts";
+import { loadMnist, loadMnistAsync, type MnistSet } from "../lib/mnist.ts";
+import { SeededRng } from "../lib/rng.ts";
+import { Arena } from "../lib/train/kernels.ts";
+import { DenseLayer } from "../lib/train/network.ts";
+import { HAND_STROKES, PRESETS } from "../lib/train/presets.ts";
+import type { TrainOptions } from "../lib/train/recipe.ts";
+import { train } from "../lib/train/trainer.ts";
+import { yieldToEventLoop } from "../lib/event-loop.ts";
 
 // the 47 MB training set read without blocking the worker (a cold read stalled it for a second); later loadMnist("train") calls find it cached
 beforeAll(async () => {

@@ -10,18 +10,18 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { scratchDir } from "./helpers.ts";
-import { cFromModel } from "../firmware-codegen/src/pipeline.ts";
-import { CORTEX_M0, HOST_GCC, variant } from "../firmware-codegen/src/targets.ts";
-import { BACKENDS, compareRecords, describeDifference, inputRecords, referenceRecords, verifyBackends } from "../firmware-codegen/src/verify.ts";
-import { runBytecode } from "../host/lib/devs/bytecode-run.ts";
-import { generateTables } from "../host/lib/export/tables.ts";
-import { loadMnist } from "../host/lib/mnist.ts";
-import { modelId, readModelFile, serializeModel, validateModel, type ConvLayer } from "../host/lib/model/format.ts";
-import { classify, type Trace } from "../host/lib/model/infer.ts";
-import { packPixels } from "../host/lib/model/input.ts";
-import { resolveModelPath, ROOT, tablesPath } from "../host/lib/paths.ts";
+import { cFromModel } from "../lib/codegen/pipeline.ts";
+import { CORTEX_M0, HOST_GCC, variant } from "../lib/targets/targets.ts";
+import { BACKENDS, compareRecords, describeDifference, inputRecords, referenceRecords, verifyBackends } from "../lib/measure/verify.ts";
+import { runBytecode } from "../lib/devs/bytecode-run.ts";
+import { generateTables } from "../lib/export/tables.ts";
+import { loadMnist } from "../lib/mnist.ts";
+import { modelId, readModelFile, serializeModel, validateModel, type ConvLayer } from "../lib/model/format.ts";
+import { classify, type Trace } from "../lib/model/infer.ts";
+import { packPixels } from "../lib/model/input.ts";
+import { resolveModelPath, ROOT, tablesPath } from "../lib/paths.ts";
 import { bnn } from "./run-bnn.ts";
-import { shippedModels } from "../host/lib/paths.ts";
+import { shippedModels } from "../lib/paths.ts";
 
 // the models run concurrently, beside the other test files: the matrix is the suite's longest
 // work, so it starts first (tests/support/sequencer.ts)

@@ -49,7 +49,7 @@ typedef struct {
     /*
      * Single-channel input with a small kernel, or NULL: the channel bits of output position
      * (oy, ox) by the row-pattern method, a function the generator writes for the layer with
-     * its constants (firmware-codegen/src/pattern-tables.ts): a patch row is one of 2^kernel
+     * its constants (lib/codegen/pattern-tables.ts): a patch row is one of 2^kernel
      * bit patterns, a table holds each channel's matches with each kernel row's weights,
      * bit-sliced over the channels, and the position adds its rows' counts into counters
      * whose top plane is the channel bit. Five lookups and bit-sliced adds a position for a

@@ -28,7 +28,7 @@
 #include "bnn_status.h"
 
 /* Widest hidden layer the columns method supports, in 32-neuron words (its static zero column
- * holds this many words; host/lib/model/limits.ts refuses wider models before C is generated). */
+ * holds this many words; lib/model/limits.ts refuses wider models before C is generated). */
 #ifndef BNN_MAX_OUT_WORDS
 #define BNN_MAX_OUT_WORDS 32
 #endif

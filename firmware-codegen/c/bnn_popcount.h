@@ -1,7 +1,7 @@
 /*
  * bnn_popcount.h: popcount(a XOR b) over a row of 32-bit words, the inner loop of every layer.
  *
- * Bit convention (host/lib/binary.ts, docs/model-format.md): element 32*k + i of a vector is
+ * Bit convention (lib/binary.ts, docs/model-format.md): element 32*k + i of a vector is
  * bit i of word k; bit 1 = +1, bit 0 = -1; padding bits are 0 in both operands, so they never
  * count. The dot product of two n-element ±1 vectors is n - 2 * bnn_xor_popcount(...).
  *

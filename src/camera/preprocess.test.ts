@@ -1,5 +1,5 @@
 // DeviceScript test: the VM computes the same preprocess bytes as Node for the fixture frames
-// (src/camera/preprocess-fixture.ts, written by host/lib/export/camera-fixture.ts), and the frame
+// (src/generated/preprocess-fixture.ts, written by lib/export/camera-fixture.ts), and the frame
 // reassembly of src/camera/frames.ts copes with chunks out of order, twice, of another frame, and
 // missing. Run by tests/camera.test.ts:
 //   npx devs run src/camera/preprocess.test.ts --test --test-self-exit
@@ -15,7 +15,7 @@ import {
     FIXTURE_HEIGHT,
     FIXTURE_INK,
     FIXTURE_WIDTH,
-} from "./preprocess-fixture"
+} from "../generated/preprocess-fixture"
 
 const FRAME_BYTES = FIXTURE_WIDTH * FIXTURE_HEIGHT
 

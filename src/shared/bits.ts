@@ -1,6 +1,6 @@
 // The binary conventions of the whole product, in one place. Plain TypeScript with no imports:
 // the DeviceScript program (src/), the host library, the trainer and the C generator all import
-// these definitions (Node through host/lib/binary.ts, which adds typed-array helpers on top).
+// these definitions (Node through lib/binary.ts, which adds typed-array helpers on top).
 //
 // - Values are in {-1, +1}. sign(x) = +1 if x >= 0, else -1: eq. 1.3 of the chapter, so
 //   sign(0) = +1 (the chapter's C++ uses `x > 0`, which disagrees at 0; we do not).

@@ -32,9 +32,9 @@
 // (their least mean ink is 6.5 taps'), the Hershey set no tap at all.
 //
 // A digit 1 is a straight stroke too: the MNIST test set's 1s drawn as strokes
-// (host/lib/touch/strokes-from-image.ts) that are straight all rise at 45 degrees or more, so a
+// (lib/strokes/from-image.ts) that are straight all rise at 45 degrees or more, so a
 // straight stroke steeper than 37 degrees and longer than 1/8 of the panel stays a digit. The
-// constants were measured against seeded no-digit sets (host/lib/strokes/degenerate.ts), the
+// constants were measured against seeded no-digit sets (lib/strokes/degenerate.ts), the
 // 10,000 MNIST test digits as strokes, the pen digits (as written and reshaped as the trainer does)
 // and the Hershey set: docs/strokes.md, tests/no-digit.test.ts.
 //

@@ -1,6 +1,6 @@
 // The serial result stream: one line per digit, written by the DeviceScript program
 // (console.log -> DMESG -> USB serial or the board's UART log pin) and read by `bnn monitor` and
-// `bnn sim` (host/lib/monitor/parse.ts); docs/serial-protocol.md describes it. Plain TypeScript
+// `bnn sim` (lib/monitor/parse.ts); docs/serial-protocol.md describes it. Plain TypeScript
 // (imports only src/shared/), so the board and the host share it.
 //
 //   @bnn2 12 touch 7 -1 118 23 native 191e9cb9 3:41,9:50 c0de*5a3f

@@ -4,7 +4,7 @@
 //
 // Wire format of the `samples` report: seq u16, reserved u16, then up to 29 samples of 8 bytes
 // (time u16, x u16, y u16, pressed u8, fingers u8), little-endian. The report's code comes from
-// the service spec (DeviceScript: ds.DigitTouchCodes; Node: host/lib/services.ts).
+// the service spec (DeviceScript: ds.DigitTouchCodes; Node: lib/services.ts).
 //
 // The caller owns the clock and decides that a digit is complete with `digitReady` (pen up for
 // `timeoutMs`).

@@ -6,12 +6,12 @@
  * computation makes none.
  *
  * The child is a TypeScript module run by Node with tsx; it exits by itself if this process dies
- * (host/lib/sim/lifeline.cjs).
+ * (lib/lifeline.cjs).
  */
 import { fileURLToPath } from "node:url";
-import { yieldToEventLoop } from "../../host/lib/event-loop.ts";
-import { run } from "../../host/lib/run.ts";
-import { LIFELINE } from "../../host/lib/sim/processes.ts";
+import { yieldToEventLoop } from "../../lib/event-loop.ts";
+import { run } from "../../lib/run.ts";
+import { LIFELINE } from "../../lib/processes.ts";
 
 /** Runs `node --import tsx <module> <args>`; resolves with its stdout when it exits with 0 (default limit: 2 minutes without progress). */
 export async function runChildWork(module: URL, args: string[], opts: { idleMs?: number } = {}): Promise<string> {

@@ -1,6 +1,6 @@
 /**
  * Two implementations of a shipped model's forward pass that share nothing with the
- * XNOR/popcount reference (host/lib/model/infer.ts), each a function of an MNIST image (its
+ * XNOR/popcount reference (lib/model/infer.ts), each a function of an MNIST image (its
  * pixels at `offset`) to the predicted digit:
  *
  * - `macNetwork`: the folded integer network as ±1 tensors and vectors: unpacked rows (one flat
@@ -12,9 +12,9 @@
  *   BatchNorm after each layer (model.file.float; convolutions by ../float-network.ts), sign with
  *   sign(0) = +1, the argmax of the last layer's BatchNorm outputs.
  */
-import { argmax, dotPacked, lastWordMask, packSigns, testBit } from "../../host/lib/binary.ts";
-import { batchNorm, type BatchNormParams } from "../../host/lib/model/batchnorm.ts";
-import type { Model } from "../../host/lib/model/format.ts";
+import { argmax, dotPacked, lastWordMask, packSigns, testBit } from "../../lib/binary.ts";
+import { batchNorm, type BatchNormParams } from "../../lib/model/batchnorm.ts";
+import type { Model } from "../../lib/model/format.ts";
 import { convSums, floatConv, signImage, signRows, trainedConvLayer } from "../float-network.ts";
 
 const PIXELS = 784;

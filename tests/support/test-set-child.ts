@@ -7,10 +7,10 @@
  *
  *   node --import tsx tests/support/test-set-child.ts MODEL
  */
-import { loadMnist, IMAGE_PIXELS } from "../../host/lib/mnist.ts";
-import { classifyImage } from "../../host/lib/model/infer.ts";
-import { readModelFile } from "../../host/lib/model/format.ts";
-import { resolveModelPath } from "../../host/lib/paths.ts";
+import { loadMnist, IMAGE_PIXELS } from "../../lib/mnist.ts";
+import { classifyImage } from "../../lib/model/infer.ts";
+import { readModelFile } from "../../lib/model/format.ts";
+import { resolveModelPath } from "../../lib/paths.ts";
 import { reportProgress } from "./child-work.ts";
 import { floatNetwork, macNetwork } from "./independent-networks.ts";
 
