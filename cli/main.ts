@@ -22,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<unknown>> = {
   verify: async () => (await import("./verify.ts")).verifyCommand,
   report: async () => (await import("./report.ts")).reportCommand,
   bench: async () => (await import("./bench.ts")).benchCommand,
+  firmware: async () => (await import("./firmware.ts")).firmwareCommand,
   monitor: async () => (await import("./monitor.ts")).monitorCommand,
 };
 

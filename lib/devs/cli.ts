@@ -36,10 +36,10 @@ const plain = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "");
  * answering its runner, a CLI its Ctrl-C); `preload` modules are loaded first (`node --require`).
  * Stopped after `timeoutMs` (default 5 minutes).
  */
-export async function devs(args: string[], opts: { cwd?: string; timeoutMs?: number; preload?: string[] } = {}): Promise<DevsResult> {
+export async function devs(args: string[], opts: { cwd?: string; timeoutMs?: number; preload?: string[]; env?: Record<string, string> } = {}): Promise<DevsResult> {
   const r = await run(process.execPath, [...(opts.preload ?? []).flatMap((p) => ["--require", p]), DEVS_CLI, ...args], {
     cwd: opts.cwd ?? ROOT,
-    env: { ...process.env, ...NO_COLOR },
+    env: { ...process.env, ...opts.env, ...NO_COLOR },
     timeoutMs: opts.timeoutMs ?? 300_000,
     allowFail: true,
   });
