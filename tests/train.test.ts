@@ -11,7 +11,7 @@ import { DEFAULT_PANEL_SIZE, strokesFromImage } from "../lib/strokes/from-image.
 
 import { NO_STROKE_AUGMENT, rasterOnList, reshapeStrokes } from "../lib/train/stroke-render.ts";
 import { proceduralDigit, TEMPLATES } from "../lib/train/procedural-digits.ts";
-import { fillGlyph, fontDigits, FONT_FAMILIES, VALIDATION_FAMILIES } from "../lib/train/font-digits.ts";
+import { faceDigits, fillGlyph, fontFaceFiles, FONT_FAMILIES, VALIDATION_FAMILIES, type FontDigit } from "../lib/train/font-digits.ts";
 import { hardSigmoid } from "../lib/binary.ts";
 import { loadMnist, loadMnistAsync, type MnistSet } from "../lib/mnist.ts";
 import { SeededRng } from "../lib/rng.ts";
@@ -231,20 +231,26 @@ describe("procedural pen digits (training only)", () => {
 
 describe("font digits (training only)", () => {
   it("trace every face's ten digits into strokes on the panel, the same each time", async () => {
-    // each fontDigits() parses every font (a few hundred ms): the worker's event loop runs between them
-    const a = fontDigits();
-    await yieldToEventLoop();
+    // fontDigits() is every face's faceDigits(); one face at a time, so the worker's event loop
+    // runs between the fonts' parses (all of them take a few hundred ms, more on a busy machine)
+    const byFace = async (files: string[]) => {
+      const out: FontDigit[] = [];
+      for (const file of files) {
+        out.push(...faceDigits(file));
+        await yieldToEventLoop();
+      }
+      return out;
+    };
+    const a = await byFace(fontFaceFiles());
     const faces = new Set(a.map((g) => g.face));
     for (const f of FONT_FAMILIES) expect(faces.has(f)).toBe(true);
     // every face gives every digit: a glyph that traced to nothing would be missing here
     expect(a.length).toBe(10 * faces.size);
-    expect(fontDigits()).toEqual(a);
-    await yieldToEventLoop();
+    expect(await byFace(fontFaceFiles())).toEqual(a);
     // the held-out families are font families, and the two parts split the faces between them
     for (const f of VALIDATION_FAMILIES) expect(FONT_FAMILIES as readonly string[]).toContain(f);
-    const train = fontDigits("train");
-    await yieldToEventLoop();
-    const validation = fontDigits("validation");
+    const train = await byFace(fontFaceFiles("train"));
+    const validation = await byFace(fontFaceFiles("validation"));
     expect(train.length + validation.length).toBe(a.length);
     for (const g of validation) expect(VALIDATION_FAMILIES).toContain(g.face.replace(/-italic$/, ""));
     for (const g of train) expect(VALIDATION_FAMILIES).not.toContain(g.face.replace(/-italic$/, ""));

@@ -14,7 +14,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import opentype, { type PathCommand } from "opentype.js";
 import { IMAGE_PIXELS, IMAGE_SIDE } from "../mnist.ts";
 import { UserError } from "../errors.ts";
@@ -170,24 +170,29 @@ export interface FontDigit {
   strokes: number[][];
 }
 
-/** The faces' digits 0-9 as strokes, faces in FONT_FAMILIES order; glyphs that trace to nothing are left out. */
-export function fontDigits(part: FontPart = "all"): FontDigit[] {
+/** The woff files of the faces of `part`, in FONT_FAMILIES order. */
+export function fontFaceFiles(part: FontPart = "all"): string[] {
+  return FONT_FAMILIES.filter((family) => part === "all" || VALIDATION_FAMILIES.includes(family) === (part === "validation")).flatMap(familyFiles);
+}
+
+/** One face's digits 0-9 as strokes (a woff file of fontFaceFiles); glyphs that trace to nothing are left out. */
+export function faceDigits(file: string): FontDigit[] {
   const out: FontDigit[] = [];
-  for (const family of FONT_FAMILIES) {
-    if (part !== "all" && VALIDATION_FAMILIES.includes(family) !== (part === "validation")) continue;
-    for (const file of familyFiles(family)) {
-      const buf = readFileSync(file);
-      const font = opentype.parse(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-      const face = file.endsWith("-italic.woff") ? `${family}-italic` : family;
-      for (let d = 0; d < 10; d++) {
-        const glyph = font.charToGlyph(String(d));
-        const img = fillGlyph(glyph.getPath(0, 0, 100).commands);
-        const strokes = strokesFromImage(img, 0).filter((s) => s.length > 0);
-        if (strokes.length > 0) out.push({ face, digit: d, strokes });
-      }
-    }
+  const buf = readFileSync(file);
+  const font = opentype.parse(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+  const face = basename(file, ".woff").replace(/-latin-400-normal$/, "").replace(/-latin-400-italic$/, "-italic");
+  for (let d = 0; d < 10; d++) {
+    const glyph = font.charToGlyph(String(d));
+    const img = fillGlyph(glyph.getPath(0, 0, 100).commands);
+    const strokes = strokesFromImage(img, 0).filter((s) => s.length > 0);
+    if (strokes.length > 0) out.push({ face, digit: d, strokes });
   }
   return out;
+}
+
+/** The faces' digits 0-9 as strokes, faces in FONT_FAMILIES order (a few hundred ms: every font is parsed). */
+export function fontDigits(part: FontPart = "all"): FontDigit[] {
+  return fontFaceFiles(part).flatMap(faceDigits);
 }
 
 /** fontDigits(part) grouped by digit. */
