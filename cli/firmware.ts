@@ -33,7 +33,7 @@ export const firmwareCommand = defineCommand({
     const program = o.program ?? shippedEntry(o.model);
     const log = o.json ? () => {} : (line: string) => console.error(line);
     const r = await buildFirmware({ board: o.board, model: o.model, program, firmwareDir: o.firmwareDir, image: o.image, out: o.out, dryRun: o.dryRun, patchOnly: o.patchOnly, force: o.force, log });
-    if (o.json) console.log(JSON.stringify({ command: "firmware", ...r }));
+    if (o.json) console.log(JSON.stringify(r));
     else console.log(describe(r));
   },
 });
@@ -56,7 +56,10 @@ function describe(r: FirmwareResult): string {
   }
   lines.push(`model     ${r.model} (${r.modelId})`, `board     ${r.board} (${r.arch})`, `program   ${r.program}`);
   if (r.image) lines.push(`image     ${r.image}`);
-  if (r.elf) lines.push(`used      flash ${n(r.elf.flash)} B, RAM ${n(r.elf.ram)} B static (${r.elf.path}: text ${n(r.elf.text)}, data ${n(r.elf.data)}, bss ${n(r.elf.bss)})`);
-  if (r.out) lines.push(`wrote     ${r.out.path} (${n(r.out.bytes)} bytes) and ${r.out.path}.json`);
+  if (r.elf) {
+    const s = r.elf.sizeBytes;
+    lines.push(`used      flash ${n(s.flash)} B, RAM ${n(s.ram)} B static (${r.elf.path}: text ${n(s.text)}, data ${n(s.data)}, bss ${n(s.bss)})`);
+  }
+  if (r.out) lines.push(`wrote     ${r.out.path} (${n(r.out.sizeBytes)} bytes) and ${r.out.path}.json`);
   return lines.join("\n");
 }

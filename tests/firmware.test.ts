@@ -183,10 +183,10 @@ describe("bundling the program with a firmware image", () => {
     const out = p("bundle.uf2");
     const r = await bnn(["firmware", "--image", p("image.uf2"), "--out", out, "--json"]);
     expect(r.code, r.stderr).toBe(0);
-    const report = JSON.parse(r.stdout) as { board: string; model: string; modelId: string; program: string; out: { path: string; bytes: number } };
+    const report = JSON.parse(r.stdout) as { board: string; model: string; modelId: string; program: string; out: { path: string; sizeBytes: number } };
     expect(report).toMatchObject({ board: "waveshare_rp2040_touch_lcd", model: "default", program: "src/main.ts" });
     const bytes = readFileSync(out);
-    expect(report.out.bytes).toBe(bytes.length);
+    expect(report.out.sizeBytes).toBe(bytes.length);
     const blocks = readUf2(bytes);
     // the firmware's own bytes are kept as they were
     expect(Uint8Array.from(uf2Bytes(blocks, RP2040_FLASH, firmwareBytes.length).map((b) => b ?? -1))).toEqual(firmwareBytes);

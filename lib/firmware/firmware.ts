@@ -45,8 +45,9 @@ export interface FirmwareResult {
   program: string;
   firmware?: { kind: string; dir: string; commit?: string; changes: { path: string; action: string; why: string }[]; missing: string[] };
   image?: string;
-  out?: { path: string; bytes: number };
-  elf?: ElfSize & { path: string };
+  out?: { path: string; sizeBytes: number };
+  /** The linked firmware's static use, from its ELF (size.ts). */
+  elf?: { path: string; sizeBytes: ElfSize };
   dryRun: boolean;
 }
 
@@ -127,9 +128,9 @@ export async function buildFirmware(o: FirmwareOptions): Promise<FirmwareResult>
     const bytes = await bundleProgram({ image, board: board.id, program });
     if (out) {
       writeOutput(out, bytes);
-      result.out = { path: displayPath(out), bytes: bytes.length };
+      result.out = { path: displayPath(out), sizeBytes: bytes.length };
     }
-    if (build) result.elf = { path: displayPath(build.elf), ...(await elfSize(build.elf, build.toolPrefix)) };
+    if (build) result.elf = { path: displayPath(build.elf), sizeBytes: await elfSize(build.elf, build.toolPrefix) };
     if (out) writeOutput(reportPath(out), `${JSON.stringify({ generatedBy: "bnn firmware", ...result }, null, 2)}\n`);
     return result;
   } finally {

@@ -14,6 +14,7 @@ export const LONG_FIRST = [
   "tests/test-set.test.ts", // about 60 s: the whole test set three ways, three models
   "tests/report.test.ts", // about 75 s: QEMU traces and rp2040js
   "tests/sim.test.ts", // about 50 s
+  "tests/firmware.test.ts", // about 45 s: devs bundle twice, bnn firmware fifteen times
   "tests/preprocess-c.test.ts", // about 45 s
 ];
 
