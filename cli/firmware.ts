@@ -52,13 +52,13 @@ function describe(r: FirmwareResult): string {
     lines.push(`firmware  ${f.kind} ${f.commit ?? "(not a git checkout)"} at ${f.dir}`);
     if (!f.changes.length) lines.push("          no change: it already builds the service with this model");
     for (const c of f.changes) lines.push(`          ${r.dryRun ? `would ${c.action}` : `${c.action}d`} ${c.path}  (${c.why})`);
-    if (f.missing.length) lines.push(`          a build would need: ${f.missing.join(", ")}`);
+    if (r.dryRun) lines.push(f.missing.length ? `          a build would need: ${f.missing.join(", ")}` : "          a build has the tools and submodules it needs");
   }
   lines.push(`model     ${r.model} (${r.modelId})`, `board     ${r.board} (${r.arch})`, `program   ${r.program}`);
   if (r.image) lines.push(`image     ${r.image}`);
   if (r.elf) {
     const s = r.elf.sizeBytes;
-    lines.push(`used      flash ${n(s.flash)} B, RAM ${n(s.ram)} B static (${r.elf.path}: text ${n(s.text)}, data ${n(s.data)}, bss ${n(s.bss)})`);
+    lines.push(`used      flash ${n(s.flash)} B, static RAM ${n(s.ram)} B (${r.elf.path})`);
   }
   if (r.out) lines.push(`wrote     ${r.out.path} (${n(r.out.sizeBytes)} bytes) and ${r.out.path}.json`);
   return lines.join("\n");

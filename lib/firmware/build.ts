@@ -20,8 +20,6 @@ export interface FirmwareBuild {
   image: string;
   /** The linked program, for its flash and RAM figures. */
   elf: string;
-  /** The binutils prefix of the target (arm-none-eabi-, xtensa-esp32-elf-, …). */
-  toolPrefix: string;
 }
 
 function writeIfChanged(path: string, text: string): void {
@@ -36,11 +34,15 @@ function compileOptions(dir: string): string {
   return /^\s*COMPILE_OPTIONS\s*[:?]?=\s*(.*)$/m.exec(readFileSync(p, "utf8"))?.[1].trim() ?? "";
 }
 
-/** The firmware's version string, as its Makefile makes it (jacdac-c's git-version.sh). */
-async function firmwareVersion(dir: string): Promise<string> {
-  const script = join(dir, "devicescript/runtime/jacdac-c/scripts/git-version.sh");
-  const r = await run("sh", [script], { cwd: dir, allowFail: true, timeoutMs: 30_000 });
-  return r.code === 0 ? r.stdout.toString("utf8").trim() : "0.0.0";
+/**
+ * The firmware's version string: the checkout's release tag and commit (git describe, as
+ * jacdac-c's git-version.sh) and the model, but without the minute that script adds to a dirty
+ * tree (bnn firmware's own changes make every tree dirty), so a second run builds the same bytes.
+ */
+async function firmwareVersion(dir: string, modelId: string): Promise<string> {
+  const r = await run("git", ["describe", "--tags", "--match", "v[0-9]*", "--always"], { cwd: dir, allowFail: true, timeoutMs: 30_000 });
+  const tag = r.code === 0 ? r.stdout.toString("utf8").trim().replace(/^v/, "") : "0.0.0";
+  return `${tag}-bnn.${modelId}`;
 }
 
 type Log = (line: string) => void;
@@ -50,26 +52,25 @@ async function step(log: Log, what: string, cmd: string, args: string[], cwd: st
   const r = await run(cmd, args, { cwd, allowFail: true, timeoutMs: 0, idleMs });
   if (r.code !== 0) {
     const err = `${r.stderr}\n${r.stdout.toString("utf8")}`.split("\n").find((l) => /error/i.test(l)) ?? r.stderr.trim().split("\n").pop();
-    throw new UserError(`${what} failed (${cmd} exit ${r.code}): ${err?.trim() ?? "no output"}`);
+    const hint = /No such file or directory/.test(err ?? "") ? " (a submodule not checked out? git submodule update --init --recursive)" : "";
+    throw new UserError(`${what} failed (${cmd} exit ${r.code}): ${err?.trim() ?? "no output"}${hint}`);
   }
 }
 
-export async function buildPico(layout: FirmwareLayout, log: Log): Promise<FirmwareBuild> {
+export async function buildPico(layout: FirmwareLayout, modelId: string, log: Log): Promise<FirmwareBuild> {
   const build = join(layout.dir, "build", "rp2040");
   mkdirSync(build, { recursive: true });
   writeIfChanged(join(build, "config.cmake"), `add_compile_options(${compileOptions(layout.dir)})\n`);
-  writeIfChanged(join(build, "version.c"), `const char app_fw_version[] = "v${await firmwareVersion(layout.dir)}";\n`);
+  writeIfChanged(join(build, "version.c"), `const char app_fw_version[] = "v${await firmwareVersion(layout.dir, modelId)}";\n`);
   await step(log, "configure", "cmake", ["../.."], build);
   await step(log, "build", "make", [`-j${availableParallelism()}`], build);
   const image = join(build, "src", "devsrunner.uf2");
   const elf = join(build, "src", "devsrunner.elf");
   if (!existsSync(image) || !existsSync(elf)) throw new UserError(`the build ended without ${existsSync(elf) ? image : elf}`);
-  return { image, elf, toolPrefix: "arm-none-eabi-" };
+  return { image, elf };
 }
 
-const ESP_TOOL_PREFIX: Record<string, string> = { esp32: "xtensa-esp32-elf-", esp32s2: "xtensa-esp32s2-elf-", esp32s3: "xtensa-esp32s3-elf-", esp32c3: "riscv32-esp-elf-" };
-
-export async function buildEsp32(layout: FirmwareLayout, target: string, log: Log): Promise<FirmwareBuild> {
+export async function buildEsp32(layout: FirmwareLayout, target: string, modelId: string, log: Log): Promise<FirmwareBuild> {
   const dir = layout.dir;
   const sdkconfig = join(dir, "sdkconfig");
   if (existsSync(sdkconfig) && !readFileSync(sdkconfig, "utf8").includes(`CONFIG_IDF_TARGET="${target}"`)) throw new UserError(`${sdkconfig} is for another chip than ${target}: run \`idf.py fullclean\` and remove sdkconfig first`);
@@ -79,10 +80,10 @@ export async function buildEsp32(layout: FirmwareLayout, target: string, log: Lo
   const build = join(dir, "build");
   mkdirSync(build, { recursive: true });
   writeIfChanged(join(build, "options.cmake"), `idf_build_set_property(COMPILE_OPTIONS "${compileOptions(dir)}" APPEND)\n`);
-  writeIfChanged(join(build, "version.c"), `const char app_fw_version[] = "v${await firmwareVersion(dir)}";\n`);
+  writeIfChanged(join(build, "version.c"), `const char app_fw_version[] = "v${await firmwareVersion(dir, modelId)}";\n`);
   await step(log, "build", "idf.py", ["build"], dir);
   const bootloaderOffset = /^CONFIG_BOOTLOADER_OFFSET_IN_FLASH=(\S+)/m.exec(readFileSync(sdkconfig, "utf8"))?.[1] ?? "0x1000";
   const image = join(build, "combined.bin");
   await step(log, "merge", "esptool.py", ["--chip", target, "merge_bin", "-o", image, "--target-offset", bootloaderOffset, bootloaderOffset, join(build, "bootloader/bootloader.bin"), "0x8000", join(build, "partition_table/partition-table.bin"), "0x10000", join(build, "espjd.bin")], dir);
-  return { image, elf: join(build, "espjd.elf"), toolPrefix: ESP_TOOL_PREFIX[target] ?? "xtensa-esp32-elf-" };
+  return { image, elf: join(build, "espjd.elf") };
 }

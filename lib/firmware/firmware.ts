@@ -119,7 +119,7 @@ export async function buildFirmware(o: FirmwareOptions): Promise<FirmwareResult>
       if (missing.length) throw new UserError(missingLine(missing));
       applyChanges(layout.dir, changes);
       if (o.patchOnly) return result;
-      build = layout.kind === "devicescript-pico" ? await buildPico(layout, o.log) : await buildEsp32(layout, board.archId, o.log);
+      build = layout.kind === "devicescript-pico" ? await buildPico(layout, mc.model.id, o.log) : await buildEsp32(layout, board.archId, mc.model.id, o.log);
       image = build.image;
     }
     result.image = displayPath(image);
@@ -130,7 +130,7 @@ export async function buildFirmware(o: FirmwareOptions): Promise<FirmwareResult>
       writeOutput(out, bytes);
       result.out = { path: displayPath(out), sizeBytes: bytes.length };
     }
-    if (build) result.elf = { path: displayPath(build.elf), sizeBytes: await elfSize(build.elf, build.toolPrefix) };
+    if (build) result.elf = { path: displayPath(build.elf), sizeBytes: await elfSize(build.elf) };
     if (out) writeOutput(reportPath(out), `${JSON.stringify({ generatedBy: "bnn firmware", ...result }, null, 2)}\n`);
     return result;
   } finally {

@@ -18,10 +18,15 @@ export interface Missing {
 
 const SUBMODULES = "git submodule update --init (and --recursive in devicescript/)";
 
-/** The files each firmware's submodules must have (the ones its Makefile checks for). */
+/**
+ * A file of each submodule the build compiles, so none is found missing a minute into the build:
+ * the DeviceScript runtime's own (jacdac-c and its spec, tiny-AES-c, sha-2) and, for the pico,
+ * the SDK with TinyUSB (not its Pico W drivers).
+ */
+const RUNTIME_FILES = ["devicescript/runtime/devicescript/CMakeLists.txt", "devicescript/runtime/jacdac-c/jacdac/README.md", "devicescript/runtime/devicescript/network/tiny-AES-c/aes.c", "devicescript/runtime/devicescript/sha-2/sha-256.c"];
 const SUBMODULE_FILES: Record<FirmwareLayout["kind"], string[]> = {
-  "devicescript-pico": ["pico-sdk/pico_sdk_init.cmake", "pico-sdk/lib/tinyusb/src/tusb.h", "devicescript/runtime/jacdac-c/jacdac/README.md", "devicescript/runtime/devicescript/CMakeLists.txt"],
-  "devicescript-esp32": ["devicescript/runtime/jacdac-c/jacdac/README.md", "devicescript/runtime/devicescript/CMakeLists.txt"],
+  "devicescript-pico": ["pico-sdk/pico_sdk_init.cmake", "pico-sdk/lib/tinyusb/src/tusb.h", ...RUNTIME_FILES],
+  "devicescript-esp32": RUNTIME_FILES,
 };
 
 /** Whether arm-none-eabi-g++ finds the C++ library headers the pico-sdk includes (new_delete.cpp: <cstdlib>). */
