@@ -72,7 +72,7 @@ export const trainCommand = defineCommand({
     const model = validateModel(JSON.parse(serializeModel(file)), "folded model");
     const evaluation = evaluate(model, test);
     const strokeTest = strokeSetFigures(model);
-    const penValidation = result.penWriters && result.penWriters.validation.length ? { ...penWriterFigures(model, result.penWriters.validation), trainWriters: result.penWriters.train } : undefined;
+    const penValidation = result.penWriters?.validation.length ? { ...penWriterFigures(model, result.penWriters.validation), trainWriters: result.penWriters.train } : undefined;
     writeOutput(modelPath, serializeModel(file));
     const metrics = {
       model: name,

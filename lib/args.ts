@@ -24,6 +24,7 @@ export interface Command<S extends Record<string, OptionSpec> = Record<string, O
   /** Positional arguments allowed (names for the help text). */
   positionals?: string[];
   /** `given` holds the options the user set (camelCase names), defaults aside. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a command that ends normally returns nothing (main.ts reads it as exit code 0)
   run(opts: OptionValues<S>, positionals: string[], given: ReadonlySet<string>): Promise<number | void>;
 }
 
@@ -88,7 +89,7 @@ export function parseCommand<S extends Record<string, OptionSpec>>(prog: string,
   }
   const takesValue = new Set(Object.entries(c.options).filter(([, spec]) => spec.type !== "boolean").map(([name]) => `--${kebab(name)}`));
   const argv = joinNegativeValues(rawArgv, takesValue);
-  let parsed;
+  let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
   } catch (e) {

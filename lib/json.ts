@@ -189,7 +189,7 @@ export class Parser {
     const m = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
     m.lastIndex = this.i;
     const r = m.exec(this.text);
-    if (!r) this.fail(`a malformed number`);
+    if (!r) this.fail("a malformed number");
     this.i += r[0].length;
     return Number(r[0]);
   }

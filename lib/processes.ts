@@ -83,9 +83,9 @@ export function start(cmd: string, args: string[], opts: { cwd?: string; env?: N
     stream.setEncoding("utf8");
     stream.on("data", (d: string) => {
       buf += d;
-      let i;
+      let i: number;
       while ((i = buf.indexOf("\n")) >= 0) {
-        // eslint-disable-next-line no-control-regex
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the terminal's colour escapes (ESC [ ... m)
         const line = buf.slice(0, i).replace(/\x1b\[[0-9;]*m/g, "");
         buf = buf.slice(i + 1);
         seen.push(line);

@@ -84,6 +84,7 @@ beforeAll(() => {
 
 type Row = [label: string, args: string[], code: number, message: RegExp];
 
+// biome-ignore format: a table, one bad input per row
 const rows = (): Row[] => [
   // sim
   ["sim: an option that does not apply (--restart-classifier-at with bytecode)", ["sim", "--backend", "bytecode", "--restart-classifier-at", "3"], 2, /--restart-classifier-at needs --backend native/],

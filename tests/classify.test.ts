@@ -45,6 +45,7 @@ describe("stroke files", () => {
     expect(parseStrokeText(sampleLine({ ...c[1], id: "é\n\"" }), "d.jsonl", "jsonl")[0]).toMatchObject({ strokes: [[2, 1]], label: 0, id: "é\n\"" });
   });
 
+  // biome-ignore format: a table, one bad stroke file per row
   const bad: [string, string, "json" | "jsonl", RegExp][] = [
     ["a float coordinate", `${line(one)}\n\n${line({ ...one, strokes: [[[1, 2], [3.5, 4]]] })}`, "jsonl", /^f:3: strokes\[0\]\[1\]: x 3\.5 is not an integer$/],
     ["a point outside the panel", line({ ...one, strokes: [[[1, 2]], [[0, 240]]] }), "json", /^f:1: strokes\[1\]\[0\]: \(0, 240\) is outside the 240x240 panel/],

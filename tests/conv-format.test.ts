@@ -94,15 +94,20 @@ function rejection(file: unknown): string {
   return message;
 }
 
+/** A parsed model file as the edits below break it. */
+// biome-ignore lint/suspicious/noExplicitAny: the edits write fields and values that a model file's type forbids, on purpose
+type BrokenModel = any;
+
 /** A copy of `base` edited by `edit`, with its id recomputed so that only the edit is wrong. */
-function edited(base: ModelFile, edit: (m: any) => void): ModelFile {
+function edited(base: ModelFile, edit: (m: BrokenModel) => void): ModelFile {
   const m = structuredClone(base);
   edit(m);
   m.id = modelId(m.input, m.layers);
   return m;
 }
 
-const cases: [what: string, base: ModelFile, edit: (m: any) => void, message: RegExp][] = [
+// biome-ignore format: a table, one damaged model per row
+const cases: [what: string, base: ModelFile, edit: (m: BrokenModel) => void, message: RegExp][] = [
   ["a conv layer in a version-1 file", BASE, (m) => (m.version = 1), /layer 1: "conv" layers need format version 2/],
   ["version 3", BASE, (m) => (m.version = 3), /unknown model format version 3 \(this bnn reads versions 1 and 2\)/],
   ["outputs not a multiple of 32", BASE, (m) => (m.layers[0].outputs = 48), /layer 1\.outputs = 48: a "conv" layer's channels must fill whole 32-bit words \(a multiple of 32\)/],
@@ -176,7 +181,7 @@ describe("version-2 model files", () => {
     expect(modelId(BASE.input, [shuffled, score])).toBe(BASE.id);
     expect(validateModel({ ...BASE, name: "other", training: { x: 1 }, float: [] }).id).toBe(BASE.id);
     // every conv field is part of the id: a changed poolAnd with the old id is an edit
-    const m = structuredClone(BASE) as any;
+    const m = structuredClone(BASE) as BrokenModel;
     m.layers[0].poolAnd = [1, 5];
     expect(rejection(m)).toMatch(/id [0-9a-f]{16} does not match the contents \([0-9a-f]{16}\): the file was changed after export/);
   });

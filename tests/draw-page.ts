@@ -51,7 +51,7 @@ export function startDrawSim(args: string[]): DrawSim {
   let err = "";
   child.stdout!.setEncoding("utf8").on("data", (d: string) => {
     buf += d;
-    let i;
+    let i: number;
     while ((i = buf.indexOf("\n")) >= 0) {
       const text = buf.slice(0, i);
       buf = buf.slice(i + 1);

@@ -83,7 +83,7 @@ describe.each(shippedModels())("shipped model '%s'", (name) => {
       expect(Array.from(u32s(t[`C${k + 1}_POOL_AND`] as Uint8Array))).toEqual(Array.from(c.poolAnd));
     });
     // conv channels are stored like hidden neurons, over their kernel x kernel x channels patch
-    thresholdLayers(model).forEach(([L, h]) => {
+    for (const [L, h] of thresholdLayers(model)) {
       // columns: bit j of column i is bit i of row j
       const columns = u32s(t[`${L}_COLUMNS`] as Uint8Array);
       const outWords = wordsFor(h.outputs);
@@ -99,7 +99,7 @@ describe.each(shippedModels())("shipped model '%s'", (name) => {
       expect(differing, L).toBe(0);
       const th = t[`${L}_THRESHOLDS`] as Uint8Array;
       expect(Array.from(new Int16Array(th.buffer.slice(th.byteOffset, th.byteOffset + th.length)))).toEqual(Array.from(h.thresholds));
-    });
+    }
     const L = `L${model.hidden.length + 1}`;
     expect(Array.from(u32s(t[`${L}_WEIGHTS`] as Uint8Array))).toEqual(Array.from(model.output.weights));
     expect(Array.from(new Int32Array(u32s(t[`${L}_SCALE`] as Uint8Array).buffer))).toEqual(Array.from(model.output.scale));

@@ -45,7 +45,7 @@ function randomScores(rng: SeededRng, shift: number): number[] {
  * real time at the last await (ds.millis() changes only upon an await); the classifier service
  * measures its inference in µs on the same hardware clock, within the await that waits for it.
  */
-export function programResult(rng: SeededRng): StreamResult {
+function programResult(rng: SeededRng): StreamResult {
   const source = pick(rng, ["touch", "camera", "samples"] as const);
   let useNative = rng.int(2) === 0;
   const shift = pick(rng, [24, 24, 16, 0, rng.int(31)]);

@@ -72,6 +72,7 @@ describe("strokeNoDigit", () => {
 
   it("hand cases", () => {
     const line = (x0: number, y0: number, x1: number, y1: number, n = 20) => Array.from({ length: n + 1 }, (_, k) => [Math.round(x0 + ((x1 - x0) * k) / n), Math.round(y0 + ((y1 - y0) * k) / n)]).flat();
+    // biome-ignore format: a table, one stroke set per row
     const cases: [string, number[][], string][] = [
       ["a vertical 1", [line(120, 30, 120, 210)], ""],
       ["a vertical 1 of two points", [[118, 40, 121, 200]], ""],

@@ -66,6 +66,7 @@ describe("UNIPEN reader", () => {
     expect(s[0].strokes).toEqual([[0, 180, 239, 60]]);
   });
 
+  // biome-ignore format: a table, one bad UNIPEN file per row
   const bad: [string, string, RegExp][] = [
     ["a missing .PEN_UP", '.SEGMENT DIGIT 0 ? "3"\n.PEN_DOWN\n1 2\n.PEN_DOWN\n3 4\n.PEN_UP\n', /^f\.tra:2: \.PEN_DOWN without a \.PEN_UP before the next \.PEN_DOWN$/],
     ["a .PEN_UP missing before the next segment", '.SEGMENT DIGIT 0 ? "3"\n.PEN_DOWN\n1 2\n3 4\n.SEGMENT DIGIT 1 ? "4"\n', /^f\.tra:2: \.PEN_DOWN without a \.PEN_UP before the next \.SEGMENT$/],

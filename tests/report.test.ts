@@ -85,6 +85,7 @@ describe("progress bar", () => {
     expect(writes[9]).toContain("loss 0.5");
     for (const w of writes) {
       expect(w.endsWith("\n")).toBe(true);
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: no carriage return or terminal escape in a log's lines
       expect(w).not.toMatch(/[\r\x1b]/);
     }
   });
@@ -100,6 +101,7 @@ describe("progress bar", () => {
       expect(w.startsWith("\r")).toBe(true);
       expect(w).toContain("\x1b[K");
       expect(w).toMatch(/[█░]/);
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: the visible text, without the erase-line escape (ESC [ K)
       expect(w.replace(/\x1b\[K|\r|\n/g, "").length).toBeLessThan(80);
     }
     expect(writes[0]).toContain("10/50");

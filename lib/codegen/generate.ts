@@ -146,7 +146,7 @@ function rowsTables(m: CModel): string[] {
     parts.push(cArray("uint32_t", `${C}_weights`, c.patch.weights, hexWord, 8, `conv ${k + 1}: ${c.outputs} rows of ${c.patch.words} words (${c.kernel}x${c.kernel}x${c.channels} patch)`));
     parts.push(cArray("int16_t", `${C}_thresholds`, c.patch.thresholds, String, 16, `conv ${k + 1}: on iff sum >= threshold`));
   });
-  if (m.conv.length) parts.push(`static uint32_t bnn_counters[1]; /* the rows method counts no lanes */\n`);
+  if (m.conv.length) parts.push("static uint32_t bnn_counters[1]; /* the rows method counts no lanes */\n");
   m.hidden.forEach((h, k) => {
     const L = `bnn_l${k + 1}`;
     parts.push(cArray("uint32_t", `${L}_weights`, h.weights, hexWord, 8, `layer ${k + 1}: ${h.outputs} rows of ${h.words} words (${h.inputs} inputs)`));

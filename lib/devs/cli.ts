@@ -28,7 +28,7 @@ export interface DevsResult {
 }
 
 const NO_COLOR = { FORCE_COLOR: "0", NO_COLOR: "1" };
-// eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: strips the terminal's colour escapes (ESC [ ... m)
 const plain = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "");
 
 /**

@@ -3,7 +3,6 @@
  * (src/generated/models/*.ts). Whitespace is ignored; anything else that is not a hex digit pair is an error.
  */
 declare global {
-  // eslint-disable-next-line no-var
   var hex: (strings: TemplateStringsArray, ...values: unknown[]) => Uint8Array;
 }
 

@@ -72,7 +72,7 @@ function decodePng(bytes: Uint8Array, name: string): GrayImage {
   const idat: Uint8Array[] = [];
   let ended = false;
   while (!ended) {
-    if (at + 12 > bytes.length) fail(`the PNG is cut short (no IEND chunk)`);
+    if (at + 12 > bytes.length) fail("the PNG is cut short (no IEND chunk)");
     const length = view.getUint32(at);
     const type = String.fromCharCode(bytes[at + 4], bytes[at + 5], bytes[at + 6], bytes[at + 7]);
     if (length > bytes.length - at - 12) fail(`the PNG is cut short (chunk ${JSON.stringify(type)} at byte ${at} claims ${length} bytes)`);

@@ -80,10 +80,10 @@ export async function referenceRecords(model: Model, input: Buffer): Promise<Buf
     let o = i * L.recordWords;
     out.set(trace.scores, o);
     o += L.outputs;
-    [...trace.conv!, ...trace.hidden].forEach((h) => {
+    for (const h of [...trace.conv!, ...trace.hidden]) {
       out.set(new Int32Array(h.buffer, h.byteOffset, h.length), o);
       o += h.length;
-    });
+    }
   }
   return Buffer.from(out.buffer);
 }

@@ -206,6 +206,7 @@ function xor8(body: string): string {
 }
 
 /** What a stream may put after a result's checksum: whitespace, a terminal's colour codes. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: a terminal's colour escapes (ESC [ ... m) are allowed here
 const TRAILER = /^(?:\s|\x1b\[[0-9;]*m)*$/;
 
 /** The verdict on one piece: text from an `@bnn` up to the next one or the end of the line. */

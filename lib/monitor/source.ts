@@ -4,7 +4,7 @@
  * output). The serial source reopens a closed port every 500 ms until it reappears or the
  * session stops; `serialport` (a native module) is loaded only when a port is used.
  */
-import { closeSync, constants, existsSync, openSync, statSync } from "node:fs";
+import { closeSync, constants, existsSync, openSync, type Stats, statSync } from "node:fs";
 import { isatty } from "node:tty";
 import { UserError } from "../errors.ts";
 
@@ -47,7 +47,7 @@ function openReason(e: Error): string {
  * Asked only after the port failed to open.
  */
 function notSerial(path: string): string | undefined {
-  let st;
+  let st: Stats;
   try {
     st = statSync(path);
   } catch {

@@ -159,7 +159,8 @@ class SimRun {
     this.interrupted = new UserError(sig === "SIGINT" ? "interrupted" : "terminated", sig === "SIGINT" ? 130 : 143);
     if (this.finish && this.o.draw && sig === "SIGINT") {
       this.userEnded = true;
-      return this.finish(undefined);
+      this.finish(undefined);
+      return;
     }
     if (this.finish) this.finish(this.interrupted);
     else for (const p of this.processes) void p.stop(); // still starting up: what waits for them fails at once
@@ -264,7 +265,10 @@ class SimRun {
   }
 
   private check(r: ParsedResult, line: string, ref: Expected | undefined, arrivedMs: number, done: () => void): void {
-    if (!ref) return this.out.say(`  a result for digit ${r.seq}, which was never drawn: ${line}`);
+    if (!ref) {
+      this.out.say(`  a result for digit ${r.seq}, which was never drawn: ${line}`);
+      return;
+    }
     const reference = agreesWithReference(r, ref.verdict, this.o.model.output.shift);
     const labeled: StreamResult = { ...r, label: ref.label };
     this.tally.add(labeled, arrivedMs);

@@ -186,7 +186,7 @@ function tap(pen: Pen, rng: SeededRng, x: number, y: number, dashes: number, ste
 
 function taps(pen: Pen, rng: SeededRng): number[][] {
   const short = Math.min(pen.w, pen.h);
-  const count = Math.round(2 * Math.pow(1500, rng.next()));
+  const count = Math.round(2 * 1500 ** rng.next());
   // most sets mix one-point taps and tiny dashes, some have taps only
   const dashes = rng.next() < 0.3 ? 0 : rng.next();
   const step = Math.floor(short / 120);

@@ -210,7 +210,7 @@ export const HOST_CLANG = hostTarget("host-clang", "clang", "clang -O2, software
 
 /** The same target built with extra compiler flags (e.g. the other hidden-layer method). */
 export function variant(t: Target, name: string, description: string, flags: string[]): Target {
-  return { ...t, name, description, build: (modelDir, buildDir, extra = [], program) => t.build(modelDir, buildDir, [...flags, ...extra], program) };
+  return { ...t, name, description, build: (modelDir, buildDir, extra, program) => t.build(modelDir, buildDir, [...flags, ...(extra ?? [])], program) };
 }
 
 export function missingTool(t: Target): string | undefined {

@@ -212,8 +212,8 @@ export class ConvLayer {
   }
 
   adamStep(lr: number, t: number, beta1 = 0.9, beta2 = 0.999, eps = 1e-8): void {
-    const c1 = 1 - Math.pow(beta1, t);
-    const c2 = 1 - Math.pow(beta2, t);
+    const c1 = 1 - beta1 ** t;
+    const c2 = 1 - beta2 ** t;
     const step = (lr * Math.sqrt(c2)) / c1;
     const { k } = this;
     k.adam(this.WT.byteOffset, this.gWT.byteOffset, this.mW.byteOffset, this.vW.byteOffset, this.WT.length, step, beta1, beta2, eps, 1);

@@ -238,8 +238,8 @@ export class DenseLayer {
 
   /** One Adam step on W (then clipped to [-1, 1] and re-binarized), gamma and beta. */
   adamStep(lr: number, t: number, beta1 = 0.9, beta2 = 0.999, eps = 1e-8): void {
-    const c1 = 1 - Math.pow(beta1, t);
-    const c2 = 1 - Math.pow(beta2, t);
+    const c1 = 1 - beta1 ** t;
+    const c2 = 1 - beta2 ** t;
     const stepSize = (lr * Math.sqrt(c2)) / c1;
     const k = this.k;
     k.adam(this.W.byteOffset, this.gW.byteOffset, this.mW.byteOffset, this.vW.byteOffset, this.W.length, stepSize, beta1, beta2, eps, 1);

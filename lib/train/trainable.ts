@@ -47,7 +47,15 @@ class ConvTrainable implements Trainable {
   }
   snapshot(): TrainedNetwork {
     const all = this.net.snapshot();
-    const dense = all.slice(this.convCount).map((l) => ({ nIn: l.kernel * l.kernel * l.channels, nOut: l.outputs, weights: l.weights, gamma: l.gamma, beta: l.beta, mean: l.mean, variance: l.variance }));
+    const dense = all.slice(this.convCount).map((l) => ({
+      nIn: l.kernel * l.kernel * l.channels,
+      nOut: l.outputs,
+      weights: l.weights,
+      gamma: l.gamma,
+      beta: l.beta,
+      mean: l.mean,
+      variance: l.variance,
+    }));
     return { conv: all.slice(0, this.convCount), layers: dense };
   }
 }

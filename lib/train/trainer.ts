@@ -77,10 +77,10 @@ export async function train(data: MnistSet, o: TrainOptions, onProgress?: (p: Pr
   const run: EpochRun = { net, sources, o, rng, stochastic, order: Int32Array.from({ length: n }, (_, i) => i), labels: new Uint8Array(o.batch), step: 0, started: performance.now(), breathe, onProgress };
   const history: EpochRecord[] = [];
   let best: { acc: number; epoch: number; layers: TrainedNetwork } | undefined;
-  const decay = o.epochs > 1 ? Math.pow(o.lrEnd / o.lr, 1 / (o.epochs - 1)) : 1;
+  const decay = o.epochs > 1 ? (o.lrEnd / o.lr) ** (1 / (o.epochs - 1)) : 1;
 
   for (let epoch = 1; epoch <= o.epochs; epoch++) {
-    const lr = o.lr * Math.pow(decay, epoch - 1);
+    const lr = o.lr * decay ** (epoch - 1);
     const t = await trainEpoch(run, epoch, lr);
     await yieldToEventLoop();
     net.calibrate(calibration);

@@ -101,7 +101,7 @@ export function runnersUp(scores: number[], winner: number, scoreShift: number):
             second = j
         } else if (third < 0 || scores[j] > scores[third]) third = j
     }
-    const unit = Math.pow(2, scoreShift)
+    const unit = 2 ** scoreShift
     const out: number[] = []
     for (const d of [second, third]) {
         if (d < 0) continue

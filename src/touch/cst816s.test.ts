@@ -24,28 +24,29 @@ interface DumpCase {
 }
 
 // width/height 0: decoded without a panel size
+// biome-ignore format: a table, one register dump per row (tests/touch.test.ts reads the rows)
 const CASES: DumpCase[] = [
-    { name: "touch down at (120, 80)", regs: hex`00 01 00 78 00 50`, width: 0, height: 0, valid: true, gesture: 0, fingers: 1, event: 0, x: 120, y: 80, pressed: true },
-    { name: "contact at (121, 82)", regs: hex`00 01 80 79 00 52`, width: 0, height: 0, valid: true, gesture: 0, fingers: 1, event: 2, x: 121, y: 82, pressed: true },
-    { name: "lift: no finger, up event", regs: hex`00 00 40 79 00 52`, width: 0, height: 0, valid: true, gesture: 0, fingers: 0, event: 1, x: 121, y: 82, pressed: false },
-    { name: "lift: finger count still 1, up event", regs: hex`00 01 40 79 00 52`, width: 0, height: 0, valid: true, gesture: 0, fingers: 1, event: 1, x: 121, y: 82, pressed: false },
-    { name: "idle: all zero", regs: hex`00 00 00 00 00 00`, width: 0, height: 0, valid: true, gesture: 0, fingers: 0, event: 0, x: 0, y: 0, pressed: false },
-    { name: "two fingers, first point (60, 180)", regs: hex`00 02 80 3c 00 b4`, width: 0, height: 0, valid: true, gesture: 0, fingers: 2, event: 2, x: 60, y: 180, pressed: true },
-    { name: "12-bit coordinates (239, 279) on a 240x280 panel", regs: hex`00 01 80 ef 01 17`, width: 240, height: 280, valid: true, gesture: 0, fingers: 1, event: 2, x: 239, y: 279, pressed: true },
-    { name: "outside a 240x240 panel (300, 10)", regs: hex`00 01 81 2c 00 0a`, width: 240, height: 240, valid: false, gesture: 0, fingers: 1, event: 2, x: 300, y: 10, pressed: true },
-    { name: "slide left gesture during contact", regs: hex`03 01 80 c8 00 64`, width: 0, height: 0, valid: true, gesture: 3, fingers: 1, event: 2, x: 200, y: 100, pressed: true },
-    { name: "long press gesture", regs: hex`0c 01 80 64 00 64`, width: 0, height: 0, valid: true, gesture: 12, fingers: 1, event: 2, x: 100, y: 100, pressed: true },
-    { name: "no-event flag with a finger: not pressed", regs: hex`00 01 c0 10 00 20`, width: 0, height: 0, valid: true, gesture: 0, fingers: 1, event: 3, x: 16, y: 32, pressed: false },
-    { name: "upper bits of YH ignored", regs: hex`00 01 80 20 f1 00`, width: 0, height: 0, valid: true, gesture: 0, fingers: 1, event: 2, x: 32, y: 256, pressed: true },
-    { name: "garbage: floating bus (all 0xff)", regs: hex`ff ff ff ff ff ff`, width: 0, height: 0, valid: false, gesture: 255, fingers: 15, event: 3, x: 4095, y: 4095, pressed: false },
-    { name: "garbage: unknown gesture 0x07", regs: hex`07 01 80 10 00 10`, width: 0, height: 0, valid: false, gesture: 7, fingers: 1, event: 2, x: 16, y: 16, pressed: true },
-    { name: "garbage: three fingers", regs: hex`00 03 80 10 00 10`, width: 0, height: 0, valid: false, gesture: 0, fingers: 3, event: 2, x: 16, y: 16, pressed: true },
-    { name: "short read (3 bytes)", regs: hex`00 01 80`, width: 0, height: 0, valid: false, gesture: 0, fingers: 0, event: 3, x: 0, y: 0, pressed: false },
-    { name: "ft6x36: touch down at (100, 150)", regs: hex`00 01 00 64 00 96`, width: 320, height: 240, valid: true, gesture: 0, fingers: 1, event: 0, x: 100, y: 150, pressed: true, controller: "ft6x36" },
-    { name: "ft6x36: move-up gesture 0x10 during contact", regs: hex`10 01 80 c8 00 64`, width: 320, height: 240, valid: true, gesture: 16, fingers: 1, event: 2, x: 200, y: 100, pressed: true, controller: "ft6x36" },
-    { name: "ft6x36: 12-bit x 319 on a 320x240 panel", regs: hex`00 01 81 3f 00 ef`, width: 320, height: 240, valid: true, gesture: 0, fingers: 1, event: 2, x: 319, y: 239, pressed: true, controller: "ft6x36" },
-    { name: "ft6x36: CST816S tap code 0x05 is not an FT gesture", regs: hex`05 01 80 10 00 10`, width: 320, height: 240, valid: false, gesture: 5, fingers: 1, event: 2, x: 16, y: 16, pressed: true, controller: "ft6x36" },
-]
+  { name: "touch down at (120, 80)", regs: hex`00 01 00 78 00 50`, width: 0, height: 0, valid: true, gesture: 0, fingers: 1, event: 0, x: 120, y: 80, pressed: true },
+  { name: "contact at (121, 82)", regs: hex`00 01 80 79 00 52`, width: 0, height: 0, valid: true, gesture: 0, fingers: 1, event: 2, x: 121, y: 82, pressed: true },
+  { name: "lift: no finger, up event", regs: hex`00 00 40 79 00 52`, width: 0, height: 0, valid: true, gesture: 0, fingers: 0, event: 1, x: 121, y: 82, pressed: false },
+  { name: "lift: finger count still 1, up event", regs: hex`00 01 40 79 00 52`, width: 0, height: 0, valid: true, gesture: 0, fingers: 1, event: 1, x: 121, y: 82, pressed: false },
+  { name: "idle: all zero", regs: hex`00 00 00 00 00 00`, width: 0, height: 0, valid: true, gesture: 0, fingers: 0, event: 0, x: 0, y: 0, pressed: false },
+  { name: "two fingers, first point (60, 180)", regs: hex`00 02 80 3c 00 b4`, width: 0, height: 0, valid: true, gesture: 0, fingers: 2, event: 2, x: 60, y: 180, pressed: true },
+  { name: "12-bit coordinates (239, 279) on a 240x280 panel", regs: hex`00 01 80 ef 01 17`, width: 240, height: 280, valid: true, gesture: 0, fingers: 1, event: 2, x: 239, y: 279, pressed: true },
+  { name: "outside a 240x240 panel (300, 10)", regs: hex`00 01 81 2c 00 0a`, width: 240, height: 240, valid: false, gesture: 0, fingers: 1, event: 2, x: 300, y: 10, pressed: true },
+  { name: "slide left gesture during contact", regs: hex`03 01 80 c8 00 64`, width: 0, height: 0, valid: true, gesture: 3, fingers: 1, event: 2, x: 200, y: 100, pressed: true },
+  { name: "long press gesture", regs: hex`0c 01 80 64 00 64`, width: 0, height: 0, valid: true, gesture: 12, fingers: 1, event: 2, x: 100, y: 100, pressed: true },
+  { name: "no-event flag with a finger: not pressed", regs: hex`00 01 c0 10 00 20`, width: 0, height: 0, valid: true, gesture: 0, fingers: 1, event: 3, x: 16, y: 32, pressed: false },
+  { name: "upper bits of YH ignored", regs: hex`00 01 80 20 f1 00`, width: 0, height: 0, valid: true, gesture: 0, fingers: 1, event: 2, x: 32, y: 256, pressed: true },
+  { name: "garbage: floating bus (all 0xff)", regs: hex`ff ff ff ff ff ff`, width: 0, height: 0, valid: false, gesture: 255, fingers: 15, event: 3, x: 4095, y: 4095, pressed: false },
+  { name: "garbage: unknown gesture 0x07", regs: hex`07 01 80 10 00 10`, width: 0, height: 0, valid: false, gesture: 7, fingers: 1, event: 2, x: 16, y: 16, pressed: true },
+  { name: "garbage: three fingers", regs: hex`00 03 80 10 00 10`, width: 0, height: 0, valid: false, gesture: 0, fingers: 3, event: 2, x: 16, y: 16, pressed: true },
+  { name: "short read (3 bytes)", regs: hex`00 01 80`, width: 0, height: 0, valid: false, gesture: 0, fingers: 0, event: 3, x: 0, y: 0, pressed: false },
+  { name: "ft6x36: touch down at (100, 150)", regs: hex`00 01 00 64 00 96`, width: 320, height: 240, valid: true, gesture: 0, fingers: 1, event: 0, x: 100, y: 150, pressed: true, controller: "ft6x36" },
+  { name: "ft6x36: move-up gesture 0x10 during contact", regs: hex`10 01 80 c8 00 64`, width: 320, height: 240, valid: true, gesture: 16, fingers: 1, event: 2, x: 200, y: 100, pressed: true, controller: "ft6x36" },
+  { name: "ft6x36: 12-bit x 319 on a 320x240 panel", regs: hex`00 01 81 3f 00 ef`, width: 320, height: 240, valid: true, gesture: 0, fingers: 1, event: 2, x: 319, y: 239, pressed: true, controller: "ft6x36" },
+  { name: "ft6x36: CST816S tap code 0x05 is not an FT gesture", regs: hex`05 01 80 10 00 10`, width: 320, height: 240, valid: false, gesture: 5, fingers: 1, event: 2, x: 16, y: 16, pressed: true, controller: "ft6x36" },
+];
 
 describe("cst816s decodeTouchRegisters", () => {
     test("decodes every register dump as expected", () => {
