@@ -32,3 +32,11 @@ export function expectOneLineError(r: { code: number; stderr: string }, code: nu
   expect(lines[0]).toMatch(pattern);
   expect(r.stderr).not.toMatch(/\n\s+at /);
 }
+
+/** The JSON objects a command printed on `text` (its stdout), one a line. */
+export function jsonLines(text: string): Record<string, unknown>[] {
+  return text
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
