@@ -72,6 +72,10 @@ describe.each(shippedModels())("shipped model '%s'", (name) => {
     expect(got.perWriter).toEqual(pv.perWriter);
     expect(got.noDigit).toEqual({});
   });
+});
+
+describe.each(shippedModels())("shipped model '%s': weight tables", (name) => {
+  const model = readModelFile(resolveModelPath(name));
 
   it("has weight tables that decode to exactly the model's words and integers", () => {
     const t = loadTables(tablesPath(name));
