@@ -171,11 +171,19 @@ async function hiddenLayer(x: Buffer, layer: HiddenTables, slice: Slice = { work
             }
         }
     }
-    // counters += kEven - floor(ones / 2) - (ones odd ? oddDec : 0), modulo 2^planes: the sum
-    // is below 2^planes by construction, and its top plane is the output (columns.ts)
+    return countersToOutputs(ctr, layer, ones, outWords)
+}
+
+/**
+ * The packed outputs of a hidden layer from its counters once `ones` +1 inputs were added:
+ * counters += kEven - floor(ones / 2) - (ones odd ? oddDec : 0), modulo 2^planes: the sum is
+ * below 2^planes by construction, and its top plane is the output (columns.ts).
+ */
+function countersToOutputs(ctr: number[], layer: HiddenTables, ones: number, outWords: number): Buffer {
+    const planes = layer.planes
     const minusHalf = -(ones >> 1)
     const kEven = layer.kEven
-    const y = Buffer.alloc(stride)
+    const y = Buffer.alloc(4 * outWords)
     for (let w = 0, base = 0; w < outWords; w++, base += planes) {
         let c1 = 0
         let c2 = 0
