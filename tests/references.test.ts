@@ -24,6 +24,8 @@ const FIRMWARE_REPO_PATHS = new Set([
   "src/CMakeLists.txt",
   "services/i2cserv.c", // jacdac-c
 ]);
+/** bnn firmware's folder in a devicescript-pico checkout (`src/bnn/`, lib/firmware/patch.ts) and what it holds. */
+const FIRMWARE_TREE = /^src\/bnn(\/|$)/;
 
 /** Generated and data files: their paths are checked by the tests of what generates them. */
 const SKIP = /^(firmware-codegen\/generated\/|src\/generated\/|data\/)|\.(svg|jsonl|json|wasm|gz|sha256|png|pgm)$/;
@@ -37,7 +39,7 @@ it("every project path named in the code and the docs exists", async () => {
     for (const m of text.matchAll(PATH)) {
       const path = m[1].replace(/\.$/, "");
       if (text.startsWith(".{", m.index + m[0].length)) continue; // bnn_preprocess.{h,c}: both are checked where they are named alone
-      if (FIRMWARE_REPO_PATHS.has(path) || existsSync(join(ROOT, path))) continue;
+      if (FIRMWARE_REPO_PATHS.has(path) || FIRMWARE_TREE.test(path) || existsSync(join(ROOT, path))) continue;
       missing.push(`${file} names ${path}`);
     }
   }
