@@ -15,8 +15,27 @@ import { runBytecode, shippedTables } from "../devs/bytecode-run.ts";
 
 const HARNESS = join(C_DIR, "harness");
 export const STRICT = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"];
-/** The classifier service core and the preprocessing it runs (besides the model's C). */
-export const SERVICE_SOURCES = [join(C_DIR, "service", "bnn_service.c"), join(C_DIR, "bnn_raster.c"), join(C_DIR, "bnn_preprocess.c")];
+const SERVICE_CORE = join(C_DIR, "service", "bnn_service.c");
+const RASTER = join(C_DIR, "bnn_raster.c");
+const PREPROCESS = join(C_DIR, "bnn_preprocess.c");
+/** The classifier service core and the preprocessing it runs (besides the model's C), every command served. */
+export const SERVICE_SOURCES = [SERVICE_CORE, RASTER, PREPROCESS];
+
+/** A configuration of the service (c/service/bnn_service.h): its defines and the C it links. */
+export interface ServiceConfig {
+  name: string;
+  /** The commands it serves. */
+  commands: string;
+  defines: string[];
+  sources: string[];
+}
+
+/** The configurations `bnn report` measures and the service's test runs: touch, camera, both. */
+export const SERVICE_CONFIGS: readonly ServiceConfig[] = [
+  { name: "touch-only", commands: "classify, load, classify_strokes", defines: ["-DBNN_SERVICE_FRAMES=0"], sources: [SERVICE_CORE, RASTER] },
+  { name: "camera-only", commands: "classify, load, classify_frame, watch_frame", defines: ["-DBNN_SERVICE_STROKES=0"], sources: [SERVICE_CORE, PREPROCESS] },
+  { name: "both", commands: "all (the default)", defines: [], sources: SERVICE_SOURCES },
+];
 
 export interface ExecuteOptions {
   /** The size of one input record: a target may then split the records over cores. */

@@ -1,22 +1,32 @@
 /*
  * bnn_service.c: the transport-independent core of the BNN Classifier service (see
  * bnn_service.h, services/bnnclassifier.md, docs/service.md). Needs only <stdint.h> and
- * <stddef.h> (no libc calls), so it also builds -ffreestanding.
+ * <stddef.h> (no libc calls), so it also builds -ffreestanding. BNN_SERVICE_STROKES and
+ * BNN_SERVICE_FRAMES (bnn_service.h) choose the commands it serves: a command left out costs no
+ * RAM and calls nothing, so its C (bnn_raster.c, bnn_preprocess.c) is not linked.
  */
 #include <stddef.h>
 #include <stdint.h>
 
 #include "bnn_model.h"
-#include "bnn_preprocess.h"
-#include "bnn_raster.h"
 #include "bnn_service.h"
+#if BNN_SERVICE_STROKES
+#include "bnn_raster.h"
+#endif
+#if BNN_SERVICE_FRAMES
+#include "bnn_preprocess.h"
+#endif
 
 /* the register types of services/bnnclassifier.md must hold the model's values */
 typedef char bnn_service_u16_registers_fit[BNN_INPUT_WIDTH <= 0xffff && BNN_INPUT_HEIGHT <= 0xffff && BNN_INPUT_BITS <= 0xffff ? 1 : -1];
 typedef char bnn_service_u8_registers_fit[BNN_OUTPUTS <= 0xff && BNN_SCORE_SHIFT <= 0xff ? 1 : -1];
 typedef char bnn_service_upload_fits_u16[BNN_SERVICE_UPLOAD_BYTES <= 0xffff ? 1 : -1];
+typedef char bnn_service_upload_not_empty[!BNN_SERVICE_UPLOADS || BNN_SERVICE_UPLOAD_BYTES >= 1 ? 1 : -1];
 
 static uint32_t bnn_service_count;
+/* The packed input of every command (static: 100 bytes need not live on a small MCU stack;
+ * bnn_classify is not reentrant anyway, and neither are the commands). */
+static uint32_t bnn_service_words[BNN_INPUT_WORDS];
 
 uint32_t bnn_service_inference_count(void) {
     return bnn_service_count;
@@ -53,10 +63,7 @@ static int bnn_service_classify_words(const uint32_t *words, uint32_t seq, uint8
 
 int bnn_service_classify(const uint8_t *payload, size_t len, uint8_t *report, size_t report_cap,
                          bnn_service_clock_fn now_us) {
-    /* static: 100 bytes of words need not live on a small MCU stack; bnn_classify is not
-     * reentrant anyway */
-    static uint32_t words[BNN_INPUT_WORDS];
-
+    uint32_t *words = bnn_service_words;
     if (report == NULL || report_cap < BNN_SERVICE_ERROR_REPORT_BYTES)
         return BNN_SERVICE_ERR_REPORT_CAP;
     if (payload == NULL || len < BNN_SERVICE_HEADER_BYTES)
@@ -79,6 +86,7 @@ int bnn_service_classify(const uint8_t *payload, size_t len, uint8_t *report, si
 }
 
 /* ---------------------------------------------------------------- uploads */
+#if BNN_SERVICE_UPLOADS
 
 static uint8_t bnn_service_upload[BNN_SERVICE_UPLOAD_BYTES];
 /* The seq of the upload in progress, and the bytes received in order so far. */
@@ -86,10 +94,12 @@ static uint32_t bnn_service_upload_seq;
 static size_t bnn_service_upload_len;
 static int bnn_service_upload_open;
 
+#if BNN_SERVICE_FRAMES
 /* The camera frame whose chunks are taken off the bus as the upload of a seq (watch_frame). */
 static uint32_t bnn_service_watch_seq;
 static uint32_t bnn_service_watch_frame_id;
 static int bnn_service_watching;
+#endif
 
 /* Stores n bytes at offset of the upload of seq: offset 0 starts it; pieces are kept only in order. */
 static void bnn_service_store(uint32_t seq, size_t offset, const uint8_t *data, size_t n) {
@@ -111,10 +121,13 @@ static void bnn_service_store(uint32_t seq, size_t offset, const uint8_t *data, 
 static void bnn_service_load(const uint8_t *payload, size_t len) {
     if (payload == NULL || len < BNN_SERVICE_LOAD_OFF_DATA) return;
     size_t offset = bnn_service_get_u16le(payload + BNN_SERVICE_LOAD_OFF_OFFSET);
+#if BNN_SERVICE_FRAMES
     if (offset == 0) bnn_service_watching = 0; /* an upload of the program's own ends a watch */
+#endif
     bnn_service_store(bnn_service_get_u32le(payload + BNN_SERVICE_LOAD_OFF_SEQ), offset, payload + BNN_SERVICE_LOAD_OFF_DATA, len - BNN_SERVICE_LOAD_OFF_DATA);
 }
 
+#if BNN_SERVICE_FRAMES
 static void bnn_service_watch_frame(const uint8_t *payload, size_t len) {
     if (payload == NULL || len != BNN_SERVICE_WATCH_BYTES) return;
     bnn_service_watch_seq = bnn_service_get_u32le(payload + BNN_SERVICE_WATCH_OFF_SEQ);
@@ -130,6 +143,7 @@ int bnn_service_observe_report(uint32_t service_class, unsigned code, const uint
     bnn_service_store(bnn_service_watch_seq, bnn_service_get_u16le(payload + BNN_SERVICE_CHUNK_OFF_OFFSET), payload + BNN_SERVICE_CHUNK_OFF_PIXELS, len - BNN_SERVICE_CHUNK_OFF_PIXELS);
     return 1;
 }
+#endif /* BNN_SERVICE_FRAMES */
 
 /* Status of the upload for a command of `seq` that needs `bytes` bytes: OK, BadLength, BadUpload. */
 static uint8_t bnn_service_upload_status(uint32_t seq, size_t bytes) {
@@ -158,8 +172,9 @@ static int bnn_service_check_28x28_command(const uint8_t *payload, size_t len, s
     return 0;
 }
 
+#if BNN_SERVICE_STROKES
 static int bnn_service_classify_strokes(const uint8_t *payload, size_t len, uint8_t *report, size_t report_cap, bnn_service_clock_fn now_us) {
-    static uint32_t words[BNN_INPUT_WORDS];
+    uint32_t *words = bnn_service_words;
     uint32_t seq = 0;
     int rejected = bnn_service_check_28x28_command(payload, len, BNN_SERVICE_STROKES_BYTES, report, report_cap, &seq);
     if (rejected != 0) return rejected;
@@ -178,10 +193,12 @@ static int bnn_service_classify_strokes(const uint8_t *payload, size_t len, uint
     if (info.points == 0) return bnn_service_error_report(report, seq, BNN_SERVICE_STATUS_NO_DIGIT);
     return bnn_service_classify_words(words, seq, report, t0, now_us);
 }
+#endif /* BNN_SERVICE_STROKES */
 
+#if BNN_SERVICE_FRAMES
 static int bnn_service_classify_frame(const uint8_t *payload, size_t len, uint8_t *report, size_t report_cap, bnn_service_clock_fn now_us) {
-    static uint32_t words[BNN_INPUT_WORDS];
-    static uint8_t pixels[784];
+    uint32_t *words = bnn_service_words;
+    static uint8_t pixels[BNN_PREPROCESS_OUT_PIXELS];
     uint32_t seq = 0;
     int rejected = bnn_service_check_28x28_command(payload, len, BNN_SERVICE_FRAME_BYTES, report, report_cap, &seq);
     if (rejected != 0) return rejected;
@@ -198,23 +215,41 @@ static int bnn_service_classify_frame(const uint8_t *payload, size_t len, uint8_
     bnn_pack_pixels(pixels, words);
     return bnn_service_classify_words(words, seq, report, t0, now_us);
 }
+#endif /* BNN_SERVICE_FRAMES */
+#endif /* BNN_SERVICE_UPLOADS */
+
+#if !BNN_SERVICE_FRAMES
+int bnn_service_observe_report(uint32_t service_class, unsigned code, const uint8_t *payload, size_t len) {
+    (void)service_class;
+    (void)code;
+    (void)payload;
+    (void)len;
+    return 0;
+}
+#endif
 
 int bnn_service_command(unsigned cmd, const uint8_t *payload, size_t len, uint8_t *report, size_t report_cap, bnn_service_clock_fn now_us) {
     switch (cmd) {
     case BNN_SERVICE_CMD_CLASSIFY:
         return bnn_service_classify(payload, len, report, report_cap, now_us);
+#if BNN_SERVICE_UPLOADS
     case BNN_SERVICE_CMD_LOAD:
         bnn_service_load(payload, len);
         return 0;
+#endif
+#if BNN_SERVICE_STROKES
     case BNN_SERVICE_CMD_CLASSIFY_STROKES:
         return bnn_service_classify_strokes(payload, len, report, report_cap, now_us);
+#endif
+#if BNN_SERVICE_FRAMES
     case BNN_SERVICE_CMD_CLASSIFY_FRAME:
         return bnn_service_classify_frame(payload, len, report, report_cap, now_us);
     case BNN_SERVICE_CMD_WATCH_FRAME:
         bnn_service_watch_frame(payload, len);
         return 0;
-    default:
-        return 0;
+#endif
+    default: /* unknown, or left out of this build */
+        return BNN_SERVICE_NOT_IMPLEMENTED;
     }
 }
 
@@ -251,7 +286,7 @@ int bnn_service_get_register(unsigned reg, uint8_t *out, size_t cap) {
         size = 4;
         break;
     case BNN_SERVICE_REG_UPLOAD_CAPACITY:
-        value = BNN_SERVICE_UPLOAD_BYTES;
+        value = BNN_SERVICE_UPLOADS ? BNN_SERVICE_UPLOAD_BYTES : 0;
         size = 2;
         break;
     default:

@@ -78,10 +78,49 @@
 #define BNN_SERVICE_CHUNK_OFF_OFFSET 4
 #define BNN_SERVICE_CHUNK_OFF_PIXELS 8
 
-/* Bytes of the upload buffer (strokes, frames): a 64x64 frame or 1024 point pairs. */
-#ifndef BNN_SERVICE_UPLOAD_BYTES
-#define BNN_SERVICE_UPLOAD_BYTES 4096
+/* ---- configuration: which upload commands the build serves, and the RAM they cost ----
+ * BNN_SERVICE_STROKES 1: load + classify_strokes (touch; links bnn_raster.c).
+ * BNN_SERVICE_FRAMES 1: load + classify_frame + watch_frame (camera; links bnn_preprocess.c).
+ * Both default to 1. A command a build leaves out is answered like an unknown one:
+ * bnn_service_command returns BNN_SERVICE_NOT_IMPLEMENTED and jd_bnn_classifier.c sends
+ * jacdac's command_not_implemented (services/bnnclassifier.md). classify is always served. */
+#ifndef BNN_SERVICE_STROKES
+#define BNN_SERVICE_STROKES 1
 #endif
+#ifndef BNN_SERVICE_FRAMES
+#define BNN_SERVICE_FRAMES 1
+#endif
+
+/* Largest stroke upload served, in pairs (4 bytes each). A digit's upload is one pair per point
+ * and one per stroke (encodeStrokes, src/shared/stroke-raster.ts). The program keeps at most
+ * MAX_POINTS = 1,000 points a digit (src/shared/touch-samples.ts): up to 2,000 pairs (8,000 B)
+ * for 1,000 one-point strokes, more than any buffer here ever held. Real digits are far smaller:
+ * the largest of the 18,494 digits of the stroke sets (the MNIST test digits as strokes, the UCI
+ * pen digits, the Hershey set) has 184 pairs, and a finger on a Digit Touch panel sampled every
+ * 10 ms (its default sample_period, services/digittouch.md) makes 400 pairs in 4 s of unbroken
+ * drawing. The program reads upload_capacity and classifies a digit that does not fit with its
+ * bytecode, which computes the same bits (src/app.ts). */
+#ifndef BNN_SERVICE_STROKE_PAIRS
+#define BNN_SERVICE_STROKE_PAIRS 400
+#endif
+/* Largest camera frame served, in pixels (1 byte each): 64x64, which holds the Digit Camera's
+ * 64x48 and 40x40 frames (services/digitcamera.md; the simulated camera sends 64x48). */
+#ifndef BNN_SERVICE_FRAME_PIXELS
+#define BNN_SERVICE_FRAME_PIXELS 4096
+#endif
+
+/* Bytes of the upload buffer of load (the upload_capacity register): what the enabled commands
+ * need, the larger of the two with both; 0 (no buffer, load not served) with neither. A build
+ * may set it (at most 65535). */
+#define BNN_SERVICE_STROKE_UPLOAD_BYTES (BNN_SERVICE_STROKES ? 4 * (BNN_SERVICE_STROKE_PAIRS) : 0)
+#define BNN_SERVICE_FRAME_UPLOAD_BYTES (BNN_SERVICE_FRAMES ? (BNN_SERVICE_FRAME_PIXELS) : 0)
+#ifndef BNN_SERVICE_UPLOAD_BYTES
+#define BNN_SERVICE_UPLOAD_BYTES                                                                    \
+    (BNN_SERVICE_STROKE_UPLOAD_BYTES > BNN_SERVICE_FRAME_UPLOAD_BYTES ? BNN_SERVICE_STROKE_UPLOAD_BYTES \
+                                                                      : BNN_SERVICE_FRAME_UPLOAD_BYTES)
+#endif
+/* load is served when a command that needs it is */
+#define BNN_SERVICE_UPLOADS (BNN_SERVICE_STROKES || BNN_SERVICE_FRAMES)
 
 /* ---- classify report: u32 seq, u8 status, i8 digit, u16 reserved, u32 inference_time (us),
  * i32 score[outputs] (scores only when status is Ok) ---- */
@@ -105,6 +144,7 @@ typedef char bnn_service_outputs_fit_u8[BNN_OUTPUTS <= 127 ? 1 : -1];
 /* Negative results of the functions below (never produced for a bad payload: that gets an
  * error report with a status instead). */
 #define BNN_SERVICE_ERR_REPORT_CAP (-1) /* report is NULL or report_cap is too small */
+#define BNN_SERVICE_NOT_IMPLEMENTED (-2) /* bnn_service_command: not a command this build serves */
 
 /* A microsecond clock (may wrap); NULL means "no clock" and reports 0 us. */
 typedef uint32_t (*bnn_service_clock_fn)(void);
@@ -131,7 +171,9 @@ int bnn_service_classify(const uint8_t *payload, size_t len, uint8_t *report, si
  * Handles any command of the service (cmd: a BNN_SERVICE_CMD_* code; payload as for
  * bnn_service_classify). Returns the length of the report written to report (classify,
  * classify_strokes, classify_frame: always a report, also for a bad payload), 0 for a command
- * without a report (load, watch_frame, and unknown commands), or BNN_SERVICE_ERR_REPORT_CAP.
+ * without a report (load, watch_frame), BNN_SERVICE_ERR_REPORT_CAP, or
+ * BNN_SERVICE_NOT_IMPLEMENTED (nothing read or written) for an unknown command and for one the
+ * configuration leaves out (BNN_SERVICE_STROKES, BNN_SERVICE_FRAMES).
  * classify_strokes and classify_frame check, in order: length (BadLength), model id
  * (ModelMismatch), that the upload for seq holds exactly the bytes the command names (BadUpload;
  * BadLength when they exceed BNN_SERVICE_UPLOAD_BYTES or the panel/frame size is 0), then
@@ -151,7 +193,8 @@ int bnn_service_get_register(unsigned reg, uint8_t *out, size_t cap);
  * A report some other service sent on the bus (service_class of its sender, its code and
  * payload): the frame_chunk reports of the Digit Camera frame a watch_frame command named are
  * stored as an upload (services/bnnclassifier.md, watch_frame). Returns 1 when the report was
- * taken, 0 when it is not one this service watches. Never reads past payload[len - 1].
+ * taken, 0 when it is not one this service watches (always 0 without BNN_SERVICE_FRAMES). Never
+ * reads past payload[len - 1].
  */
 int bnn_service_observe_report(uint32_t service_class, unsigned code, const uint8_t *payload, size_t len);
 

@@ -45,16 +45,16 @@ static void bnn_classifier_handle_packet(srv_t *state, jd_packet_t *pkt) {
         pkt->service_command == BNN_SERVICE_CMD_CLASSIFY_STROKES || pkt->service_command == BNN_SERVICE_CMD_CLASSIFY_FRAME ||
         pkt->service_command == BNN_SERVICE_CMD_WATCH_FRAME) {
         /* a classify report (also for a bad payload) goes back with the command's code; load and
-         * watch_frame have none */
+         * watch_frame have none; a command this build leaves out (BNN_SERVICE_STROKES,
+         * BNN_SERVICE_FRAMES) goes on to command_not_implemented below */
         uint8_t report[BNN_SERVICE_REPORT_BYTES];
         int n = bnn_service_command(pkt->service_command, pkt->data, pkt->service_size, report, sizeof(report),
                                     bnn_classifier_now_us);
         if (n > 0)
             jd_send(pkt->service_index, pkt->service_command, report, (unsigned)n);
-        return;
-    }
-
-    if (JD_IS_GET(pkt->service_command)) {
+        if (n != BNN_SERVICE_NOT_IMPLEMENTED)
+            return;
+    } else if (JD_IS_GET(pkt->service_command)) {
         uint8_t value[4];
         int n = bnn_service_get_register(JD_REG_CODE(pkt->service_command), value, sizeof(value));
         if (n > 0) {
@@ -63,10 +63,12 @@ static void bnn_classifier_handle_packet(srv_t *state, jd_packet_t *pkt) {
         }
     }
 
-    /* everything else (SET of a read-only register, unknown commands): not implemented */
+    /* everything else (SET of a read-only register, unknown or left-out commands): jacdac-c sends
+     * command_not_implemented */
     service_handle_register_final(state, pkt, bnn_classifier_regs);
 }
 
+#if BNN_SERVICE_FRAMES
 /* Every report of another service goes past the core: it takes the camera frame chunks that a
  * watch_frame command asked for (services/bnnclassifier.md). */
 static void bnn_classifier_client_event(void *userdata, int event_id, void *arg0, void *arg1) {
@@ -77,10 +79,13 @@ static void bnn_classifier_client_event(void *userdata, int event_id, void *arg0
     if (!jd_is_report(pkt)) return;
     bnn_service_observe_report(serv->service_class, pkt->service_command, pkt->data, pkt->service_size);
 }
+#endif
 
 SRV_DEF(bnn_classifier, BNN_SERVICE_CLASS);
 
 void bnn_classifier_init(void) {
     SRV_ALLOC(bnn_classifier);
+#if BNN_SERVICE_FRAMES
     jd_client_subscribe(bnn_classifier_client_event, NULL);
+#endif
 }

@@ -28,10 +28,13 @@ extern int test_failures;
         }                                                                                   \
     } while (0)
 
-/* test_service_uploads.c */
+/* test_service_uploads.c (each only in a build that serves its commands) */
 void test_strokes(void);
 void test_frames(void);
 void test_watch_frame(void);
+
+/* test_service_config.c */
+void test_config(void);
 
 /* test_service_spec.c */
 void test_spec(const char *path);

@@ -8,8 +8,13 @@
  *       firmware-codegen/generated/default/bnn_model.c firmware-codegen/c/service/bnn_service.c \
  *       firmware-codegen/c/bnn_raster.c firmware-codegen/c/bnn_preprocess.c \
  *       firmware-codegen/c/service/test_service.c firmware-codegen/c/service/test_service_spec.c \
- *       firmware-codegen/c/service/test_service_uploads.c -o /tmp/test_service
+ *       firmware-codegen/c/service/test_service_uploads.c \
+ *       firmware-codegen/c/service/test_service_config.c -o /tmp/test_service
  *   /tmp/test_service [services/bnnclassifier.md]
+ * Another configuration: add its defines (e.g. -DBNN_SERVICE_FRAMES=0), -DTEST_UPLOAD_CAPACITY=
+ * the upload_capacity it must report (1600 touch-only), and leave out the C it does not serve
+ * (bnn_preprocess.c without frames, bnn_raster.c without strokes); tests/service.test.ts runs
+ * every configuration.
  * Add -DBNN_CHECK_DEVS_CONSTANTS -I.devicescript/c (after `npx devs build`) to also compare the
  * codes with the C constants devs build generated from the spec.
  *
@@ -21,8 +26,6 @@
 #include <string.h>
 
 #include "bnn_model.h"
-#include "bnn_preprocess.h"
-#include "bnn_raster.h"
 #include "bnn_service.h"
 #include "test_check.h"
 
@@ -276,9 +279,14 @@ int main(int argc, char **argv) {
     test_bad_length();
     test_model_mismatch();
     test_report_cap();
+    test_config();
+#if BNN_SERVICE_STROKES
     test_strokes();
+#endif
+#if BNN_SERVICE_FRAMES
     test_frames();
     test_watch_frame();
+#endif
     test_registers(); /* inference_count after the classifications */
     if (test_failures) {
         fprintf(stderr, "test_service: %d check(s) failed\n", test_failures);
