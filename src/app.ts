@@ -13,7 +13,7 @@ import { packPixels, scores } from "./bnn"
 import { preprocess } from "./shared/camera-preprocess"
 import { yieldToFirmware } from "./yield"
 import { cameraRole, captureFrame } from "./camera/frames"
-import { classifierRole, classifyFrameNative, classifyNative, classifyStrokesNative, classifyWatchedFrameNative, nativeAvailable, watchFrameNative, type NativeResult } from "./classifier"
+import { classifierRole, classifyFrameNative, classifyNative, classifyStrokesNative, classifyWatchedFrameNative, nativeAvailable, nativeTakes, watchFrameNative, type NativeResult } from "./classifier"
 import { encodeStrokes, rasterizeBits, strokePairCount } from "./shared/stroke-raster"
 import { strokeNoDigit } from "./shared/no-digit"
 import { addSamplesPayload, DIGIT_TIMEOUT_MS, digitReady, newStrokeSet, takeDigit } from "./shared/touch-samples"
@@ -49,6 +49,11 @@ let MODEL = ""
 
 /** One digit's input, as each backend takes it. */
 interface DigitInput {
+    /**
+     * Whether the bound classifier takes this input: its firmware serves the command and the
+     * upload fits its buffer (src/classifier.ts nativeTakes); when not, the bytecode classifies it.
+     */
+    nativeTakes: () => boolean
     /** One attempt at the native classifier (C preprocessing where the input needs it). */
     native: () => Promise<NativeResult>
     /** The packed input bits for the bytecode fallback, computed only when it runs; undefined for no digit. */
@@ -71,14 +76,14 @@ async function classifyAndReport(seq: number, input: DigitInput, label: number, 
     let s: number[] = undefined
     let none = input.rejected !== ""
     let backend = useNative ? "native" : "bytecode"
-    if (useNative && !none) {
+    if (useNative && !none && input.nativeTakes()) {
         let r = await input.native()
-        if (!r) r = await input.native() // one retry
+        if (!r && input.nativeTakes()) r = await input.native() // one retry (none when the service said it lacks the command)
         if (r) {
             inferenceUs = r.inferenceUs
             s = r.scores
             none = r.noDigit
-        } else {
+        } else if (input.nativeTakes()) {
             console.log(`bnn: no answer from the classifier for digit ${seq}: bytecode fallback`)
             useNative = false
         }
@@ -109,6 +114,7 @@ async function classifyAndReport(seq: number, input: DigitInput, label: number, 
 
 function bitsInput(seq: number, bits: Buffer): DigitInput {
     return {
+        nativeTakes: () => nativeTakes(ds.BnnClassifierCodes.CmdClassify, 0),
         native: async () => await classifyNative(model.MODEL_ID32, seq, bits, NATIVE_TIMEOUT_MS),
         bits: async () => bits,
         rejected: "",
@@ -119,6 +125,7 @@ function bitsInput(seq: number, bits: Buffer): DigitInput {
 /** `watched`: the classifier was told to take this frame off the bus (watch_frame) as seq's upload. */
 function frameInput(seq: number, frame: Buffer, width: number, height: number, watched: boolean): DigitInput {
     return {
+        nativeTakes: () => nativeTakes(ds.BnnClassifierCodes.CmdClassifyFrame, width * height),
         native: async () =>
             watched
                 ? await classifyWatchedFrameNative(model.MODEL_ID32, seq, frame, width, height, NATIVE_TIMEOUT_MS)
@@ -137,6 +144,8 @@ function frameInput(seq: number, frame: Buffer, width: number, height: number, w
 
 function strokesInput(seq: number, digitStrokes: number[][], width: number, height: number): DigitInput {
     return {
+        // a digit longer than the service's buffer (upload_capacity) goes to the bytecode
+        nativeTakes: () => nativeTakes(ds.BnnClassifierCodes.CmdClassifyStrokes, 4 * strokePairCount(digitStrokes)),
         native: async () => {
             const pairs = strokePairCount(digitStrokes)
             const encoded = Buffer.alloc(4 * pairs)
@@ -167,7 +176,7 @@ async function fromCamera() {
     const height = await cameraRole.height.read()
     for (let k = 0; ; k++) {
         // the classifier takes the camera's chunks of frame k as they pass (no second upload)
-        const watched = useNative
+        const watched = useNative && nativeTakes(ds.BnnClassifierCodes.CmdWatchFrame, width * height)
         if (watched) await watchFrameNative(k, k)
         const frame = await captureFrame(k, 5000, 200)
         if (!frame || frame.length !== width * height) {

@@ -8,9 +8,12 @@
 // bus while the program receives them (the runtime lets a program send one packet per 20 ms
 // after a burst of 5, so uploading a 3 KB frame again costs some 14 packets, 276 ms on an
 // emulated RP2040).
+// A firmware may serve only some commands (docs/service.md, "Configuration"): what it holds is
+// its upload_capacity register, and a command it leaves out is answered command_not_implemented;
+// an input it does not take goes to the bytecode (nativeTakes), which computes the same bits.
 // (Module state, not a class: DeviceScript closures cannot capture `this`.)
 import * as ds from "@devicescript/core"
-import { hex8 } from "./shared/stream-format"
+import { hex8, hexDigits } from "./shared/stream-format"
 
 export interface NativeResult {
     /** The digit, or -1 when the service found nothing to classify (noDigit is then true). */
@@ -25,22 +28,45 @@ const UPLOAD_PIECE = 230
 
 export const classifierRole = new ds.BnnClassifier()
 let waitingSeq = -1
+/** The command whose answer is awaited. */
+let waitingCmd = -1
 let answer: NativeResult = undefined
 let failed = false
 /** The last answer was BadUpload: the service does not hold the input (a lost packet). */
 let badUpload = false
 /** The binding was checked and its model differs: not asked again until it rebinds. */
 let mismatched = false
+/** Bytes the bound service's upload buffer holds (its upload_capacity), read with the model id. */
+let uploadCapacity = 0
+/** Commands the bound service answered command_not_implemented (a build without them): not sent again until it rebinds. */
+let notServed: number[] = []
 
 classifierRole.binding().subscribe(bound => {
-    if (!bound) mismatched = false
+    if (!bound) {
+        mismatched = false
+        uploadCapacity = 0
+        notServed = []
+    }
 })
+
+/** Code of the command a command_not_implemented report names: its first u16 (Jacdac's _base spec). */
+function notImplementedCommand(p: Buffer): number {
+    return p.length >= 2 ? p.getAt(0, "u16") : -1
+}
 
 function isClassifyReport(code: number): boolean {
     return code === ds.BnnClassifierCodes.ReportClassify || code === ds.BnnClassifierCodes.ReportClassifyStrokes || code === ds.BnnClassifierCodes.ReportClassifyFrame
 }
 
 classifierRole.report().subscribe(async pkt => {
+    if (pkt.spec.code === ds.BaseCodes.ReportCommandNotImplemented) {
+        const cmd = notImplementedCommand(pkt.payload)
+        if (cmd < 0 || notServed.indexOf(cmd) >= 0) return
+        notServed.push(cmd)
+        console.log(`bnn: the classifier does not serve command 0x${hexDigits(cmd, 2)}: bytecode for that input`)
+        if (cmd === waitingCmd) failed = true // no answer will come
+        return
+    }
     if (!isClassifyReport(pkt.spec.code)) return
     const p = pkt.payload
     if (p.length < 12 || p.getAt(0, "u32") !== waitingSeq) return
@@ -74,11 +100,23 @@ export async function nativeAvailable(modelId32: number, waitMs: number): Promis
         mismatched = true
         return false
     }
+    uploadCapacity = await classifierRole.uploadCapacity.read()
     return true
 }
 
-function expect(seq: number) {
+/**
+ * True when the bound service takes an input through command `cmd` (a ds.BnnClassifierCodes
+ * command) with an upload of `bytes`: it did not answer the command not implemented, and the
+ * upload fits its upload_capacity (0 bytes: no upload). Else the bytecode classifies it.
+ */
+export function nativeTakes(cmd: number, bytes: number): boolean {
+    return notServed.indexOf(cmd) < 0 && (bytes === 0 || bytes <= uploadCapacity)
+}
+
+/** The answer to command `cmd` for `seq` is awaited next. */
+function expect(seq: number, cmd: number) {
     waitingSeq = seq
+    waitingCmd = cmd
     answer = undefined
     failed = false
     badUpload = false
@@ -100,14 +138,14 @@ export async function uploadNative(seq: number, data: Buffer) {
 
 /** Classifies packed input bits; undefined when no good answer came within `timeoutMs`. */
 export async function classifyNative(modelId32: number, seq: number, bits: Buffer, timeoutMs: number): Promise<NativeResult> {
-    expect(seq)
+    expect(seq, ds.BnnClassifierCodes.CmdClassify)
     await classifierRole.classify(modelId32, seq, bits)
     return await awaitAnswer(timeoutMs)
 }
 
 /** Rasterizes and classifies strokes in their upload form (`pairs` u16 pairs); undefined on no answer. */
 export async function classifyStrokesNative(modelId32: number, seq: number, encoded: Buffer, pairs: number, panelWidth: number, panelHeight: number, timeoutMs: number): Promise<NativeResult> {
-    expect(seq)
+    expect(seq, ds.BnnClassifierCodes.CmdClassifyStrokes)
     await uploadNative(seq, encoded)
     await classifierRole.classifyStrokes(modelId32, seq, panelWidth, panelHeight, pairs)
     return await awaitAnswer(timeoutMs)
@@ -115,7 +153,7 @@ export async function classifyStrokesNative(modelId32: number, seq: number, enco
 
 /** Preprocesses and classifies a grayscale frame; undefined on no answer. */
 export async function classifyFrameNative(modelId32: number, seq: number, frame: Buffer, width: number, height: number, timeoutMs: number): Promise<NativeResult> {
-    expect(seq)
+    expect(seq, ds.BnnClassifierCodes.CmdClassifyFrame)
     await uploadNative(seq, frame)
     await classifierRole.classifyFrame(modelId32, seq, width, height)
     return await awaitAnswer(timeoutMs)
@@ -128,7 +166,7 @@ export async function watchFrameNative(seq: number, frameId: number) {
 
 /** Classifies the frame the service holds for `seq` (watched or uploaded); undefined on no answer or BadUpload. */
 export async function classifyHeldFrameNative(modelId32: number, seq: number, width: number, height: number, timeoutMs: number): Promise<NativeResult> {
-    expect(seq)
+    expect(seq, ds.BnnClassifierCodes.CmdClassifyFrame)
     await classifierRole.classifyFrame(modelId32, seq, width, height)
     return await awaitAnswer(timeoutMs)
 }
