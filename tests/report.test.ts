@@ -1,6 +1,11 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it, expect } from "vitest";
 import { barChartSvg, confusionMatrixSvg, learningCurvesSvg } from "../lib/report/svg.ts";
 import { ProgressBar, formatDuration, formatRate } from "../lib/report/progress.ts";
+import { mapParts, serviceFootprint, serviceFootprintMarkdown, type ConfigFootprint } from "../lib/measure/service-footprint.ts";
+import { generatedDir } from "../lib/paths.ts";
 import { bnn } from "./run-bnn.ts";
 
 const history = [1, 2, 3, 4, 5].map((epoch) => ({
@@ -150,6 +155,9 @@ describe("bnn report --json: speed on every core", () => {
     expect(rp.meanCycles / rp.trmMeanCycles).toBeLessThan(1.25);
     for (const s of out.speed.filter((s: { trmMeanCycles: number | null }) => s !== rp)) expect([s.trmMeanCycles, s.trmWorstCycles]).toEqual([null, null]);
     layersAddUp(out, m0.meanInstructions);
+    // the service per configuration (checked in detail below)
+    expect(out.service.configurations.map((c: ConfigFootprint) => c.name)).toEqual(["touch-only", "camera-only", "both"]);
+    for (const c of out.service.configurations) expect(c.image.ram).toBe(c.model.ram + c.service.ram + sumOf(c, "measuring entry", "ram"));
   });
 
   it("a CNN: conv layers with their shapes, and per-layer Cortex-M0 costs that add up", async () => {
@@ -176,3 +184,87 @@ function layersAddUp(out: { layers: { m0Instructions: number; m0Cycles: number }
   expect(sum).toBeGreaterThanOrEqual(mean);
   expect(sum - mean).toBeLessThan(20 * out.layers.length);
 }
+
+const sumOf = (c: ConfigFootprint, part: string, key: "flash" | "ram") => c.parts.filter((p) => p.part === part).reduce((a, p) => a + p[key], 0);
+
+describe("the classifier service's flash and RAM per configuration (bnn report)", () => {
+  it("reads a GNU ld map: split lines, alignment, archive members, nothing of the discarded sections", () => {
+    const map = [
+      "Discarded input sections",
+      " .text.unused   0x00000000       0x40 bnn_service.o",
+      "",
+      "Linker script and memory map",
+      "",
+      "LOAD bnn_model.o",
+      ".text           0x00008000      0x1a0",
+      " *(.text .text.*)",
+      " .text.bnn_columns_layer.constprop.0",
+      "                0x00008000      0x154 bnn_model.o",
+      " .text.bnn_service_command",
+      "                0x00008154       0x3c /tmp/b/bnn_service.o",
+      "                0x00008154                bnn_service_command",
+      " *fill*         0x00008190        0x2 ",
+      " .text          0x00008194        0xc /usr/lib/gcc/arm-none-eabi/12.2.1/thumb/v6-m/nofp/libgcc.a(_udivsi3.o)",
+      " .rodata.bnn_l1_columns",
+      "                0x000081a0      0x100 bnn_model.o",
+      ".bss            0x20000000      0x424",
+      " .bss.bnn_service_upload",
+      "                0x20000000      0x400 bnn_service.o",
+      " COMMON         0x20000400       0x24 bnn_raster.o",
+      ".comment        0x00000000       0x26",
+      " .comment       0x00000000       0x26 bnn_model.o",
+      " .debug_info    0x00000000      0x100 bnn_model.o",
+    ].join("\n");
+    const parts = Object.fromEntries(mapParts(map).map((p) => [p.part, p]));
+    expect(parts.model).toMatchObject({ text: 0x154, rodata: 0x100, data: 0, bss: 0, flash: 0x254, ram: 0 });
+    expect(parts["service core"]).toMatchObject({ text: 0x3c, bss: 0x400, flash: 0x3c, ram: 0x400 });
+    expect(parts.libgcc).toMatchObject({ text: 0xc, flash: 0xc, ram: 0 });
+    expect(parts.alignment).toMatchObject({ text: 2, flash: 2 });
+    expect(parts.rasterizer).toMatchObject({ bss: 0x24, ram: 0x24, flash: 0 });
+    expect(() => mapParts("no map")).toThrow(/not a GNU ld map/);
+  });
+
+  it("links the default model with each configuration: the parts add up, a left-out command's C is not linked, touch-only pays for no frame", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bnn-service-footprint-"));
+    try {
+      const s = await serviceFootprint(generatedDir("default"), dir);
+      const [touch, camera, both] = s.configurations;
+      expect([touch.name, camera.name, both.name]).toEqual(["touch-only", "camera-only", "both"]);
+      // the upload buffer each configuration needs (bnn_service.h): 400 stroke pairs, a 64x64 frame
+      expect([touch.uploadBytes, camera.uploadBytes, both.uploadBytes]).toEqual([1600, 4096, 4096]);
+      for (const c of s.configurations) {
+        // the parts are the whole image, and the service is the image without the model and the entry
+        for (const key of ["flash", "ram"] as const) {
+          expect(c.parts.reduce((a, p) => a + p[key], 0), `${c.name} ${key}`).toBe(c.image[key]);
+          expect(c.service[key], `${c.name} ${key}`).toBe(c.image[key] - c.model[key] - sumOf(c, "measuring entry", key));
+        }
+        for (const p of c.parts) {
+          expect(p.flash).toBe(p.text + p.rodata + p.data);
+          expect(p.ram).toBe(p.data + p.bss);
+        }
+        // the service core holds the upload buffer and the packed input
+        expect(sumOf(c, "service core", "ram")).toBeGreaterThanOrEqual(c.uploadBytes + 100);
+        expect(c.model.flash).toBeGreaterThan(10_000);
+        expect(c.model.ram).toBe(both.model.ram);
+      }
+      // a command left out links none of its C
+      expect(sumOf(touch, "camera preprocessing", "flash") + sumOf(touch, "camera preprocessing", "ram")).toBe(0);
+      expect(sumOf(camera, "rasterizer", "flash") + sumOf(camera, "rasterizer", "ram")).toBe(0);
+      for (const part of ["rasterizer", "camera preprocessing"]) expect(sumOf(both, part, "flash"), part).toBeGreaterThan(1000);
+      expect(sumOf(touch, "rasterizer", "ram")).toBe(sumOf(both, "rasterizer", "ram"));
+      // each one-input build costs less than both; touch-only's service core stays within 2 KB of RAM
+      for (const key of ["flash", "ram"] as const) {
+        expect(touch.service[key], key).toBeLessThan(both.service[key]);
+        expect(camera.service[key], key).toBeLessThan(both.service[key]);
+      }
+      expect(sumOf(touch, "service core", "ram")).toBeLessThanOrEqual(2048);
+      // no camera frame in touch-only: the frame buffer and the 28x28 pixels are both gone
+      expect(sumOf(both, "service core", "ram") - sumOf(touch, "service core", "ram")).toBeGreaterThanOrEqual(4096 - 1600 + 784);
+      const table = serviceFootprintMarkdown(s).join("\n");
+      for (const c of s.configurations) expect(table).toContain(`| ${c.name} (`);
+      expect(table).toContain(`| ${touch.uploadBytes.toLocaleString("en-US")} |`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -15,6 +15,7 @@ import type { CModel } from "../codegen/c-model.ts";
 import { M0_COUNT, RV32_COUNT, XTENSA_COUNT } from "./icount.ts";
 import { m0LayerCosts, qemuSpeed, rp2040Speed, type SpeedFigure } from "./speed.ts";
 import { run } from "../run.ts";
+import { serviceFootprint, serviceFootprintMarkdown, type ServiceFootprint } from "./service-footprint.ts";
 
 export interface LayerFootprint {
   layer: number;
@@ -44,6 +45,8 @@ export interface Report {
   weightBits: number;
   overheadPercent: number;
   ramBytes: { static: number; stack: number; total: number };
+  /** Flash and RAM of the classifier service with this model, per configuration of the service. */
+  service: ServiceFootprint;
   speed: SpeedFigure[];
   notes: string[];
 }
@@ -82,6 +85,8 @@ export async function buildReport(m: CModel, modelDir: string, records: Buffer, 
   try {
     onStep?.("flash and RAM (arm-none-eabi-gcc, nm, -fstack-usage)");
     const fp = await m0Footprint(modelDir, buildDir);
+    onStep?.("the classifier service with the model: touch-only, camera-only, both (arm-none-eabi-gcc, ld --gc-sections, the link map)");
+    const service = await serviceFootprint(modelDir, buildDir);
     const recordBytes = 4 * ((m.width * m.height + 31) >>> 5);
     const convLayers: Omit<LayerFootprint, "m0Instructions" | "m0Cycles">[] = m.conv.map((c, k) => {
       const form = c.patch.form;
@@ -134,9 +139,11 @@ export async function buildReport(m: CModel, modelDir: string, records: Buffer, 
       weightBits,
       overheadPercent: (100 * (fp.weights + fp.constants - weightBits / 8)) / (weightBits / 8),
       ramBytes: { static: fp.ram, stack: fp.stack, total: fp.ram + fp.stack },
+      service,
       speed: [m0, rp, rv, xt],
       notes: [
         "Flash and RAM: bnn_model.c for Cortex-M0+ (arm-none-eabi-gcc -O2), sizes from arm-none-eabi-nm; stack of bnn_classify from -fstack-usage.",
+        "The service with the model: one link per configuration of c/service/bnn_service.h (BNN_SERVICE_STROKES, BNN_SERVICE_FRAMES) for Cortex-M0+, from an entry that calls what the jacdac adapter calls (c/harness/service_size_main.c; its own bytes are left out), with --gc-sections, so only what a command reaches counts; the link map gives each object's part. 'Service' is everything it adds to the model: its core, the rasterizer and the camera preprocessing it serves, the libgcc routines they call (a firmware may link those anyway) and alignment. The model's figures there are what the link keeps of bnn_model.c (bnn_pack_pixels only with frames).",
         "Instructions: exact counts of the executed instructions under QEMU (one instruction per translation block, exec log), bench loop included (a few instructions per image).",
         "Cycles: each executed instruction priced by the Cortex-M0+ TRM timings (loads/stores 2, taken branches 2, BL 3, PUSH/POP 1+N, MULS 1 as on the RP2040); code and tables assumed in zero-wait-state memory. rv32imc: 1 cycle each, +1 per load and per taken branch or jump (an estimate, not a datasheet figure).",
         "RP2040 on rp2040js: the same C and flags linked for the RP2040 (code and tables in XIP flash, data in SRAM), run on rp2040js; cycles from its cycle counter, which treats XIP flash like SRAM (no cache misses), models no bus contention and no fetch wait states. Its trmMeanCycles are the same run's instructions priced with the TRM table above.",
@@ -162,6 +169,8 @@ export function reportMarkdown(r: Report): string {
     `**Flash**: ${n(r.flashBytes.total)} bytes = weights ${n(r.flashBytes.weights)} + thresholds/constants ${n(r.flashBytes.constants)} + code ${n(r.flashBytes.code)}. The weights are ${n(r.weightBits)} bits = ${n(r.weightBits / 8)} bytes; weights + constants are ${r.overheadPercent.toFixed(1)} % above that.`,
     "",
     `**RAM**: ${n(r.ramBytes.total)} bytes = static buffers ${n(r.ramBytes.static)} + stack of bnn_classify ${n(r.ramBytes.stack)}.`,
+    "",
+    ...serviceFootprintMarkdown(r.service),
     "",
     "| core | images | instructions / inference (mean) | est. cycles (mean) | µs at clock (mean) | worst image: instructions | cycles | µs |",
     "|---|---:|---:|---:|---:|---:|---:|---:|",
