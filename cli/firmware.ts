@@ -4,6 +4,7 @@ import { defineCommand } from "../lib/args.ts";
 import { ExitCode, UserError } from "../lib/errors.ts";
 import { programEntry } from "../lib/export/entry.ts";
 import { buildFirmware, type FirmwareResult } from "../lib/firmware/firmware.ts";
+import { SERVICE_INPUTS, type ServiceInputs } from "../lib/firmware/sources.ts";
 import { displayPath, MODELS_DIR } from "../lib/paths.ts";
 import { join } from "node:path";
 
@@ -20,6 +21,7 @@ export const firmwareCommand = defineCommand({
   options: {
     board: { type: "string", description: "board id of boards/ (waveshare_rp2040_touch_lcd, m5stack_core2)", default: "waveshare_rp2040_touch_lcd", metavar: "id" },
     model: { type: "string", description: "shipped model name or model.json path", default: "default", metavar: "name|path" },
+    inputs: { type: "string", description: "what the service takes: touch, camera or both (touch-only leaves the camera's C and 2.5 KB of RAM out)", default: "both", metavar: "touch|camera|both" },
     firmwareDir: { type: "string", description: "firmware checkout to patch and build", metavar: "dir" },
     image: { type: "string", description: "bundle with this firmware image instead of building one (.uf2, .bin)", metavar: "file" },
     program: { type: "string", description: "the DeviceScript program (default: src/main.ts, or the shipped model's entry)", metavar: "file.ts" },
@@ -30,9 +32,10 @@ export const firmwareCommand = defineCommand({
     json: { type: "boolean", description: "print the result as JSON (docs/json.md)" },
   },
   async run(o) {
+    if (!(SERVICE_INPUTS as readonly string[]).includes(o.inputs)) throw new UserError(`--inputs ${o.inputs}: give touch, camera or both`, ExitCode.Usage);
     const program = o.program ?? shippedEntry(o.model);
     const log = o.json ? () => {} : (line: string) => console.error(line);
-    const r = await buildFirmware({ board: o.board, model: o.model, program, firmwareDir: o.firmwareDir, image: o.image, out: o.out, dryRun: o.dryRun, patchOnly: o.patchOnly, force: o.force, log });
+    const r = await buildFirmware({ board: o.board, model: o.model, program, inputs: o.inputs as ServiceInputs, firmwareDir: o.firmwareDir, image: o.image, out: o.out, dryRun: o.dryRun, patchOnly: o.patchOnly, force: o.force, log });
     if (o.json) console.log(JSON.stringify(r));
     else console.log(describe(r));
   },
@@ -54,7 +57,7 @@ function describe(r: FirmwareResult): string {
     for (const c of f.changes) lines.push(`          ${r.dryRun ? `would ${c.action}` : `${c.action}d`} ${c.path}  (${c.why})`);
     if (r.dryRun) lines.push(f.missing.length ? `          a build would need: ${f.missing.join(", ")}` : "          a build has the tools and submodules it needs");
   }
-  lines.push(`model     ${r.model} (${r.modelId})`, `board     ${r.board} (${r.arch})`, `program   ${r.program}`);
+  lines.push(`model     ${r.model} (${r.modelId}), service inputs: ${r.inputs}`, `board     ${r.board} (${r.arch})`, `program   ${r.program}`);
   if (r.image) lines.push(`image     ${r.image}`);
   if (r.elf) {
     const s = r.elf.sizeBytes;

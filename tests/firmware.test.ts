@@ -143,6 +143,26 @@ describe("patching a firmware checkout", () => {
     for (const f of Object.keys(before).filter((f) => !changed.includes(f))) expect(after[f], f).toBe(before[f]);
   });
 
+  it("a touch-only build leaves the camera's C out and tells the service so; back to both puts it in", async () => {
+    const dir = tree("inputs", "pico");
+    expect((await firmware(dir, "--patch-only")).code).toBe(0);
+    const r = await firmware(dir, "--patch-only", "--inputs", "touch", "--json");
+    expect(r.code, r.stderr).toBe(0);
+    const changes = (JSON.parse(r.stdout) as { firmware: { changes: { path: string; action: string }[] } }).firmware.changes;
+    const deleted = changes.filter((c) => c.action === "delete").map((c) => c.path);
+    expect(deleted.length).toBeGreaterThan(1);
+    expect(deleted.every((p) => p.startsWith("src/bnn/bnn_preprocess"))).toBe(true);
+    const after = snapshot(dir);
+    expect(Object.keys(after).filter((f) => f.includes("bnn_preprocess"))).toEqual([]);
+    expect(Object.keys(after).some((f) => f.startsWith("src/bnn/bnn_raster"))).toBe(true);
+    expect(after["src/CMakeLists.txt"]).toContain("target_compile_definitions(devsrunner PRIVATE BNN_SERVICE_STROKES=1 BNN_SERVICE_FRAMES=0)");
+    expect((await firmware(dir, "--patch-only")).code).toBe(0);
+    const both = snapshot(dir);
+    expect(Object.keys(both).filter((f) => f.includes("bnn_preprocess")).length).toBe(deleted.length);
+    expect(both["src/CMakeLists.txt"]).not.toContain("BNN_SERVICE_FRAMES");
+    expectOneLineError(await firmware(dir, "--patch-only", "--inputs", "pen"), 2, /--inputs pen: give touch, camera or both/);
+  });
+
   it("refuses to replace a file of the user's without --force, and changes nothing", async () => {
     const dir = tree("users", "pico");
     expect((await firmware(dir, "--patch-only")).code).toBe(0);

@@ -20,7 +20,7 @@ import { detectLayout, type FirmwareLayout } from "./layout.ts";
 import { applyChanges, planChanges, type Change } from "./patch.ts";
 import { missingForBuild, missingLine } from "./preflight.ts";
 import { elfSize, type ElfSize } from "./size.ts";
-import { firmwareSources } from "./sources.ts";
+import { firmwareSources, type ServiceInputs } from "./sources.ts";
 
 export const BOARDS_DIR = join(ROOT, "boards");
 
@@ -28,6 +28,8 @@ export interface FirmwareOptions {
   board: string;
   model: string;
   program: string;
+  /** What the firmware's service takes: a touch-only build leaves the camera's C and buffer out. */
+  inputs: ServiceInputs;
   firmwareDir?: string;
   image?: string;
   out?: string;
@@ -43,6 +45,7 @@ export interface FirmwareResult {
   model: string;
   modelId: string;
   program: string;
+  inputs: ServiceInputs;
   firmware?: { kind: string; dir: string; commit?: string; changes: { path: string; action: string; why: string }[]; missing: string[] };
   image?: string;
   out?: { path: string; sizeBytes: number };
@@ -98,7 +101,7 @@ export async function buildFirmware(o: FirmwareOptions): Promise<FirmwareResult>
   if (!existsSync(program)) throw new UserError(`--program ${o.program}: no such file`);
   const mc = await modelC(o.model);
   try {
-    const result: FirmwareResult = { board: board.id, arch: board.archId, model: mc.model.file.name, modelId: mc.model.id, program: displayPath(program), dryRun: !!o.dryRun };
+    const result: FirmwareResult = { board: board.id, arch: board.archId, model: mc.model.file.name, modelId: mc.model.id, program: displayPath(program), inputs: o.inputs, dryRun: !!o.dryRun };
     const ext = imageType(board.archId);
     const outPath = o.patchOnly ? undefined : o.out ?? `bnn-${board.id}-${mc.model.file.name}${ext}`;
     if (outPath && !outPath.endsWith(ext)) throw new UserError(`--out ${outPath}: a ${board.archId} image is a ${ext} file`, ExitCode.Usage);
@@ -113,7 +116,7 @@ export async function buildFirmware(o: FirmwareOptions): Promise<FirmwareResult>
       const layout = detectLayout(resolve(o.firmwareDir ?? ""));
       checkLayoutFits(layout, board);
       const missing = o.patchOnly ? [] : await missingForBuild(layout);
-      const changes: Change[] = planChanges(layout, firmwareSources(mc.dir), { model: mc.model.file.name, modelId: mc.model.id, force: o.force });
+      const changes: Change[] = planChanges(layout, firmwareSources(mc.dir, o.inputs), { model: mc.model.file.name, modelId: mc.model.id, inputs: o.inputs, force: o.force });
       result.firmware = { kind: layout.kind, dir: displayPath(layout.dir), commit: await commitOf(layout.dir), changes: changes.map(({ path, action, why }) => ({ path, action, why })), missing: missing.map((m) => m.what) };
       if (o.dryRun) return result;
       if (missing.length) throw new UserError(missingLine(missing));

@@ -17,7 +17,7 @@ import { dirname, join } from "node:path";
 import { ExitCode, UserError } from "../errors.ts";
 import { parseJson } from "../json.ts";
 import { INIT_ANCHOR, type FirmwareLayout } from "./layout.ts";
-import type { FirmwareSource } from "./sources.ts";
+import { serviceDefines, type FirmwareSource, type ServiceInputs } from "./sources.ts";
 
 export const MANIFEST = "bnn-firmware.json";
 /** The marker of every line or block bnn firmware writes into the firmware's own files. */
@@ -27,6 +27,7 @@ export interface Manifest {
   generatedBy: "bnn firmware";
   model: string;
   modelId: string;
+  inputs: ServiceInputs;
   /** file name in bnn/ -> SHA-256 of what bnn firmware wrote. */
   files: Record<string, string>;
 }
@@ -51,14 +52,16 @@ function readManifest(path: string): Manifest | undefined {
   return m as Manifest;
 }
 
-function cmakeBlock(layout: FirmwareLayout): string {
+function cmakeBlock(layout: FirmwareLayout, inputs: ServiceInputs): string {
   const target = layout.kind === "devicescript-pico" ? "devsrunner" : "${COMPONENT_LIB}";
+  const defines = serviceDefines(inputs);
   return [
     `# >>> ${MARK}: the BNN classifier service and its model (bnn firmware rewrites this block)`,
     "file(GLOB BNN_FILES ${CMAKE_CURRENT_LIST_DIR}/bnn/*.c)",
     `target_sources(${target} PRIVATE \${BNN_FILES})`,
     `target_include_directories(${target} PRIVATE \${CMAKE_CURRENT_LIST_DIR}/bnn)`,
     'set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/bnn/bnn_model.c PROPERTIES COMPILE_OPTIONS "-O2")',
+    ...(defines.length ? [`target_compile_definitions(${target} PRIVATE ${defines.join(" ")}) # the service takes ${inputs} input only`] : []),
     `# <<< ${MARK}`,
     "",
   ].join("\n");
@@ -67,9 +70,9 @@ function cmakeBlock(layout: FirmwareLayout): string {
 const BLOCK = new RegExp(`\\n?# >>> ${MARK}:[^]*?# <<< ${MARK}\\n?`);
 
 /** CMakeLists.txt with the block at its end (the block replaced when it is there). */
-export function patchCmake(text: string, layout: FirmwareLayout): string {
+export function patchCmake(text: string, layout: FirmwareLayout, inputs: ServiceInputs = "both"): string {
   const body = text.replace(BLOCK, "\n").replace(/\n*$/, "\n");
-  return `${body}\n${cmakeBlock(layout)}`;
+  return `${body}\n${cmakeBlock(layout, inputs)}`;
 }
 
 const INCLUDE = `#include "bnn_service.h" // ${MARK}: bnn_classifier_init()`;
@@ -91,6 +94,7 @@ export function patchMain(text: string): string {
 export interface PlanOptions {
   model: string;
   modelId: string;
+  inputs: ServiceInputs;
   /** Replace files of the user's in bnn/ that have the names of ours. */
   force?: boolean;
 }
@@ -123,11 +127,11 @@ export function planChanges(layout: FirmwareLayout, sources: FirmwareSource[], o
     // ours and unchanged since: removed; edited by the user since: left where it is
     if (sha256(readFileSync(abs(p), "utf8")) === hash) changes.push({ path: p, action: "delete", why: "no longer part of the service" });
   }
-  const manifest: Manifest = { generatedBy: "bnn firmware", model: opts.model, modelId: opts.modelId, files: Object.fromEntries(sources.map((s) => [s.name, sha256(s.text)])) };
+  const manifest: Manifest = { generatedBy: "bnn firmware", model: opts.model, modelId: opts.modelId, inputs: opts.inputs, files: Object.fromEntries(sources.map((s) => [s.name, sha256(s.text)])) };
   const manifestText = `${JSON.stringify(manifest, null, 2)}\n`;
   if (!existsSync(abs(manifestPath)) || readFileSync(abs(manifestPath), "utf8") !== manifestText) changes.push({ path: manifestPath, action: existsSync(abs(manifestPath)) ? "update" : "create", text: manifestText, why: `model ${opts.model} (${opts.modelId})` });
   for (const [file, patch, why] of [
-    ["CMakeLists.txt", (t: string) => patchCmake(t, layout), "adds bnn/*.c and bnn/ to the build"],
+    ["CMakeLists.txt", (t: string) => patchCmake(t, layout, opts.inputs), `adds bnn/*.c and bnn/ to the build${opts.inputs === "both" ? "" : `, ${opts.inputs} input only`}`],
     ["main.c", patchMain, "calls bnn_classifier_init() in app_init_services()"],
   ] as const) {
     const p = rel(file);
