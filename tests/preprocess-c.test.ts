@@ -1,35 +1,35 @@
 /**
- * The C port of the camera preprocessing (firmware-codegen/c/bnn_preprocess.c) against its
- * reference, src/shared/camera-preprocess.ts: the returned ink count and the 784 output bytes
- * must be identical for every frame. Host gcc with ASan and UBSan on the simulated camera's
- * frames of MNIST test images 0..999 and on fast-check frames (random sizes up to 128x128 and
- * strips up to 16384 pixels, uniform, two-level, noise, specks, single dark pixels, contrast at
- * the limit, shapes on shaded paper, camera frames of other sizes, frames of the largest size);
+ * The C port of the camera preprocessing (firmware-codegen/c/bnn_preprocess.c with its steps,
+ * bnn_preprocess_ink.c and bnn_preprocess_geometry.c) against its reference,
+ * src/shared/camera-preprocess.ts: the returned ink count and the 784 output bytes must be
+ * identical for every frame. Host gcc with ASan and UBSan on the simulated camera's frames of
+ * MNIST test images 0..999 and on fast-check frames (random sizes up to 128x128 and strips up to
+ * 16384 pixels, uniform, two-level, noise, specks, single dark pixels, contrast at the limit,
+ * shapes on shaded paper, camera frames of other sizes, frames of the largest size; the frames:
+ * tests/preprocess-c-frames.ts);
  * the preconditions; the same frames (a subset) on Cortex-M0 under qemu-system-arm -M microbit
  * and on rv32imc; clean compiles with every compiler; the M0's executed instructions per frame
  * and code size (printed: docs/service.md, "Native camera preprocessing (C)").
  */
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { disassemble, m0plusCycles, traceCost } from "../lib/measure/cycles.ts";
 import { M0_BIG_COUNT, M0_COUNT, RV32_COUNT, type CountTarget } from "../lib/measure/icount.ts";
 import { C_DIR } from "../lib/paths.ts";
-import { runQemuHarness, STRICT } from "../lib/targets/targets.ts";
+import { PREPROCESS_SOURCES, runQemuHarness, STRICT } from "../lib/targets/targets.ts";
 import { run } from "../lib/run.ts";
-import { FRAME_HEIGHT, FRAME_WIDTH, synthesizeFrame } from "../lib/image/photo.ts";
-import { IMAGE_PIXELS, loadMnist } from "../lib/mnist.ts";
+import { FRAME_HEIGHT, FRAME_WIDTH } from "../lib/image/photo.ts";
 import { MAX_FRAME_BYTES } from "../src/shared/camera-chunks.ts";
 import { OUT_PIXELS, OUT_SIDE, preprocess } from "../src/shared/camera-preprocess.ts";
 import { scratchDir } from "./helpers.ts";
+import { camera, cameraFrame, framed, GENERATORS, NULL_FRAME, NULL_OUT, NULL_SCRATCH, preconditionCases, record, type Case } from "./preprocess-c-frames.ts";
 
 const HARNESS = join(C_DIR, "harness");
-const LIBRARY = join(C_DIR, "bnn_preprocess.c");
 const HARNESS_C = join(HARNESS, "preprocess_harness.c");
 const build = scratchDir("preprocess-c");
-const test = loadMnist("test");
 const CAMERA_FRAMES = 1000;
 const M0_CAMERA_FRAMES = 200;
 const COUNT_FRAMES = 50;
@@ -40,38 +40,14 @@ const RESULT_BYTES = 4 + OUT_PIXELS;
 const SEED = 20250607;
 const RUNS = 200;
 
-/** Flags of a harness record (preprocess_harness.c). */
-const NULL_FRAME = 1;
-const NULL_OUT = 2;
-const CALLER_SCRATCH = 4;
-const NULL_SCRATCH = 8;
 /** bnn_status_t */
 const ERR_NULL = -1;
 const ERR_SIZE = -2;
 const ERR_LIMIT = -3;
 
-interface Case {
-  /** What the frame is, enough to make it again (generator and parameters). */
-  name: string;
-  width: number;
-  height: number;
-  frame: Uint8Array;
-  flags: number;
-}
-
 interface Result {
   rc: number;
   out: Uint8Array;
-}
-
-const framed = (width: number, height: number) => width >= 1 && height >= 1 && width * height <= MAX_FRAME_BYTES;
-
-function record(c: Case): Buffer {
-  const header = Buffer.alloc(12);
-  header.writeInt32LE(c.width, 0);
-  header.writeInt32LE(c.height, 4);
-  header.writeUInt32LE(c.flags, 8);
-  return framed(c.width, c.height) ? Buffer.concat([header, c.frame]) : header;
 }
 
 function parseResult(b: Buffer): Result {
@@ -157,157 +133,23 @@ class Harness {
   }
 }
 
-// ---- frames ----
-
-/** mulberry32: the frames' pixels from a seed fast-check draws (so shrinking works on parameters). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
-
-const clamp = (v: number) => (v < 0 ? 0 : v > 255 ? 255 : v);
-const level = fc.integer({ min: 0, max: 255 });
-const seed = fc.integer({ min: 0, max: 0xffffffff });
-const side = fc.integer({ min: 1, max: 128 });
-const flags = fc.constantFrom(0, CALLER_SCRATCH);
-
-function make(name: string, params: Record<string, unknown>, width: number, height: number, f: number, pixel: (x: number, y: number) => number): Case {
-  const frame = new Uint8Array(width * height);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) frame[y * width + x] = clamp(pixel(x, y));
-  return { name: `${name}${JSON.stringify(params)}`, width, height, frame, flags: f };
-}
-
-const cameraFrame = (k: number, width = FRAME_WIDTH, height = FRAME_HEIGHT) => synthesizeFrame(test.images, k * IMAGE_PIXELS, k, width, height);
-
-/** Shapes (bars, blocks, dots) of ink on shaded, noisy paper: frames that show something digit-like. */
-function shapes(p: { w: number; h: number; paper: number; ink: number; gx: number; gy: number; noise: number; rects: { x: number; y: number; rw: number; rh: number }[]; seed: number; flags: number }): Case {
-  const r = prng(p.seed);
-  return make("shapes", p, p.w, p.h, p.flags, (x, y) => {
-    const inRect = p.rects.some((q) => {
-      const x0 = q.x % p.w;
-      const y0 = q.y % p.h;
-      return x >= x0 && y >= y0 && x < x0 + q.rw && y < y0 + q.rh;
-    });
-    const paper = p.paper + Math.trunc((p.gx * (2 * x - p.w)) / (2 * p.w)) + Math.trunc((p.gy * (2 * y - p.h)) / (2 * p.h));
-    const n = p.noise === 0 ? 0 : (r() % (2 * p.noise + 1)) - p.noise;
-    return (inRect ? p.ink : paper) + n;
-  });
-}
-
-const rect = fc.record({ x: fc.nat(16383), y: fc.nat(16383), rw: fc.integer({ min: 1, max: 60 }), rh: fc.integer({ min: 1, max: 60 }) });
-const shapeParams = (w: fc.Arbitrary<number>, h: fc.Arbitrary<number>) =>
-  fc.record({
-    w,
-    h,
-    paper: fc.integer({ min: 90, max: 255 }),
-    ink: fc.integer({ min: 0, max: 140 }),
-    gx: fc.integer({ min: -60, max: 60 }),
-    gy: fc.integer({ min: -60, max: 60 }),
-    noise: fc.integer({ min: 0, max: 12 }),
-    rects: fc.array(rect, { minLength: 1, maxLength: 4 }),
-    seed,
-    flags,
-  });
-
-const twoLevel = (bg: fc.Arbitrary<number>, fg: fc.Arbitrary<number>) =>
-  fc.record({ w: side, h: side, bg, fg, permille: fc.integer({ min: 0, max: 1000 }), seed, flags }).map((p) => {
-    const r = prng(p.seed);
-    return make("twoLevel", p, p.w, p.h, p.flags, () => (r() % 1000 < p.permille ? p.fg : p.bg));
-  });
-
-/** The property generators: name -> arbitrary frame. */
-const GENERATORS: Record<string, fc.Arbitrary<Case>> = {
-  uniform: fc.record({ w: side, h: side, v: level, flags }).map((p) => make("uniform", p, p.w, p.h, p.flags, () => p.v)),
-  "all 0 / all 255": fc.record({ w: side, h: side, v: fc.constantFrom(0, 255), flags }).map((p) => make("constant", p, p.w, p.h, p.flags, () => p.v)),
-  "two levels": twoLevel(level, level),
-  "extreme contrast (0 on 255)": twoLevel(fc.constant(255), fc.constant(0)),
-  noise: fc.record({ w: side, h: side, lo: level, range: level, seed, flags }).map((p) => {
-    const r = prng(p.seed);
-    return make("noise", p, p.w, p.h, p.flags, () => p.lo + (r() % (p.range + 1)));
-  }),
-  "tiny specks": fc.record({ w: side, h: side, bg: level, ink: level, count: fc.integer({ min: 1, max: 6 }), seed, flags }).map((p) => {
-    const r = prng(p.seed);
-    const specks = new Set(Array.from({ length: p.count }, () => r() % (p.w * p.h)));
-    return make("specks", p, p.w, p.h, p.flags, (x, y) => (specks.has(y * p.w + x) ? p.ink : p.bg));
-  }),
-  "a single dark pixel": fc.record({ w: side, h: side, bg: fc.integer({ min: 1, max: 255 }), dark: fc.nat(254), at: fc.nat(16383), flags }).map((p) =>
-    make("singleDark", p, p.w, p.h, p.flags, (x, y) => (y * p.w + x === p.at % (p.w * p.h) ? p.dark % p.bg : p.bg)),
-  ),
-  "contrast near the limit (40)": fc
-    .record({ w: side, h: side, bg: fc.integer({ min: 30, max: 255 }), diff: fc.integer({ min: 30, max: 50 }), permille: fc.integer({ min: 1, max: 999 }), noise: fc.integer({ min: 0, max: 2 }), seed, flags })
-    .map((p) => {
-      const r = prng(p.seed);
-      return make("nearContrast", p, p.w, p.h, p.flags, () => (r() % 1000 < p.permille ? p.bg - p.diff : p.bg) + (p.noise ? (r() % (2 * p.noise + 1)) - p.noise : 0));
-    }),
-  "shapes on shaded paper": shapeParams(side, side).map(shapes),
-  "camera frames of other sizes": fc.record({ w: fc.integer({ min: 28, max: 128 }), h: fc.integer({ min: 28, max: 128 }), k: fc.nat(9999), flags }).map((p) => ({
-    name: `camera${JSON.stringify(p)}`,
-    width: p.w,
-    height: p.h,
-    frame: cameraFrame(p.k, p.w, p.h),
-    flags: p.flags,
-  })),
-  "strips (1..3 x n, n x 1..3, up to 16384 pixels)": fc
-    .record({ n: fc.integer({ min: 1, max: MAX_FRAME_BYTES }), thick: fc.integer({ min: 1, max: 3 }), vertical: fc.boolean() })
-    .chain((l) => {
-      const long = Math.max(1, Math.floor(l.n / l.thick));
-      return shapeParams(fc.constant(l.vertical ? l.thick : long), fc.constant(l.vertical ? long : l.thick));
-    })
-    .map(shapes),
-  "the largest frames (w x floor(16384 / w))": fc
-    .integer({ min: 1, max: MAX_FRAME_BYTES })
-    .chain((w) => shapeParams(fc.constant(w), fc.constant(Math.floor(MAX_FRAME_BYTES / w))))
-    .map(shapes),
-};
-
-const camera = (k: number): Case => ({ name: `camera frame of MNIST test image ${k}`, width: FRAME_WIDTH, height: FRAME_HEIGHT, frame: cameraFrame(k), flags: 0 });
-
-/** Calls that break a precondition: refused with the right code, `out` untouched. */
-function preconditionCases(): Case[] {
-  const f = (name: string, width: number, height: number, fl = 0): Case => ({ name, width, height, frame: new Uint8Array(framed(width, height) ? width * height : 0).fill(200), flags: fl });
-  return [
-    f("NULL frame", 64, 48, NULL_FRAME),
-    f("NULL out", 64, 48, NULL_OUT),
-    f("NULL frame and out", 64, 48, NULL_FRAME | NULL_OUT),
-    f("NULL scratch", 64, 48, NULL_SCRATCH),
-    f("NULL out, caller scratch", 64, 48, NULL_OUT | CALLER_SCRATCH),
-    f("NULL before a bad size", 0, 48, NULL_FRAME),
-    f("width 0", 0, 48),
-    f("height 0", 64, 0),
-    f("width -1", -1, 48),
-    f("height -2147483648", 64, -2147483648),
-    f("one pixel too many", MAX_FRAME_BYTES + 1, 1),
-    f("129 x 128", 129, 128),
-    f("1 x 16385", 1, MAX_FRAME_BYTES + 1),
-    f("65536 x 65536 (the product wraps to 0 in 32 bits)", 65536, 65536),
-    f("2147483647 x 1", 2147483647, 1),
-    f("2147483647 x 2147483647", 2147483647, 2147483647),
-    f("width 0, caller scratch", 0, 5, CALLER_SCRATCH),
-    f("too big, caller scratch", 200, 200, CALLER_SCRATCH),
-    // accepted: the boundaries themselves
-    f("16384 x 1 (uniform: no digit)", MAX_FRAME_BYTES, 1),
-    f("1 x 1", 1, 1),
-  ];
-}
-
 // ---- builds ----
+
+/** The library's sources compiled into one relocatable object, which its size and the symbols it needs are measured on. */
+function library(cc: string, flags: string[], out: string): Promise<unknown> {
+  return run(cc, [...STRICT, ...flags, `-I${C_DIR}`, "-r", "-nostdlib", ...PREPROCESS_SOURCES, "-o", out]);
+}
 
 async function buildHost(): Promise<string> {
   const exe = join(build, "preprocess-host");
-  await run("gcc", [...STRICT, "-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all", `-I${C_DIR}`, `-I${HARNESS}`, LIBRARY, HARNESS_C, join(HARNESS, "preprocess_host_main.c"), "-o", exe]);
+  await run("gcc", [...STRICT, "-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all", `-I${C_DIR}`, `-I${HARNESS}`, ...PREPROCESS_SOURCES, HARNESS_C, join(HARNESS, "preprocess_host_main.c"), "-o", exe]);
   return exe;
 }
 
 /** The harness on an emulated core (semihosting), with -O2 like the classifier's builds. */
 async function buildEmulated(t: CountTarget): Promise<string> {
   const elf = join(build, `preprocess-${t.name}.elf`);
-  await run(t.cc, [...STRICT, "-O2", ...t.cflags, "-ffreestanding", "-nostdlib", `-DBNN_HARNESS_FRAME_BYTES=${M0_FRAME_BYTES}`, `-I${C_DIR}`, `-I${HARNESS}`, LIBRARY, HARNESS_C, join(HARNESS, "semihost_main.c"), join(HARNESS, "runtime.c"), join(HARNESS, "libc_min.c"), ...t.link, "-lgcc", "-o", elf]);
+  await run(t.cc, [...STRICT, "-O2", ...t.cflags, "-ffreestanding", "-nostdlib", `-DBNN_HARNESS_FRAME_BYTES=${M0_FRAME_BYTES}`, `-I${C_DIR}`, `-I${HARNESS}`, ...PREPROCESS_SOURCES, HARNESS_C, join(HARNESS, "semihost_main.c"), join(HARNESS, "runtime.c"), join(HARNESS, "libc_min.c"), ...t.link, "-lgcc", "-o", elf]);
   return elf;
 }
 
@@ -338,7 +180,7 @@ describe("C camera preprocessing (bnn_preprocess.c)", () => {
   });
 
   it("compiles clean (-std=c99 -Wall -Wextra -Werror -pedantic) with gcc, clang, Cortex-M0+ and rv32imc gcc, at every size limit", async () => {
-    const c = (cc: string, flags: string[], tag: string) => run(cc, [...STRICT, ...flags, `-I${C_DIR}`, "-c", LIBRARY, "-o", join(build, `${tag}.o`)]);
+    const c = (cc: string, flags: string[], tag: string) => library(cc, flags, join(build, `${tag}.o`));
     const compiles: Promise<unknown>[] = [];
     for (const opt of ["-O0", "-O2", "-Os"]) {
       compiles.push(c("gcc", [opt], `gcc${opt}`));
@@ -348,12 +190,13 @@ describe("C camera preprocessing (bnn_preprocess.c)", () => {
     }
     for (const max of [1, 65535]) compiles.push(c("gcc", ["-O2", `-DBNN_PREPROCESS_MAX_PIXELS=${max}`], `max${max}`));
     await Promise.all(compiles);
-    const bad = await run("gcc", [...STRICT, "-DBNN_PREPROCESS_MAX_PIXELS=65536", `-I${C_DIR}`, "-c", LIBRARY, "-o", join(build, "bad.o")], { allowFail: true });
+    const bad = await run("gcc", [...STRICT, "-DBNN_PREPROCESS_MAX_PIXELS=65536", `-I${C_DIR}`, "-c", PREPROCESS_SOURCES[0], "-o", join(build, "bad.o")], { allowFail: true });
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/BNN_PREPROCESS_MAX_PIXELS must be 1\.\.65535/);
-    // the library includes only <stdint.h>, <stddef.h> and bnn_status.h
-    const includes = [...readFileSync(LIBRARY, "utf8").matchAll(/#include\s+(\S+)/g), ...readFileSync(join(C_DIR, "bnn_preprocess.h"), "utf8").matchAll(/#include\s+(\S+)/g)].map((m) => m[1]);
-    expect(new Set(includes)).toEqual(new Set(['"bnn_preprocess.h"', "<stddef.h>", "<stdint.h>", '"bnn_status.h"']));
+    // the library includes only <stdint.h>, <stddef.h> and bnn_status.h besides its own headers
+    const files = [...PREPROCESS_SOURCES, join(C_DIR, "bnn_preprocess.h"), join(C_DIR, "bnn_preprocess_state.h")];
+    const includes = files.flatMap((f) => [...readFileSync(f, "utf8").matchAll(/#include\s+(\S+)/g)].map((m) => m[1]));
+    expect(new Set(includes)).toEqual(new Set(['"bnn_preprocess.h"', '"bnn_preprocess_state.h"', "<stddef.h>", "<stdint.h>", '"bnn_status.h"']));
     // libgcc helpers: 64-bit multiply and (a few times a frame, for the deskew) 64-bit division, 32-bit division
     expect((await run("arm-none-eabi-nm", ["-u", join(build, "m0-O2.o")])).stdout.toString().match(/\S+$/gm)?.sort()).toEqual(["__aeabi_ldivmod", "__aeabi_lmul", "__aeabi_uidiv", "__aeabi_uidivmod"]);
   });
@@ -416,7 +259,7 @@ describe("C camera preprocessing (bnn_preprocess.c): cost", () => {
     const dir = scratchDir("preprocess-count");
     const count = async (t: CountTarget, cases: Case[], frameBytes: number, tag: string) => {
       const elf = join(dir, `bench-${tag}.elf`);
-      await run(t.cc, ["-std=c99", "-O2", ...t.cflags, "-ffreestanding", "-nostdlib", `-DBNN_HARNESS_FRAME_BYTES=${frameBytes}`, `-I${C_DIR}`, `-I${HARNESS}`, LIBRARY, join(HARNESS, "preprocess_bench_main.c"), join(HARNESS, "runtime.c"), join(HARNESS, "libc_min.c"), ...t.link, "-lgcc", "-o", elf]);
+      await run(t.cc, ["-std=c99", "-O2", ...t.cflags, "-ffreestanding", "-nostdlib", `-DBNN_HARNESS_FRAME_BYTES=${frameBytes}`, `-I${C_DIR}`, `-I${HARNESS}`, ...PREPROCESS_SOURCES, join(HARNESS, "preprocess_bench_main.c"), join(HARNESS, "runtime.c"), join(HARNESS, "libc_min.c"), ...t.link, "-lgcc", "-o", elf]);
       // the same trace as icount.ts's instructionsPerInference, also priced in Cortex-M0+ cycles
       const insns = await disassemble("arm-none-eabi-objdump", elf);
       writeFileSync(join(dir, "bnn_in.bin"), Buffer.alloc(0));
@@ -430,8 +273,8 @@ describe("C camera preprocessing (bnn_preprocess.c): cost", () => {
     const small = await count(M0_COUNT, Array.from({ length: COUNT_FRAMES }, (_, k) => camera(k)), FRAME_WIDTH * FRAME_HEIGHT, "64x48");
     const big = await count(M0_BIG_COUNT, Array.from({ length: BIG_FRAMES }, (_, k) => ({ ...camera(k), width: 128, height: 128, frame: cameraFrame(k, 128, 128) })), MAX_FRAME_BYTES, "128x128");
     // code and RAM of the library alone, and the libgcc routines it calls
-    const obj = join(dir, "bnn_preprocess.o");
-    await run(M0_COUNT.cc, [...STRICT, "-O2", ...M0_COUNT.cflags, "-ffreestanding", "-fstack-usage", `-I${C_DIR}`, "-c", LIBRARY, "-o", obj]);
+    const obj = join(dir, "bnn_preprocess-library.o");
+    await library(M0_COUNT.cc, ["-O2", ...M0_COUNT.cflags, "-ffreestanding", "-fstack-usage"], obj);
     const [text, data, bss] = (await run("arm-none-eabi-size", [obj])).stdout.toString().split("\n")[1].trim().split(/\s+/).map(Number);
     const symbols = (await run("arm-none-eabi-nm", ["-S", small.elf])).stdout.toString();
     const sizeOf = (name: string) => {
@@ -439,10 +282,11 @@ describe("C camera preprocessing (bnn_preprocess.c): cost", () => {
       return m ? parseInt(m[1], 16) : 0;
     };
     const helpers = ["__muldi3", "__aeabi_ldivmod", "__udivsi3", "__aeabi_uidivmod"].map((s) => `${s} ${sizeOf(s)} B`).join(", ");
-    const stack = readFileSync(obj.replace(/\.o$/, ".su"), "utf8").trim().replace(/^.*\//gm, "");
+    // gcc names each source's stack usage <output>-<source>.su
+    const stack = PREPROCESS_SOURCES.map((f) => readFileSync(`${obj}-${basename(f, ".c")}.su`, "utf8").trim().replace(/^.*\//gm, "")).join("\n");
     console.log(
       `Cortex-M0 (-O2 -mcpu=cortex-m0plus), per frame: 64x48 (mean of ${small.frames}) ${Math.round(small.instructions)} instructions, ${Math.round(small.cycles)} est. M0+ cycles (${us(small.cycles)} us at 125 MHz); ` +
-        `128x128 (mean of ${big.frames}) ${Math.round(big.instructions)} instructions, ${Math.round(big.cycles)} cycles (${us(big.cycles)} us); bnn_preprocess.o text ${text} data ${data} bss ${bss}; libgcc: ${helpers}; stack:\n${stack}`,
+        `128x128 (mean of ${big.frames}) ${Math.round(big.instructions)} instructions, ${Math.round(big.cycles)} cycles (${us(big.cycles)} us); library (bnn_preprocess*.c) text ${text} data ${data} bss ${bss}; libgcc: ${helpers}; stack:\n${stack}`,
     );
     expect(small.frames).toBe(COUNT_FRAMES);
     expect(small.instructions).toBeGreaterThan(1000);

@@ -4,7 +4,10 @@
  * bytes and the returned ink count are byte-identical to the TypeScript's for every frame
  * (tests/preprocess-c.test.ts compares them on the host, under ASan/UBSan, and on Cortex-M0).
  *
- * The steps are camera-preprocess.ts's, as functions of the same names in the same order:
+ * The steps are camera-preprocess.ts's, as functions of the same names (prefixed
+ * bnn_preprocess_) in the same order, called by bnn_preprocess.c: 1-3 in bnn_preprocess_ink.c,
+ * 4-7 in bnn_preprocess_geometry.c (the state they hand on: bnn_preprocess_state.h). Build all
+ * three .c files.
  *  1. histogram_levels: Otsu threshold t on the 256-bin histogram (class means in quarter grey
  *     levels): pixel p is ink when p <= t; ink mean `lo` and paper mean of the two classes
  *     (floored). paper - lo < BNN_PREPROCESS_MIN_CONTRAST, or one grey level only: no digit.
