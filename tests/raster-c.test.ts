@@ -1,5 +1,6 @@
 /**
- * The firmware's stroke rasterizer (firmware-codegen/c/bnn_raster.c) against the TypeScript
+ * The firmware's stroke rasterizer (firmware-codegen/c/bnn_raster.c with its steps,
+ * bnn_raster_steps.c) against the TypeScript
  * reference (src/shared/stroke-raster.ts): the same 25 input words and the same counts, on the
  * fixtures, on the first 1,000 MNIST test digits drawn as strokes and on random strokes (random
  * panels, points off the panel, dots, empty strokes, scribbles past the disc cap), on the host
@@ -9,7 +10,7 @@ import fc from "fast-check";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { C_DIR, generatedDir } from "../lib/paths.ts";
-import { CORTEX_M0, HOST_GCC, type Target } from "../lib/targets/targets.ts";
+import { CORTEX_M0, HOST_GCC, RASTER_SOURCES, type Target } from "../lib/targets/targets.ts";
 import { loadMnist } from "../lib/mnist.ts";
 import { fixtureCases } from "../lib/export/raster-fixture.ts";
 import { DEFAULT_PANEL_SIZE, strokesFromImage } from "../lib/strokes/from-image.ts";
@@ -43,7 +44,7 @@ function expected(c: Case): Buffer {
 
 async function runCases(t: Target, cases: Case[]): Promise<{ same: number; first?: string }> {
   const dir = scratchDir(`raster-${t.name}`);
-  const built = await t.build(generatedDir("default"), dir, [], [join(C_DIR, "harness", "raster_harness.c"), join(C_DIR, "bnn_raster.c")]);
+  const built = await t.build(generatedDir("default"), dir, [], [join(C_DIR, "harness", "raster_harness.c"), ...RASTER_SOURCES]);
   const out = await t.execute(built, Buffer.concat(cases.map(record)), dir);
   let same = 0;
   let first: string | undefined;

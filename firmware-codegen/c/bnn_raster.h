@@ -2,7 +2,8 @@
  * bnn_raster.h: touch strokes -> the network's 28x28 input bits, in the firmware. The C twin of
  * src/shared/stroke-raster.ts (the reference), step for step and bit for bit: the same step
  * functions in the same order (point_box, deskew_shear, sheared_box, disc_centres, place_centre,
- * draw_discs, pack_rows for pointBox ... packRows), the same integers, every division floored
+ * draw_discs, pack_rows for pointBox ... packRows, prefixed bnn_raster_ in bnn_raster_steps.c;
+ * bnn_raster.c calls them: build both .c files), the same integers, every division floored
  * (bnn_floor_div), the same caps. Read that file for the method; tests/raster-c.test.ts checks
  * the two agree on fixtures and on random strokes.
  *

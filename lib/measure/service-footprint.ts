@@ -62,8 +62,12 @@ function bytes(text: number, rodata: number, data: number, bss: number): LinkByt
 
 function partOf(file: string): PartName | undefined {
   if (/libgcc\.a\(/.test(file)) return "libgcc";
-  const parts: Record<string, PartName> = { "bnn_model.o": "model", "bnn_service.o": "service core", "bnn_raster.o": "rasterizer", "bnn_preprocess.o": "camera preprocessing", "service_size_main.o": "measuring entry" };
-  return parts[basename(file)];
+  const parts: Record<string, PartName> = { "bnn_model.o": "model", "bnn_service.o": "service core", "service_size_main.o": "measuring entry" };
+  const name = basename(file);
+  // the rasterizer and the preprocessing are a pipeline and its steps each (bnn_raster_steps.c, bnn_preprocess_ink.c, …)
+  if (/^bnn_raster(_\w+)?\.o$/.test(name)) return "rasterizer";
+  if (/^bnn_preprocess(_\w+)?\.o$/.test(name)) return "camera preprocessing";
+  return parts[name];
 }
 
 function kindOf(section: string): keyof Pick<LinkBytes, "text" | "rodata" | "data" | "bss"> | undefined {

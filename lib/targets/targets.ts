@@ -16,11 +16,12 @@ import { runBytecode, shippedTables } from "../devs/bytecode-run.ts";
 const HARNESS = join(C_DIR, "harness");
 export const STRICT = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"];
 const SERVICE_CORE = join(C_DIR, "service", "bnn_service.c");
-const RASTER = join(C_DIR, "bnn_raster.c");
+/** The stroke rasterizer (bnn_raster.h): its pipeline and its steps. */
+export const RASTER_SOURCES = ["bnn_raster.c", "bnn_raster_steps.c"].map((f) => join(C_DIR, f));
 /** The camera preprocessing (bnn_preprocess.h): its pipeline and its steps. */
 export const PREPROCESS_SOURCES = ["bnn_preprocess.c", "bnn_preprocess_ink.c", "bnn_preprocess_geometry.c"].map((f) => join(C_DIR, f));
 /** The classifier service core and the preprocessing it runs (besides the model's C), every command served. */
-export const SERVICE_SOURCES = [SERVICE_CORE, RASTER, ...PREPROCESS_SOURCES];
+export const SERVICE_SOURCES = [SERVICE_CORE, ...RASTER_SOURCES, ...PREPROCESS_SOURCES];
 
 /** A configuration of the service (c/service/bnn_service.h): its defines and the C it links. */
 export interface ServiceConfig {
@@ -33,7 +34,7 @@ export interface ServiceConfig {
 
 /** The configurations `bnn report` measures and the service's test runs: touch, camera, both. */
 export const SERVICE_CONFIGS: readonly ServiceConfig[] = [
-  { name: "touch-only", commands: "classify, load, classify_strokes", defines: ["-DBNN_SERVICE_FRAMES=0"], sources: [SERVICE_CORE, RASTER] },
+  { name: "touch-only", commands: "classify, load, classify_strokes", defines: ["-DBNN_SERVICE_FRAMES=0"], sources: [SERVICE_CORE, ...RASTER_SOURCES] },
   { name: "camera-only", commands: "classify, load, classify_frame, watch_frame", defines: ["-DBNN_SERVICE_STROKES=0"], sources: [SERVICE_CORE, ...PREPROCESS_SOURCES] },
   { name: "both", commands: "all (the default)", defines: [], sources: SERVICE_SOURCES },
 ];

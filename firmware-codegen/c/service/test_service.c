@@ -6,8 +6,9 @@
  *   gcc -std=c99 -Wall -Wextra -Werror -pedantic -fsanitize=address,undefined \
  *       -Ifirmware-codegen/c -Ifirmware-codegen/generated/default -Ifirmware-codegen/c/service \
  *       firmware-codegen/generated/default/bnn_model.c firmware-codegen/c/service/bnn_service.c \
- *       firmware-codegen/c/bnn_raster.c firmware-codegen/c/bnn_preprocess.c \
- *       firmware-codegen/c/bnn_preprocess_ink.c firmware-codegen/c/bnn_preprocess_geometry.c \
+ *       firmware-codegen/c/bnn_raster.c firmware-codegen/c/bnn_raster_steps.c \
+ *       firmware-codegen/c/bnn_preprocess.c firmware-codegen/c/bnn_preprocess_ink.c \
+ *       firmware-codegen/c/bnn_preprocess_geometry.c \
  *       firmware-codegen/c/service/test_service.c firmware-codegen/c/service/test_service_spec.c \
  *       firmware-codegen/c/service/test_service_uploads.c \
  *       firmware-codegen/c/service/test_service_config.c -o /tmp/test_service
