@@ -72,7 +72,7 @@ describe("classifier service core", () => {
   // 30 s in the full suite; npm run test:fast sets BNN_FUZZ_SECONDS=5
   const seconds = Number(process.env.BNN_FUZZ_SECONDS ?? 30);
   // the default configuration for the whole time, the other two for a few seconds each
-  it.each(SERVICE_CONFIGS.map((c) => ({ c, time: c.name === "both" ? seconds : Math.min(seconds, 3) })))(`survives a bounded libFuzzer run with zero findings: $c.name ($time s)`, async ({ c, time }) => {
+  it.each(SERVICE_CONFIGS.map((c) => ({ c, time: c.name === "both" ? seconds : Math.min(seconds, 3) })))("survives a bounded libFuzzer run with zero findings: $c.name ($time s)", async ({ c, time }) => {
     const exe = join(build, `fuzz_service_${c.name}`);
     await run("clang", ["-g", "-O1", "-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=all", ...c.defines, ...includes, join(MODEL, "bnn_model.c"), ...c.sources, join(SERVICE, "fuzz_service.c"), "-o", exe]);
     const corpus = join(build, `corpus-${c.name}`);
