@@ -34,13 +34,26 @@ export const benchCommand = defineCommand({
   name: "bench",
   summary: `print measured figures (subjects: ${SUBJECTS.join(", ")})`,
   positionals: ["subject"],
-  usage: "train: training samples/s; popcount: emulated-core instructions per popcount/layer method; c: XNOR C vs float32 and int-per-bit C; wasm: WebAssembly vs TypeScript reference; sim: the simulated board, native vs bytecode; stages: the stage probe (src/probe.ts) in the simulator's VM, ms per stage and per digit (docs/probe.md). Progress goes to stderr.",
+  usage:
+    "train: training samples/s; popcount: emulated-core instructions per popcount/layer method; c: XNOR C vs float32 and int-per-bit C; wasm: WebAssembly vs TypeScript reference; sim: the simulated board, native vs bytecode; stages: the stage probe (src/probe.ts) in the simulator's VM, ms per stage and per digit (docs/probe.md). Progress goes to stderr.",
   options: {
     preset: { type: "string", description: "train: network to train", default: "default", choices: PRESET_NAMES },
     epochs: { type: "int", description: "train: epochs to time", default: 2, min: 1, max: 100 },
     model: { type: "string", description: "popcount/c/wasm: shipped model name or path", default: "default", metavar: "name|path" },
-    images: { type: "int", description: "popcount: test images per instruction count [default: 20]; c: per Cortex-M0 count, where the float32 baseline runs ~20 M traced instructions an image [default: 1]", min: 1, max: 10000 },
-    backend: { type: "string", description: "stages: native = a run with the simulated classifier (native and bytecode stages timed), bytecode = a run without (native stages n/a), both = the two runs", default: "both", choices: ["native", "bytecode", "both"] },
+    images: {
+      type: "int",
+      description:
+        "popcount: test images per instruction count [default: 20]; c: per Cortex-M0 count, where the float32 baseline runs ~20 M traced instructions an image [default: 1]",
+      min: 1,
+      max: 10000,
+    },
+    backend: {
+      type: "string",
+      description:
+        "stages: native = a run with the simulated classifier (native and bytecode stages timed), bytecode = a run without (native stages n/a), both = the two runs",
+      default: "both",
+      choices: ["native", "bytecode", "both"],
+    },
     json: { type: "boolean", description: "print JSON" },
   },
   async run(o, positionals, given) {
@@ -68,7 +81,9 @@ export const benchCommand = defineCommand({
       if (subject === "popcount") {
         const images = o.images ?? 20;
         out(`executed instructions per inference, model ${model.file.name}, mean of ${images} test images, gcc -O2`);
-        const rows = await popcountMatrix(c.dir, inputRecords(model, test, images), 4 * L.inputWords, ["-O2"], (r: CountRow) => out(`  ${r.target.padEnd(12)} ${r.variant.padEnd(44)} ${String(r.instructions).padStart(8)}`));
+        const rows = await popcountMatrix(c.dir, inputRecords(model, test, images), 4 * L.inputWords, ["-O2"], (r: CountRow) =>
+          out(`  ${r.target.padEnd(12)} ${r.variant.padEnd(44)} ${String(r.instructions).padStart(8)}`),
+        );
         if (o.json) console.log(JSON.stringify({ bench: "popcount", model: model.file.name, images, rows }));
         return;
       }
@@ -80,7 +95,15 @@ export const benchCommand = defineCommand({
   },
 });
 
-async function benchC(cmodel: CModel, dir: string, model: Model, images: number, json: boolean, out: (s: string) => void, progress: (s: string) => void): Promise<void> {
+async function benchC(
+  cmodel: CModel,
+  dir: string,
+  model: Model,
+  images: number,
+  json: boolean,
+  out: (s: string) => void,
+  progress: (s: string) => void,
+): Promise<void> {
   const test = loadMnist("test");
   const L = layoutOf(model);
   const cs = contenders(cmodel, dir, `the weight tables of ${model.file.name}`);
@@ -92,7 +115,9 @@ async function benchC(cmodel: CModel, dir: string, model: Model, images: number,
   for (const h of host) out(`  ${h.name.padEnd(14)} ${h.inferenceNs.toFixed(0).padStart(9)} ns   ${(h.inferenceNs / x.inferenceNs).toFixed(1)}x xnor`);
   const same = host.every((h) => h.checksum === x.checksum);
   out(`  digits identical across the three: ${same ? "yes" : "NO"}`);
-  const m0 = await m0Counts(cs, dir, inputRecords(model, test, images), 4 * L.inputWords, (n) => progress(`Cortex-M0 instructions of ${n} under QEMU (${images} image${images === 1 ? "" : "s"})`));
+  const m0 = await m0Counts(cs, dir, inputRecords(model, test, images), 4 * L.inputWords, (n) =>
+    progress(`Cortex-M0 instructions of ${n} under QEMU (${images} image${images === 1 ? "" : "s"})`),
+  );
   out(`Cortex-M0 (ARMv6-M code, gcc -O2), executed instructions per inference, mean of ${images} images:`);
   for (const m of m0) out(`  ${m.name.padEnd(14)} ${String(m.instructions).padStart(11)}   ${(m.instructions / m0[0].instructions).toFixed(1)}x xnor`);
   if (json) {
@@ -147,7 +172,17 @@ async function benchWasm(dir: string, model: Model, json: boolean, out: (s: stri
   out(`  TypeScript reference  ${ts.ns.toFixed(0).padStart(7)} ns per inference`);
   out(`  WebAssembly (C)       ${wa.ns.toFixed(0).padStart(7)} ns per inference   ${(ts.ns / wa.ns).toFixed(1)}x faster`);
   out(`  digits identical: ${same ? "yes" : "NO"}`);
-  if (json) console.log(JSON.stringify({ bench: "wasm", model: model.file.name, typescriptInferenceNs: ts.ns, wasmInferenceNs: wa.ns, speedup: ts.ns / wa.ns, digitsIdentical: same }));
+  if (json)
+    console.log(
+      JSON.stringify({
+        bench: "wasm",
+        model: model.file.name,
+        typescriptInferenceNs: ts.ns,
+        wasmInferenceNs: wa.ns,
+        speedup: ts.ns / wa.ns,
+        digitsIdentical: same,
+      }),
+    );
   if (!same) throw new UserError("bench wasm: the WebAssembly build and the TypeScript reference gave different digits", ExitCode.Mismatch);
 }
 
@@ -158,7 +193,11 @@ async function benchTrain(presetName: PresetName, epochs: number, json: boolean,
   const result = {
     bench: "train",
     preset: presetName,
-    layers: [...("conv" in preset && preset.conv ? preset.conv.map((c) => `c${c.kernel}x${c.outputs}${c.pool > 1 ? `p${c.pool}` : ""}`) : [784]), ...preset.hidden, 10],
+    layers: [
+      ...("conv" in preset && preset.conv ? preset.conv.map((c) => `c${c.kernel}x${c.outputs}${c.pool > 1 ? `p${c.pool}` : ""}`) : [784]),
+      ...preset.hidden,
+      10,
+    ],
     batch: preset.batch,
     samplesPerEpoch: r.trainSamples,
     epochSeconds: r.history.map((h) => Math.round(h.seconds * 1000) / 1000),
@@ -196,7 +235,9 @@ async function benchSim(json: boolean, out: (s: string) => void, progress: (s: s
   };
   if (json) return console.log(JSON.stringify(result));
   out(`simulated board, the ${result.digits} sample digits compiled into the program, each way:`);
-  out(`  inference p50: native (wasm classifier) ${result.nativeInferenceP50Ms.toFixed(3)} ms, bytecode ${result.bytecodeInferenceP50Ms.toFixed(3)} ms: ${result.ratio.toFixed(0)}x`);
+  out(
+    `  inference p50: native (wasm classifier) ${result.nativeInferenceP50Ms.toFixed(3)} ms, bytecode ${result.bytecodeInferenceP50Ms.toFixed(3)} ms: ${result.ratio.toFixed(0)}x`,
+  );
   out(`  end to end: native ${result.nativeResultsPerSecond?.toFixed(1)} digits/s, bytecode ${result.bytecodeResultsPerSecond?.toFixed(1)} digits/s`);
 }
 
@@ -218,7 +259,11 @@ async function benchStages(backends: Backend[], json: boolean, out: (s: string) 
     const cases = (source: string) => [...new Set(run.stages.filter((s) => s.source === source).map((s) => s.case))].sort((a, b) => a - b);
     const width = Math.max(...SOURCES.map((s) => cases(s).length));
     out("");
-    out(run.backend === "native" ? `with the simulated classifier (native stages timed), probe ${run.probeMs} ms in all:` : `without a classifier (bytecode only, native stages n/a), probe ${run.probeMs} ms in all:`);
+    out(
+      run.backend === "native"
+        ? `with the simulated classifier (native stages timed), probe ${run.probeMs} ms in all:`
+        : `without a classifier (bytecode only, native stages n/a), probe ${run.probeMs} ms in all:`,
+    );
     out(`  ${"source".padEnd(7)} ${"stage".padEnd(16)} ${Array.from({ length: width }, (_, k) => `case ${k}`.padStart(8)).join("")}  runs`);
     for (const source of SOURCES) {
       for (const stage of STAGES[source]) {
@@ -227,16 +272,23 @@ async function benchStages(backends: Backend[], json: boolean, out: (s: string) 
         out(`  ${source.padEnd(7)} ${stage.padEnd(16)} ${figs.map((f) => ms(f.ms).padStart(8)).join("")}  ${runsText.padStart(4)}`);
       }
     }
-    out(`  pen-up → result line: the stages src/app.ts runs for one digit, summed (touch: after the ${DIGIT_TIMEOUT_MS} ms pen-up timeout; camera: from the whole frame):`);
+    out(
+      `  pen-up → result line: the stages src/app.ts runs for one digit, summed (touch: after the ${DIGIT_TIMEOUT_MS} ms pen-up timeout; camera: from the whole frame):`,
+    );
     for (const source of SOURCES) {
       for (const backend of BACKENDS) {
         const t = run.totals[source][backend];
-        out(`  ${source.padEnd(7)} ${backend.padEnd(16)} ${t.cases.map((c) => ms(c.ms).padStart(8)).join("")}  mean ${ms(t.meanMs).padStart(6)} = ${t.stages.join(" + ")}`);
+        out(
+          `  ${source.padEnd(7)} ${backend.padEnd(16)} ${t.cases.map((c) => ms(c.ms).padStart(8)).join("")}  mean ${ms(t.meanMs).padStart(6)} = ${t.stages.join(" + ")}`,
+        );
       }
     }
   }
   out("");
   out("native-bits (classify of packed bits) is in no sum: it is the sample-digit path.");
-  out("ms: the mean of `runs` back-to-back runs between two yields, 1 ms VM clock steps. Simulator VM times, not a board's: on an emulated RP2040 bytecode per-pixel loops ran 10-160x slower (docs/probe.md).");
-  if (runs.some((r) => r.stages.some((s) => isNativeStage(s.stage) && s.ms !== null))) out("native stages include the Jacdac round trip through this run's hub to the classifier in WebAssembly.");
+  out(
+    "ms: the mean of `runs` back-to-back runs between two yields, 1 ms VM clock steps. Simulator VM times, not a board's: on an emulated RP2040 bytecode per-pixel loops ran 10-160x slower (docs/probe.md).",
+  );
+  if (runs.some((r) => r.stages.some((s) => isNativeStage(s.stage) && s.ms !== null)))
+    out("native stages include the Jacdac round trip through this run's hub to the classifier in WebAssembly.");
 }

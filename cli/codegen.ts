@@ -26,7 +26,8 @@ export const codegenCommand = defineCommand({
     const { name, id, files } = await generateC(tables);
     // the shipped tables' C goes where bnn regen puts it; other tables' C needs a folder of its own
     const shipped = tables === tablesPath(name);
-    if (o.out === undefined && !shipped) throw new UserError(`${displayPath(tables)} are not the shipped tables of ${name} (${displayPath(tablesPath(name))}): give --out DIR`, ExitCode.Usage);
+    if (o.out === undefined && !shipped)
+      throw new UserError(`${displayPath(tables)} are not the shipped tables of ${name} (${displayPath(tablesPath(name))}): give --out DIR`, ExitCode.Usage);
     const written = [...Object.keys(files), WASM_FILE, WASM_HASH_FILE];
     // C this command wrote for this very model may be refreshed: anything else needs --force
     const out = o.out ?? generatedDir(name);
@@ -37,7 +38,11 @@ export const codegenCommand = defineCommand({
     for (const [file, text] of Object.entries(files)) writeOutput(join(dir, file), text);
     let wasmNote = "";
     if (!wasmIsFresh(dir, files)) {
-      if (!(await rebuildWasm(dir, files))) throw new UserError(`C written, but ${WASM_FILE} is stale and clang/wasm-ld are missing: install clang and lld, then run bnn codegen again`, ExitCode.Mismatch);
+      if (!(await rebuildWasm(dir, files)))
+        throw new UserError(
+          `C written, but ${WASM_FILE} is stale and clang/wasm-ld are missing: install clang and lld, then run bnn codegen again`,
+          ExitCode.Mismatch,
+        );
       wasmNote = `, ${WASM_FILE}`;
     }
     console.log(`${rel}: ${Object.keys(files).join(", ")}${wasmNote} of ${name}`);

@@ -54,17 +54,40 @@ export const crossvalCommand = defineCommand({
         bar?.update(p.done, { loss: p.loss.toFixed(3), "total eta": formatDuration(p.etaSeconds + foldsLeft * perFold) });
       },
       onEpoch: (r) => bar?.finish({ val: pct(r.validationAccuracy), ...(r.validationPenAccuracy === undefined ? {} : { pen: pct(r.validationPenAccuracy) }) }),
-      onFold: (f: FoldResult) => log(`fold ${f.fold}: ${pct(f.accuracy ?? 0)} (${f.correct}/${f.samples}) on writers ${f.writers.join(", ")}; worst writer ${f.worstWriter?.writer} ${pct(f.worstWriter?.accuracy ?? 0)}; epoch ${f.bestEpoch}`),
+      onFold: (f: FoldResult) =>
+        log(
+          `fold ${f.fold}: ${pct(f.accuracy ?? 0)} (${f.correct}/${f.samples}) on writers ${f.writers.join(", ")}; worst writer ${f.worstWriter?.writer} ${pct(f.worstWriter?.accuracy ?? 0)}; epoch ${f.bestEpoch}`,
+        ),
     });
     if (svg) writeOutput(svg, confusionPicture(cv.pooled.confusion!, `writer cross-validation, ${o.folds} folds: unseen writers`));
     const seconds = Math.round((performance.now() - started) / 1000);
     if (o.json) {
-      console.log(JSON.stringify({ preset: o.preset, recipe, folds: cv.folds.map(({ confusion: _c, ...f }) => f), mean: cv.mean, sd: cv.sd, min: cv.min, max: cv.max, pooled: cv.pooled, seconds }));
+      console.log(
+        JSON.stringify({
+          preset: o.preset,
+          recipe,
+          folds: cv.folds.map(({ confusion: _c, ...f }) => f),
+          mean: cv.mean,
+          sd: cv.sd,
+          min: cv.min,
+          max: cv.max,
+          pooled: cv.pooled,
+          seconds,
+        }),
+      );
       return;
     }
     console.log("");
-    console.log(`unseen writers, ${o.folds} folds: ${pct(cv.mean)} ± ${(100 * cv.sd).toFixed(2)} (folds ${pct(cv.min)} .. ${pct(cv.max)}); pooled ${pct(cv.pooled.accuracy ?? 0)} (${cv.pooled.correct}/${cv.pooled.samples})`);
-    console.log(`worst writer ${cv.pooled.worstWriter?.writer}: ${pct(cv.pooled.worstWriter?.accuracy ?? 0)}; no digit: ${Object.entries(cv.pooled.noDigit).map(([k, v]) => `${v} ${k}`).join(", ") || "none"}`);
+    console.log(
+      `unseen writers, ${o.folds} folds: ${pct(cv.mean)} ± ${(100 * cv.sd).toFixed(2)} (folds ${pct(cv.min)} .. ${pct(cv.max)}); pooled ${pct(cv.pooled.accuracy ?? 0)} (${cv.pooled.correct}/${cv.pooled.samples})`,
+    );
+    console.log(
+      `worst writer ${cv.pooled.worstWriter?.writer}: ${pct(cv.pooled.worstWriter?.accuracy ?? 0)}; no digit: ${
+        Object.entries(cv.pooled.noDigit)
+          .map(([k, v]) => `${v} ${k}`)
+          .join(", ") || "none"
+      }`,
+    );
     console.log(`per class: ${cv.pooled.perClass!.map((v, k) => `${k} ${(100 * (v ?? 0)).toFixed(1)}`).join("  ")}`);
     console.log(`per writer: ${cv.pooled.perWriter!.map((w) => `${w.writer} ${(100 * w.accuracy).toFixed(1)}`).join("  ")}`);
     console.log(`took ${formatDuration(seconds)}`);

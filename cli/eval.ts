@@ -37,14 +37,32 @@ export const evalCommand = defineCommand({
     bar.finish();
     if (dump) writeOutput(dump, lines.join("\n") + "\n");
     const bytes = tableBytes(model);
-    const footprint = { packedWeightBytes: bytes.weights, thresholdBytes: bytes.thresholds, float32WeightBytes: bytes.floatWeights, ratio: bytes.floatWeights / bytes.weights };
+    const footprint = {
+      packedWeightBytes: bytes.weights,
+      thresholdBytes: bytes.thresholds,
+      float32WeightBytes: bytes.floatWeights,
+      ratio: bytes.floatWeights / bytes.weights,
+    };
     if (o.json) {
-      console.log(JSON.stringify({ model: model.file.name, id: model.id, accuracy: e.accuracy, correct: e.correct, total: e.total, perClass: e.perClass, confusion: e.confusion, footprint }));
+      console.log(
+        JSON.stringify({
+          model: model.file.name,
+          id: model.id,
+          accuracy: e.accuracy,
+          correct: e.correct,
+          total: e.total,
+          perClass: e.perClass,
+          confusion: e.confusion,
+          footprint,
+        }),
+      );
       return;
     }
     console.log(`model ${model.file.name} (id ${model.id}), layers ${describeLayers(model)}`);
     console.log(`test accuracy: ${(100 * e.accuracy).toFixed(2)} % (${e.correct}/${e.total})`);
-    console.log(`packed weights: ${bytes.weights} bytes + ${bytes.thresholds} bytes of thresholds/scales; float32 weights would take ${bytes.floatWeights} bytes (${footprint.ratio.toFixed(2)}x smaller)`);
+    console.log(
+      `packed weights: ${bytes.weights} bytes + ${bytes.thresholds} bytes of thresholds/scales; float32 weights would take ${bytes.floatWeights} bytes (${footprint.ratio.toFixed(2)}x smaller)`,
+    );
     console.log("");
     console.log("confusion matrix (rows: true digit, columns: predicted)");
     console.log("      " + e.confusion.map((_, k) => String(k).padStart(5)).join("") + "   accuracy");

@@ -19,9 +19,19 @@ export const firmwareCommand = defineCommand({
     "firmware image you have (offline). docs/service.md says what each step does.",
   ].join("\n"),
   options: {
-    board: { type: "string", description: "board id of boards/ (waveshare_rp2040_touch_lcd, m5stack_core2)", default: "waveshare_rp2040_touch_lcd", metavar: "id" },
+    board: {
+      type: "string",
+      description: "board id of boards/ (waveshare_rp2040_touch_lcd, m5stack_core2)",
+      default: "waveshare_rp2040_touch_lcd",
+      metavar: "id",
+    },
     model: { type: "string", description: "shipped model name or model.json path", default: "default", metavar: "name|path" },
-    inputs: { type: "string", description: "what the service takes: touch, camera or both (touch-only leaves the camera's C and 2.5 KB of RAM out)", default: "both", metavar: "touch|camera|both" },
+    inputs: {
+      type: "string",
+      description: "what the service takes: touch, camera or both (touch-only leaves the camera's C and 2.5 KB of RAM out)",
+      default: "both",
+      metavar: "touch|camera|both",
+    },
     firmwareDir: { type: "string", description: "firmware checkout to patch and build", metavar: "dir" },
     image: { type: "string", description: "bundle with this firmware image instead of building one (.uf2, .bin)", metavar: "file" },
     program: { type: "string", description: "the DeviceScript program (default: src/main.ts, or the shipped model's entry)", metavar: "file.ts" },
@@ -35,7 +45,19 @@ export const firmwareCommand = defineCommand({
     if (!(SERVICE_INPUTS as readonly string[]).includes(o.inputs)) throw new UserError(`--inputs ${o.inputs}: give touch, camera or both`, ExitCode.Usage);
     const program = o.program ?? shippedEntry(o.model);
     const log = o.json ? () => {} : (line: string) => console.error(line);
-    const r = await buildFirmware({ board: o.board, model: o.model, program, inputs: o.inputs as ServiceInputs, firmwareDir: o.firmwareDir, image: o.image, out: o.out, dryRun: o.dryRun, patchOnly: o.patchOnly, force: o.force, log });
+    const r = await buildFirmware({
+      board: o.board,
+      model: o.model,
+      program,
+      inputs: o.inputs as ServiceInputs,
+      firmwareDir: o.firmwareDir,
+      image: o.image,
+      out: o.out,
+      dryRun: o.dryRun,
+      patchOnly: o.patchOnly,
+      force: o.force,
+      log,
+    });
     if (o.json) console.log(JSON.stringify(r));
     else console.log(describe(r));
   },
@@ -55,7 +77,8 @@ function describe(r: FirmwareResult): string {
     lines.push(`firmware  ${f.kind} ${f.commit ?? "(not a git checkout)"} at ${f.dir}`);
     if (!f.changes.length) lines.push("          no change: it already builds the service with this model");
     for (const c of f.changes) lines.push(`          ${r.dryRun ? `would ${c.action}` : `${c.action}d`} ${c.path}  (${c.why})`);
-    if (r.dryRun) lines.push(f.missing.length ? `          a build would need: ${f.missing.join(", ")}` : "          a build has the tools and submodules it needs");
+    if (r.dryRun)
+      lines.push(f.missing.length ? `          a build would need: ${f.missing.join(", ")}` : "          a build has the tools and submodules it needs");
   }
   lines.push(`model     ${r.model} (${r.modelId}), service inputs: ${r.inputs}`, `board     ${r.board} (${r.arch})`, `program   ${r.program}`);
   if (r.image) lines.push(`image     ${r.image}`);

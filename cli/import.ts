@@ -15,13 +15,17 @@ export const importCommand = defineCommand({
   usage:
     "Reads .SEGMENT (label), .PEN_DOWN/.PEN_UP (strokes), .WRITER_ID or the UCI pen digits' .COMMENT (writer),\n" +
     ".X_DIM/.Y_DIM (the tablet box; else --box). Tablet points (y up) become panel points (y down), the box scaled\n" +
-    "onto the panel. docs/strokes.md, \"UNIPEN files\".",
+    'onto the panel. docs/strokes.md, "UNIPEN files".',
   options: {
     unipen: { type: "string", description: "UNIPEN file (plain text or .gz)", metavar: "file" },
     out: { type: "string", description: "stroke file to write (.jsonl)", metavar: "file" },
     width: { type: "int", description: "panel width", default: 240, min: 1, max: MAX_PANEL_SIDE },
     height: { type: "int", description: "panel height", default: 240, min: 1, max: MAX_PANEL_SIDE },
-    box: { type: "string", description: `tablet box WxH when the file declares none (default ${DEFAULT_TABLET_BOX.width}x${DEFAULT_TABLET_BOX.height}, the UCI pen digits')`, metavar: "WxH" },
+    box: {
+      type: "string",
+      description: `tablet box WxH when the file declares none (default ${DEFAULT_TABLET_BOX.width}x${DEFAULT_TABLET_BOX.height}, the UCI pen digits')`,
+      metavar: "WxH",
+    },
     force: { type: "boolean", description: "overwrite --out" },
     json: { type: "boolean", description: "print the summary as JSON" },
   },
@@ -41,6 +45,9 @@ export const importCommand = defineCommand({
     const perLabel = Array.from({ length: 10 }, (_, d) => samples.filter((s) => s.label === d).length);
     const summary = { file: displayPath(out), samples: samples.length, writers: writers.size, perLabel };
     if (o.json) console.log(JSON.stringify(summary));
-    else console.log(`${samples.length} digits of ${writers.size} writer${writers.size === 1 ? "" : "s"} (per digit 0..9: ${perLabel.join(" ")}) written to ${summary.file}`);
+    else
+      console.log(
+        `${samples.length} digits of ${writers.size} writer${writers.size === 1 ? "" : "s"} (per digit 0..9: ${perLabel.join(" ")}) written to ${summary.file}`,
+      );
   },
 });

@@ -30,7 +30,8 @@ export const monitorCommand = defineCommand({
     json: { type: "boolean", description: "same as --format jsonl" },
   },
   async run(o) {
-    if (o.json && o.format !== "table" && o.format !== "jsonl") throw usageError(`monitor: --json means --format jsonl; it conflicts with --format ${o.format}`);
+    if (o.json && o.format !== "table" && o.format !== "jsonl")
+      throw usageError(`monitor: --json means --format jsonl; it conflicts with --format ${o.format}`);
     const format: Format = o.json ? "jsonl" : (o.format as Format);
     if (o.stdin && o.port !== undefined) throw usageError("monitor: give either --port or --stdin, not both");
     if (!o.stdin && o.port === undefined) throw usageError("monitor: --port is required (e.g. --port /dev/ttyACM0), or --stdin");

@@ -29,7 +29,12 @@ export const regenCommand = defineCommand({
     }
     if (o.json) console.log(JSON.stringify({ files: rows, stale: problems.length }));
     if (problems.length) {
-      throw new UserError(o.check ? `${problems.length} generated file(s) out of date: ${problems.join("; ")}; run npm run bnn -- regen` : `could not regenerate ${problems.join("; ")}`, ExitCode.Mismatch);
+      throw new UserError(
+        o.check
+          ? `${problems.length} generated file(s) out of date: ${problems.join("; ")}; run npm run bnn -- regen`
+          : `could not regenerate ${problems.join("; ")}`,
+        ExitCode.Mismatch,
+      );
     }
   },
 });

@@ -39,8 +39,12 @@ export const reportCommand = defineCommand({
       const all = inputRecords(model, test, test.count);
       const recordBytes = all.length / test.count;
       const records = all.subarray(0, o.images * recordBytes);
-      const r = await buildReport(cmodel, c.dir, records, all.subarray(worst * recordBytes, (worst + 1) * recordBytes), worst, (step) => process.stderr.write(`report: ${step}\n`));
-      r.notes.push(`Worst image: test image ${worst}, ${worstOn} of ${IMAGE_PIXELS} pixels on (the most of the test set; the columns method's work grows with them).`);
+      const r = await buildReport(cmodel, c.dir, records, all.subarray(worst * recordBytes, (worst + 1) * recordBytes), worst, (step) =>
+        process.stderr.write(`report: ${step}\n`),
+      );
+      r.notes.push(
+        `Worst image: test image ${worst}, ${worstOn} of ${IMAGE_PIXELS} pixels on (the most of the test set; the columns method's work grows with them).`,
+      );
       if (svg) {
         writeOutput(
           svg,

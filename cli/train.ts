@@ -57,7 +57,12 @@ export const trainCommand = defineCommand({
       },
       (r) => {
         const pct = (v: number) => (100 * v).toFixed(2) + "%";
-        bar?.finish({ loss: r.trainLoss.toFixed(3), acc: pct(r.trainAccuracy), val: pct(r.validationAccuracy), ...(r.validationPenAccuracy === undefined ? {} : { "pen writers": pct(r.validationPenAccuracy) }) });
+        bar?.finish({
+          loss: r.trainLoss.toFixed(3),
+          acc: pct(r.trainAccuracy),
+          val: pct(r.validationAccuracy),
+          ...(r.validationPenAccuracy === undefined ? {} : { "pen writers": pct(r.validationPenAccuracy) }),
+        });
       },
     );
     const wallSeconds = (performance.now() - started) / 1000;
@@ -72,7 +77,9 @@ export const trainCommand = defineCommand({
     const model = validateModel(JSON.parse(serializeModel(file)), "folded model");
     const evaluation = evaluate(model, test);
     const strokeTest = strokeSetFigures(model);
-    const penValidation = result.penWriters?.validation.length ? { ...penWriterFigures(model, result.penWriters.validation), trainWriters: result.penWriters.train } : undefined;
+    const penValidation = result.penWriters?.validation.length
+      ? { ...penWriterFigures(model, result.penWriters.validation), trainWriters: result.penWriters.train }
+      : undefined;
     writeOutput(modelPath, serializeModel(file));
     const metrics = {
       model: name,
@@ -108,19 +115,31 @@ function round(x: number, d: number): number {
  * The stroke test set (data/strokes/hershey.jsonl) through the board's touch path, once, after
  * training and selection, like the MNIST test figures: a measurement, never a training signal.
  */
-function strokeSetFigures(model: Parameters<typeof classifyStrokes>[0]): { set: string } & Pick<ClassifySummary, "samples" | "correct" | "accuracy" | "perClass" | "confusion" | "noDigit"> {
+function strokeSetFigures(
+  model: Parameters<typeof classifyStrokes>[0],
+): { set: string } & Pick<ClassifySummary, "samples" | "correct" | "accuracy" | "perClass" | "confusion" | "noDigit"> {
   const tally = new ClassifyTally();
   for (const s of readStrokeFile(join(ROOT, HERSHEY_SET_PATH))) tally.add(s.label ?? undefined, classifyStrokes(model, s));
   const { samples, correct, accuracy, perClass, confusion, noDigit } = tally.summary();
   return { set: HERSHEY_SET_PATH, samples, correct, accuracy, perClass, confusion, noDigit };
 }
 
-function printSummary(dir: string, m: { model: string; id: string; bestEpoch: number; wallSeconds: number; samplesPerSecond: number; penValidation?: ReturnType<typeof penWriterFigures> }, e: Evaluation, strokes: ReturnType<typeof strokeSetFigures>): void {
+function printSummary(
+  dir: string,
+  m: { model: string; id: string; bestEpoch: number; wallSeconds: number; samplesPerSecond: number; penValidation?: ReturnType<typeof penWriterFigures> },
+  e: Evaluation,
+  strokes: ReturnType<typeof strokeSetFigures>,
+): void {
   const pen = m.penValidation;
   const rel = relative(ROOT, dir) || dir;
   console.log(`model ${m.model} (id ${m.id}) written to ${rel}/model.json`);
-  console.log(`test accuracy ${(100 * e.accuracy).toFixed(2)} % (${e.correct}/${e.total}); best epoch ${m.bestEpoch}; ${m.wallSeconds} s; ${m.samplesPerSecond} samples/s`);
+  console.log(
+    `test accuracy ${(100 * e.accuracy).toFixed(2)} % (${e.correct}/${e.total}); best epoch ${m.bestEpoch}; ${m.wallSeconds} s; ${m.samplesPerSecond} samples/s`,
+  );
   console.log(`stroke test set (${strokes.set}): ${(100 * (strokes.accuracy ?? 0)).toFixed(1)} % (${strokes.correct}/${strokes.samples})`);
-  if (pen) console.log(`pen digits of the ${pen.writers.length} held-out writers (${pen.writers.join(", ")}; they chose the epoch): ${(100 * (pen.accuracy ?? 0)).toFixed(2)} % (${pen.correct}/${pen.samples}); worst writer ${pen.worstWriter?.writer} ${(100 * (pen.worstWriter?.accuracy ?? 0)).toFixed(1)} %`);
+  if (pen)
+    console.log(
+      `pen digits of the ${pen.writers.length} held-out writers (${pen.writers.join(", ")}; they chose the epoch): ${(100 * (pen.accuracy ?? 0)).toFixed(2)} % (${pen.correct}/${pen.samples}); worst writer ${pen.worstWriter?.writer} ${(100 * (pen.worstWriter?.accuracy ?? 0)).toFixed(1)} %`,
+    );
   console.log(`pictures: ${rel}/curves.svg, ${rel}/confusion.svg, ${rel}/per-class.svg`);
 }

@@ -23,7 +23,10 @@ export const verifyCommand = defineCommand({
   async run(o) {
     let backends = BACKENDS;
     if (o.backends !== undefined) {
-      const names = o.backends.split(",").map((s) => s.trim()).filter(Boolean);
+      const names = o.backends
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
       if (names.length === 0) throw usageError(`--backends lists no backend (known: ${BACKENDS.map((b) => b.name).join(", ")})`);
       const unknown = names.find((n) => !BACKENDS.some((b) => b.name === n));
       if (unknown) throw usageError(`--backends: unknown backend '${unknown}' (known: ${BACKENDS.map((b) => b.name).join(", ")})`);
@@ -36,7 +39,12 @@ export const verifyCommand = defineCommand({
       const input = inputRecords(model, loadMnist("test"), o.images);
       const print = (r: BackendResult) => {
         if (o.json) return;
-        const figures = r.status === "unavailable" || r.status === "not applicable" ? `${r.status}: ${r.message}` : r.status === "error" ? `error: ${r.message}` : `${r.agree}/${r.total} agree  (${r.seconds.toFixed(1)} s)${r.first ? "  " + describeDifference(r.first) : ""}${r.sampled ? `  (sample: ${r.sampled})` : ""}`;
+        const figures =
+          r.status === "unavailable" || r.status === "not applicable"
+            ? `${r.status}: ${r.message}`
+            : r.status === "error"
+              ? `error: ${r.message}`
+              : `${r.agree}/${r.total} agree  (${r.seconds.toFixed(1)} s)${r.first ? "  " + describeDifference(r.first) : ""}${r.sampled ? `  (sample: ${r.sampled})` : ""}`;
         console.log(`${r.status === "ok" ? "ok  " : r.status === "not applicable" ? "n/a " : "FAIL"}  ${r.name.padEnd(16)} ${figures}`);
       };
       if (!o.json) console.log(`reference: TypeScript integer inference, model ${model.file.name} (${model.id}), ${o.images} test images`);

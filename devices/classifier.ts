@@ -50,18 +50,20 @@ export function observeBus(bus: JDBus, wasm: WasmBnn): void {
 
 let wasm: WasmBnn | undefined;
 
-if (isMain(import.meta.url)) void runDevice({
-  name: "classifier",
-  summary: "the firmware's classifier service and a shipped model (WebAssembly) as a Jacdac device",
-  options: { model: { type: "string", description: "shipped model whose committed WebAssembly build to serve", default: "default", metavar: "name" } },
-  async create(o) {
-    if (!/^[a-z][a-z0-9-]*$/.test(o.model) || !existsSync(committedWasmPath(o.model))) throw new UserError(`no WebAssembly build for model '${o.model}' (${committedWasmPath(o.model)}): run bnn regen`);
-    wasm = await loadCommittedWasm(o.model);
-    return { template: "bnn-classifier", description: `BNN classifier (${o.model}, wasm)`, servers: [new ClassifierServer(wasm)] };
-  },
-  async connected(bus) {
-    observeBus(bus, wasm!);
-    const id = serviceRegister(wasm!, CLASSIFIER.regModelId);
-    console.log(`classifier ready ${id ? Buffer.from(id).readUInt32LE(0).toString(16).padStart(8, "0") : "?"}`);
-  },
-});
+if (isMain(import.meta.url))
+  void runDevice({
+    name: "classifier",
+    summary: "the firmware's classifier service and a shipped model (WebAssembly) as a Jacdac device",
+    options: { model: { type: "string", description: "shipped model whose committed WebAssembly build to serve", default: "default", metavar: "name" } },
+    async create(o) {
+      if (!/^[a-z][a-z0-9-]*$/.test(o.model) || !existsSync(committedWasmPath(o.model)))
+        throw new UserError(`no WebAssembly build for model '${o.model}' (${committedWasmPath(o.model)}): run bnn regen`);
+      wasm = await loadCommittedWasm(o.model);
+      return { template: "bnn-classifier", description: `BNN classifier (${o.model}, wasm)`, servers: [new ClassifierServer(wasm)] };
+    },
+    async connected(bus) {
+      observeBus(bus, wasm!);
+      const id = serviceRegister(wasm!, CLASSIFIER.regModelId);
+      console.log(`classifier ready ${id ? Buffer.from(id).readUInt32LE(0).toString(16).padStart(8, "0") : "?"}`);
+    },
+  });

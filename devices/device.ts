@@ -15,7 +15,9 @@ import { UserError } from "../lib/errors.ts";
 import { customServiceSpecs } from "../lib/services.ts";
 
 /** The option every device takes: the hub to join. */
-export const URL_OPTION = { url: { type: "string", description: "WebSocket URL of the Jacdac hub (bnn sim passes its own)", metavar: "ws://host:port" } } as const;
+export const URL_OPTION = {
+  url: { type: "string", description: "WebSocket URL of the Jacdac hub (bnn sim passes its own)", metavar: "ws://host:port" },
+} as const;
 
 export interface Device<S extends Record<string, OptionSpec>> {
   /** Program name for messages ("touch"). */
@@ -41,7 +43,12 @@ export async function joinHub(url: string, template: string, servers: JDServiceS
 /** The main function of a device program: parses argv, joins the hub, reports errors in one line. */
 export async function runDevice<S extends Record<string, OptionSpec>>(device: Device<S>, argv: string[] = process.argv.slice(2)): Promise<void> {
   try {
-    const command = { name: device.name, summary: device.summary, options: { ...device.options, ...URL_OPTION }, run: async () => undefined } as unknown as Command<S & typeof URL_OPTION>;
+    const command = {
+      name: device.name,
+      summary: device.summary,
+      options: { ...device.options, ...URL_OPTION },
+      run: async () => undefined,
+    } as unknown as Command<S & typeof URL_OPTION>;
     const parsed = parseCommand(`devices/${device.name}.ts`, command, argv);
     if (!parsed) return;
     const opts = parsed.opts;

@@ -128,7 +128,14 @@ export function groupReports(samples: TimedSample[], batch = 1, firstSeq = 0): R
     if (group.length > 0 && group[0].digit !== s.digit) throw new Error("a report spans two digits");
     group.push(s);
     if (group.length >= size || !s.pressed) {
-      reports.push({ time: s.time, digit: s.digit, payload: encodeSamples(seq, group.map((g) => ({ ...g, fingers: g.pressed ? 1 : 0 }))) });
+      reports.push({
+        time: s.time,
+        digit: s.digit,
+        payload: encodeSamples(
+          seq,
+          group.map((g) => ({ ...g, fingers: g.pressed ? 1 : 0 })),
+        ),
+      });
       seq = (seq + group.length) & 0xffff;
       group = [];
     }
@@ -264,7 +271,11 @@ if (isMain(import.meta.url)) {
       gap: { type: "int", description: "ms of pen-up between digits (longer than the program's digit timeout)", default: 1000, min: 0, max: 60000 },
       batch: { type: "int", description: "samples per report", default: 1, min: 1, max: MAX_SAMPLES_PER_REPORT },
       delay: { type: "int", description: "ms to wait for a client to read the panel size before drawing anyway", default: 3000, min: 0, max: 3_600_000 },
-      stdin: { type: "boolean", description: 'draw the digits given on stdin, one JSON line each: {"strokes": [[x0, y0, x1, y1, ...], ...]} (no MNIST; --first and --count do not apply); exit when stdin ends' },
+      stdin: {
+        type: "boolean",
+        description:
+          'draw the digits given on stdin, one JSON line each: {"strokes": [[x0, y0, x1, y1, ...], ...]} (no MNIST; --first and --count do not apply); exit when stdin ends',
+      },
     },
     async create(o) {
       delay = o.delay;

@@ -13,7 +13,15 @@ export type OptionSpec =
   | { type: "boolean"; description: string; short?: string };
 
 export type OptionValues<S extends Record<string, OptionSpec>> = {
-  [K in keyof S]: S[K] extends { type: "boolean" } ? boolean : S[K] extends { type: "int" | "number"; default: number } ? number : S[K] extends { type: "int" | "number" } ? number | undefined : S[K] extends { type: "string"; default: string } ? string : string | undefined;
+  [K in keyof S]: S[K] extends { type: "boolean" }
+    ? boolean
+    : S[K] extends { type: "int" | "number"; default: number }
+      ? number
+      : S[K] extends { type: "int" | "number" }
+        ? number | undefined
+        : S[K] extends { type: "string"; default: string }
+          ? string
+          : string | undefined;
 };
 
 export interface Command<S extends Record<string, OptionSpec> = Record<string, OptionSpec>> {
@@ -40,7 +48,11 @@ export function usageError(message: string): UserError {
 }
 
 export function helpText(prog: string, c: Command): string {
-  const lines = [`${prog} ${c.name} — ${c.summary}`, "", `usage: ${prog} ${c.name}${c.positionals?.length ? " " + c.positionals.map((p) => `<${p}>`).join(" ") : ""} [options]`];
+  const lines = [
+    `${prog} ${c.name} — ${c.summary}`,
+    "",
+    `usage: ${prog} ${c.name}${c.positionals?.length ? " " + c.positionals.map((p) => `<${p}>`).join(" ") : ""} [options]`,
+  ];
   if (c.usage) lines.push("", c.usage);
   lines.push("", "options:");
   const entries = Object.entries({ ...c.options, help: { type: "boolean", description: "show this help" } as OptionSpec });
@@ -82,12 +94,20 @@ export function onlyWith(given: ReadonlySet<string>, option: string, applies: bo
 }
 
 /** Parses argv for one command. Returns undefined when --help was asked (and printed). */
-export function parseCommand<S extends Record<string, OptionSpec>>(prog: string, c: Command<S>, rawArgv: string[]): { opts: OptionValues<S>; positionals: string[]; given: Set<string> } | undefined {
+export function parseCommand<S extends Record<string, OptionSpec>>(
+  prog: string,
+  c: Command<S>,
+  rawArgv: string[],
+): { opts: OptionValues<S>; positionals: string[]; given: Set<string> } | undefined {
   const options: Record<string, { type: "string" | "boolean"; short?: string }> = { help: { type: "boolean", short: "h" } };
   for (const [name, spec] of Object.entries(c.options)) {
     options[kebab(name)] = { type: spec.type === "boolean" ? "boolean" : "string", ...("short" in spec && spec.short ? { short: spec.short } : {}) };
   }
-  const takesValue = new Set(Object.entries(c.options).filter(([, spec]) => spec.type !== "boolean").map(([name]) => `--${kebab(name)}`));
+  const takesValue = new Set(
+    Object.entries(c.options)
+      .filter(([, spec]) => spec.type !== "boolean")
+      .map(([name]) => `--${kebab(name)}`),
+  );
   const argv = joinNegativeValues(rawArgv, takesValue);
   let parsed: ReturnType<typeof parseArgs>;
   try {

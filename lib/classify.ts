@@ -37,7 +37,9 @@ export interface Verdict {
 export function requireDigitModel(model: Model): void {
   const { width, height } = model.input;
   if (width !== OUT_SIDE || height !== OUT_SIDE) {
-    throw new UserError(`model ${model.file.name} takes ${width}x${height} images; classify feeds it ${OUT_SIDE}x${OUT_SIDE} digits (strokes rasterized, images preprocessed as the board does)`);
+    throw new UserError(
+      `model ${model.file.name} takes ${width}x${height} images; classify feeds it ${OUT_SIDE}x${OUT_SIDE} digits (strokes rasterized, images preprocessed as the board does)`,
+    );
   }
   if (model.output.outputs !== CLASSES) throw new UserError(`model ${model.file.name} scores ${model.output.outputs} classes; classify reads digits 0..9`);
 }
@@ -47,7 +49,12 @@ export function requireDigitModel(model: Model): void {
  * ("" for a digit), the input bits the rasterizer draws, its ink count, and the reference
  * inference on those bits (computed for any strokes: the program skips it for no digit).
  */
-export function touchPath(model: Model, strokes: number[][], width: number, height: number): { noDigit: string; bits: Uint32Array; ink: number; scores: Int32Array; digit: number } {
+export function touchPath(
+  model: Model,
+  strokes: number[][],
+  width: number,
+  height: number,
+): { noDigit: string; bits: Uint32Array; ink: number; scores: Int32Array; digit: number } {
   const bits = new Uint32Array(wordsFor(RASTER_BITS));
   const info = rasterizeBits(strokes, width, height, wordBytes(bits));
   const r = classify(model, bits);
@@ -124,8 +131,6 @@ export interface WriterFigure {
   accuracy: number;
 }
 
-
-
 /** Counts results as they come. */
 export class ClassifyTally {
   private samples = 0;
@@ -187,20 +192,31 @@ export function confusionPicture(confusion: number[][], title: string): string {
 export function summaryText(s: ClassifySummary): string {
   const pct = (v: number) => `${(100 * v).toFixed(2)} %`;
   const none = Object.entries(s.noDigit);
-  const lines = [`${s.samples} sample${s.samples === 1 ? "" : "s"}, ${s.labeled} labeled; no digit: ${none.length ? none.map(([k, v]) => `${v} ${k}`).join(", ") : "none"}`];
+  const lines = [
+    `${s.samples} sample${s.samples === 1 ? "" : "s"}, ${s.labeled} labeled; no digit: ${none.length ? none.map(([k, v]) => `${v} ${k}`).join(", ") : "none"}`,
+  ];
   if (s.accuracy === null || !s.confusion || !s.perClass) return lines.join("\n");
   lines.push(`accuracy: ${pct(s.accuracy)} (${s.correct}/${s.labeled}; a labeled sample without a digit counts as wrong)`, "");
   lines.push("confusion matrix (rows: label, columns: digit, then no digit)");
   lines.push("      " + Array.from({ length: CLASSES }, (_, k) => String(k).padStart(5)).join("") + "    none   accuracy");
   s.confusion.forEach((row, k) => {
     const acc = s.perClass![k];
-    lines.push(`  ${k}:  ` + row.slice(0, CLASSES).map((v) => String(v).padStart(5)).join("") + String(row[CLASSES]).padStart(8) + `   ${acc === null ? "-" : pct(acc)}`);
+    lines.push(
+      `  ${k}:  ` +
+        row
+          .slice(0, CLASSES)
+          .map((v) => String(v).padStart(5))
+          .join("") +
+        String(row[CLASSES]).padStart(8) +
+        `   ${acc === null ? "-" : pct(acc)}`,
+    );
   });
   if (s.perWriter && s.worstWriter) {
     const width = Math.max(6, ...s.perWriter.map((w) => w.writer.length));
     lines.push("", `per writer (${s.perWriter.length}; worst: ${s.worstWriter.writer}, ${pct(s.worstWriter.accuracy)})`);
     lines.push(`  ${"writer".padEnd(width)}  samples  correct  accuracy`);
-    for (const w of s.perWriter) lines.push(`  ${w.writer.padEnd(width)}  ${String(w.samples).padStart(7)}  ${String(w.correct).padStart(7)}  ${pct(w.accuracy).padStart(8)}`);
+    for (const w of s.perWriter)
+      lines.push(`  ${w.writer.padEnd(width)}  ${String(w.samples).padStart(7)}  ${String(w.correct).padStart(7)}  ${pct(w.accuracy).padStart(8)}`);
   }
   return lines.join("\n");
 }

@@ -135,7 +135,9 @@ export function generatedFiles(): GeneratedFile[] {
   return [
     convKernelsEntry(),
     ...shippedModels().flatMap(modelEntries),
-    textFile(rel(DIGITS_PATH), `MNIST test images 0..${SAMPLE_DIGITS - 1} and models/default`, async () => generateDigits(loadMnist("test"), SAMPLE_DIGITS, readModelFile(join(MODELS_DIR, "default", "model.json")))),
+    textFile(rel(DIGITS_PATH), `MNIST test images 0..${SAMPLE_DIGITS - 1} and models/default`, async () =>
+      generateDigits(loadMnist("test"), SAMPLE_DIGITS, readModelFile(join(MODELS_DIR, "default", "model.json"))),
+    ),
     textFile(rel(RASTER_FIXTURE_PATH), "src/shared/stroke-raster.ts", async () => rasterFixtureSource()),
     textFile(rel(CAMERA_FIXTURE_PATH), "src/shared/camera-preprocess.ts", cameraFixtureSource),
     ...strokeSetEntries(),

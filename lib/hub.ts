@@ -34,7 +34,9 @@ function refuseUpgrade(socket: Duplex, error: string): void {
   const body = `${error}\n`;
   socket.on("error", () => {});
   socket.once("finish", () => socket.destroy());
-  socket.end(`HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
 }
 
 export function startHub(port = 0): Promise<Hub> {

@@ -63,7 +63,10 @@ function target(path: string, what: string, regenTarget: string | undefined): { 
   const regenOwned = regenTarget !== undefined && resolve(regenTarget) === abs;
   const folder = GENERATED_FOLDERS.find((f) => inside(abs, f));
   if (folder && !regenOwned) {
-    throw new UserError(`${what} ${show(abs)}: ${show(folder)} holds generated files only bnn regen writes (from the shipped models); write elsewhere`, ExitCode.WouldOverwrite);
+    throw new UserError(
+      `${what} ${show(abs)}: ${show(folder)} holds generated files only bnn regen writes (from the shipped models); write elsewhere`,
+      ExitCode.WouldOverwrite,
+    );
   }
   return { abs, regenOwned };
 }
@@ -77,7 +80,8 @@ function existingFolder(dir: string, abs: string, what: string): void {
 
 /** An existing regular file needs --force; a device or a pipe (/dev/stdout, a FIFO) holds nothing to lose. */
 function refuseExisting(abs: string, opts: OutputOptions, regenOwned: boolean): void {
-  if (existsSync(abs) && statSync(abs).isFile() && !opts.force && !regenOwned && !opts.mayReplace?.(abs)) throw new UserError(`${show(abs)} exists; pass --force to overwrite it`, ExitCode.WouldOverwrite);
+  if (existsSync(abs) && statSync(abs).isFile() && !opts.force && !regenOwned && !opts.mayReplace?.(abs))
+    throw new UserError(`${show(abs)} exists; pass --force to overwrite it`, ExitCode.WouldOverwrite);
 }
 
 /**

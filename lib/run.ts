@@ -96,7 +96,8 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
       const result = { code: code ?? -1, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString("utf8"), seconds: (performance.now() - t0) / 1000 };
       const command = `${cmd} ${args.join(" ")}`;
       if (stopped) return reject(new Error(`${command}: ${stopped}; its last output: ${(result.stdout.toString("utf8") + result.stderr).slice(-2000)}`));
-      if (result.code !== 0 && !opts.allowFail) return reject(new Error(`${command} failed (${signal ? `signal ${signal}` : `exit ${result.code}`}):\n${ends(result.stderr)}`));
+      if (result.code !== 0 && !opts.allowFail)
+        return reject(new Error(`${command} failed (${signal ? `signal ${signal}` : `exit ${result.code}`}):\n${ends(result.stderr)}`));
       resolve(result);
     });
   });

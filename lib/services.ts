@@ -22,7 +22,9 @@ export function customServiceSpecs(): jdspec.ServiceSpec[] {
   const includes: jdspec.SMap<jdspec.ServiceSpec> = {};
   for (const s of serviceSpecifications()) includes[s.shortId] = s;
   const specs: jdspec.ServiceSpec[] = [];
-  for (const file of readdirSync(SERVICES_DIR).filter((f) => /\.md$/i.test(f) && !/README\.md$/i.test(f)).sort()) {
+  for (const file of readdirSync(SERVICES_DIR)
+    .filter((f) => /\.md$/i.test(f) && !/README\.md$/i.test(f))
+    .sort()) {
     const path = join(SERVICES_DIR, file);
     const spec = parseServiceSpecificationMarkdownToJSON(readFileSync(path, "utf8"), includes, path);
     if (spec.errors?.length) throw new Error(`${path}: ${spec.errors.map((e) => `line ${e.line}: ${e.message}`).join("; ")}`);

@@ -1,5 +1,5 @@
 // One place for how long-running bytecode gives the CPU back.
-import * as ds from "@devicescript/core"
+import * as ds from "@devicescript/core";
 
 /**
  * Yields to the scheduler and to the firmware's main loop. `ds.sleep(0)` would leave this fiber
@@ -9,5 +9,5 @@ import * as ds from "@devicescript/core"
  * millisecond lets it run: with it every line left the UART as it was written.
  */
 export async function yieldToFirmware() {
-    await ds.sleep(1)
+  await ds.sleep(1);
 }

@@ -75,7 +75,8 @@ beforeAll(() => {
   truncateSync(p("huge-model.json"), MAX_MODEL_BYTES + 1);
   const okModel = readFileSync(p("ok.json"), "utf8");
   writeFileSync(p("duplicate-key.json"), okModel.replace(/\n "name": /, '\n "name": "twice",\n "name": '));
-  const notUtf8 = (text: string, at: string) => Buffer.concat([Buffer.from(text.slice(0, text.indexOf(at) + at.length)), Buffer.from([0xff]), Buffer.from(text.slice(text.indexOf(at) + at.length))]);
+  const notUtf8 = (text: string, at: string) =>
+    Buffer.concat([Buffer.from(text.slice(0, text.indexOf(at) + at.length)), Buffer.from([0xff]), Buffer.from(text.slice(text.indexOf(at) + at.length))]);
   writeFileSync(p("not-utf8.json"), notUtf8(okModel, '"id": "'));
   writeFileSync(p("not-utf8.jsonl"), notUtf8(sample.replace('"label": 1', '"label": 1, "id": "a"') + "\n", '"id": "'));
   writeFileSync(p("huge.pgm"), "P5\n12345678901 2 255\n");

@@ -46,7 +46,10 @@ async function expectNothingLeft(stderr: string, processes: number): Promise<voi
 
 const probeLines = (model: string, native: boolean) => {
   const lines = [`@probe start ${native ? "native" : "bytecode-only"} ${model}`];
-  for (const source of SOURCES) for (const k of [0, 1]) for (const stage of STAGES[source]) lines.push(isNativeStage(stage) && !native ? `@probe ${stage} ${source} ${k} n/a 0` : `@probe ${stage} ${source} ${k} ${k + 1}.${stage.length % 10} 4`);
+  for (const source of SOURCES)
+    for (const k of [0, 1])
+      for (const stage of STAGES[source])
+        lines.push(isNativeStage(stage) && !native ? `@probe ${stage} ${source} ${k} n/a 0` : `@probe ${stage} ${source} ${k} ${k + 1}.${stage.length % 10} 4`);
   return [...lines, "@probe done 1234"];
 };
 
@@ -112,11 +115,21 @@ describe("the probe's line format (lib/probe/parse.ts)", () => {
   it("sums exactly the stages of each board path, n/a making the sum null", () => {
     const native = parseProbeLog(probeLines("0123abcd", true).join("\n"));
     const t = boardTotals(native.stages);
-    const at = (stage: string, source: "touch" | "camera", k: number) => native.stages.find((s) => s.stage === stage && s.source === source && s.case === k)!.ms!;
-    expect(t.touch.native.cases[1].ms).toBeCloseTo(at("encode", "touch", 1) + at("native-strokes", "touch", 1) + at("format", "touch", 1) + at("log", "touch", 1), 6);
+    const at = (stage: string, source: "touch" | "camera", k: number) =>
+      native.stages.find((s) => s.stage === stage && s.source === source && s.case === k)!.ms!;
+    expect(t.touch.native.cases[1].ms).toBeCloseTo(
+      at("encode", "touch", 1) + at("native-strokes", "touch", 1) + at("format", "touch", 1) + at("log", "touch", 1),
+      6,
+    );
     expect(t.camera.bytecode.stages).toEqual(["preprocess", "pack", "bytecode-scores", "format", "log"]);
     const none = boardTotals(parseProbeLog(probeLines("0123abcd", false).join("\n")).stages);
-    expect(none.touch.native).toMatchObject({ meanMs: null, cases: [{ case: 0, ms: null }, { case: 1, ms: null }] });
+    expect(none.touch.native).toMatchObject({
+      meanMs: null,
+      cases: [
+        { case: 0, ms: null },
+        { case: 1, ms: null },
+      ],
+    });
     expect(none.camera.bytecode.meanMs).not.toBeNull();
   });
 });
@@ -129,7 +142,8 @@ describe("bnn bench stages", () => {
     expect(lines).toHaveLength(1);
     const out = JSON.parse(lines[0]) as { bench: string; runs: Run[] };
     // docs/json.md: camelCase keys (the totals are keyed by source and backend names, which are)
-    const keys = (v: unknown): string[] => (v && typeof v === "object" ? Object.entries(v).flatMap(([k, x]) => [...(Array.isArray(v) ? [] : [k]), ...keys(x)]) : []);
+    const keys = (v: unknown): string[] =>
+      v && typeof v === "object" ? Object.entries(v).flatMap(([k, x]) => [...(Array.isArray(v) ? [] : [k]), ...keys(x)]) : [];
     expect(keys(out).filter((k) => !/^[a-z][a-zA-Z0-9]*$/.test(k))).toEqual([]);
     expect(out.bench).toBe("stages");
     expect(out.runs.map((x) => x.backend)).toEqual(["native", "bytecode"]);
@@ -194,7 +208,18 @@ describe("bnn bench stages", () => {
 
   it("a probe that throws in the VM fails in one line, and leaves nothing running", async () => {
     const program = join(scratchDir("probe"), "throws.ts");
-    writeFileSync(program, ['import * as ds from "@devicescript/core"', 'console.log("@probe start bytecode-only 0123abcd")', "await ds.sleep(10)", "const a: any = undefined", "console.log(a.stage.ms)", 'console.log("@probe done 10")', ""].join("\n"));
+    writeFileSync(
+      program,
+      [
+        'import * as ds from "@devicescript/core"',
+        'console.log("@probe start bytecode-only 0123abcd")',
+        "await ds.sleep(10)",
+        "const a: any = undefined",
+        "console.log(a.stage.ms)",
+        'console.log("@probe done 10")',
+        "",
+      ].join("\n"),
+    );
     let progress = "";
     const failure = await runProbe({ native: false, program, progress: (t) => (progress += t + "\n") }).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(UserError);

@@ -1,6 +1,19 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { argmax, dotMac, dotPacked, dotXnor, hardSigmoid, lastWordMask, packSigns, popcount32, sign, stochasticSign, unpackSigns, wordsFor } from "../lib/binary.ts";
+import {
+  argmax,
+  dotMac,
+  dotPacked,
+  dotXnor,
+  hardSigmoid,
+  lastWordMask,
+  packSigns,
+  popcount32,
+  sign,
+  stochasticSign,
+  unpackSigns,
+  wordsFor,
+} from "../lib/binary.ts";
 import { SeededRng } from "../lib/rng.ts";
 
 const pm1 = (n: number) => fc.array(fc.constantFrom(-1, 1), { minLength: n, maxLength: n });
@@ -43,9 +56,11 @@ describe("packing", () => {
     expect(w[1] & ~lastWordMask(40)).toBe(0);
   });
   it("round-trips", () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: 200 }).chain(pm1), (v) => {
-      expect(Array.from(unpackSigns(packSigns(v), v.length))).toEqual(v);
-    }));
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 200 }).chain(pm1), (v) => {
+        expect(Array.from(unpackSigns(packSigns(v), v.length))).toEqual(v);
+      }),
+    );
   });
 });
 
@@ -66,11 +81,13 @@ describe("XNOR/popcount equals the ±1 multiply-accumulate", () => {
     );
   });
   it("popcount32 counts bits", () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: 0xffffffff }), (x) => {
-      let naive = 0;
-      for (let i = 0; i < 32; i++) naive += (x >>> i) & 1;
-      expect(popcount32(x)).toBe(naive);
-    }));
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffffffff }), (x) => {
+        let naive = 0;
+        for (let i = 0; i < 32; i++) naive += (x >>> i) & 1;
+        expect(popcount32(x)).toBe(naive);
+      }),
+    );
   });
 });
 

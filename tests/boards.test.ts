@@ -39,7 +39,9 @@ const BOARDS_DIR = join(ROOT, "boards");
 
 type Board = { [k: string]: Json } & { id: string; archId: string; devName: string; productId: string };
 
-const boardFiles = readdirSync(BOARDS_DIR).filter((f) => f.endsWith(".board.json")).sort();
+const boardFiles = readdirSync(BOARDS_DIR)
+  .filter((f) => f.endsWith(".board.json"))
+  .sort();
 const boards = new Map<string, Board>(boardFiles.map((f) => [f, JSON.parse(readFileSync(join(BOARDS_DIR, f), "utf8")) as Board]));
 
 // ---------------------------------------------------------------------------------------------
@@ -51,7 +53,9 @@ const ARCHS = new Map<string, string>();
 for (const m of bundle.matchAll(/archconfig\.schema\.json",\s*bareUrl: "([^"]+)",[^}]*?\bid: "(\w+)"/g)) ARCHS.set(m[2], m[1]);
 /** Arch family (rp2040, esp32) -> the `$schema` DeviceScript's built-in boards use. */
 const SCHEMAS = new Map<string, string>();
-for (const m of bundle.matchAll(/\$schema: "(https:\/\/raw\.githubusercontent\.com\/microsoft\/devicescript-(pico|esp32)\/main\/boards\/\w+deviceconfig\.schema\.json)"/g)) {
+for (const m of bundle.matchAll(
+  /\$schema: "(https:\/\/raw\.githubusercontent\.com\/microsoft\/devicescript-(pico|esp32)\/main\/boards\/\w+deviceconfig\.schema\.json)"/g,
+)) {
   SCHEMAS.set(m[2] === "pico" ? "rp2040" : "esp32", m[1]);
 }
 const BUILTIN_PRODUCT_IDS = new Set([...bundle.matchAll(/productId: "(0x[0-9a-f]+)"/gi)].map((m) => parseInt(m[1], 16)));
@@ -186,7 +190,12 @@ describe("board files", () => {
     expect(new Set(all.map((b) => b.id)).size).toBe(all.length);
     expect(new Set(all.map((b) => parseInt(b.productId, 16))).size).toBe(all.length);
     for (const b of all) {
-      const gpios = [...pinLabels(b).map(([, g]) => g), (b.log as { pinTX: number }).pinTX, (b.i2c as { pinSDA: number }).pinSDA, (b.i2c as { pinSCL: number }).pinSCL];
+      const gpios = [
+        ...pinLabels(b).map(([, g]) => g),
+        (b.log as { pinTX: number }).pinTX,
+        (b.i2c as { pinSDA: number }).pinSDA,
+        (b.i2c as { pinSCL: number }).pinSCL,
+      ];
       expect(new Set(gpios).size, b.id).toBe(gpios.length);
     }
   });

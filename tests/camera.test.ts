@@ -74,7 +74,9 @@ describe("simulated camera frames", () => {
       if (classify(model, packPixels(test.images, model.input.threshold, IMAGE_PIXELS, k * IMAGE_PIXELS)).digit === test.labels[k]) direct++;
     }
     const pct = (n: number) => ((100 * n) / COUNT).toFixed(2);
-    console.log(`camera frames -> preprocess -> default model: ${camera}/${COUNT} = ${pct(camera)} % (the MNIST images themselves: ${direct}/${COUNT} = ${pct(direct)} %)`);
+    console.log(
+      `camera frames -> preprocess -> default model: ${camera}/${COUNT} = ${pct(camera)} % (the MNIST images themselves: ${direct}/${COUNT} = ${pct(direct)} %)`,
+    );
     expect(camera / COUNT).toBeGreaterThan(0.8);
   });
 });
@@ -123,7 +125,12 @@ describe("simulated camera chunking", () => {
 
     await capture(25, 0); // image 10 + 25 % 20 = 15
     expect(sent.every((p) => p.serviceCommand === CAMERA.reportFrameChunk && p.data.length <= MAX_PAYLOAD)).toBe(true);
-    expect(reassemble(sent.map((p) => p.data), 25)).toEqual(frameOf(15));
+    expect(
+      reassemble(
+        sent.map((p) => p.data),
+        25,
+      ),
+    ).toEqual(frameOf(15));
     expect(server.frameCount).toBe(1);
 
     sent.length = 0;

@@ -61,17 +61,24 @@ function encodePng(width: number, height: number, colorType: number, channels: n
   ihdr.writeUInt32BE(height, 4);
   ihdr[8] = 8;
   ihdr[9] = colorType;
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), ...extra.map(([t, d]) => chunk(t, d)), chunk("IDAT", zlib.deflateSync(raw)), chunk("IEND", new Uint8Array(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr),
+    ...extra.map(([t, d]) => chunk(t, d)),
+    chunk("IDAT", zlib.deflateSync(raw)),
+    chunk("IEND", new Uint8Array(0)),
+  ]);
 }
 
 /** MNIST test image `i` scaled `k` times (nearest), ink dark on light paper unless `lightInk`. */
 function scaled(i: number, k: number, lightInk: boolean): Uint8Array {
   const side = 28 * k;
   const out = new Uint8Array(side * side);
-  for (let y = 0; y < side; y++) for (let x = 0; x < side; x++) {
-    const v = mnist.images[i * 784 + Math.floor(y / k) * 28 + Math.floor(x / k)];
-    out[y * side + x] = lightInk ? v : 255 - v;
-  }
+  for (let y = 0; y < side; y++)
+    for (let x = 0; x < side; x++) {
+      const v = mnist.images[i * 784 + Math.floor(y / k) * 28 + Math.floor(x / k)];
+      out[y * side + x] = lightInk ? v : 255 - v;
+    }
   return out;
 }
 
@@ -103,7 +110,15 @@ describe("bnn classify --image", () => {
     out.push([`${i}-transparent.png`, encodePng(side, side, 6, 4, rgba), false]);
     return out;
   }
-  const expected = (i: number, light: boolean) => ({ width: 140, height: 140, inverted: light, frameWidth: 128, frameHeight: 128, digit: classifyImage(model, mnist.images, i).digit, noDigit: null });
+  const expected = (i: number, light: boolean) => ({
+    width: 140,
+    height: 140,
+    inverted: light,
+    frameWidth: 128,
+    frameHeight: 128,
+    digit: classifyImage(model, mnist.images, i).digit,
+    noDigit: null,
+  });
 
   it("MNIST test image 0 as PGM and PNG, 5x, both polarities: the reference's digit for that MNIST image", async () => {
     for (const [name, bytes, light] of files(0)) {
@@ -168,7 +183,13 @@ describe("bnn classify --image", () => {
 
 describe("bnn classify --strokes --ink (the samples photographed)", () => {
   it("gives, for each sample, what --image gives for the picture of it", async () => {
-    const samples = Array.from({ length: 6 }, (_, i) => ({ width: 240, height: 240, strokes: strokesFromImage(mnist.images, i), label: mnist.labels[i], id: `ink-${i}` }));
+    const samples = Array.from({ length: 6 }, (_, i) => ({
+      width: 240,
+      height: 240,
+      strokes: strokesFromImage(mnist.images, i),
+      label: mnist.labels[i],
+      id: `ink-${i}`,
+    }));
     const file = join(work, "ink.jsonl");
     writeFileSync(file, samples.map((x) => sampleLine(x)).join("\n") + "\n");
     const r = await bnn(["classify", "--strokes", file, "--ink", "8", "--json"]);
@@ -181,7 +202,11 @@ describe("bnn classify --strokes --ink (the samples photographed)", () => {
       const name = join(work, `ink-${i}.pgm`);
       writeFileSync(name, pgm(pic.width, pic.height, pic.pixels));
       const one = jsonLines((await bnn(["classify", "--image", name])).stdout)[0];
-      expect({ digit: lines[i].digit, scores: lines[i].scores, noDigit: lines[i].noDigit }).toEqual({ digit: one.digit, scores: one.scores, noDigit: one.noDigit });
+      expect({ digit: lines[i].digit, scores: lines[i].scores, noDigit: lines[i].noDigit }).toEqual({
+        digit: one.digit,
+        scores: one.scores,
+        noDigit: one.noDigit,
+      });
     }
     // the pictures are the digits: the camera's path reads most of them
     const summary = lines[samples.length].summary as { correct: number };

@@ -19,7 +19,17 @@ import { encodeStrokes, strokePairCount } from "../src/shared/stroke-raster.ts";
 import { scratchDir } from "./helpers.ts";
 import { bnn, expectOneLineError, jsonLines } from "./run-bnn.ts";
 
-const one = { width: 240, height: 240, strokes: [[[120, 30], [121, 120], [121, 210]]] };
+const one = {
+  width: 240,
+  height: 240,
+  strokes: [
+    [
+      [120, 30],
+      [121, 120],
+      [121, 210],
+    ],
+  ],
+};
 const line = (v: unknown) => JSON.stringify(v);
 
 describe("stroke files", () => {
@@ -37,7 +47,7 @@ describe("stroke files", () => {
       [4, [[2, 1]], 0],
     ]);
     expect(toFlat(toPoints(c[0].strokes))).toEqual(c[0].strokes);
-    expect(parseStrokeText(sampleLine({ ...c[1], id: "é\n\"" }), "d.jsonl", "jsonl")[0]).toMatchObject({ strokes: [[2, 1]], label: 0, id: "é\n\"" });
+    expect(parseStrokeText(sampleLine({ ...c[1], id: 'é\n"' }), "d.jsonl", "jsonl")[0]).toMatchObject({ strokes: [[2, 1]], label: 0, id: 'é\n"' });
   });
 
   // biome-ignore format: a table, one bad stroke file per row
@@ -79,7 +89,22 @@ describe("stroke files", () => {
   });
 
   it("names the line of the defect in a pretty-printed .json", () => {
-    const text = JSON.stringify([one, { ...one, strokes: [[[1, 2], [3, 4.25]]] }], null, 2);
+    const text = JSON.stringify(
+      [
+        one,
+        {
+          ...one,
+          strokes: [
+            [
+              [1, 2],
+              [3, 4.25],
+            ],
+          ],
+        },
+      ],
+      null,
+      2,
+    );
     const at = text.split("\n").findIndex((l) => l.includes("4.25")) + 1;
     expect(() => parseStrokeText(text, "p.json", "json")).toThrow(new RegExp(`^p.json:${at}: strokes\\[0\\]\\[1\\]: y 4.25 is not an integer`));
   });
@@ -119,7 +144,13 @@ function wasmStrokes(bnnWasm: WasmBnn, seq: number, strokes: number[][], w: numb
 }
 
 describe("bnn classify --strokes", () => {
-  const digits = Array.from({ length: 12 }, (_, i) => ({ width: 240, height: 240, strokes: strokesFromImage(mnist.images, i), label: mnist.labels[i], id: `mnist-${i}` }));
+  const digits = Array.from({ length: 12 }, (_, i) => ({
+    width: 240,
+    height: 240,
+    strokes: strokesFromImage(mnist.images, i),
+    label: mnist.labels[i],
+    id: `mnist-${i}`,
+  }));
   const tall = (x: number) => Array.from({ length: 31 }, (_, k) => [x, 20 + 6 * k]).flat();
   const noDigits = [
     { width: 240, height: 240, strokes: [], label: 3, id: "empty" },
@@ -177,7 +208,13 @@ describe("bnn classify --strokes", () => {
     expect(out.slice(0, -1)).toEqual(jsonLines(plain.stdout));
     const summary = out[out.length - 1].summary as Record<string, unknown> & { confusion: number[][]; perClass: (number | null)[] };
     const labeled = samples.filter((s) => "label" in s);
-    expect(summary).toMatchObject({ model: "default", id: model.id, samples: samples.length, labeled: labeled.length, noDigit: { dot: 1, empty: 1, line: 1, scribble: 1 } });
+    expect(summary).toMatchObject({
+      model: "default",
+      id: model.id,
+      samples: samples.length,
+      labeled: labeled.length,
+      noDigit: { dot: 1, empty: 1, line: 1, scribble: 1 },
+    });
     expect(summary.confusion).toHaveLength(10);
     expect(summary.confusion.every((row) => row.length === 11)).toBe(true);
     expect(summary.confusion.flat().reduce((a, b) => a + b, 0)).toBe(labeled.length);
@@ -189,7 +226,14 @@ describe("bnn classify --strokes", () => {
 
   it("takes a model by path as the other commands do, and a .json array", async () => {
     const arr = join(work, "a.json");
-    writeFileSync(arr, JSON.stringify(samples.slice(0, 3).map((s) => JSON.parse(sampleLine(s))), null, 2));
+    writeFileSync(
+      arr,
+      JSON.stringify(
+        samples.slice(0, 3).map((s) => JSON.parse(sampleLine(s))),
+        null,
+        2,
+      ),
+    );
     const a = await bnn(["classify", "--strokes", arr, "--model", join(resolveModelPath("large"), "..")]);
     expect(a.code, a.stderr).toBe(0);
     const large = readModelFile(resolveModelPath("large"));
@@ -201,7 +245,13 @@ describe("bnn classify --strokes", () => {
 
 describe("bnn classify refuses bad input in one line", () => {
   it.each([
-    ["a float coordinate (file:line)", "f.jsonl", `${line(one)}\n${line({ ...one, strokes: [[[1.5, 2]]] })}\n`, 3, /f\.jsonl:2: strokes\[0\]\[0\]: x 1\.5 is not an integer/],
+    [
+      "a float coordinate (file:line)",
+      "f.jsonl",
+      `${line(one)}\n${line({ ...one, strokes: [[[1.5, 2]]] })}\n`,
+      3,
+      /f\.jsonl:2: strokes\[0\]\[0\]: x 1\.5 is not an integer/,
+    ],
     ["a point outside the panel", "o.json", line({ ...one, width: 100 }), 3, /o\.json:1: strokes\[0\]\[0\]: \(120, 30\) is outside the 100x240 panel/],
     ["label 10", "l.jsonl", line({ ...one, label: 10 }), 3, /l\.jsonl:1: label 10 is not a digit 0\.\.9/],
     ["a file that is neither .json nor .jsonl", "s.txt", line(one), 3, /s\.txt: a stroke file's name ends \.json .* or \.jsonl/],

@@ -9,7 +9,6 @@ const work = scratchDir("cli");
 const tinyA = join(work, "a");
 const tinyB = join(work, "b");
 
-
 beforeAll(async () => {
   for (const dir of [tinyA, tinyB]) {
     const r = await bnn(["train", "--preset", "tiny", "--out", dir]);
@@ -79,7 +78,10 @@ describe("bnn eval", () => {
   it("dumps every test image's integer scores, and refuses to overwrite the dump", async () => {
     const dump = join(work, "scores.jsonl");
     expect((await bnn(["eval", "--model", tinyA, "--dump", dump])).code).toBe(0);
-    const lines = readFileSync(dump, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const lines = readFileSync(dump, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(10000);
     expect(lines[0].scores).toHaveLength(10);
     expect(lines.every((l: { scores: number[] }) => l.scores.every(Number.isInteger))).toBe(true);
@@ -170,14 +172,21 @@ describe("commands measure the model they are given, by path", () => {
     const r = await bnn(["report", "--model", tinyA, "--images", "3", "--json"]);
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout) as { model: string; layers: { inputs: number; outputs: number }[] };
-    expect(report.layers.map((l) => [l.inputs, l.outputs])).toEqual([[784, 64], [64, 32], [32, 10]]); // tiny, not default's 784-128-64-10
+    expect(report.layers.map((l) => [l.inputs, l.outputs])).toEqual([
+      [784, 64],
+      [64, 32],
+      [32, 10],
+    ]); // tiny, not default's 784-128-64-10
     expect(r.stderr).toMatch(/report: Cortex-M0 instructions under QEMU: 3 images and the worst one/); // progress on stderr
   });
 
   it("leave nothing in the temporary folder", async () => {
     const tmp = join(work, "tmp");
     mkdirSync(tmp);
-    for (const args of [["verify", "--model", tinyA, "--images", "5", "--backends", "host-gcc,cortex-m0"], ["bench", "wasm", "--model", tinyA]]) {
+    for (const args of [
+      ["verify", "--model", tinyA, "--images", "5", "--backends", "host-gcc,cortex-m0"],
+      ["bench", "wasm", "--model", tinyA],
+    ]) {
       expect((await bnn(args, { TMPDIR: tmp })).code).toBe(0);
       expect(readdirSync(tmp).filter((f) => !f.startsWith("tsx-"))).toEqual([]); // tsx keeps its compile cache there
     }
@@ -191,4 +200,3 @@ describe("version", () => {
     expect(r.stdout.trim()).toBe(`bnn ${JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version}`);
   });
 });
-

@@ -26,7 +26,9 @@ describe.each(shippedModels())("generated C of '%s'", (name) => {
 
 describe("formatting helpers", () => {
   it("write C arrays, hex words and every int32", () => {
-    expect(cArray("uint32_t", "w", [1, 0xffffffff, 3], hexWord, 2)).toBe("static const uint32_t w[3] = {\n    0x00000001u, 0xffffffffu,\n    0x00000003u,\n};\n");
+    expect(cArray("uint32_t", "w", [1, 0xffffffff, 3], hexWord, 2)).toBe(
+      "static const uint32_t w[3] = {\n    0x00000001u, 0xffffffffu,\n    0x00000003u,\n};\n",
+    );
     expect(int32(-2147483648)).toBe("(-2147483647 - 1)");
     expect(int32(-5)).toBe("-5");
   });
@@ -43,7 +45,8 @@ describe("random models with edge cases", () => {
     const rows = ["-DBNN_HIDDEN_METHOD=1"];
     const backends = [HOST_GCC, variant(HOST_GCC, "host-rows", "", rows), CORTEX_M0, variant(CORTEX_M0, "m0-rows", "", rows)];
     const results = await verifyBackends(model, dir, randomInputs(seed, 300), backends);
-    for (const r of results) expect({ name: r.name, status: r.status, agree: r.agree, message: r.message }).toEqual({ name: r.name, status: "ok", agree: 300, message: undefined });
+    for (const r of results)
+      expect({ name: r.name, status: r.status, agree: r.agree, message: r.message }).toEqual({ name: r.name, status: "ok", agree: 300, message: undefined });
   });
 
   it("sizes the bit-sliced counters so they never overflow", () => {

@@ -93,10 +93,26 @@ function randomNet(rng: SeededRng): { input: InputSpec; conv: TrainedConvLayer[]
     const convHeight = height - kernel + 1;
     const convWidth = width - kernel + 1;
     const pools = [2, 3].filter((p) => convHeight % p === 0 && convWidth % p === 0);
-    const pool = k === 0 ? (convHeight % firstPool === 0 && convWidth % firstPool === 0 ? firstPool : 1) : pools.length && rng.next() < 0.75 ? pools[rng.int(pools.length)] : 1;
+    const pool =
+      k === 0
+        ? convHeight % firstPool === 0 && convWidth % firstPool === 0
+          ? firstPool
+          : 1
+        : pools.length && rng.next() < 0.75
+          ? pools[rng.int(pools.length)]
+          : 1;
     const outputs = rng.next() < 0.2 ? 64 : 32;
     const n = kernel * kernel * channels;
-    conv.push({ height, width, channels, kernel, outputs, pool, weights: randomSigns(rng, n * outputs, rng.uniform(0.1, 0.9)), ...randomBatchNorm(rng, n, outputs) });
+    conv.push({
+      height,
+      width,
+      channels,
+      kernel,
+      outputs,
+      pool,
+      weights: randomSigns(rng, n * outputs, rng.uniform(0.1, 0.9)),
+      ...randomBatchNorm(rng, n, outputs),
+    });
     [height, width, channels] = [convHeight / pool, convWidth / pool, outputs];
   }
   const nIn = height * width * channels;
@@ -162,7 +178,9 @@ describe("folding a trained convolution layer", () => {
           for (let e = 0; e < y.length; e++) {
             if (testBit(bits, e) !== y[e] > 0 && problems.length < 10) {
               const co = e % l.outputs;
-              problems.push(`net ${net} input ${r} layer ${k + 1} element ${e} (channel ${co}, gamma ${l.gamma[co]}, pool ${l.pool}): float ${y[e]}, folded ${testBit(bits, e) ? 1 : -1}`);
+              problems.push(
+                `net ${net} input ${r} layer ${k + 1} element ${e} (channel ${co}, gamma ${l.gamma[co]}, pool ${l.pool}): float ${y[e]}, folded ${testBit(bits, e) ? 1 : -1}`,
+              );
             }
           }
         });
@@ -170,7 +188,8 @@ describe("folding a trained convolution layer", () => {
         for (let j = 0; j < dense.nOut; j++) {
           let s = 0;
           for (let i = 0; i < dense.nIn; i++) s += y[i] * dense.weights[i * dense.nOut + j];
-          if (trace.scores[j] !== scoreLayer.scale[j] * s + scoreLayer.offset[j] && problems.length < 10) problems.push(`net ${net} input ${r}: score ${j} is ${trace.scores[j]}, expected ${scoreLayer.scale[j] * s + scoreLayer.offset[j]}`);
+          if (trace.scores[j] !== scoreLayer.scale[j] * s + scoreLayer.offset[j] && problems.length < 10)
+            problems.push(`net ${net} input ${r}: score ${j} is ${trace.scores[j]}, expected ${scoreLayer.scale[j] * s + scoreLayer.offset[j]}`);
         }
       }
     }
@@ -184,13 +203,39 @@ describe("folding a trained convolution layer", () => {
     // Channel 0: f(s) = -s / sqrt(1 + eps), decreasing; channel 1 (and the rest): f(s) = +s / ..., increasing.
     const gamma = new Float64Array(32).fill(1);
     gamma[0] = -1;
-    const layer: TrainedConvLayer = { height: 2, width: 2, channels: 1, kernel: 1, outputs: 32, pool: 2, weights: new Int8Array(32).fill(1), gamma, beta: new Float64Array(32), mean: new Float64Array(32), variance: new Float64Array(32).fill(1) };
-    const dense: TrainedLayer = { nIn: 32, nOut: 10, weights: new Int8Array(320).fill(1), gamma: new Float64Array(10).fill(1), beta: new Float64Array(10), mean: new Float64Array(10), variance: new Float64Array(10).fill(1) };
+    const layer: TrainedConvLayer = {
+      height: 2,
+      width: 2,
+      channels: 1,
+      kernel: 1,
+      outputs: 32,
+      pool: 2,
+      weights: new Int8Array(32).fill(1),
+      gamma,
+      beta: new Float64Array(32),
+      mean: new Float64Array(32),
+      variance: new Float64Array(32).fill(1),
+    };
+    const dense: TrainedLayer = {
+      nIn: 32,
+      nOut: 10,
+      weights: new Int8Array(320).fill(1),
+      gamma: new Float64Array(10).fill(1),
+      beta: new Float64Array(10),
+      mean: new Float64Array(10),
+      variance: new Float64Array(10).fill(1),
+    };
     const file = foldModel("and-matters", { width: 2, height: 2, threshold: 128 }, [dense], undefined, [layer]);
     expect(foldConvLayer(layer)).toEqual(file.layers[0]);
     const conv = file.layers[0] as ConvLayer;
     // channel 0 is folded as -s >= 1, i.e. the pixel is -1; channel 1 as s >= 1
-    expect({ poolAnd: conv.poolAnd, t0: conv.thresholds[0], w0: conv.weights[0], t1: conv.thresholds[1], w1: conv.weights[1] }).toEqual({ poolAnd: [0], t0: 1, w0: "00000000", t1: 1, w1: "00000001" });
+    expect({ poolAnd: conv.poolAnd, t0: conv.thresholds[0], w0: conv.weights[0], t1: conv.thresholds[1], w1: conv.weights[1] }).toEqual({
+      poolAnd: [0],
+      t0: 1,
+      w0: "00000000",
+      t1: 1,
+      w1: "00000001",
+    });
     const stage = validateModel(file).conv[0];
     // pixels +1, -1, -1, -1: the max sum is +1, so channel 0's float output is f(+1) < 0 -> -1
     const x = Int8Array.of(1, -1, -1, -1);

@@ -9,7 +9,19 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { setBit, wordsFor } from "../lib/binary.ts";
 import { UserError } from "../lib/errors.ts";
-import { encodeRow, modelId, readModelFile, serializeModel, validateModel, versionFor, type ConvLayer, type InputSpec, type ModelFile, type ModelLayer, type ScoreLayer } from "../lib/model/format.ts";
+import {
+  encodeRow,
+  modelId,
+  readModelFile,
+  serializeModel,
+  validateModel,
+  versionFor,
+  type ConvLayer,
+  type InputSpec,
+  type ModelFile,
+  type ModelLayer,
+  type ScoreLayer,
+} from "../lib/model/format.ts";
 import { SeededRng } from "../lib/rng.ts";
 import { scratchDir } from "./helpers.ts";
 import { bnn, expectOneLineError } from "./run-bnn.ts";
@@ -56,7 +68,16 @@ function modelFile(seed: number, shape: NetShape): ModelFile {
   let [h, w, c] = [shape.height, shape.width, 1];
   for (const s of shape.conv) {
     const n = s.kernel * s.kernel * c;
-    layers.push({ kind: "conv", input: [h, w, c], kernel: s.kernel, outputs: s.outputs, pool: s.pool, weights: randomRows(rng, n, s.outputs), thresholds: randomThresholds(rng, n, s.outputs), poolAnd: s.poolAnd ?? [] });
+    layers.push({
+      kind: "conv",
+      input: [h, w, c],
+      kernel: s.kernel,
+      outputs: s.outputs,
+      pool: s.pool,
+      weights: randomRows(rng, n, s.outputs),
+      thresholds: randomThresholds(rng, n, s.outputs),
+      poolAnd: s.poolAnd ?? [],
+    });
     [h, w, c] = [(h - s.kernel + 1) / s.pool, (w - s.kernel + 1) / s.pool, s.outputs];
   }
   let n = h * w * c;
@@ -65,14 +86,30 @@ function modelFile(seed: number, shape: NetShape): ModelFile {
     n = m;
   }
   const m = shape.outputs ?? 10;
-  layers.push({ kind: "score", inputs: n, outputs: m, weights: randomRows(rng, n, m), scale: Array.from({ length: m }, (_, j) => j - 5), offset: Array.from({ length: m }, (_, j) => 100 * j), shift: 0 });
+  layers.push({
+    kind: "score",
+    inputs: n,
+    outputs: m,
+    weights: randomRows(rng, n, m),
+    scale: Array.from({ length: m }, (_, j) => j - 5),
+    offset: Array.from({ length: m }, (_, j) => 100 * j),
+    shift: 0,
+  });
   return { format: "bnn-mlp", version: versionFor(layers), name: "conv-test", id: modelId(input, layers), input, layers };
 }
 
 /** 8x8 image -> conv 3x3, 32 channels, pool 2 (6x6 -> 3x3x32) -> score 288 -> 10. */
 const BASE = modelFile(1, { width: 8, height: 8, conv: [{ kernel: 3, outputs: 32, pool: 2, poolAnd: [1, 5, 30] }] });
 /** The same with two convolutions: 8x8 -> 3x3x32 -> conv 2x2, pool 1 -> 2x2x32 -> sign 128 -> 16 -> score. */
-const TWO = modelFile(2, { width: 8, height: 8, conv: [{ kernel: 3, outputs: 32, pool: 2, poolAnd: [0] }, { kernel: 2, outputs: 32, pool: 1 }], hidden: [16] });
+const TWO = modelFile(2, {
+  width: 8,
+  height: 8,
+  conv: [
+    { kernel: 3, outputs: 32, pool: 2, poolAnd: [0] },
+    { kernel: 2, outputs: 32, pool: 1 },
+  ],
+  hidden: [16],
+});
 /** A non-square image, 8 wide and 6 high: conv 3x3 pool 2 -> [2, 3, 32]. */
 const WIDE = modelFile(3, { width: 8, height: 6, conv: [{ kernel: 3, outputs: 32, pool: 2 }] });
 /** No pooling: 8x8 -> conv 3x3 -> 6x6x32 -> score 1152. */
@@ -171,13 +208,31 @@ describe("version-2 model files", () => {
     const canonical = JSON.stringify({
       input: { width: 8, height: 8, threshold: 100 },
       layers: [
-        { kind: "conv", input: conv.input, kernel: conv.kernel, outputs: conv.outputs, pool: conv.pool, weights: conv.weights, thresholds: conv.thresholds, poolAnd: conv.poolAnd },
+        {
+          kind: "conv",
+          input: conv.input,
+          kernel: conv.kernel,
+          outputs: conv.outputs,
+          pool: conv.pool,
+          weights: conv.weights,
+          thresholds: conv.thresholds,
+          poolAnd: conv.poolAnd,
+        },
         { kind: "score", inputs: score.inputs, outputs: score.outputs, weights: score.weights, scale: score.scale, offset: score.offset, shift: score.shift },
       ],
     });
     expect(BASE.id).toBe(createHash("sha256").update(canonical, "utf8").digest("hex").slice(0, 16));
     // the same layer with its keys in another order has the same id
-    const shuffled = { poolAnd: conv.poolAnd, thresholds: conv.thresholds, weights: conv.weights, pool: conv.pool, outputs: conv.outputs, kernel: conv.kernel, input: conv.input, kind: conv.kind };
+    const shuffled = {
+      poolAnd: conv.poolAnd,
+      thresholds: conv.thresholds,
+      weights: conv.weights,
+      pool: conv.pool,
+      outputs: conv.outputs,
+      kernel: conv.kernel,
+      input: conv.input,
+      kind: conv.kind,
+    };
     expect(modelId(BASE.input, [shuffled, score])).toBe(BASE.id);
     expect(validateModel({ ...BASE, name: "other", training: { x: 1 }, float: [] }).id).toBe(BASE.id);
     // every conv field is part of the id: a changed poolAnd with the old id is an edit

@@ -25,7 +25,16 @@ beforeAll(async () => {
 
 /** 8x8 image -> conv 3x3, 4 channels, pool 2 -> [3, 3, 4] -> conv 2x2, 5 channels -> [2, 2, 5] -> dense 3. */
 function smallNetwork(batch = 2): ConvNetwork {
-  return ConvNetwork.create(8, [{ kernel: 3, outputs: 4, pool: 2 }, { kernel: 2, outputs: 5, pool: 1 }, { kernel: "full", outputs: 3, pool: 1 }], batch, new SeededRng(7));
+  return ConvNetwork.create(
+    8,
+    [
+      { kernel: 3, outputs: 4, pool: 2 },
+      { kernel: 2, outputs: 5, pool: 1 },
+      { kernel: "full", outputs: 3, pool: 1 },
+    ],
+    batch,
+    new SeededRng(7),
+  );
 }
 
 const pm1 = (rng: SeededRng) => (rng.next() < 0.5 ? -1 : 1);
@@ -81,7 +90,19 @@ describe("conv kernels", () => {
     for (let i = 0; i < count * conv.sumSize; i++) conv.gS[i] = rng.next() < 0.3 ? 0 : rng.uniform(-1, 1); // zeros are skipped by the kernel
     conv.gWT.fill(0);
     conv.gX!.fill(0);
-    conv.k.conv_backward(first.out.byteOffset, conv.WbT.byteOffset, conv.gS.byteOffset, conv.gWT.byteOffset, conv.gX!.byteOffset, count, conv.H, conv.W, conv.Cin, conv.K, conv.Cout);
+    conv.k.conv_backward(
+      first.out.byteOffset,
+      conv.WbT.byteOffset,
+      conv.gS.byteOffset,
+      conv.gWT.byteOffset,
+      conv.gX!.byteOffset,
+      count,
+      conv.H,
+      conv.W,
+      conv.Cin,
+      conv.K,
+      conv.Cout,
+    );
     const gW = new Float64Array(conv.n * conv.Cout);
     const gX = new Float64Array(count * conv.inSize);
     for (let b = 0; b < count; b++)
@@ -144,7 +165,12 @@ describe("training a CNN", () => {
       [3, 32, 2],
     ]);
     // the float network of the training run, rebuilt from the snapshot: same weights, BatchNorm
-    const net = ConvNetwork.create(28, [...PRESETS["cnn-tiny"].conv, { kernel: "full", outputs: 32, pool: 1 }, { kernel: "full", outputs: 10, pool: 1 }], 100, new SeededRng(1));
+    const net = ConvNetwork.create(
+      28,
+      [...PRESETS["cnn-tiny"].conv, { kernel: "full", outputs: 32, pool: 1 }, { kernel: "full", outputs: 10, pool: 1 }],
+      100,
+      new SeededRng(1),
+    );
     [...a.conv, ...a.layers].forEach((l, k) => {
       const layer = net.layers[k];
       for (let co = 0; co < layer.Cout; co++) for (let t = 0; t < layer.n; t++) layer.WT[co * layer.n + t] = l.weights[t * layer.Cout + co];

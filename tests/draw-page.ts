@@ -15,7 +15,10 @@ export const PANEL = 240;
 
 /** Chromium, or an error that says how to get it. */
 export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`chromium is not installed at ${CHROMIUM} (Debian: apt-get install chromium; .ci/run installs it; or set BNN_CHROMIUM to a Chromium binary)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `chromium is not installed at ${CHROMIUM} (Debian: apt-get install chromium; .ci/run installs it; or set BNN_CHROMIUM to a Chromium binary)`,
+    );
   return chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
 }
 
@@ -44,7 +47,10 @@ export interface DrawSim {
 
 /** Starts `bnn sim --draw --json ...args`. */
 export function startDrawSim(args: string[]): DrawSim {
-  const child = spawn(process.execPath, [BIN, "sim", "--draw", "--json", ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, FORCE_COLOR: "0" } });
+  const child = spawn(process.execPath, [BIN, "sim", "--draw", "--json", ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, FORCE_COLOR: "0" },
+  });
   const lines: Record<string, unknown>[] = [];
   const waiting: { match: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }[] = [];
   let buf = "";
@@ -58,11 +64,13 @@ export function startDrawSim(args: string[]): DrawSim {
       if (!text.startsWith("{")) continue;
       const l = JSON.parse(text) as Record<string, unknown>;
       lines.push(l);
-      for (const w of waiting.splice(0)) (w.match(l) ? w.resolve(l) : waiting.push(w));
+      for (const w of waiting.splice(0)) w.match(l) ? w.resolve(l) : waiting.push(w);
     }
   });
   child.stderr!.setEncoding("utf8").on("data", (d: string) => (err += d));
-  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal })));
+  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on("close", (code, signal) => resolve({ code, signal })),
+  );
   return {
     child,
     lines,

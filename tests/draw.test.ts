@@ -107,7 +107,9 @@ describe("bnn sim --draw (the drawing page)", () => {
 
     // another host name (DNS rebinding) or another site's page may not use the server
     expect(await raw(draw.port, "/", { host: `evil.example:${draw.port}` })).toBe(421);
-    expect(await raw(draw.port, "/digit", { host: `127.0.0.1:${draw.port}`, origin: "http://evil.example", "content-type": "application/json" }, "{}")).toBe(403);
+    expect(await raw(draw.port, "/digit", { host: `127.0.0.1:${draw.port}`, origin: "http://evil.example", "content-type": "application/json" }, "{}")).toBe(
+      403,
+    );
     expect(await raw(draw.port, "/digit", { host: `127.0.0.1:${draw.port}`, "content-type": "text/plain" }, "{}")).toBe(415);
 
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -205,11 +207,20 @@ describe("the drawing page's server", () => {
       // a client that asks first (Expect: 100-continue) is refused before it sends the body
       const asked = await new Promise<{ status: number; continued: boolean }>((resolve) => {
         let continued = false;
-        const r = request({ host: "127.0.0.1", port: server.port, path: "/digit", method: "POST", headers: { "content-type": "application/json", "content-length": String(limit + 1), expect: "100-continue" } }, (res) => {
-          res.resume();
-          resolve({ status: res.statusCode ?? 0, continued });
-          r.destroy();
-        });
+        const r = request(
+          {
+            host: "127.0.0.1",
+            port: server.port,
+            path: "/digit",
+            method: "POST",
+            headers: { "content-type": "application/json", "content-length": String(limit + 1), expect: "100-continue" },
+          },
+          (res) => {
+            res.resume();
+            resolve({ status: res.statusCode ?? 0, continued });
+            r.destroy();
+          },
+        );
         r.on("continue", () => {
           continued = true;
           r.end(Buffer.alloc(limit + 1, " "));

@@ -113,7 +113,10 @@ describe("patching a firmware checkout", () => {
   });
 
   it("patches both layouts; a second run changes nothing", async () => {
-    for (const [name, kind, app] of [["twice-pico", "pico", "src"], ["twice-esp", "esp32", "main"]] as const) {
+    for (const [name, kind, app] of [
+      ["twice-pico", "pico", "src"],
+      ["twice-esp", "esp32", "main"],
+    ] as const) {
       const dir = tree(name, kind);
       const board = kind === "pico" ? "waveshare_rp2040_touch_lcd" : "m5stack_core2";
       const first = await firmware(dir, "--board", board, "--patch-only");
@@ -168,7 +171,11 @@ describe("patching a firmware checkout", () => {
     expect((await firmware(dir, "--patch-only")).code).toBe(0);
     writeFileSync(join(dir, "src", "bnn", "bnn_model.c"), "/* my own edit */\n");
     const before = snapshot(dir);
-    expectOneLineError(await firmware(dir, "--patch-only", "--model", "cnn"), 4, /src\/bnn\/bnn_model\.c exists and is not what bnn firmware wrote there: pass --force/);
+    expectOneLineError(
+      await firmware(dir, "--patch-only", "--model", "cnn"),
+      4,
+      /src\/bnn\/bnn_model\.c exists and is not what bnn firmware wrote there: pass --force/,
+    );
     expect(snapshot(dir)).toEqual(before);
     expect((await firmware(dir, "--patch-only", "--model", "cnn", "--force")).code).toBe(0);
     expect(readFileSync(join(dir, "src", "bnn", "bnn_model.c"), "utf8")).toBe(readFileSync(join(generatedDir("cnn"), "bnn_model.c"), "utf8"));
@@ -179,13 +186,21 @@ describe("patching a firmware checkout", () => {
     expectOneLineError(await firmware(p("empty"), "--patch-only"), 3, /is not a devicescript-pico or devicescript-esp32 checkout/);
     const pico = tree("refusals", "pico");
     const before = snapshot(pico);
-    expectOneLineError(await firmware(pico, "--board", "m5stack_core2", "--patch-only"), 2, /board m5stack_core2 is esp32; .* is devicescript-pico, which builds rp2040/);
+    expectOneLineError(
+      await firmware(pico, "--board", "m5stack_core2", "--patch-only"),
+      2,
+      /board m5stack_core2 is esp32; .* is devicescript-pico, which builds rp2040/,
+    );
     expectOneLineError(await firmware(pico), 3, /cannot build: missing .*pico-sdk\/pico_sdk_init\.cmake.* — .*git submodule update --init/);
     expect(snapshot(pico)).toEqual(before);
     const noInit = tree("no-init", "pico");
     writeFileSync(join(noInit, "src", "main.c"), "void app_init_services(void) {\n}\n");
     expectOneLineError(await firmware(noInit, "--patch-only"), 3, /does not call devs_service_full_init\(\)/);
-    expectOneLineError(await bnn(["firmware", "--firmware-dir", pico, "--board", "nope"]), 2, /no board 'nope' in boards\/ \(boards: .*waveshare_rp2040_touch_lcd/);
+    expectOneLineError(
+      await bnn(["firmware", "--firmware-dir", pico, "--board", "nope"]),
+      2,
+      /no board 'nope' in boards\/ \(boards: .*waveshare_rp2040_touch_lcd/,
+    );
     expectOneLineError(await bnn(["firmware"]), 2, /give --firmware-dir DIR .* or --image FILE/);
   });
 });
@@ -233,7 +248,10 @@ describe("bundling the program with a firmware image", () => {
 describe("the size report", () => {
   it("reads flash and RAM from a linked ELF's segments", async () => {
     const src = p("size.c");
-    writeFileSync(src, "const unsigned char table[3000] = {1};\nunsigned char buffer[5000];\nint counter = 7;\nint main(void) { buffer[counter] = table[counter]; return buffer[1]; }\nvoid _start(void) { main(); for (;;) {} }\n");
+    writeFileSync(
+      src,
+      "const unsigned char table[3000] = {1};\nunsigned char buffer[5000];\nint counter = 7;\nint main(void) { buffer[counter] = table[counter]; return buffer[1]; }\nvoid _start(void) { main(); for (;;) {} }\n",
+    );
     const elf = p("size.elf");
     await run("arm-none-eabi-gcc", ["-mcpu=cortex-m0plus", "-mthumb", "-Os", "-nostdlib", "-o", elf, src]);
     const s = await elfSize(elf);

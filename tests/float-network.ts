@@ -129,7 +129,19 @@ export function trainedConvLayer(model: Model, k: number): TrainedConvLayer {
     for (let t = 0; t < c.inputs; t++) weights[t * c.outputs + co] = negated ? -rows[co * c.inputs + t] : rows[co * c.inputs + t];
   }
   const { height, width, channels, kernel, outputs, pool } = c;
-  return { height, width, channels, kernel, outputs, pool, weights, gamma: Float64Array.from(bn.gamma), beta: Float64Array.from(bn.beta), mean: Float64Array.from(bn.mean), variance: Float64Array.from(bn.variance) };
+  return {
+    height,
+    width,
+    channels,
+    kernel,
+    outputs,
+    pool,
+    weights,
+    gamma: Float64Array.from(bn.gamma),
+    beta: Float64Array.from(bn.beta),
+    mean: Float64Array.from(bn.mean),
+    variance: Float64Array.from(bn.variance),
+  };
 }
 
 /** The image's ±1 tensor [height, width, 1]: pixel p is +1 when p >= threshold (docs/model-format.md §2.1). */

@@ -72,10 +72,15 @@ function edges(): Edge[] {
   for (const file of walk(ROOT)) {
     const from = relative(ROOT, file).split("\\").join("/");
     const text = readFileSync(file, "utf8");
-    const re = /(?:^|[\s;])(?:import|export)\s[^'"`;]*?from\s*["']([^"']+)["']|(?:^|[\s;])import\s*["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']\s*\)|\brequire\(\s*["']([^"']+)["']\s*\)/gm;
+    const re =
+      /(?:^|[\s;])(?:import|export)\s[^'"`;]*?from\s*["']([^"']+)["']|(?:^|[\s;])import\s*["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']\s*\)|\brequire\(\s*["']([^"']+)["']\s*\)/gm;
     for (const m of text.matchAll(re)) {
       const spec = m[1] ?? m[2] ?? m[3] ?? m[4];
-      const to = spec.startsWith(".") ? relative(ROOT, resolve(dirname(file), spec)).split("\\").join("/") : spec;
+      const to = spec.startsWith(".")
+        ? relative(ROOT, resolve(dirname(file), spec))
+            .split("\\")
+            .join("/")
+        : spec;
       out.push({ from, to, spec });
     }
   }
@@ -90,7 +95,8 @@ function violations(): string[] {
     if (!local) {
       // packages: DeviceScript code may only use DeviceScript's; shared code uses none
       if (a === "shared") bad.push(`${e.from} -> ${e.spec} (src/shared/ imports nothing outside itself)`);
-      if (a === "devicescript" && !/^@devicescript\/|^@dsboard\//.test(e.spec)) bad.push(`${e.from} -> ${e.spec} (DeviceScript code imports only @devicescript/* and @dsboard/*)`);
+      if (a === "devicescript" && !/^@devicescript\/|^@dsboard\//.test(e.spec))
+        bad.push(`${e.from} -> ${e.spec} (DeviceScript code imports only @devicescript/* and @dsboard/*)`);
       continue;
     }
     const b = layerOf(e.to);
@@ -174,7 +180,14 @@ describe("import rules", () => {
       ["a.ts", "b.ts", "c.ts", "a.ts"],
       ["d.ts", "d.ts"],
     ]);
-    expect(cycles(new Map([["a.ts", ["b.ts"]], ["b.ts", []]]))).toEqual([]);
+    expect(
+      cycles(
+        new Map([
+          ["a.ts", ["b.ts"]],
+          ["b.ts", []],
+        ]),
+      ),
+    ).toEqual([]);
     // the graph it searches is lib/'s own, type-only imports included
     const lib = libGraph();
     expect(lib.get("lib/model/fold.ts")).toContain("lib/model/trained.ts");

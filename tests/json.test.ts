@@ -53,7 +53,19 @@ describe("--json follows one naming scheme", () => {
     try {
       const file = join(dir, "s.jsonl");
       const one = (label: number | null, strokes: number[][][]) => JSON.stringify({ width: 240, height: 240, strokes, label });
-      writeFileSync(file, [one(1, [[[120, 30], [121, 210]]]), one(null, [[[5, 5]]]), one(7, [])].join("\n") + "\n");
+      writeFileSync(
+        file,
+        [
+          one(1, [
+            [
+              [120, 30],
+              [121, 210],
+            ],
+          ]),
+          one(null, [[[5, 5]]]),
+          one(7, []),
+        ].join("\n") + "\n",
+      );
       const r = await bnn(["classify", "--strokes", file, "--json"]);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toBe("");
@@ -67,7 +79,17 @@ describe("--json follows one naming scheme", () => {
   });
 
   it("monitor --json", async () => {
-    const line = formatResult({ seq: 3, source: "samples", label: 1, inferenceUs: 40, totalMs: 2, backend: "native", model: "191e9cb9", noDigit: "", ...scoreFields([0, 9, 1, 2, 3, 4, 5, 6, 7, 8], 0) });
+    const line = formatResult({
+      seq: 3,
+      source: "samples",
+      label: 1,
+      inferenceUs: 40,
+      totalMs: 2,
+      backend: "native",
+      model: "191e9cb9",
+      noDigit: "",
+      ...scoreFields([0, 9, 1, 2, 3, 4, 5, 6, 7, 8], 0),
+    });
     const r = await bnn(["monitor", "--stdin", "--json"], {}, { input: line + "\n" });
     expect(r.code, r.stderr).toBe(0);
     const out = jsonLines(r.stdout);

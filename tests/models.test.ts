@@ -124,7 +124,12 @@ describe.each(shippedModels())("shipped model '%s': weight tables", (name) => {
       const oddDec = u32s(t[`${L}_ODD_DEC`] as Uint8Array);
       // the tables hold the layer's columns form as columns.ts computes it
       const form = columnsForm(h);
-      expect({ L, planes, kEven: Array.from(kEven), oddDec: Array.from(oddDec) }).toEqual({ L, planes: form.planes, kEven: Array.from(form.kEven), oddDec: Array.from(form.oddDec) });
+      expect({ L, planes, kEven: Array.from(kEven), oddDec: Array.from(oddDec) }).toEqual({
+        L,
+        planes: form.planes,
+        kEven: Array.from(form.kEven),
+        oddDec: Array.from(form.oddDec),
+      });
       const n = h.inputs;
       for (let j = 0; j < h.outputs; j++) {
         // a neuron is up to n^2 / 4 cases: the loop lets the worker's event loop run between neurons
@@ -139,7 +144,7 @@ describe.each(shippedModels())("shipped model '%s': weight tables", (name) => {
           for (let c = Math.max(0, x + P - n); c <= Math.min(x, P); c++) {
             const end = s0 + c;
             const on = n - 2 * x - 2 * P + 4 * c >= h.thresholds[j];
-            if (end < 0 || end >= 2 ** planes || (end >= 2 ** (planes - 1)) !== on) wrong++;
+            if (end < 0 || end >= 2 ** planes || end >= 2 ** (planes - 1) !== on) wrong++;
             checked++;
           }
         }

@@ -31,7 +31,7 @@ function pick<T>(rng: SeededRng, items: readonly T[]): T {
 /** Ten int32 scores: spread out, bunched into near ties and exact ties, or at the extremes. */
 function randomScores(rng: SeededRng, shift: number): number[] {
   const mode = rng.int(4);
-  if (mode === 0) return Array.from({ length: 10 }, () => (rng.u32() | 0));
+  if (mode === 0) return Array.from({ length: 10 }, () => rng.u32() | 0);
   if (mode === 1) return Array.from({ length: 10 }, () => pick(rng, [-(2 ** 31), 2 ** 31 - 1, 0, rng.u32() | 0]));
   // a few values a little apart (at most a tenth of a score unit, or a few units): ties and near ties
   const unit = 2 ** shift;
@@ -145,8 +145,12 @@ describe("every line the program can write is accepted", () => {
     // the generator reaches every source, backend and reason the program has
     expect([...sources].sort()).toEqual(
       [
-        "camera bytecode digit", "camera bytecode faint", "camera native digit", "camera native faint",
-        "samples bytecode digit", "samples native digit",
+        "camera bytecode digit",
+        "camera bytecode faint",
+        "camera native digit",
+        "camera native faint",
+        "samples bytecode digit",
+        "samples native digit",
         ...["digit", ...STROKE_REJECTS].flatMap((w) => [`touch bytecode ${w}`, `touch native ${w}`]),
       ].sort(),
     );
@@ -176,7 +180,17 @@ describe("every line the program can write is accepted", () => {
   });
 
   it("accepts an inference time up to the total's last µs: the VM clock counts whole ms, the service µs", () => {
-    const r: StreamResult = { seq: 3, source: "touch", label: -1, inferenceUs: 5999, totalMs: 5, backend: "native", model: "191e9cb9", noDigit: "", ...scoreFields([0, 9, 1, 2, 3, 4, 5, 6, 7, 8], 0) };
+    const r: StreamResult = {
+      seq: 3,
+      source: "touch",
+      label: -1,
+      inferenceUs: 5999,
+      totalMs: 5,
+      backend: "native",
+      model: "191e9cb9",
+      noDigit: "",
+      ...scoreFields([0, 9, 1, 2, 3, 4, 5, 6, 7, 8], 0),
+    };
     expect(parseResult(formatResult(r))).toEqual(parsed(r));
     expect(parseResult(formatResult({ ...r, inferenceUs: 6000 }))).toBeUndefined();
     expect(POOL.some((p) => p.backend === "native" && p.inferenceUs > p.totalMs * 1000)).toBe(true);
@@ -205,12 +219,15 @@ const MUTATIONS: Record<string, Mutation> = {
   "inference time with a leading zero": { change: (f) => set(f, F.inference, `0${f[F.inference]}`), why: /inference/ },
   "total time with a leading zero": { change: (f) => set(f, F.total, `0${f[F.total]}`), why: /total/ },
   "total time -0": { change: (f, r) => (r.totalMs === 0 && r.inferenceUs < 1000 ? set(f, F.total, "-0") : undefined), why: /total/ },
-  "a deficit with a leading zero": { change: (f, r) => (digitLine(r) ? set(f, F.top, f[F.top].replace(/:(\d+)$/, ":0$1")) : undefined), why: /runner-up|deficit/ },
+  "a deficit with a leading zero": {
+    change: (f, r) => (digitLine(r) ? set(f, F.top, f[F.top].replace(/:(\d+)$/, ":0$1")) : undefined),
+    why: /runner-up|deficit/,
+  },
   "a deficit -0": { change: (f, r) => (digitLine(r) ? set(f, F.top, f[F.top].replace(/:(\d+),/, ":-0,")) : undefined), why: /runner-up|deficit/ },
   "digit 07": { change: (f, r) => (digitLine(r) ? set(f, F.digit, `0${r.digit}`) : undefined), why: /digit/ },
 
   // labels: only the sample digits compiled into the program have them
-  "a label on a touch line": { change: (f, r) => (r.source === "touch" ? set(f, F.label, String((r.seq % 10))) : undefined), why: /label/ },
+  "a label on a touch line": { change: (f, r) => (r.source === "touch" ? set(f, F.label, String(r.seq % 10)) : undefined), why: /label/ },
   "a label on a camera line": { change: (f, r) => (r.source === "camera" ? set(f, F.label, "0") : undefined), why: /label/ },
   "no label on a samples line": { change: (f, r) => (r.source === "samples" ? set(f, F.label, "-1") : undefined), why: /label/ },
 
@@ -219,7 +236,8 @@ const MUTATIONS: Record<string, Mutation> = {
   "a stroke reason on a camera line": { change: (f, r) => (r.source === "camera" && !digitLine(r) ? set(f, F.top, "empty") : undefined), why: /reason/ },
   "no digit on a samples line": {
     // a classifier always classifies bits: everything else as a native no digit would be
-    change: (f, r) => (r.source === "samples" ? [...set(set(set(set(set(f, F.digit, "-"), F.top, "empty"), F.crc, "0000"), F.backend, "native"), F.inference, "0")] : undefined),
+    change: (f, r) =>
+      r.source === "samples" ? [...set(set(set(set(set(f, F.digit, "-"), F.top, "empty"), F.crc, "0000"), F.backend, "native"), F.inference, "0")] : undefined,
     why: /reason/,
   },
   "an unknown reason": { change: (f, r) => (!digitLine(r) ? set(f, F.top, "bored") : undefined), why: /reason/ },
@@ -231,7 +249,10 @@ const MUTATIONS: Record<string, Mutation> = {
     why: /inference/,
   },
   "a stroke rejected before classifying, with an inference time": {
-    change: (f, r) => (r.source === "touch" && r.backend === "bytecode" && REJECTED.includes(r.noDigit) ? set(set(f, F.inference, "1000"), F.total, String(Math.max(1, r.totalMs))) : undefined),
+    change: (f, r) =>
+      r.source === "touch" && r.backend === "bytecode" && REJECTED.includes(r.noDigit)
+        ? set(set(f, F.inference, "1000"), F.total, String(Math.max(1, r.totalMs)))
+        : undefined,
     why: /inference/,
   },
 
@@ -241,7 +262,12 @@ const MUTATIONS: Record<string, Mutation> = {
     why: /inference .*total|total/,
   },
   "an inference a whole ms beyond the total": {
-    change: (f, r) => (digitLine(r) || (r.backend === "bytecode" && r.noDigit !== "" && !REJECTED.includes(r.noDigit)) ? (r.totalMs < U32 ? set(f, F.inference, String((r.totalMs + 1) * 1000)) : undefined) : undefined),
+    change: (f, r) =>
+      digitLine(r) || (r.backend === "bytecode" && r.noDigit !== "" && !REJECTED.includes(r.noDigit))
+        ? r.totalMs < U32
+          ? set(f, F.inference, String((r.totalMs + 1) * 1000))
+          : undefined
+        : undefined,
     why: /total/,
   },
   "a bytecode inference time that is not whole ms": {
@@ -251,10 +277,14 @@ const MUTATIONS: Record<string, Mutation> = {
 
   // runners-up as runnersUp() orders them
   "runners-up out of order": {
-    change: (f, r) => (digitLine(r) && r.runnersUp[1] < r.runnersUp[3] ? set(f, F.top, `${r.runnersUp[0]}:${r.runnersUp[3]},${r.runnersUp[2]}:${r.runnersUp[1]}`) : undefined),
+    change: (f, r) =>
+      digitLine(r) && r.runnersUp[1] < r.runnersUp[3] ? set(f, F.top, `${r.runnersUp[0]}:${r.runnersUp[3]},${r.runnersUp[2]}:${r.runnersUp[1]}`) : undefined,
     why: /order/,
   },
-  "a runner-up that is the digit": { change: (f, r) => (digitLine(r) ? set(f, F.top, f[F.top].replace(/^\d/, String(r.digit))) : undefined), why: /repeat|digit/ },
+  "a runner-up that is the digit": {
+    change: (f, r) => (digitLine(r) ? set(f, F.top, f[F.top].replace(/^\d/, String(r.digit))) : undefined),
+    why: /repeat|digit/,
+  },
   "one runner-up": { change: (f, r) => (digitLine(r) ? set(f, F.top, f[F.top].split(",")[0]) : undefined), why: /runner/ },
   "a deficit beyond 9999": { change: (f, r) => (digitLine(r) ? set(f, F.top, f[F.top].replace(/:\d+$/, ":10000")) : undefined), why: /runner|deficit/ },
 
@@ -335,7 +365,11 @@ describe("lines longer than the cap", () => {
     lines.push(Buffer.from("x".repeat(60)));
     lines.push(Buffer.from("y".repeat(60)));
     lines.flush();
-    expect(seen.map(([l, cut]) => [l.length, cut])).toEqual([[100, true], [valid.length, false], [100, true]]);
+    expect(seen.map(([l, cut]) => [l.length, cut])).toEqual([
+      [100, true],
+      [valid.length, false],
+      [100, true],
+    ]);
     expect(lines.overlong).toBe(2);
   });
 });

@@ -31,7 +31,18 @@ function result(seq: number, over: Partial<StreamResult> = {}): StreamResult {
   const scores = Array.from({ length: 10 }, (_, j) => (j === digit ? 2147483647 : j === (digit + 1) % 10 ? -2147483648 : 100 * j - 5 + (seq % 7)));
   const source = ["samples", "touch", "camera"][seq % 3];
   const backend = seq % 2 ? "bytecode" : "native";
-  return { seq, source, label: source === "samples" ? seq % 7 : -1, inferenceUs: backend === "bytecode" ? 1000 * (8 + (seq % 5)) : 8000 + 37 * seq, totalMs: 20 + seq, backend, model: "191e9cb9", noDigit: "", ...scoreFields(scores, 24), ...over };
+  return {
+    seq,
+    source,
+    label: source === "samples" ? seq % 7 : -1,
+    inferenceUs: backend === "bytecode" ? 1000 * (8 + (seq % 5)) : 8000 + 37 * seq,
+    totalMs: 20 + seq,
+    backend,
+    model: "191e9cb9",
+    noDigit: "",
+    ...scoreFields(scores, 24),
+    ...over,
+  };
 }
 const line = (seq: number) => formatResult(result(seq));
 
@@ -73,7 +84,11 @@ const managed: Managed[] = [];
 const fds: number[] = [];
 
 function startMonitor(args: string[]): Monitor {
-  const child = spawn(process.execPath, [BIN, "monitor", ...args], { detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, FORCE_COLOR: "0" } });
+  const child = spawn(process.execPath, [BIN, "monitor", ...args], {
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, FORCE_COLOR: "0" },
+  });
   children.push(child);
   let out = "";
   let err = "";
@@ -104,7 +119,11 @@ function openWriter(path: string): (data: string | Buffer) => void {
 }
 
 function jsonLines(text: string): Record<string, unknown>[] {
-  return text.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+  return text
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 }
 
 function expected(seq: number): Record<string, unknown> {
@@ -138,7 +157,6 @@ beforeAll(async () => {
   const v = await run("socat", ["-V"]).catch(() => undefined);
   if (!v) throw new Error("socat is not installed (Debian: apt-get install socat; .ci/run installs it)");
 });
-
 
 // ---- tests -----------------------------------------------------------------------------
 
@@ -174,7 +192,14 @@ describe("bnn monitor on a serial port", () => {
     const out = jsonLines(m.stdout());
     const summary = out.pop() as { summary: Record<string, unknown> };
     expect(out).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map(expected));
-    expect(summary.summary).toMatchObject({ results: 8, invalidLines: 1, overlongLines: 1, reconnects: 0, ended: "count reached", seq: { missing: 0, repeats: 0, restarts: 0 } });
+    expect(summary.summary).toMatchObject({
+      results: 8,
+      invalidLines: 1,
+      overlongLines: 1,
+      reconnects: 0,
+      ended: "count reached",
+      seq: { missing: 0, repeats: 0, restarts: 0 },
+    });
     expect(m.stdout()).not.toMatch(/"seq":100/);
     expect(m.stderr()).not.toMatch(/\n\s+at /);
   }, 60_000);
@@ -209,7 +234,11 @@ describe("bnn monitor on a serial port", () => {
 
   it("fails with one line when the port never appears before --timeout", async () => {
     const missing = join(tmpdir(), "bnn-monitor-no-such-port");
-    expectOneLineError(await bnn(["monitor", "--port", missing, "--timeout", "1"]), 3, /cannot open port .*bnn-monitor-no-such-port: No such file or directory \(waited 1 s\)/);
+    expectOneLineError(
+      await bnn(["monitor", "--port", missing, "--timeout", "1"]),
+      3,
+      /cannot open port .*bnn-monitor-no-such-port: No such file or directory \(waited 1 s\)/,
+    );
     expectOneLineError(await bnn(["monitor", "--port", missing]), 3, /cannot open port .*pass --timeout/);
   });
 
@@ -217,7 +246,12 @@ describe("bnn monitor on a serial port", () => {
     const dir = scratchDir("monitor");
     const file = join(dir, "saved.log");
     writeFileSync(file, line(1) + "\n");
-    for (const args of [["--port", "/dev/null"], ["--port", "/dev/null", "--timeout", "5"], ["--port", file], ["--port", dir, "--timeout", "5"]]) {
+    for (const args of [
+      ["--port", "/dev/null"],
+      ["--port", "/dev/null", "--timeout", "5"],
+      ["--port", file],
+      ["--port", dir, "--timeout", "5"],
+    ]) {
       const r = await bnn(["monitor", ...args]);
       expectOneLineError(r, 3, /not a serial device/);
       expect(r.stderr, args.join(" ")).not.toMatch(/--timeout|waited/); // waiting cannot make it one
@@ -264,13 +298,21 @@ describe("bnn monitor --stdin", () => {
     expect(t.stderr).toMatch(/inference native: p50 \d+\.\d\d\d ms, p99/);
     const c = await run(["--format", "csv", "--count", "2"]);
     expect(c.code, c.stderr).toBe(0);
-    expect(c.stdout.trim().split("\n")).toEqual(["seq,source,digit,label,correct,inference_ms,line_ms,backend,model,runners_up,no_digit", `10,touch,0,-1,,8.37,30,native,191e9cb9,"${result(10).runnersUp.join(",")}",`, `11,camera,1,-1,,9.00,31,bytecode,191e9cb9,"${result(11).runnersUp.join(",")}",`]);
+    expect(c.stdout.trim().split("\n")).toEqual([
+      "seq,source,digit,label,correct,inference_ms,line_ms,backend,model,runners_up,no_digit",
+      `10,touch,0,-1,,8.37,30,native,191e9cb9,"${result(10).runnersUp.join(",")}",`,
+      `11,camera,1,-1,,9.00,31,bytecode,191e9cb9,"${result(11).runnersUp.join(",")}",`,
+    ]);
   });
 
   it("refuses checksum-valid lines with impossible fields, counting them invalid (issue 21)", async () => {
     /** A valid line with one field replaced, re-checksummed: only the field's rule breaks. */
     const changed = (l: string, field: number, value: string) => {
-      const body = l.slice(1, l.indexOf("*")).split(" ").map((v, i) => (i === field ? value : v)).join(" ");
+      const body = l
+        .slice(1, l.indexOf("*"))
+        .split(" ")
+        .map((v, i) => (i === field ? value : v))
+        .join(" ");
       return `@${body}*${hexDigits(crc16Text(body), 4)}`;
     };
     const impossible = [
@@ -289,13 +331,14 @@ describe("bnn monitor --stdin", () => {
   });
 
   it("counts an overlong line as overlong only, refuses text after a checksum, and reads two results in one line (issue 21)", async () => {
-    const input = [
-      line(1) + "Z".repeat(5000), // a result, then more than the 4096-byte cap
-      line(2) + "ZZZ", // text after the checksum
-      line(3) + line(4), // two results in one line
-      `${line(5)} DMESG: junk ${line(6)}`, // a damaged piece, then a result
-      line(7) + " \x1b[0m", // what a terminal may leave behind
-    ].join("\n") + "\n";
+    const input =
+      [
+        line(1) + "Z".repeat(5000), // a result, then more than the 4096-byte cap
+        line(2) + "ZZZ", // text after the checksum
+        line(3) + line(4), // two results in one line
+        `${line(5)} DMESG: junk ${line(6)}`, // a damaged piece, then a result
+        line(7) + " \x1b[0m", // what a terminal may leave behind
+      ].join("\n") + "\n";
     const r = await bnn(["monitor", "--stdin", "--json"], {}, { input });
     expect(r.code, r.stderr).toBe(0);
     const out = jsonLines(r.stdout);

@@ -41,7 +41,11 @@ describe("strokeNoDigit", () => {
       const sets = degenerateSet(kind, PER_KIND, 1000 * seed + k, { panelWidth: w, panelHeight: h });
       const outside = sets.flatMap((s) => s.strokes.flatMap((st) => st.filter((v, i) => !Number.isInteger(v) || v < 0 || v >= (i % 2 ? h : w))));
       expect(outside, `${kind}: integer points inside the panel`).toEqual([]);
-      const t = tally(sets.map((s) => s.strokes), w, h);
+      const t = tally(
+        sets.map((s) => s.strokes),
+        w,
+        h,
+      );
       expect(t.digit ?? 0, `${kind}: ${JSON.stringify(t)}`).toBeLessThanOrEqual(PER_KIND / 100);
       // measured: every one of them (docs/strokes.md)
       expect(t.digit ?? 0, `${kind}: ${JSON.stringify(t)}`).toBe(0);
@@ -71,7 +75,8 @@ describe("strokeNoDigit", () => {
   });
 
   it("hand cases", () => {
-    const line = (x0: number, y0: number, x1: number, y1: number, n = 20) => Array.from({ length: n + 1 }, (_, k) => [Math.round(x0 + ((x1 - x0) * k) / n), Math.round(y0 + ((y1 - y0) * k) / n)]).flat();
+    const line = (x0: number, y0: number, x1: number, y1: number, n = 20) =>
+      Array.from({ length: n + 1 }, (_, k) => [Math.round(x0 + ((x1 - x0) * k) / n), Math.round(y0 + ((y1 - y0) * k) / n)]).flat();
     // biome-ignore format: a table, one stroke set per row
     const cases: [string, number[][], string][] = [
       ["a vertical 1", [line(120, 30, 120, 210)], ""],
@@ -181,7 +186,12 @@ describe("taps (issue 21: random taps over the panel were read as a digit)", () 
       }
     }
     expect(reshapedRejected.taps ?? 0).toBe(0);
-    expect({ reshapedRejected, ...reshapedMargin.figures() }).toEqual({ reshapedRejected: {}, mostTaps: 0, mostTapsLeastMeanInk: "", leastMeanInk: "pendigits-1366 seed 2: 6.67" });
+    expect({ reshapedRejected, ...reshapedMargin.figures() }).toEqual({
+      reshapedRejected: {},
+      mostTaps: 0,
+      mostTapsLeastMeanInk: "",
+      leastMeanInk: "pendigits-1366 seed 2: 6.67",
+    });
   });
 
   it("keeps every one of the Hershey set's 1,000 digits", async () => {

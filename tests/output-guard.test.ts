@@ -21,7 +21,10 @@ import { bnn, expectOneLineError } from "./run-bnn.ts";
 const BIN = fileURLToPath(new URL("../bin/bnn.mjs", import.meta.url));
 const work = scratchDir("output-guard");
 const p = (name: string) => join(work, name);
-const gitStatus = async () => (await run("git", ["status", "--porcelain", "--untracked-files=all", "--", "src/generated", "firmware-codegen/generated", "models"], { cwd: ROOT })).stdout.toString("utf8");
+const gitStatus = async () =>
+  (
+    await run("git", ["status", "--porcelain", "--untracked-files=all", "--", "src/generated", "firmware-codegen/generated", "models"], { cwd: ROOT })
+  ).stdout.toString("utf8");
 let repo = "";
 
 beforeAll(async () => {
@@ -103,7 +106,9 @@ describe("a standard output that cannot be written", () => {
   it("> /dev/full is one line on stderr and exit 3, not an uncaught ENOSPC", async () => {
     const full = openSync("/dev/full", "w");
     try {
-      const child = spawn(process.execPath, ["--require", LIFELINE, BIN, "export", "--model", p("mine.json"), "--out", p("full.ts"), "--force"], { stdio: ["ignore", full, "pipe"] });
+      const child = spawn(process.execPath, ["--require", LIFELINE, BIN, "export", "--model", p("mine.json"), "--out", p("full.ts"), "--force"], {
+        stdio: ["ignore", full, "pipe"],
+      });
       let stderr = "";
       child.stderr!.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
       const code = await new Promise<number | null>((resolve) => child.on("close", resolve));

@@ -57,7 +57,15 @@ describe("UNIPEN reader", () => {
     // 240/500 = 0.48: (250, 500) -> (120, 0), (251, 250) -> (120, 120) after rounding, (250, 0) -> (120, 239 clamped from 240)
     expect(s[0]).toEqual({ width: 240, height: 240, strokes: [[120, 0, 120, 120, 120, 239]], label: 1, id: "t-0", writer: "alice", line: 4 });
     // .COMMENT <digit> <writer> <sample> names the writer (the UCI pen digits' way); a one-point stroke is dropped; pen-up points are not ink
-    expect(s[1]).toMatchObject({ strokes: [[0, 0, 239, 0], [239, 0, 120, 239]], label: 7, writer: "12", line: 12 });
+    expect(s[1]).toMatchObject({
+      strokes: [
+        [0, 0, 239, 0],
+        [239, 0, 120, 239],
+      ],
+      label: 7,
+      writer: "12",
+      line: 12,
+    });
   });
 
   it("takes the box the file declares (.X_DIM, .Y_DIM): one scale, centred", () => {
@@ -141,7 +149,17 @@ describe("bnn import", () => {
 });
 
 describe("the writer key of stroke files", () => {
-  const one = { width: 240, height: 240, strokes: [[[120, 30], [121, 210]]], label: 1 };
+  const one = {
+    width: 240,
+    height: 240,
+    strokes: [
+      [
+        [120, 30],
+        [121, 210],
+      ],
+    ],
+    label: 1,
+  };
   it("is an optional string, written back by sampleLine", () => {
     const [s] = parseStrokeText(JSON.stringify({ ...one, writer: "w 7" }), "w.json", "json");
     expect(s.writer).toBe("w 7");
@@ -165,14 +183,19 @@ describe("the writer key of stroke files", () => {
 describe("bnn classify by writer", () => {
   const work = scratchDir("by-writer");
   // three writers' digits from the vendored set: some read right, some wrong
-  const picked = penDigits().filter((s) => ["3", "14", "27"].includes(s.writer!)).filter((_, i) => i % 9 === 0);
+  const picked = penDigits()
+    .filter((s) => ["3", "14", "27"].includes(s.writer!))
+    .filter((_, i) => i % 9 === 0);
   const file = join(work, "pen.jsonl");
   writeFileSync(file, picked.map((s) => sampleLine(s)).join("\n") + "\n");
 
   it("gives accuracy per writer and the worst writer, equal to the per-sample lines", async () => {
     const r = await bnn(["classify", "--strokes", file, "--json", "--model", "default"]);
     expect(r.code, r.stderr).toBe(0);
-    const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const lines = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     const summary = lines.pop().summary;
     const want = ["3", "14", "27"].map((writer) => {
       const mine = lines.filter((l) => picked[l.index].writer === writer);

@@ -34,13 +34,21 @@ describe("C camera preprocessing (bnn_preprocess.c): build", () => {
     const compiles: Promise<unknown>[] = [];
     for (const opt of ["-O0", "-O2", "-Os"]) {
       compiles.push(c("gcc", [opt], `gcc${opt}`));
-      compiles.push(c("clang", [opt, "-Weverything", "-Wno-declaration-after-statement", "-Wno-padded", "-Wno-unknown-warning-option", "-Wno-unsafe-buffer-usage"], `clang${opt}`));
+      compiles.push(
+        c(
+          "clang",
+          [opt, "-Weverything", "-Wno-declaration-after-statement", "-Wno-padded", "-Wno-unknown-warning-option", "-Wno-unsafe-buffer-usage"],
+          `clang${opt}`,
+        ),
+      );
       compiles.push(c("arm-none-eabi-gcc", [opt, "-ffreestanding", "-mcpu=cortex-m0plus", "-mthumb"], `m0${opt}`));
       compiles.push(c("riscv64-unknown-elf-gcc", [opt, "-ffreestanding", "-march=rv32imc", "-mabi=ilp32"], `rv${opt}`));
     }
     for (const max of [1, 65535]) compiles.push(c("gcc", ["-O2", `-DBNN_PREPROCESS_MAX_PIXELS=${max}`], `max${max}`));
     await Promise.all(compiles);
-    const bad = await run("gcc", [...STRICT, "-DBNN_PREPROCESS_MAX_PIXELS=65536", `-I${C_DIR}`, "-c", PREPROCESS_SOURCES[0], "-o", join(build, "bad.o")], { allowFail: true });
+    const bad = await run("gcc", [...STRICT, "-DBNN_PREPROCESS_MAX_PIXELS=65536", `-I${C_DIR}`, "-c", PREPROCESS_SOURCES[0], "-o", join(build, "bad.o")], {
+      allowFail: true,
+    });
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/BNN_PREPROCESS_MAX_PIXELS must be 1\.\.65535/);
     // the library includes only <stdint.h>, <stddef.h> and bnn_status.h besides its own headers
@@ -48,9 +56,13 @@ describe("C camera preprocessing (bnn_preprocess.c): build", () => {
     const includes = files.flatMap((f) => [...readFileSync(f, "utf8").matchAll(/#include\s+(\S+)/g)].map((m) => m[1]));
     expect(new Set(includes)).toEqual(new Set(['"bnn_preprocess.h"', '"bnn_preprocess_state.h"', "<stddef.h>", "<stdint.h>", '"bnn_status.h"']));
     // libgcc helpers: 64-bit multiply and (a few times a frame, for the deskew) 64-bit division, 32-bit division
-    expect((await run("arm-none-eabi-nm", ["-u", join(build, "m0-O2.o")])).stdout.toString().match(/\S+$/gm)?.sort()).toEqual(["__aeabi_ldivmod", "__aeabi_lmul", "__aeabi_uidiv", "__aeabi_uidivmod"]);
+    expect((await run("arm-none-eabi-nm", ["-u", join(build, "m0-O2.o")])).stdout.toString().match(/\S+$/gm)?.sort()).toEqual([
+      "__aeabi_ldivmod",
+      "__aeabi_lmul",
+      "__aeabi_uidiv",
+      "__aeabi_uidivmod",
+    ]);
   });
-
 });
 
 describe("C camera preprocessing (bnn_preprocess.c): cost", () => {
@@ -58,19 +70,51 @@ describe("C camera preprocessing (bnn_preprocess.c): cost", () => {
     const dir = scratchDir("preprocess-count");
     const count = async (t: CountTarget, cases: Case[], frameBytes: number, tag: string) => {
       const elf = join(dir, `bench-${tag}.elf`);
-      await run(t.cc, ["-std=c99", "-O2", ...t.cflags, "-ffreestanding", "-nostdlib", `-DBNN_HARNESS_FRAME_BYTES=${frameBytes}`, `-I${C_DIR}`, `-I${HARNESS}`, ...PREPROCESS_SOURCES, join(HARNESS, "preprocess_bench_main.c"), join(HARNESS, "runtime.c"), join(HARNESS, "libc_min.c"), ...t.link, "-lgcc", "-o", elf]);
+      await run(t.cc, [
+        "-std=c99",
+        "-O2",
+        ...t.cflags,
+        "-ffreestanding",
+        "-nostdlib",
+        `-DBNN_HARNESS_FRAME_BYTES=${frameBytes}`,
+        `-I${C_DIR}`,
+        `-I${HARNESS}`,
+        ...PREPROCESS_SOURCES,
+        join(HARNESS, "preprocess_bench_main.c"),
+        join(HARNESS, "runtime.c"),
+        join(HARNESS, "libc_min.c"),
+        ...t.link,
+        "-lgcc",
+        "-o",
+        elf,
+      ]);
       // the same trace as icount.ts's instructionsPerInference, also priced in Cortex-M0+ cycles
       const insns = await disassemble("arm-none-eabi-objdump", elf);
       writeFileSync(join(dir, "bnn_in.bin"), Buffer.alloc(0));
       const base = await traceCost(t.qemu, t.qemuArgs, elf, dir, insns, m0plusCycles);
       writeFileSync(join(dir, "bnn_in.bin"), Buffer.concat(cases.map(record)));
       const all = await traceCost(t.qemu, t.qemuArgs, elf, dir, insns, m0plusCycles);
-      return { elf, frames: cases.length, instructions: (all.instructions - base.instructions) / cases.length, cycles: (all.cycles - base.cycles) / cases.length };
+      return {
+        elf,
+        frames: cases.length,
+        instructions: (all.instructions - base.instructions) / cases.length,
+        cycles: (all.cycles - base.cycles) / cases.length,
+      };
     };
     const us = (cycles: number) => (cycles / 125).toFixed(0);
     // the micro:bit holds the camera's 64x48 frames; mps2-an385 (same ARMv6-M code, 4 MB) the 16384-byte ones
-    const small = await count(M0_COUNT, Array.from({ length: COUNT_FRAMES }, (_, k) => camera(k)), FRAME_WIDTH * FRAME_HEIGHT, "64x48");
-    const big = await count(M0_BIG_COUNT, Array.from({ length: BIG_FRAMES }, (_, k) => ({ ...camera(k), width: 128, height: 128, frame: cameraFrame(k, 128, 128) })), MAX_FRAME_BYTES, "128x128");
+    const small = await count(
+      M0_COUNT,
+      Array.from({ length: COUNT_FRAMES }, (_, k) => camera(k)),
+      FRAME_WIDTH * FRAME_HEIGHT,
+      "64x48",
+    );
+    const big = await count(
+      M0_BIG_COUNT,
+      Array.from({ length: BIG_FRAMES }, (_, k) => ({ ...camera(k), width: 128, height: 128, frame: cameraFrame(k, 128, 128) })),
+      MAX_FRAME_BYTES,
+      "128x128",
+    );
     // code and RAM of the library alone, and the libgcc routines it calls
     const obj = join(dir, "bnn_preprocess-library.o");
     await library(M0_COUNT.cc, ["-O2", ...M0_COUNT.cflags, "-ffreestanding", "-fstack-usage"], obj);
@@ -82,7 +126,11 @@ describe("C camera preprocessing (bnn_preprocess.c): cost", () => {
     };
     const helpers = ["__muldi3", "__aeabi_ldivmod", "__udivsi3", "__aeabi_uidivmod"].map((s) => `${s} ${sizeOf(s)} B`).join(", ");
     // gcc names each source's stack usage <output>-<source>.su
-    const stack = PREPROCESS_SOURCES.map((f) => readFileSync(`${obj}-${basename(f, ".c")}.su`, "utf8").trim().replace(/^.*\//gm, "")).join("\n");
+    const stack = PREPROCESS_SOURCES.map((f) =>
+      readFileSync(`${obj}-${basename(f, ".c")}.su`, "utf8")
+        .trim()
+        .replace(/^.*\//gm, ""),
+    ).join("\n");
     console.log(
       `Cortex-M0 (-O2 -mcpu=cortex-m0plus), per frame: 64x48 (mean of ${small.frames}) ${Math.round(small.instructions)} instructions, ${Math.round(small.cycles)} est. M0+ cycles (${us(small.cycles)} us at 125 MHz); ` +
         `128x128 (mean of ${big.frames}) ${Math.round(big.instructions)} instructions, ${Math.round(big.cycles)} cycles (${us(big.cycles)} us); library (bnn_preprocess*.c) text ${text} data ${data} bss ${bss}; libgcc: ${helpers}; stack:\n${stack}`,

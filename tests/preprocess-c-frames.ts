@@ -65,7 +65,18 @@ function make(name: string, params: Record<string, unknown>, width: number, heig
 export const cameraFrame = (k: number, width = FRAME_WIDTH, height = FRAME_HEIGHT) => synthesizeFrame(test.images, k * IMAGE_PIXELS, k, width, height);
 
 /** Shapes (bars, blocks, dots) of ink on shaded, noisy paper: frames that show something digit-like. */
-function shapes(p: { w: number; h: number; paper: number; ink: number; gx: number; gy: number; noise: number; rects: { x: number; y: number; rw: number; rh: number }[]; seed: number; flags: number }): Case {
+function shapes(p: {
+  w: number;
+  h: number;
+  paper: number;
+  ink: number;
+  gx: number;
+  gy: number;
+  noise: number;
+  rects: { x: number; y: number; rw: number; rh: number }[];
+  seed: number;
+  flags: number;
+}): Case {
   const r = prng(p.seed);
   return make("shapes", p, p.w, p.h, p.flags, (x, y) => {
     const inRect = p.rects.some((q) => {
@@ -115,23 +126,41 @@ export const GENERATORS: Record<string, fc.Arbitrary<Case>> = {
     const specks = new Set(Array.from({ length: p.count }, () => r() % (p.w * p.h)));
     return make("specks", p, p.w, p.h, p.flags, (x, y) => (specks.has(y * p.w + x) ? p.ink : p.bg));
   }),
-  "a single dark pixel": fc.record({ w: side, h: side, bg: fc.integer({ min: 1, max: 255 }), dark: fc.nat(254), at: fc.nat(16383), flags }).map((p) =>
-    make("singleDark", p, p.w, p.h, p.flags, (x, y) => (y * p.w + x === p.at % (p.w * p.h) ? p.dark % p.bg : p.bg)),
-  ),
+  "a single dark pixel": fc
+    .record({ w: side, h: side, bg: fc.integer({ min: 1, max: 255 }), dark: fc.nat(254), at: fc.nat(16383), flags })
+    .map((p) => make("singleDark", p, p.w, p.h, p.flags, (x, y) => (y * p.w + x === p.at % (p.w * p.h) ? p.dark % p.bg : p.bg))),
   "contrast near the limit (40)": fc
-    .record({ w: side, h: side, bg: fc.integer({ min: 30, max: 255 }), diff: fc.integer({ min: 30, max: 50 }), permille: fc.integer({ min: 1, max: 999 }), noise: fc.integer({ min: 0, max: 2 }), seed, flags })
+    .record({
+      w: side,
+      h: side,
+      bg: fc.integer({ min: 30, max: 255 }),
+      diff: fc.integer({ min: 30, max: 50 }),
+      permille: fc.integer({ min: 1, max: 999 }),
+      noise: fc.integer({ min: 0, max: 2 }),
+      seed,
+      flags,
+    })
     .map((p) => {
       const r = prng(p.seed);
-      return make("nearContrast", p, p.w, p.h, p.flags, () => (r() % 1000 < p.permille ? p.bg - p.diff : p.bg) + (p.noise ? (r() % (2 * p.noise + 1)) - p.noise : 0));
+      return make(
+        "nearContrast",
+        p,
+        p.w,
+        p.h,
+        p.flags,
+        () => (r() % 1000 < p.permille ? p.bg - p.diff : p.bg) + (p.noise ? (r() % (2 * p.noise + 1)) - p.noise : 0),
+      );
     }),
   "shapes on shaded paper": shapeParams(side, side).map(shapes),
-  "camera frames of other sizes": fc.record({ w: fc.integer({ min: 28, max: 128 }), h: fc.integer({ min: 28, max: 128 }), k: fc.nat(9999), flags }).map((p) => ({
-    name: `camera${JSON.stringify(p)}`,
-    width: p.w,
-    height: p.h,
-    frame: cameraFrame(p.k, p.w, p.h),
-    flags: p.flags,
-  })),
+  "camera frames of other sizes": fc
+    .record({ w: fc.integer({ min: 28, max: 128 }), h: fc.integer({ min: 28, max: 128 }), k: fc.nat(9999), flags })
+    .map((p) => ({
+      name: `camera${JSON.stringify(p)}`,
+      width: p.w,
+      height: p.h,
+      frame: cameraFrame(p.k, p.w, p.h),
+      flags: p.flags,
+    })),
   "strips (1..3 x n, n x 1..3, up to 16384 pixels)": fc
     .record({ n: fc.integer({ min: 1, max: MAX_FRAME_BYTES }), thick: fc.integer({ min: 1, max: 3 }), vertical: fc.boolean() })
     .chain((l) => {
@@ -145,11 +174,23 @@ export const GENERATORS: Record<string, fc.Arbitrary<Case>> = {
     .map(shapes),
 };
 
-export const camera = (k: number): Case => ({ name: `camera frame of MNIST test image ${k}`, width: FRAME_WIDTH, height: FRAME_HEIGHT, frame: cameraFrame(k), flags: 0 });
+export const camera = (k: number): Case => ({
+  name: `camera frame of MNIST test image ${k}`,
+  width: FRAME_WIDTH,
+  height: FRAME_HEIGHT,
+  frame: cameraFrame(k),
+  flags: 0,
+});
 
 /** Calls that break a precondition: refused with the right code, `out` untouched. */
 export function preconditionCases(): Case[] {
-  const f = (name: string, width: number, height: number, fl = 0): Case => ({ name, width, height, frame: new Uint8Array(framed(width, height) ? width * height : 0).fill(200), flags: fl });
+  const f = (name: string, width: number, height: number, fl = 0): Case => ({
+    name,
+    width,
+    height,
+    frame: new Uint8Array(framed(width, height) ? width * height : 0).fill(200),
+    flags: fl,
+  });
   return [
     f("NULL frame", 64, 48, NULL_FRAME),
     f("NULL out", 64, 48, NULL_OUT),

@@ -69,7 +69,8 @@ function difference(c: Case, got: Result, want: Result): string | undefined {
   const what = `${c.name} (${c.width}x${c.height}, flags ${c.flags})`;
   if (got.rc !== want.rc) return `${what}: returned ${got.rc}, the TypeScript ${want.rc}`;
   for (let i = 0; i < OUT_PIXELS; i++) {
-    if (got.out[i] !== want.out[i]) return `${what}: first differing byte ${i} (row ${Math.floor(i / OUT_SIDE)}, column ${i % OUT_SIDE}): C ${got.out[i]}, TypeScript ${want.out[i]}`;
+    if (got.out[i] !== want.out[i])
+      return `${what}: first differing byte ${i} (row ${Math.floor(i / OUT_SIDE)}, column ${i % OUT_SIDE}): C ${got.out[i]}, TypeScript ${want.out[i]}`;
   }
   return undefined;
 }
@@ -131,14 +132,45 @@ class Harness {
 
 async function buildHost(): Promise<string> {
   const exe = join(build, "preprocess-host");
-  await run("gcc", [...STRICT, "-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all", `-I${C_DIR}`, `-I${HARNESS}`, ...PREPROCESS_SOURCES, HARNESS_C, join(HARNESS, "preprocess_host_main.c"), "-o", exe]);
+  await run("gcc", [
+    ...STRICT,
+    "-O1",
+    "-g",
+    "-fsanitize=address,undefined",
+    "-fno-sanitize-recover=all",
+    `-I${C_DIR}`,
+    `-I${HARNESS}`,
+    ...PREPROCESS_SOURCES,
+    HARNESS_C,
+    join(HARNESS, "preprocess_host_main.c"),
+    "-o",
+    exe,
+  ]);
   return exe;
 }
 
 /** The harness on an emulated core (semihosting), with -O2 like the classifier's builds. */
 async function buildEmulated(t: CountTarget): Promise<string> {
   const elf = join(build, `preprocess-${t.name}.elf`);
-  await run(t.cc, [...STRICT, "-O2", ...t.cflags, "-ffreestanding", "-nostdlib", `-DBNN_HARNESS_FRAME_BYTES=${M0_FRAME_BYTES}`, `-I${C_DIR}`, `-I${HARNESS}`, ...PREPROCESS_SOURCES, HARNESS_C, join(HARNESS, "semihost_main.c"), join(HARNESS, "runtime.c"), join(HARNESS, "libc_min.c"), ...t.link, "-lgcc", "-o", elf]);
+  await run(t.cc, [
+    ...STRICT,
+    "-O2",
+    ...t.cflags,
+    "-ffreestanding",
+    "-nostdlib",
+    `-DBNN_HARNESS_FRAME_BYTES=${M0_FRAME_BYTES}`,
+    `-I${C_DIR}`,
+    `-I${HARNESS}`,
+    ...PREPROCESS_SOURCES,
+    HARNESS_C,
+    join(HARNESS, "semihost_main.c"),
+    join(HARNESS, "runtime.c"),
+    join(HARNESS, "libc_min.c"),
+    ...t.link,
+    "-lgcc",
+    "-o",
+    elf,
+  ]);
   return elf;
 }
 
@@ -148,7 +180,12 @@ function runEmulated(t: CountTarget, elf: string, input: Buffer): Promise<Buffer
 
 /** The property frames the emulated cores run: a seeded sample of every generator that fits the micro:bit's harness. */
 function emulatedSample(perGenerator: number): Case[] {
-  return Object.values(GENERATORS).flatMap((g) => fc.sample(g.filter((c) => c.width * c.height <= M0_FRAME_BYTES), { seed: SEED, numRuns: perGenerator }));
+  return Object.values(GENERATORS).flatMap((g) =>
+    fc.sample(
+      g.filter((c) => c.width * c.height <= M0_FRAME_BYTES),
+      { seed: SEED, numRuns: perGenerator },
+    ),
+  );
 }
 
 function report(label: string, r: { identical: number; differences: string[] }, total: number): void {
@@ -183,7 +220,28 @@ describe("C camera preprocessing (bnn_preprocess.c)", () => {
     const results = await Promise.all(cases.map((c) => harness.call(c)));
     const r = await compare(cases, results);
     expect(r.differences).toEqual([]);
-    expect(results.map((x) => x.rc)).toEqual([ERR_NULL, ERR_NULL, ERR_NULL, ERR_NULL, ERR_NULL, ERR_NULL, ERR_SIZE, ERR_SIZE, ERR_SIZE, ERR_SIZE, ERR_LIMIT, ERR_LIMIT, ERR_LIMIT, ERR_LIMIT, ERR_LIMIT, ERR_LIMIT, ERR_SIZE, ERR_LIMIT, 0, 0]);
+    expect(results.map((x) => x.rc)).toEqual([
+      ERR_NULL,
+      ERR_NULL,
+      ERR_NULL,
+      ERR_NULL,
+      ERR_NULL,
+      ERR_NULL,
+      ERR_SIZE,
+      ERR_SIZE,
+      ERR_SIZE,
+      ERR_SIZE,
+      ERR_LIMIT,
+      ERR_LIMIT,
+      ERR_LIMIT,
+      ERR_LIMIT,
+      ERR_LIMIT,
+      ERR_LIMIT,
+      ERR_SIZE,
+      ERR_LIMIT,
+      0,
+      0,
+    ]);
   });
 
   describe(`fast-check frames (seed ${SEED}, ${RUNS} runs each)`, () => {
@@ -212,7 +270,11 @@ describe("C camera preprocessing (bnn_preprocess.c)", () => {
   ];
   for (const [t, label] of emulated) {
     it(`gives the same bytes on ${label}: camera frames 0..${M0_CAMERA_FRAMES - 1}, fast-check frames, preconditions`, async () => {
-      const cases = [...Array.from({ length: M0_CAMERA_FRAMES }, (_, k) => camera(k)), ...emulatedSample(15), ...preconditionCases().filter((c) => !framed(c.width, c.height) || c.width * c.height <= M0_FRAME_BYTES)];
+      const cases = [
+        ...Array.from({ length: M0_CAMERA_FRAMES }, (_, k) => camera(k)),
+        ...emulatedSample(15),
+        ...preconditionCases().filter((c) => !framed(c.width, c.height) || c.width * c.height <= M0_FRAME_BYTES),
+      ];
       const out = await runEmulated(t, await buildEmulated(t), Buffer.concat(cases.map(record)));
       const r = await compare(cases, parseResults(out, cases.length));
       report(label, r, cases.length);

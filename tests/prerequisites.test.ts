@@ -43,7 +43,10 @@ describe("npm test's set-up (tests/support/prerequisites.mjs)", () => {
     const script = join(dir, "prerequisites.mjs");
     copyFileSync(SCRIPT, script);
     chmodSync(script, 0o644);
-    const r = await run("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, script], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` }, allowFail: true });
+    const r = await run("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, script], {
+      env: { ...process.env, PATH: `${dir}:${process.env.PATH}` },
+      allowFail: true,
+    });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`npm test: missing system packages: ${PACKAGES} (as root: apt-get install --no-install-recommends ${PACKAGES})\n`);
     expect(existsSync(join(dir, "calls.txt"))).toBe(false);

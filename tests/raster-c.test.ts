@@ -59,7 +59,11 @@ async function runCases(t: Target, cases: Case[]): Promise<{ same: number; first
 
 const mnist = loadMnist("test");
 const fixtures: Case[] = fixtureCases().map((c) => ({ strokes: c.strokes, width: c.panelWidth, height: c.panelHeight }));
-const digits: Case[] = Array.from({ length: 1000 }, (_, i) => ({ strokes: strokesFromImage(mnist.images, i), width: DEFAULT_PANEL_SIZE, height: DEFAULT_PANEL_SIZE }));
+const digits: Case[] = Array.from({ length: 1000 }, (_, i) => ({
+  strokes: strokesFromImage(mnist.images, i),
+  width: DEFAULT_PANEL_SIZE,
+  height: DEFAULT_PANEL_SIZE,
+}));
 
 function randomCases(seed: number, runs: number): Case[] {
   const panel = fc.record({ width: fc.integer({ min: 1, max: 4000 }), height: fc.integer({ min: 1, max: 4000 }) });
@@ -67,12 +71,15 @@ function randomCases(seed: number, runs: number): Case[] {
     fc.record({
       width: fc.constant(width),
       height: fc.constant(height),
-      strokes: fc.array(fc.array(fc.tuple(fc.integer({ min: -50, max: width + 50 }), fc.integer({ min: -50, max: height + 50 })), { maxLength: 40 }), { maxLength: 5 }).map((ss) => ss.map((s) => s.flat())),
+      strokes: fc
+        .array(fc.array(fc.tuple(fc.integer({ min: -50, max: width + 50 }), fc.integer({ min: -50, max: height + 50 })), { maxLength: 40 }), { maxLength: 5 })
+        .map((ss) => ss.map((s) => s.flat())),
     }),
   );
   const cases = fc.sample(arb, { numRuns: runs, seed });
   // scribbles: far more discs than the cap
-  for (let k = 0; k < 5; k++) cases.push({ width: 240, height: 240, strokes: [Array.from({ length: 800 }, (_, i) => (i % 2 ? (i * 37) % 240 : (i * 53) % 240))] });
+  for (let k = 0; k < 5; k++)
+    cases.push({ width: 240, height: 240, strokes: [Array.from({ length: 800 }, (_, i) => (i % 2 ? (i * 37) % 240 : (i * 53) % 240))] });
   return cases;
 }
 

@@ -137,7 +137,8 @@ describe("bnn report --json: speed on every core", () => {
     for (const pattern of [/^Cortex-M0 code/, /rp2040js/, /^rv32imc/, /^Xtensa LX106/]) expect(cores.some((c) => pattern.test(c))).toBe(true);
     for (const s of out.speed) {
       expect(s.images).toBe(5);
-      for (const k of ["meanInstructions", "meanCycles", "worstInstructions", "worstCycles", "meanUs", "worstUs", "clockMHz"]) expect(s[k], `${s.core} ${k}`).toBeGreaterThan(0);
+      for (const k of ["meanInstructions", "meanCycles", "worstInstructions", "worstCycles", "meanUs", "worstUs", "clockMHz"])
+        expect(s[k], `${s.core} ${k}`).toBeGreaterThan(0);
       expect(s.worstInstructions, s.core).toBeGreaterThanOrEqual(s.meanInstructions);
       expect(s.worstCycles, s.core).toBeGreaterThanOrEqual(s.meanCycles);
       expect(s.meanCycles, s.core).toBeGreaterThanOrEqual(s.meanInstructions);
@@ -235,7 +236,10 @@ describe("the classifier service's flash and RAM per configuration (bnn report)"
       for (const c of s.configurations) {
         // the parts are the whole image, and the service is the image without the model and the entry
         for (const key of ["flash", "ram"] as const) {
-          expect(c.parts.reduce((a, p) => a + p[key], 0), `${c.name} ${key}`).toBe(c.image[key]);
+          expect(
+            c.parts.reduce((a, p) => a + p[key], 0),
+            `${c.name} ${key}`,
+          ).toBe(c.image[key]);
           expect(c.service[key], `${c.name} ${key}`).toBe(c.image[key] - c.model[key] - sumOf(c, "measuring entry", key));
         }
         for (const p of c.parts) {

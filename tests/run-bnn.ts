@@ -19,7 +19,12 @@ export type BnnOptions = Pick<RunOptions, "nice" | "input" | "idleMs">;
  * test worker dies (lib/lifeline.cjs).
  */
 export async function bnn(args: string[], env: Record<string, string> = {}, opts: BnnOptions = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const r = await run(process.execPath, ["--require", LIFELINE, BIN, ...args], { ...opts, env: { ...process.env, FORCE_COLOR: "0", ...env }, timeoutMs: 0, allowFail: true });
+  const r = await run(process.execPath, ["--require", LIFELINE, BIN, ...args], {
+    ...opts,
+    env: { ...process.env, FORCE_COLOR: "0", ...env },
+    timeoutMs: 0,
+    allowFail: true,
+  });
   return { code: r.code, stdout: r.stdout.toString("utf8"), stderr: r.stderr };
 }
 

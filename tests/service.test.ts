@@ -29,30 +29,82 @@ const CAPACITIES: { config: ServiceConfig; capacity: number }[] = [
   { config: config("touch-only"), capacity: 1600 },
   { config: config("camera-only"), capacity: 4096 },
   { config: config("both"), capacity: 4096 },
-  { config: { name: "classify-only", commands: "classify", defines: ["-DBNN_SERVICE_STROKES=0", "-DBNN_SERVICE_FRAMES=0"], sources: [SERVICE_SOURCES[0]] }, capacity: 0 },
-  { config: { ...config("touch-only"), name: "touch-only, 512-byte buffer", defines: ["-DBNN_SERVICE_FRAMES=0", "-DBNN_SERVICE_UPLOAD_BYTES=512"] }, capacity: 512 },
-  { config: { ...config("camera-only"), name: "camera-only, 64x48 frames", defines: ["-DBNN_SERVICE_STROKES=0", "-DBNN_SERVICE_FRAME_PIXELS=3072"] }, capacity: 3072 },
+  {
+    config: { name: "classify-only", commands: "classify", defines: ["-DBNN_SERVICE_STROKES=0", "-DBNN_SERVICE_FRAMES=0"], sources: [SERVICE_SOURCES[0]] },
+    capacity: 0,
+  },
+  {
+    config: { ...config("touch-only"), name: "touch-only, 512-byte buffer", defines: ["-DBNN_SERVICE_FRAMES=0", "-DBNN_SERVICE_UPLOAD_BYTES=512"] },
+    capacity: 512,
+  },
+  {
+    config: { ...config("camera-only"), name: "camera-only, 64x48 frames", defines: ["-DBNN_SERVICE_STROKES=0", "-DBNN_SERVICE_FRAME_PIXELS=3072"] },
+    capacity: 3072,
+  },
 ];
 
 describe("classifier service core", () => {
   it("passes its unit test under ASan/UBSan, checked against the spec and the C constants the spec tool writes", async () => {
     const exe = join(build, "test_service");
     // the C constants `devs build` writes from the specs, written here by the same spec tool
-    writeFileSync(join(build, "constants.c"), customServiceSpecs().map((s) => converters().c(s)).join("\n"));
-    await run("gcc", ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-DBNN_CHECK_DEVS_CONSTANTS", `-I${build}`, ...includes, ...core, ...TESTS, "-o", exe]);
+    writeFileSync(
+      join(build, "constants.c"),
+      customServiceSpecs()
+        .map((s) => converters().c(s))
+        .join("\n"),
+    );
+    await run("gcc", [
+      "-std=c99",
+      "-Wall",
+      "-Wextra",
+      "-Werror",
+      "-pedantic",
+      "-O1",
+      "-g",
+      "-fsanitize=address,undefined",
+      "-fno-sanitize-recover=all",
+      "-DBNN_CHECK_DEVS_CONSTANTS",
+      `-I${build}`,
+      ...includes,
+      ...core,
+      ...TESTS,
+      "-o",
+      exe,
+    ]);
     const r = await run(exe, [join(ROOT, "services", "bnnclassifier.md")], { allowFail: true });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
   });
 
-  it.each(CAPACITIES.map((c) => ({ ...c, bytes: `${c.capacity} B` })))("$config.name: serves its commands, answers the others not implemented, upload_capacity $bytes, links only its C", async ({ config: c, capacity }) => {
-    const exe = join(build, `test_service_${c.name.replace(/\W+/g, "_")}`);
-    // only the configuration's sources: a left-out command's C must not be referenced (the link fails)
-    await run("gcc", ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all", ...c.defines, `-DTEST_UPLOAD_CAPACITY=${capacity}`, ...includes, join(MODEL, "bnn_model.c"), ...c.sources, ...TESTS, "-o", exe]);
-    const r = await run(exe, [join(ROOT, "services", "bnnclassifier.md")], { allowFail: true });
-    expect(r.stderr).toBe("");
-    expect(r.code).toBe(0);
-  });
+  it.each(CAPACITIES.map((c) => ({ ...c, bytes: `${c.capacity} B` })))(
+    "$config.name: serves its commands, answers the others not implemented, upload_capacity $bytes, links only its C",
+    async ({ config: c, capacity }) => {
+      const exe = join(build, `test_service_${c.name.replace(/\W+/g, "_")}`);
+      // only the configuration's sources: a left-out command's C must not be referenced (the link fails)
+      await run("gcc", [
+        "-std=c99",
+        "-Wall",
+        "-Wextra",
+        "-Werror",
+        "-pedantic",
+        "-O1",
+        "-g",
+        "-fsanitize=address,undefined",
+        "-fno-sanitize-recover=all",
+        ...c.defines,
+        `-DTEST_UPLOAD_CAPACITY=${capacity}`,
+        ...includes,
+        join(MODEL, "bnn_model.c"),
+        ...c.sources,
+        ...TESTS,
+        "-o",
+        exe,
+      ]);
+      const r = await run(exe, [join(ROOT, "services", "bnnclassifier.md")], { allowFail: true });
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+    },
+  );
 
   it("compiles clean for Cortex-M0+ and rv32imc in every configuration", async () => {
     const flags = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O2", "-ffreestanding", "-c", ...includes];
@@ -72,13 +124,28 @@ describe("classifier service core", () => {
   // 30 s in the full suite; npm run test:fast sets BNN_FUZZ_SECONDS=5
   const seconds = Number(process.env.BNN_FUZZ_SECONDS ?? 30);
   // the default configuration for the whole time, the other two for a few seconds each
-  it.each(SERVICE_CONFIGS.map((c) => ({ c, time: c.name === "both" ? seconds : Math.min(seconds, 3) })))("survives a bounded libFuzzer run with zero findings: $c.name ($time s)", async ({ c, time }) => {
-    const exe = join(build, `fuzz_service_${c.name}`);
-    await run("clang", ["-g", "-O1", "-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=all", ...c.defines, ...includes, join(MODEL, "bnn_model.c"), ...c.sources, join(SERVICE, "fuzz_service.c"), "-o", exe]);
-    const corpus = join(build, `corpus-${c.name}`);
-    mkdirSync(corpus, { recursive: true });
-    const r = await run(exe, [corpus, `-max_total_time=${time}`, "-seed=1", `-artifact_prefix=${build}/`], { allowFail: true });
-    expect(r.stderr).toMatch(/Done \d+ runs in \d+ second/);
-    expect(r.code).toBe(0);
-  });
+  it.each(SERVICE_CONFIGS.map((c) => ({ c, time: c.name === "both" ? seconds : Math.min(seconds, 3) })))(
+    "survives a bounded libFuzzer run with zero findings: $c.name ($time s)",
+    async ({ c, time }) => {
+      const exe = join(build, `fuzz_service_${c.name}`);
+      await run("clang", [
+        "-g",
+        "-O1",
+        "-fsanitize=fuzzer,address,undefined",
+        "-fno-sanitize-recover=all",
+        ...c.defines,
+        ...includes,
+        join(MODEL, "bnn_model.c"),
+        ...c.sources,
+        join(SERVICE, "fuzz_service.c"),
+        "-o",
+        exe,
+      ]);
+      const corpus = join(build, `corpus-${c.name}`);
+      mkdirSync(corpus, { recursive: true });
+      const r = await run(exe, [corpus, `-max_total_time=${time}`, "-seed=1", `-artifact_prefix=${build}/`], { allowFail: true });
+      expect(r.stderr).toMatch(/Done \d+ runs in \d+ second/);
+      expect(r.code).toBe(0);
+    },
+  );
 });

@@ -50,9 +50,11 @@ describe("bnn sim (the simulated board)", () => {
     await expectCleanedUp(run);
   });
 
-
   it("two simulators started at the same moment both finish, each on its own port", async () => {
-    const [a, b] = await Promise.all([runSim(["--source", "samples", "--count", "8"]), runSim(["--source", "samples", "--count", "8", "--backend", "bytecode"])]);
+    const [a, b] = await Promise.all([
+      runSim(["--source", "samples", "--count", "8"]),
+      runSim(["--source", "samples", "--count", "8", "--backend", "bytecode"]),
+    ]);
     expectAllOnceAndExact(a, 8);
     expectAllOnceAndExact(b, 8);
     expect(a.port).not.toBe(b.port);
@@ -70,14 +72,27 @@ describe("bnn sim (the simulated board)", () => {
 
   it("touch: replays real pen digits from a stroke file (--strokes), each line equal to bnn classify on the same strokes, on both backends", async () => {
     // two digits of each label from three writers, as written (their own size and place on the panel)
-    const picked = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].flatMap((d) => penDigits().filter((s) => s.label === d && ["4", "14", "25"].includes(s.writer!)).slice(0, 2));
+    const picked = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].flatMap((d) =>
+      penDigits()
+        .filter((s) => s.label === d && ["4", "14", "25"].includes(s.writer!))
+        .slice(0, 2),
+    );
     const file = join(scratchDir("sim-replay"), "pen.jsonl");
     writeFileSync(file, picked.map((s) => sampleLine(s)).join("\n") + "\n");
     const c = await bnn(["classify", "--strokes", file]);
     expect(c.code, c.stderr).toBe(0);
-    const want = c.stdout.trim().split("\n").map((l) => (JSON.parse(l) as { digit: number | null }).digit ?? -1);
-    const [native, bytecode] = await Promise.all([runSim(["--strokes", file, "--pen-up", "650"]), runSim(["--strokes", file, "--pen-up", "650", "--backend", "bytecode", "--count", "6"])]);
-    for (const [run, n, backend] of [[native, picked.length, "native"], [bytecode, 6, "bytecode"]] as const) {
+    const want = c.stdout
+      .trim()
+      .split("\n")
+      .map((l) => (JSON.parse(l) as { digit: number | null }).digit ?? -1);
+    const [native, bytecode] = await Promise.all([
+      runSim(["--strokes", file, "--pen-up", "650"]),
+      runSim(["--strokes", file, "--pen-up", "650", "--backend", "bytecode", "--count", "6"]),
+    ]);
+    for (const [run, n, backend] of [
+      [native, picked.length, "native"],
+      [bytecode, 6, "bytecode"],
+    ] as const) {
       const results = expectAllOnceAndExact(run, n);
       expect(results.every((x) => x.backend === backend)).toBe(true);
       const got = [...results].sort((a, b) => a.seq! - b.seq!).map((x) => (x as { digit?: number }).digit);

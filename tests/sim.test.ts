@@ -45,14 +45,26 @@ describe("bnn sim (the simulated board)", () => {
 
   const started = (signal: NodeJS.Signals) =>
     new Promise<{ run: Run; code: number | string | null }>((resolve) => {
-      const child = spawn(process.execPath, [BIN, "sim", "--json", "--source", "samples", "--count", "40", "--backend", "bytecode"], { stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(process.execPath, [BIN, "sim", "--json", "--source", "samples", "--count", "40", "--backend", "bytecode"], {
+        stdio: ["ignore", "pipe", "pipe"],
+      });
       let out = "";
       let sent = false;
       child.stdout.setEncoding("utf8").on("data", (d: string) => {
         out += d;
         if (!sent && /"seq":1\b/.test(out)) sent = child.kill(signal); // once: a second Ctrl-C exits at once
       });
-      child.on("close", (c, s) => resolve({ run: parseRun(out.split("\n").filter((l) => l.startsWith("{") && l.endsWith("}")).join("\n")), code: c ?? s }));
+      child.on("close", (c, s) =>
+        resolve({
+          run: parseRun(
+            out
+              .split("\n")
+              .filter((l) => l.startsWith("{") && l.endsWith("}"))
+              .join("\n"),
+          ),
+          code: c ?? s,
+        }),
+      );
     });
 
   it("stops the devices and the VM, frees its port, and still prints a summary on Ctrl-C", async () => {
@@ -80,7 +92,10 @@ describe("bnn sim (the simulated board)", () => {
       at(/^ {2}vm: bnn: model [0-9a-f]{16}, source samples, backend bytecode$/),
       at(/^ {2}# {2}0 /),
     ];
-    expect(order.every((i) => i >= 0), lines.join("\n")).toBe(true);
+    expect(
+      order.every((i) => i >= 0),
+      lines.join("\n"),
+    ).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
   });
 
@@ -92,7 +107,10 @@ describe("bnn sim (the simulated board)", () => {
     expect(raw.stdout).toMatch(/^bnn: model [0-9a-f]{16}, source samples/m);
     const m = await bnn(["monitor", "--stdin", "--json"], {}, { input: raw.stdout });
     expect(m.code, m.stderr).toBe(0);
-    const lines = m.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const lines = m.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(lines.pop().summary).toMatchObject({ results: 6, correct: 6, invalidLines: 0 });
     expect(lines.map((l) => l.seq)).toEqual([0, 1, 2, 3, 4, 5]);
   });
@@ -114,7 +132,6 @@ describe("bnn sim (the simulated board)", () => {
     await expectCleanedUp(run);
   });
 });
-
 
 describe("the simulated classifier device over the bus", () => {
   it("answers a wrong payload and a wrong model id with error reports, and a good one exactly", async () => {

@@ -40,7 +40,9 @@ describe("the event-loop stall guard", () => {
     const byFile = Object.fromEntries(json.testResults.map((t) => [t.name.replace(/.*\//, ""), t]));
     expect(Object.keys(byFile).sort()).toEqual(["blocks.fixture.ts", "sleeps.fixture.ts", "yields.fixture.ts"]);
     expect(byFile["blocks.fixture.ts"].status).toBe("failed");
-    expect(byFile["blocks.fixture.ts"].message).toMatch(new RegExp(`event loop blocked for \\d+ ms \\(limit ${limit} ms;.*in 'computes in one synchronous stretch'`));
+    expect(byFile["blocks.fixture.ts"].message).toMatch(
+      new RegExp(`event loop blocked for \\d+ ms \\(limit ${limit} ms;.*in 'computes in one synchronous stretch'`),
+    );
     expect(byFile["sleeps.fixture.ts"].status).toBe("failed");
     expect(byFile["sleeps.fixture.ts"].message).toMatch(/event loop blocked for \d+ ms .*in 'sleeps in a synchronous call'/);
     expect(byFile["yields.fixture.ts"].status).toBe("passed");

@@ -12,7 +12,17 @@ import { shippedModels, tablesPath } from "../lib/paths.ts";
 import { formatResult, MAX_LINE_LENGTH, scoreFields, type StreamResult } from "../src/shared/stream-format.ts";
 
 const scores = [-5, 3, 0, 2, -2147483648, 1, 2, 2147483647, 4, 9].map((s, j) => (j === 7 ? 90_000_000 : s * 1_000_000));
-const result: StreamResult = { seq: 12, source: "samples", label: 7, inferenceUs: 8421, totalMs: 23, backend: "native", model: "191e9cb9", noDigit: "", ...scoreFields(scores, 24) };
+const result: StreamResult = {
+  seq: 12,
+  source: "samples",
+  label: 7,
+  inferenceUs: 8421,
+  totalMs: 23,
+  backend: "native",
+  model: "191e9cb9",
+  noDigit: "",
+  ...scoreFields(scores, 24),
+};
 const parsed = (r: StreamResult): ParsedResult => ({ ...r, version: 2 });
 
 describe("stream format, version 2", () => {
@@ -51,7 +61,17 @@ describe("stream format, version 2", () => {
       // every field at its widest: u32 counters, the longest source, backend and reason, scores at
       // the int32 extremes (the largest deficits, capped)
       const extreme = Array.from({ length: 10 }, (_, j) => (j === 9 ? 2147483647 : -2147483648));
-      const worst: StreamResult = { seq: 2 ** 32 - 1, source: "samples", label: 9, inferenceUs: 4294967000, totalMs: 2 ** 32 - 1, backend: "bytecode", model: t.MODEL_ID.slice(0, 8), noDigit: "", ...scoreFields(extreme, t.SCORE_SHIFT) };
+      const worst: StreamResult = {
+        seq: 2 ** 32 - 1,
+        source: "samples",
+        label: 9,
+        inferenceUs: 4294967000,
+        totalMs: 2 ** 32 - 1,
+        backend: "bytecode",
+        model: t.MODEL_ID.slice(0, 8),
+        noDigit: "",
+        ...scoreFields(extreme, t.SCORE_SHIFT),
+      };
       const longestReason = [...NO_DIGIT_REASONS].sort((a, b) => b.length - a.length)[0];
       for (const r of [worst, { ...worst, source: "touch", label: -1, inferenceUs: 0, digit: -1, runnersUp: [], noDigit: longestReason, scoresCrc: 0 }]) {
         const line = formatResult(r);
@@ -91,7 +111,8 @@ describe("older lines and cut lines", () => {
     for (const ch of body) x ^= ch.charCodeAt(0);
     return `@${body}*${(x & 0xff).toString(16).padStart(2, "0")}`;
   };
-  const v1Body = "bnn 1 seq=12 src=touch digit=7 label=-1 us=8421 backend=native model=191e9cb9 scores=-5000000,3000000,0,2000000,-2147483648,1000000,2000000,90000000,4000000,9000000";
+  const v1Body =
+    "bnn 1 seq=12 src=touch digit=7 label=-1 us=8421 backend=native model=191e9cb9 scores=-5000000,3000000,0,2000000,-2147483648,1000000,2000000,90000000,4000000,9000000";
 
   it("reads version 1 lines, with their scores", () => {
     const r = parseResult(v1(v1Body));

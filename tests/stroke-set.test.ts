@@ -41,7 +41,9 @@ describe("data/strokes/hershey.jsonl", () => {
       for (const st of strokes as unknown[]) {
         expect(Array.isArray(st) && st.length > 0, where).toBe(true);
         // one expect a stroke, not a point (tens of thousands of expects are most of the time)
-        const off = (st as unknown[]).filter((p) => !(Array.isArray(p) && p.length === 2 && p.every((v, i) => Number.isInteger(v) && v >= 0 && v < (i === 0 ? width : height))));
+        const off = (st as unknown[]).filter(
+          (p) => !(Array.isArray(p) && p.length === 2 && p.every((v, i) => Number.isInteger(v) && v >= 0 && v < (i === 0 ? width : height))),
+        );
         expect(off, `${where}: points off the panel or not integer pairs`).toEqual([]);
       }
     }

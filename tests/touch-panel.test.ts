@@ -86,7 +86,13 @@ describe("simulated panel as a Jacdac device (devices/touch.ts)", () => {
       ws.on("message", (data: Buffer) => {
         for (const p of Packet.fromFrame(new Uint8Array(data), 0)) {
           if (p.isCommand) continue;
-          if (p.serviceIndex === 0 && p.serviceCommand === 0 && !seen.asked && p.data.length >= 8 && new DataView(p.data.buffer, p.data.byteOffset).getUint32(4, true) === SERVICE_CLASS) {
+          if (
+            p.serviceIndex === 0 &&
+            p.serviceCommand === 0 &&
+            !seen.asked &&
+            p.data.length >= 8 &&
+            new DataView(p.data.buffer, p.data.byteOffset).getUint32(4, true) === SERVICE_CLASS
+          ) {
             seen.asked = true;
             const get = Packet.onlyHeader(0x1000 | TOUCH.regWidth); // get width
             get.deviceIdentifier = p.deviceIdentifier;
@@ -108,7 +114,11 @@ describe("simulated panel as a Jacdac device (devices/touch.ts)", () => {
 
   it("runs as a Jacdac device: announces, answers a register read, then replays (own socket, not the hub)", async () => {
     const program = await fakeProgram();
-    const device = start(process.execPath, ["--import", "tsx", "devices/touch.ts", "--first", "3", "--count", "1", "--url", program.url, "--delay", "60000", "--batch", "3"], { cwd: ROOT, name: "devices/touch.ts" });
+    const device = start(
+      process.execPath,
+      ["--import", "tsx", "devices/touch.ts", "--first", "3", "--count", "1", "--url", program.url, "--delay", "60000", "--batch", "3"],
+      { cwd: ROOT, name: "devices/touch.ts" },
+    );
     try {
       await device.waitFor(/^touch done/, 30_000);
     } finally {
@@ -126,7 +136,11 @@ describe("simulated panel as a Jacdac device (devices/touch.ts)", () => {
 
   it("--stdin: draws the strokes of each JSON line as the replay would, digits apart, skips a bad line, exits at end of input", async () => {
     const program = await fakeProgram();
-    const device = start(process.execPath, ["--import", "tsx", "devices/touch.ts", "--stdin", "--url", program.url, "--delay", "60000", "--period", "2", "--batch", "8", "--gap", "800"], { cwd: ROOT, name: "devices/touch.ts", input: true });
+    const device = start(
+      process.execPath,
+      ["--import", "tsx", "devices/touch.ts", "--stdin", "--url", program.url, "--delay", "60000", "--period", "2", "--batch", "8", "--gap", "800"],
+      { cwd: ROOT, name: "devices/touch.ts", input: true },
+    );
     const given = [strokesFromImage(mnist.images, 0), [[120, 120]], strokesFromImage(mnist.images, 1)];
     try {
       // written before the device is even connected: the lines wait until the program reads the panel

@@ -79,7 +79,15 @@ describe("CST816S / FT6x36 driver (DeviceScript)", () => {
       ...(m[12] ? { controller: m[12] } : {}),
       regs: m[2],
       ...(m[3] !== "0" ? { width: Number(m[3]), height: Number(m[4]) } : {}),
-      expect: { valid: m[5] === "true", gesture: Number(m[6]), fingers: Number(m[7]), event: Number(m[8]), x: Number(m[9]), y: Number(m[10]), pressed: m[11] === "true" },
+      expect: {
+        valid: m[5] === "true",
+        gesture: Number(m[6]),
+        fingers: Number(m[7]),
+        event: Number(m[8]),
+        x: Number(m[9]),
+        y: Number(m[10]),
+        pressed: m[11] === "true",
+      },
     }));
     expect(rows).toEqual(dumps.cases);
     expect(rows.length).toBeGreaterThanOrEqual(10);
@@ -136,8 +144,16 @@ describe("rasterize (src/shared/stroke-raster.ts)", () => {
     fc.assert(
       fc.property(strokes, fc.integer({ min: 0, max: 19 }), (ss, shift) => {
         const whole = rasterize(ss, 240, 240);
-        const moved = rasterize(ss.map((s) => s.map((v) => v + shift)), 240, 240);
-        const doubled = rasterize(ss.map((s) => s.map((v) => 2 * v)), 240, 240);
+        const moved = rasterize(
+          ss.map((s) => s.map((v) => v + shift)),
+          240,
+          240,
+        );
+        const doubled = rasterize(
+          ss.map((s) => s.map((v) => 2 * v)),
+          240,
+          240,
+        );
         return whole.some((v) => v === 1) && Buffer.from(moved).equals(Buffer.from(whole)) && Buffer.from(doubled).equals(Buffer.from(whole));
       }),
       { numRuns: 300, seed: 7 },
@@ -164,7 +180,11 @@ describe("stroke collection", () => {
     addSample(s, 9, 9, true, 500); // pen-up sample lost: the gap ends the stroke
     expect(digitReady(s, 500 + DIGIT_TIMEOUT_MS - 1, DIGIT_TIMEOUT_MS)).toBe(false);
     expect(digitReady(s, 500 + DIGIT_TIMEOUT_MS, DIGIT_TIMEOUT_MS)).toBe(true);
-    expect(takeDigit(s)).toEqual([[1, 2, 3, 4], [5, 6, 7, 8], [9, 9]]);
+    expect(takeDigit(s)).toEqual([
+      [1, 2, 3, 4],
+      [5, 6, 7, 8],
+      [9, 9],
+    ]);
     expect(digitReady(s, 5000, DIGIT_TIMEOUT_MS)).toBe(false);
   });
 
@@ -183,7 +203,10 @@ describe("stroke collection", () => {
     addSamplesPayload(s, encodeSamples(10, [sample(7)]), 20);
     expect(s.lostSamples).toBe(7);
     expect(addSamplesPayload(s, new Uint8Array(2), 30)).toBe(0);
-    expect(takeDigit(s)).toEqual([[1, 2, 2, 4, 3, 6, 4, 8], [7, 14]]);
+    expect(takeDigit(s)).toEqual([
+      [1, 2, 2, 4, 3, 6, 4, 8],
+      [7, 14],
+    ]);
   });
 
   it("keeps two digits apart by the panel's clock when the caller looks only after both arrived", () => {
@@ -207,7 +230,10 @@ describe("stroke collection", () => {
     expect(takeDigit(s)).toEqual([[30, 30]]);
     // a pause shorter than the timeout stays within one digit
     addSamplesPayload(s, encodeSamples(8, [at(1000, 1), at(1000 + DIGIT_TIMEOUT_MS - 1, 2)]), 0);
-    expect(takeDigit(s)).toEqual([[1, 1], [2, 2]]);
+    expect(takeDigit(s)).toEqual([
+      [1, 1],
+      [2, 2],
+    ]);
   });
 });
 

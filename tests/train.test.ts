@@ -28,7 +28,15 @@ beforeAll(async () => {
 });
 
 /** A one-epoch training run on 1,500 images with `extra` options: seconds, for the reproducibility checks. */
-const quick = (extra: Partial<TrainOptions>): TrainOptions => ({ ...PRESETS.tiny, hidden: [32], epochs: 1, limit: 1500, validation: 300, calibration: 500, ...extra });
+const quick = (extra: Partial<TrainOptions>): TrainOptions => ({
+  ...PRESETS.tiny,
+  hidden: [32],
+  epochs: 1,
+  limit: 1500,
+  validation: 300,
+  calibration: 500,
+  ...extra,
+});
 
 /** Whether two trained networks hold the same binary weights in every layer. */
 function sameWeights(a: Awaited<ReturnType<typeof train>>, b: Awaited<ReturnType<typeof train>>): boolean {
@@ -148,7 +156,16 @@ describe("BatchNorm backward", () => {
 describe("training", () => {
   it("is byte-reproducible, with stochastic binarization and augmentation too", async () => {
     const data = loadMnist("train");
-    const o = { ...PRESETS.tiny, hidden: [32], epochs: 1, limit: 1500, validation: 300, calibration: 500, stochastic: true, augment: { shift: 1, rotate: 5, scale: 0.05, thickness: 0.1 } };
+    const o = {
+      ...PRESETS.tiny,
+      hidden: [32],
+      epochs: 1,
+      limit: 1500,
+      validation: 300,
+      calibration: 500,
+      stochastic: true,
+      augment: { shift: 1, rotate: 5, scale: 0.05, thickness: 0.1 },
+    };
     const a = await train(data, o);
     const b = await train(data, o);
     for (let k = 0; k < a.layers.length; k++) {
@@ -209,7 +226,8 @@ describe("procedural pen digits (training only)", () => {
     for (let d = 0; d < 10; d++) {
       await yieldToEventLoop();
       expect(TEMPLATES[d].length).toBeGreaterThanOrEqual(1);
-      const a = new SeededRng(d), b = new SeededRng(d);
+      const a = new SeededRng(d),
+        b = new SeededRng(d);
       for (let k = 0; k < 50; k++) {
         const s = proceduralDigit(d, a);
         expect(proceduralDigit(d, b)).toEqual(s);
@@ -264,7 +282,19 @@ describe("font digits (training only)", () => {
   it("fill an outline by the nonzero rule into a 20 px box, MNIST's framing", () => {
     // a 10 x 20 rectangle with a 4 x 4 hole wound the other way: 20 px tall, 10 px wide, centred
     const sq = (x0: number, y0: number, x1: number, y1: number, cw: boolean) => {
-      const pts = cw ? [[x0, y0], [x1, y0], [x1, y1], [x0, y1]] : [[x0, y0], [x0, y1], [x1, y1], [x1, y0]];
+      const pts = cw
+        ? [
+            [x0, y0],
+            [x1, y0],
+            [x1, y1],
+            [x0, y1],
+          ]
+        : [
+            [x0, y0],
+            [x0, y1],
+            [x1, y1],
+            [x1, y0],
+          ];
       return [{ type: "M", x: pts[0][0], y: pts[0][1] }, ...pts.slice(1).map(([x, y]) => ({ type: "L", x, y })), { type: "Z" }];
     };
     const img = fillGlyph([...sq(0, 0, 10, 20, true), ...sq(3, 8, 7, 12, false)]);

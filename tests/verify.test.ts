@@ -36,18 +36,28 @@ describe.concurrent.each(shippedModels())("bnn verify --model %s", (name) => {
     const r = await bnn(["verify", "--model", name, "--require-all", "--json"], {}, { nice: 5, idleMs: 600_000 });
     const out = JSON.parse(r.stdout);
     // a failing backend is named with its message
-    expect(out.backends.filter((b: { status: string }) => b.status !== "ok").map((b: { name: string; message?: string }) => `${b.name}: ${b.message}`)).toEqual([]);
+    expect(out.backends.filter((b: { status: string }) => b.status !== "ok").map((b: { name: string; message?: string }) => `${b.name}: ${b.message}`)).toEqual(
+      [],
+    );
     // stderr: progress lines only
     expect(r.stderr.split("\n").filter((l) => l && !l.startsWith(`verify ${name}: `))).toEqual([]);
     expect(r.code).toBe(0);
     expect(out.backends.map((b: { name: string }) => b.name)).toEqual(BACKENDS.map((b) => b.name));
     // the two real cores beside QEMU's: both hidden-layer methods of each
-    expect(out.backends.map((b: { name: string }) => b.name)).toEqual(expect.arrayContaining(["rp2040js", "rp2040js-rows", "xtensa-lx106", "xtensa-lx106-rows"]));
+    expect(out.backends.map((b: { name: string }) => b.name)).toEqual(
+      expect.arrayContaining(["rp2040js", "rp2040js-rows", "xtensa-lx106", "xtensa-lx106-rows"]),
+    );
     // every backend on all 10,000 images, but for a CNN the two that sample (and say so)
     const sampled = readModelFile(resolveModelPath(name)).conv.length ? { "devicescript-vm": 200, "rp2040js-rows": 1000 } : {};
     for (const b of out.backends) {
       const images = (sampled as Record<string, number>)[b.name] ?? 10000;
-      expect({ name: b.name, agree: b.agree, total: b.total, status: b.status, sampled: images < 10000 }).toEqual({ name: b.name, agree: images, total: images, status: "ok", sampled: b.sampled !== undefined });
+      expect({ name: b.name, agree: b.agree, total: b.total, status: b.status, sampled: images < 10000 }).toEqual({
+        name: b.name,
+        agree: images,
+        total: images,
+        status: "ok",
+        sampled: b.sampled !== undefined,
+      });
     }
   }, 0);
 });
@@ -62,7 +72,7 @@ describe("AND pooling in the generated C and the bytecode", () => {
   const conv2 = file.layers[1] as ConvLayer;
   const flipped = Array.from({ length: 16 }, (_, c) => c);
   for (const c of flipped) {
-    conv2.weights[c] = conv2.weights[c].replace(/[0-9a-f]{8}/g, (w) => ((~parseInt(w, 16)) >>> 0).toString(16).padStart(8, "0"));
+    conv2.weights[c] = conv2.weights[c].replace(/[0-9a-f]{8}/g, (w) => (~parseInt(w, 16) >>> 0).toString(16).padStart(8, "0"));
     conv2.thresholds[c] = 1 - conv2.thresholds[c];
   }
   conv2.poolAnd = flipped;
@@ -114,7 +124,10 @@ describe("the matrix finds and locates a difference", () => {
     const c = readFileSync(join(dir, "bnn_model.c"), "utf8");
     const start = c.indexOf("bnn_l2_thresholds[64] = {");
     const values = c.slice(start).match(/\{\n\s*([^}]*)\}/)![1];
-    const nums = values.split(",").map((s) => s.trim()).filter(Boolean);
+    const nums = values
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
     nums[5] = "-128";
     writeFileSync(join(dir, "bnn_model.c"), c.replace(values, "    " + nums.join(", ") + ",\n"));
     const rows = variant(HOST_GCC, "faulty-rows", "", ["-DBNN_HIDDEN_METHOD=1"]);
@@ -132,7 +145,10 @@ describe("the matrix finds and locates a difference", () => {
     const start = c.indexOf("bnn_c2_thresholds[64] = {");
     expect(start).toBeGreaterThan(0);
     const values = c.slice(start).match(/\{\n\s*([^}]*)\}/)![1];
-    const nums = values.split(",").map((s) => s.trim()).filter(Boolean);
+    const nums = values
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
     nums[7] = "289";
     writeFileSync(join(dir, "bnn_model.c"), c.replace(values, "    " + nums.join(", ") + ",\n"));
     const rows = variant(HOST_GCC, "faulty-conv-rows", "", ["-DBNN_HIDDEN_METHOD=1"]);

@@ -83,7 +83,8 @@ export function modelFromTables(t: Tables): CModel {
     if (thresholds.length !== outputs) throw new UserError(`weight tables: ${P}_THRESHOLDS has ${thresholds.length} entries, expected ${outputs}`);
     const layer = { inputs, outputs, words: wordsFor(inputs), weights: rowsFromColumns(columns, inputs, outputs), thresholds };
     const form = columnsForm(layer);
-    if (t[`${P}_PLANES`] !== form.planes) throw new UserError(`weight tables: ${P}_PLANES is ${String(t[`${P}_PLANES`])}, the columns and thresholds need ${form.planes} (run bnn regen)`);
+    if (t[`${P}_PLANES`] !== form.planes)
+      throw new UserError(`weight tables: ${P}_PLANES is ${String(t[`${P}_PLANES`])}, the columns and thresholds need ${form.planes} (run bnn regen)`);
     if (!sameWords(table("K_EVEN", form.kEven.length), form.kEven) || !sameWords(table("ODD_DEC", form.oddDec.length), form.oddDec)) {
       throw new UserError(`weight tables: ${P}_K_EVEN/ODD_DEC disagree with ${P}_COLUMNS and ${P}_THRESHOLDS (run bnn regen)`);
     }
@@ -91,7 +92,8 @@ export function modelFromTables(t: Tables): CModel {
   };
   const conv = convFromTables(t, columnsLayer);
   const flat = conv.length ? conv[conv.length - 1].outHeight * conv[conv.length - 1].outWidth * conv[conv.length - 1].outputs : t.INPUT_WIDTH * t.INPUT_HEIGHT;
-  if (sizes[0] !== flat) throw new UserError(`weight tables: LAYER_SIZES starts at ${sizes[0]}, but the ${conv.length ? "last convolution gives" : "input has"} ${flat}`);
+  if (sizes[0] !== flat)
+    throw new UserError(`weight tables: LAYER_SIZES starts at ${sizes[0]}, but the ${conv.length ? "last convolution gives" : "input has"} ${flat}`);
   const hidden = Array.from({ length: t.HIDDEN_LAYERS }, (_, i) => columnsLayer(`L${i + 1}`, sizes[i], sizes[i + 1]));
   const L = t.HIDDEN_LAYERS + 1;
   const inputs = sizes[L - 1];
@@ -103,7 +105,17 @@ export function modelFromTables(t: Tables): CModel {
   const scale = view(t[`L${L}_SCALE`], Int32Array, `L${L}_SCALE`);
   const offset = view(t[`L${L}_OFFSET`], Int32Array, `L${L}_OFFSET`);
   if (scale.length !== o.outputs || offset.length !== o.outputs) throw new UserError(`weight tables: L${L}_SCALE/OFFSET sizes differ from ${o.outputs}`);
-  return { name: t.MODEL_NAME, id: t.MODEL_ID, width: t.INPUT_WIDTH, height: t.INPUT_HEIGHT, threshold: t.INPUT_THRESHOLD, shift: t.SCORE_SHIFT, conv, hidden, output: { ...o, scale, offset } };
+  return {
+    name: t.MODEL_NAME,
+    id: t.MODEL_ID,
+    width: t.INPUT_WIDTH,
+    height: t.INPUT_HEIGHT,
+    threshold: t.INPUT_THRESHOLD,
+    shift: t.SCORE_SHIFT,
+    conv,
+    hidden,
+    output: { ...o, scale, offset },
+  };
 }
 
 /** The convolution layers of the tables (CONV_LAYERS, C<k>_*), their shapes chained from the image. */
@@ -116,10 +128,15 @@ function convFromTables(t: Tables, columnsLayer: (P: string, inputs: number, out
     const s = t[`${P}_SHAPE`];
     if (!Array.isArray(s) || s.length !== 6) throw new UserError(`weight tables: ${P}_SHAPE must be [height, width, channels, kernel, outputs, pool]`);
     const [height, width, channels, kernel, outputs, pool] = s as number[];
-    if (height !== shape[0] || width !== shape[1] || channels !== shape[2]) throw new UserError(`weight tables: ${P}_SHAPE input ${height}x${width}x${channels}, but the ${i ? "previous layer gives" : "input is"} ${shape.join("x")}`);
+    if (height !== shape[0] || width !== shape[1] || channels !== shape[2])
+      throw new UserError(
+        `weight tables: ${P}_SHAPE input ${height}x${width}x${channels}, but the ${i ? "previous layer gives" : "input is"} ${shape.join("x")}`,
+      );
     if (!(kernel >= 1 && kernel <= 15 && kernel <= height && kernel <= width)) throw new UserError(`weight tables: ${P}_SHAPE kernel ${kernel} does not fit`);
-    if (!(outputs >= 32 && outputs % 32 === 0 && outputs <= 32 * 32)) throw new UserError(`weight tables: ${P}_SHAPE has ${outputs} output channels; the C needs a multiple of 32, at most 1024`);
-    if (!(channels === 1 || channels % 32 === 0)) throw new UserError(`weight tables: ${P}_SHAPE has ${channels} input channels; the C needs 1 or a multiple of 32`);
+    if (!(outputs >= 32 && outputs % 32 === 0 && outputs <= 32 * 32))
+      throw new UserError(`weight tables: ${P}_SHAPE has ${outputs} output channels; the C needs a multiple of 32, at most 1024`);
+    if (!(channels === 1 || channels % 32 === 0))
+      throw new UserError(`weight tables: ${P}_SHAPE has ${channels} input channels; the C needs 1 or a multiple of 32`);
     const ch = height - kernel + 1;
     const cw = width - kernel + 1;
     if (!(pool >= 1 && ch % pool === 0 && cw % pool === 0)) throw new UserError(`weight tables: ${P}_SHAPE pooling ${pool} does not divide ${ch}x${cw}`);

@@ -45,7 +45,9 @@ export async function checkCommittedC(name: string): Promise<void> {
   const c = await generateC(tablesPath(name));
   for (const [file, text] of Object.entries(c.files)) {
     const path = join(dir, file);
-    if (!existsSync(path) || readFileSync(path, "utf8") !== text) throw new UserError(`${displayPath(path)} is missing or stale: run npm run bnn -- regen`, ExitCode.Mismatch);
+    if (!existsSync(path) || readFileSync(path, "utf8") !== text)
+      throw new UserError(`${displayPath(path)} is missing or stale: run npm run bnn -- regen`, ExitCode.Mismatch);
   }
-  if (!wasmIsFresh(dir, c.files)) throw new UserError(`${displayPath(join(dir, WASM_FILE))} is missing or stale: run npm run bnn -- regen (needs clang and lld)`, ExitCode.Mismatch);
+  if (!wasmIsFresh(dir, c.files))
+    throw new UserError(`${displayPath(join(dir, WASM_FILE))} is missing or stale: run npm run bnn -- regen (needs clang and lld)`, ExitCode.Mismatch);
 }

@@ -26,8 +26,6 @@ export const hexWord = (v: number): string => `0x${(v >>> 0).toString(16).padSta
 /** An int32 literal that is valid C for every value (INT32_MIN has no literal of its own). */
 export const int32 = (v: number): string => (v === -2147483648 ? "(-2147483647 - 1)" : String(v));
 
-
-
 export function generateHeader(m: CModel, source: string): string {
   const inBits = m.width * m.height;
   const words = wordsFor(inBits);
@@ -50,13 +48,19 @@ export function generateHeader(m: CModel, source: string): string {
 #define BNN_INPUT_THRESHOLD ${m.threshold}
 #define BNN_INPUT_BITS ${inBits}
 #define BNN_INPUT_WORDS ${words}
-${m.conv.length ? `/* Convolution layers (the first hidden layers): output tensors ${m.conv.map((c) => `${c.outHeight}x${c.outWidth}x${c.outputs}`).join(", ")}. */
+${
+  m.conv.length
+    ? `/* Convolution layers (the first hidden layers): output tensors ${m.conv.map((c) => `${c.outHeight}x${c.outWidth}x${c.outputs}`).join(", ")}. */
 #define BNN_CONV_LAYERS ${m.conv.length}
-` : ""}/* Layers before the output layer${m.conv.length ? ", convolutions first" : ""}. */
+`
+    : ""
+}/* Layers before the output layer${m.conv.length ? ", convolutions first" : ""}. */
 #define BNN_HIDDEN_LAYERS ${m.conv.length + m.hidden.length}
 #define BNN_OUTPUTS ${m.output.outputs}
 /* Words of the packed output of hidden layer l (0-based). */
-#define BNN_HIDDEN_WORDS(l) (${tracedWords(m).map((w, k) => `(l) == ${k} ? ${w} : `).join("")}0)
+#define BNN_HIDDEN_WORDS(l) (${tracedWords(m)
+    .map((w, k) => `(l) == ${k} ? ${w} : `)
+    .join("")}0)
 /* Scores are the float BatchNorm outputs times 2^BNN_SCORE_SHIFT, rounded. */
 #define BNN_SCORE_SHIFT ${m.shift}
 
@@ -111,7 +115,9 @@ function sourcePlan(m: CModel): SourcePlan {
   const forms = m.hidden.map((h) => h.form);
   const convForms = m.conv.map((c) => c.patch.form);
   // single-channel convolutions with a small kernel run the row-pattern tables (c/bnn_conv.h)
-  const patterns = m.conv.map((c) => (c.channels === 1 && c.kernel <= PATTERN_MAX_KERNEL ? patternTables(c.kernel, c.outputs, c.patch.words, c.patch.weights, c.patch.thresholds) : undefined));
+  const patterns = m.conv.map((c) =>
+    c.channels === 1 && c.kernel <= PATTERN_MAX_KERNEL ? patternTables(c.kernel, c.outputs, c.patch.words, c.patch.weights, c.patch.thresholds) : undefined,
+  );
   const counterWords = Math.max(1, ...[...forms, ...convForms].map((f) => f.outWords * f.planes));
   return { inBits, words, forms, convForms, patterns, counterWords };
 }
@@ -119,7 +125,9 @@ function sourcePlan(m: CModel): SourcePlan {
 /** bnn_model.c: its comment and includes, the weights of both hidden-layer methods, the convolutions' scratch, the output layer and bnn_classify. */
 export function generateSource(m: CModel, source: string): string {
   const plan = sourcePlan(m);
-  return [sourceHeader(m, source), ...rowsTables(m), ...columnsTables(m, plan), ...convLayers(m, plan), ...outputLayer(m), ...classifyFunction(m, plan)].join("\n");
+  return [sourceHeader(m, source), ...rowsTables(m), ...columnsTables(m, plan), ...convLayers(m, plan), ...outputLayer(m), ...classifyFunction(m, plan)].join(
+    "\n",
+  );
 }
 
 function sourceHeader(m: CModel, source: string): string {
@@ -143,7 +151,16 @@ function rowsTables(m: CModel): string[] {
   parts.push("#if BNN_HIDDEN_METHOD == BNN_HIDDEN_ROWS\n");
   m.conv.forEach((c, k) => {
     const C = `bnn_c${k + 1}`;
-    parts.push(cArray("uint32_t", `${C}_weights`, c.patch.weights, hexWord, 8, `conv ${k + 1}: ${c.outputs} rows of ${c.patch.words} words (${c.kernel}x${c.kernel}x${c.channels} patch)`));
+    parts.push(
+      cArray(
+        "uint32_t",
+        `${C}_weights`,
+        c.patch.weights,
+        hexWord,
+        8,
+        `conv ${k + 1}: ${c.outputs} rows of ${c.patch.words} words (${c.kernel}x${c.kernel}x${c.channels} patch)`,
+      ),
+    );
     parts.push(cArray("int16_t", `${C}_thresholds`, c.patch.thresholds, String, 16, `conv ${k + 1}: on iff sum >= threshold`));
   });
   if (m.conv.length) parts.push("static uint32_t bnn_counters[1]; /* the rows method counts no lanes */\n");
@@ -162,12 +179,30 @@ function columnsTables(m: CModel, { forms, convForms, patterns, counterWords }: 
   m.conv.forEach((c, k) => {
     const C = `bnn_c${k + 1}`;
     const f = convForms[k];
-    parts.push(cArray("uint32_t", `${C}_columns`, f.columns, hexWord, 8, `conv ${k + 1}: ${c.patch.inputs} patch columns of ${f.outWords} words (${c.outputs} channels)`));
+    parts.push(
+      cArray(
+        "uint32_t",
+        `${C}_columns`,
+        f.columns,
+        hexWord,
+        8,
+        `conv ${k + 1}: ${c.patch.inputs} patch columns of ${f.outWords} words (${c.outputs} channels)`,
+      ),
+    );
     parts.push(cArray("uint32_t", `${C}_k_even`, f.kEven, hexWord, 8, `conv ${k + 1}: counter starts (${f.planes} planes), even count of +1 patch inputs`));
     parts.push(cArray("uint32_t", `${C}_odd_dec`, f.oddDec, hexWord, 8, `conv ${k + 1}: lanes one less for an odd count of +1 patch inputs`));
     const t = patterns[k];
     if (t) {
-      parts.push(cArray("uint32_t", `${C}_row_counts`, t.rowCounts, hexWord, 8, `conv ${k + 1}: matches of each kernel row's ${1 << c.kernel} patterns, ${t.countPlanes} bit planes over the channels`));
+      parts.push(
+        cArray(
+          "uint32_t",
+          `${C}_row_counts`,
+          t.rowCounts,
+          hexWord,
+          8,
+          `conv ${k + 1}: matches of each kernel row's ${1 << c.kernel} patterns, ${t.countPlanes} bit planes over the channels`,
+        ),
+      );
       parts.push(cArray("uint32_t", `${C}_starts`, t.starts, hexWord, 8, `conv ${k + 1}: counter starts 2^B - R (${t.sumPlanes} planes)`));
       parts.push(patternFunction(`${C}_pattern`, C, c.kernel, c.width, c.outputs, t));
     }
@@ -181,7 +216,9 @@ function columnsTables(m: CModel, { forms, convForms, patterns, counterWords }: 
   });
   parts.push(`static uint32_t bnn_counters[${counterWords}];\n`);
   const widest = Math.max(1, ...[...forms, ...convForms].map((f) => f.outWords));
-  parts.push(`/* the columns method's zero column holds BNN_MAX_OUT_WORDS words: this model needs ${widest} */\ntypedef char bnn_max_out_words_fits[BNN_MAX_OUT_WORDS >= ${widest} ? 1 : -1];\n`);
+  parts.push(
+    `/* the columns method's zero column holds BNN_MAX_OUT_WORDS words: this model needs ${widest} */\ntypedef char bnn_max_out_words_fits[BNN_MAX_OUT_WORDS >= ${widest} ? 1 : -1];\n`,
+  );
   parts.push("#endif\n");
   return parts;
 }
@@ -192,7 +229,9 @@ function convLayers(m: CModel, { convForms, patterns }: SourcePlan): string[] {
   if (m.conv.length) {
     const patchWords = Math.max(...m.conv.map((c) => c.patch.words));
     const outWords = Math.max(...m.conv.map((c) => c.outputs / 32));
-    parts.push(`/* convolution scratch: one patch, one position's channel bits, the AND of a pooling window */\nstatic uint32_t bnn_patch[${patchWords}];\nstatic uint32_t bnn_bits[${outWords}];\nstatic uint32_t bnn_and[${outWords}];\n`);
+    parts.push(
+      `/* convolution scratch: one patch, one position's channel bits, the AND of a pooling window */\nstatic uint32_t bnn_patch[${patchWords}];\nstatic uint32_t bnn_bits[${outWords}];\nstatic uint32_t bnn_and[${outWords}];\n`,
+    );
     m.conv.forEach((c, k) => {
       const C = `bnn_c${k + 1}`;
       const f = convForms[k];
@@ -269,7 +308,9 @@ ${inBits % 32 ? `    bnn_input[${words - 1}] &= 0x${lastWordMask(inBits).toStrin
   let x = "bnn_input";
   m.conv.forEach((_, k) => {
     const C = `bnn_c${k + 1}`;
-    parts.push(`    BNN_PRECONDITION(bnn_conv_layer(&${C}, ${x}, bnn_patch, bnn_bits, bnn_and, bnn_counters, ${C}_out) == BNN_OK, BNN_ERR_LIMIT);\n${stopAfter(k + 1)}`);
+    parts.push(
+      `    BNN_PRECONDITION(bnn_conv_layer(&${C}, ${x}, bnn_patch, bnn_bits, bnn_and, bnn_counters, ${C}_out) == BNN_OK, BNN_ERR_LIMIT);\n${stopAfter(k + 1)}`,
+    );
     x = `${C}_out`;
   });
   m.hidden.forEach((h, k) => {

@@ -65,7 +65,13 @@ export function patternFunction(name: string, tablesName: string, kernel: number
   const c = (p: number) => `c${p}`;
   const adder: string[] = [];
   adder.push(`            u = ${c(0)} ^ e[0];`, `            carry = ${c(0)} & e[0];`, `            ${c(0)} = u;`);
-  for (let p = 1; p < q; p++) adder.push(`            u = ${c(p)} ^ e[${p}];`, `            g = ${c(p)} & e[${p}];`, `            ${c(p)} = u ^ carry;`, "            carry = g | (u & carry);");
+  for (let p = 1; p < q; p++)
+    adder.push(
+      `            u = ${c(p)} ^ e[${p}];`,
+      `            g = ${c(p)} & e[${p}];`,
+      `            ${c(p)} = u ^ carry;`,
+      "            carry = g | (u & carry);",
+    );
   for (let p = q; p < b - 1; p++) adder.push(`            g = ${c(p)} & carry;`, `            ${c(p)} ^= carry;`, "            carry = g;");
   adder.push(`            ${c(b - 1)} ^= carry;`);
   return `/* ${name}: the channel bits of position (oy, ox) by the row-pattern method (c/bnn_conv.h): kernel ${kernel}, ${ow} word${ow > 1 ? "s" : ""} of channels, counters of ${b} planes (counts of ${q}) */

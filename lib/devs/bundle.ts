@@ -32,7 +32,11 @@ export async function bundleProgram(o: BundleOptions): Promise<Uint8Array> {
     const env = { BNN_FW_IMAGE: o.image, BNN_FW_SCRATCH: scratch };
     const r = await devs(["bundle", "--board", o.board, "--flash-file", out, o.program], { cwd: ROOT, preload: [PRELOAD], env, timeoutMs: 180_000 });
     if (r.code !== 0) {
-      const why = r.output.split("\n").filter((l) => /error|fatal|cannot|can't|unknown|not a/i.test(l)).slice(-1)[0] ?? r.output.trim().split("\n").slice(-1)[0];
+      const why =
+        r.output
+          .split("\n")
+          .filter((l) => /error|fatal|cannot|can't|unknown|not a/i.test(l))
+          .slice(-1)[0] ?? r.output.trim().split("\n").slice(-1)[0];
       throw new UserError(`devs bundle failed: ${why?.trim() ?? "no output"}`);
     }
     return readFileSync(out);

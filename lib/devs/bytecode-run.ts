@@ -82,8 +82,18 @@ function takeLine(text: string, out: Int32Array, recordWords: number, from: numb
   const offset = Number(m[2]);
   const words = m[3].split(",").map(Number);
   const at = index * recordWords + offset;
-  if (index < from || index >= to || offset % 8 !== 0 || offset + words.length > recordWords || (words.length !== 8 && offset + words.length !== recordWords) || seen.has(at)) {
-    throw new UserError(`bytecode backend: unexpected result line '${text.slice(0, 80)}' (records of ${recordWords} words, images ${from}..${to - 1})`, ExitCode.Mismatch);
+  if (
+    index < from ||
+    index >= to ||
+    offset % 8 !== 0 ||
+    offset + words.length > recordWords ||
+    (words.length !== 8 && offset + words.length !== recordWords) ||
+    seen.has(at)
+  ) {
+    throw new UserError(
+      `bytecode backend: unexpected result line '${text.slice(0, 80)}' (records of ${recordWords} words, images ${from}..${to - 1})`,
+      ExitCode.Mismatch,
+    );
   }
   seen.add(at);
   for (let k = 0; k < words.length; k++) out[at + k] = words[k] | 0;
@@ -93,7 +103,11 @@ function takeLine(text: string, out: Int32Array, recordWords: number, from: numb
  * The output records of `input` (packed input records of the tables' model) through the bytecode
  * of src/bnn.ts with the tables at `tablesPath`. `progress` hears each finished program.
  */
-export async function runBytecode(tablesPath: string, input: Buffer, opts: { parallel?: number; progress?: (done: number, total: number) => void } = {}): Promise<Buffer> {
+export async function runBytecode(
+  tablesPath: string,
+  input: Buffer,
+  opts: { parallel?: number; progress?: (done: number, total: number) => void } = {},
+): Promise<Buffer> {
   const tables = loadTables(tablesPath);
   const layout = tableRecordLayout(tables);
   const tableBytes = Object.values(tables).reduce((n: number, v) => n + (v instanceof Uint8Array ? v.length : 0), 0);
@@ -124,7 +138,10 @@ export async function runBytecode(tablesPath: string, input: Buffer, opts: { par
       const vmDir = join(dir, `vm-${lane}-${from}`);
       mkdirSync(vmDir);
       const file = join(dir, `records-${from}.ts`);
-      writeFileSync(file, programText(importOf(tablesPath), importOf(join(ROOT, "src", "bnn.ts")), input.subarray(from * recordBytes, to * recordBytes), from, recordBytes));
+      writeFileSync(
+        file,
+        programText(importOf(tablesPath), importOf(join(ROOT, "src", "bnn.ts")), input.subarray(from * recordBytes, to * recordBytes), from, recordBytes),
+      );
       const vm = startDevsRun(relative(ROOT, file), hub.url, vmDir, `devs run (images ${from}..${to - 1})`);
       running.add(vm);
       const seen = new Set<number>();

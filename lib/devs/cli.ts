@@ -36,7 +36,10 @@ const plain = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "");
  * answering its runner, a CLI its Ctrl-C); `preload` modules are loaded first (`node --require`).
  * Stopped after `timeoutMs` (default 5 minutes).
  */
-export async function devs(args: string[], opts: { cwd?: string; timeoutMs?: number; preload?: string[]; env?: Record<string, string> } = {}): Promise<DevsResult> {
+export async function devs(
+  args: string[],
+  opts: { cwd?: string; timeoutMs?: number; preload?: string[]; env?: Record<string, string> } = {},
+): Promise<DevsResult> {
   const r = await run(process.execPath, [...(opts.preload ?? []).flatMap((p) => ["--require", p]), DEVS_CLI, ...args], {
     cwd: opts.cwd ?? ROOT,
     env: { ...process.env, ...opts.env, ...NO_COLOR },
@@ -52,7 +55,11 @@ export async function devs(args: string[], opts: { cwd?: string; timeoutMs?: num
  */
 export function devsTest(file: string, opts: { timeoutMs?: number; cwd?: string } = {}): Promise<DevsResult> {
   const timeoutMs = opts.timeoutMs ?? 600_000;
-  return devs(["run", file, "--test", "--test-self-exit", "--test-timeout", String(timeoutMs)], { cwd: opts.cwd, preload: [LIFELINE], timeoutMs: timeoutMs + 60_000 });
+  return devs(["run", file, "--test", "--test-self-exit", "--test-timeout", String(timeoutMs)], {
+    cwd: opts.cwd,
+    preload: [LIFELINE],
+    timeoutMs: timeoutMs + 60_000,
+  });
 }
 
 /**

@@ -103,7 +103,8 @@ export function startDrawServer(o: DrawServerOptions): Promise<DrawServer> {
         "content-type": "text/html; charset=utf-8",
         "cache-control": "no-store",
         // the page loads nothing from anywhere: its script and style are inline, it talks only to us
-        "content-security-policy": "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'",
+        "content-security-policy":
+          "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'",
       });
       return void res.end(o.page);
     }

@@ -116,8 +116,24 @@ export class DrawSession {
     this.last = {
       seq: r.seq,
       line: at >= 0 ? line.slice(at).trim() : line.trim(),
-      board: { digit: r.digit, noDigit: r.noDigit, runnersUp: r.runnersUp, scoresCrc: hexDigits(r.scoresCrc, 4), totalMs: r.totalMs, inferenceUs: r.inferenceUs, backend: r.backend, model: r.model },
-      host: { scores: Array.from(ref.scores), digit: ref.digit, scoresCrc: hexDigits(ref.scoresCrc, 4), scoreShift: this.o.model.output.shift, bits: ref.bits, ink: ref.ink },
+      board: {
+        digit: r.digit,
+        noDigit: r.noDigit,
+        runnersUp: r.runnersUp,
+        scoresCrc: hexDigits(r.scoresCrc, 4),
+        totalMs: r.totalMs,
+        inferenceUs: r.inferenceUs,
+        backend: r.backend,
+        model: r.model,
+      },
+      host: {
+        scores: Array.from(ref.scores),
+        digit: ref.digit,
+        scoresCrc: hexDigits(ref.scoresCrc, 4),
+        scoreShift: this.o.model.output.shift,
+        bits: ref.bits,
+        ink: ref.ink,
+      },
       // the line's CRC of all ten scores equals the host's: the bars are the board's scores
       scoresMatchBoard: r.digit >= 0 && r.scoresCrc === ref.scoresCrc,
       reference,

@@ -31,7 +31,8 @@ export function pageStrokes(value: unknown, width: number, height: number): numb
     if (total > MAX_PAGE_POINTS) throw new Error(`more than ${MAX_PAGE_POINTS} points`);
     let last: Point | undefined;
     for (const p of stroke) {
-      if (!Array.isArray(p) || p.length !== 2 || !p.every((c) => typeof c === "number" && Number.isFinite(c))) throw new Error(`stroke ${s} has a point that is not [x, y]`);
+      if (!Array.isArray(p) || p.length !== 2 || !p.every((c) => typeof c === "number" && Number.isFinite(c)))
+        throw new Error(`stroke ${s} has a point that is not [x, y]`);
       last = [clamp(Math.round(p[0]), width - 1), clamp(Math.round(p[1]), height - 1)];
       addSample(set, last[0], last[1], true, t++); // 1 ms apart: never a stroke gap
     }

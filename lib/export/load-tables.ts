@@ -74,7 +74,13 @@ export function parseTables(text: string, where: string): Tables {
     } else if (/^(-?\d+|0x[0-9a-fA-F]+)$/.test(value)) {
       out[name] = Number(value);
     } else if (/^\[(\s*-?\d+\s*(,\s*-?\d+\s*)*)?\]$/.test(value)) {
-      out[name] = value.slice(1, -1).trim() === "" ? [] : value.slice(1, -1).split(",").map((v) => Number(v.trim()));
+      out[name] =
+        value.slice(1, -1).trim() === ""
+          ? []
+          : value
+              .slice(1, -1)
+              .split(",")
+              .map((v) => Number(v.trim()));
     } else {
       fail(i + 1, `${name} is not a string, an integer, a list of integers or a hex\`...\` buffer`);
     }
@@ -85,7 +91,10 @@ export function parseTables(text: string, where: string): Tables {
     if (!ok) throw new UserError(`${where}: ${name} is missing or not a ${kind === "list" ? "list of integers" : kind}`);
   }
   // the name names files (generated/<name>/): checked like a name typed on the command line
-  if (!MODEL_NAME.test(out.MODEL_NAME as string)) throw new UserError(`${where}: MODEL_NAME "${(out.MODEL_NAME as string).slice(0, 50)}" is not a model name (lowercase letters, digits and dashes, at most 40)`);
+  if (!MODEL_NAME.test(out.MODEL_NAME as string))
+    throw new UserError(
+      `${where}: MODEL_NAME "${(out.MODEL_NAME as string).slice(0, 50)}" is not a model name (lowercase letters, digits and dashes, at most 40)`,
+    );
   if (!/^[0-9a-f]{16}$/.test(out.MODEL_ID as string)) throw new UserError(`${where}: MODEL_ID is not 16 lowercase hex digits`);
   return out as Tables;
 }
@@ -110,7 +119,7 @@ export function tableRecordLayout(t: Tables): { inputWords: number; hiddenWords:
     const s = t[`C${k + 1}_SHAPE`];
     if (!Array.isArray(s) || s.length !== 6) throw new UserError(`weight tables: C${k + 1}_SHAPE must be [height, width, channels, kernel, outputs, pool]`);
     const [h, w, , kernel, outputs, pool] = s as number[];
-    return words((((h - kernel + 1) / pool) * (w - kernel + 1)) / pool * outputs);
+    return words(((((h - kernel + 1) / pool) * (w - kernel + 1)) / pool) * outputs);
   });
   return { inputWords: words(t.INPUT_WIDTH * t.INPUT_HEIGHT), hiddenWords: [...conv, ...sizes.slice(1, -1).map(words)], outputs: sizes[sizes.length - 1] };
 }

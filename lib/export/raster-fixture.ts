@@ -27,11 +27,24 @@ export function fixtureCases(): FixtureCase[] {
   const mnist = loadMnist("test");
   const cases: FixtureCase[] = [];
   for (let i = 0; i < FIXTURE_MNIST_DIGITS; i++) {
-    cases.push({ name: `mnist test ${i} (label ${mnist.labels[i]})`, panelWidth: DEFAULT_PANEL_SIZE, panelHeight: DEFAULT_PANEL_SIZE, strokes: strokesFromImage(mnist.images, i) });
+    cases.push({
+      name: `mnist test ${i} (label ${mnist.labels[i]})`,
+      panelWidth: DEFAULT_PANEL_SIZE,
+      panelHeight: DEFAULT_PANEL_SIZE,
+      strokes: strokesFromImage(mnist.images, i),
+    });
   }
   cases.push({ name: "a dot", panelWidth: 240, panelHeight: 240, strokes: [[120, 120]] });
   cases.push({ name: "a diagonal line", panelWidth: 240, panelHeight: 240, strokes: [[30, 40, 200, 190]] });
-  cases.push({ name: "a plus, second stroke repeats points", panelWidth: 240, panelHeight: 240, strokes: [[60, 120, 180, 120], [120, 60, 120, 60, 120, 180]] });
+  cases.push({
+    name: "a plus, second stroke repeats points",
+    panelWidth: 240,
+    panelHeight: 240,
+    strokes: [
+      [60, 120, 180, 120],
+      [120, 60, 120, 60, 120, 180],
+    ],
+  });
   cases.push({ name: "points outside the panel are clamped", panelWidth: 240, panelHeight: 240, strokes: [[-50, 10, 100, 300, 400, 20]] });
   cases.push({ name: "tall panel, a seven", panelWidth: 240, panelHeight: 320, strokes: [[40, 60, 200, 60, 90, 300]] });
   cases.push({ name: "no strokes", panelWidth: 240, panelHeight: 240, strokes: [] });

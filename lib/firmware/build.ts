@@ -73,7 +73,8 @@ export async function buildPico(layout: FirmwareLayout, modelId: string, log: Lo
 export async function buildEsp32(layout: FirmwareLayout, target: string, modelId: string, log: Log): Promise<FirmwareBuild> {
   const dir = layout.dir;
   const sdkconfig = join(dir, "sdkconfig");
-  if (existsSync(sdkconfig) && !readFileSync(sdkconfig, "utf8").includes(`CONFIG_IDF_TARGET="${target}"`)) throw new UserError(`${sdkconfig} is for another chip than ${target}: run \`idf.py fullclean\` and remove sdkconfig first`);
+  if (existsSync(sdkconfig) && !readFileSync(sdkconfig, "utf8").includes(`CONFIG_IDF_TARGET="${target}"`))
+    throw new UserError(`${sdkconfig} is for another chip than ${target}: run \`idf.py fullclean\` and remove sdkconfig first`);
   const defaults = [join(dir, "boards", target, `sdkconfig.${target}`), join(dir, "boards", "sdkconfig.common")];
   for (const f of defaults) if (!existsSync(f)) throw new UserError(`${f} is missing: is ${target} a chip this devicescript-esp32 checkout builds?`);
   writeIfChanged(join(dir, "sdkconfig.defaults"), defaults.map((f) => readFileSync(f, "utf8")).join(""));
@@ -84,6 +85,26 @@ export async function buildEsp32(layout: FirmwareLayout, target: string, modelId
   await step(log, "build", "idf.py", ["build"], dir);
   const bootloaderOffset = /^CONFIG_BOOTLOADER_OFFSET_IN_FLASH=(\S+)/m.exec(readFileSync(sdkconfig, "utf8"))?.[1] ?? "0x1000";
   const image = join(build, "combined.bin");
-  await step(log, "merge", "esptool.py", ["--chip", target, "merge_bin", "-o", image, "--target-offset", bootloaderOffset, bootloaderOffset, join(build, "bootloader/bootloader.bin"), "0x8000", join(build, "partition_table/partition-table.bin"), "0x10000", join(build, "espjd.bin")], dir);
+  await step(
+    log,
+    "merge",
+    "esptool.py",
+    [
+      "--chip",
+      target,
+      "merge_bin",
+      "-o",
+      image,
+      "--target-offset",
+      bootloaderOffset,
+      bootloaderOffset,
+      join(build, "bootloader/bootloader.bin"),
+      "0x8000",
+      join(build, "partition_table/partition-table.bin"),
+      "0x10000",
+      join(build, "espjd.bin"),
+    ],
+    dir,
+  );
   return { image, elf: join(build, "espjd.elf") };
 }

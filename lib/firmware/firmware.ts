@@ -62,7 +62,9 @@ interface Board {
 export function readBoard(id: string): Board {
   const path = join(BOARDS_DIR, `${id}.board.json`);
   if (!/^[\w-]+$/.test(id) || !existsSync(path)) {
-    const known = readdirSync(BOARDS_DIR).filter((f) => f.endsWith(".board.json")).map((f) => f.slice(0, -".board.json".length));
+    const known = readdirSync(BOARDS_DIR)
+      .filter((f) => f.endsWith(".board.json"))
+      .map((f) => f.slice(0, -".board.json".length));
     throw new UserError(`no board '${id}' in boards/ (boards: ${known.join(", ")})`, ExitCode.Usage);
   }
   const json = parseJson(readFileSync(path, "utf8"), displayPath(path)) as Partial<Board>;
@@ -91,19 +93,32 @@ function ownOutput(out: string): boolean {
 }
 
 function checkLayoutFits(layout: FirmwareLayout, board: Board): void {
-  if (!layout.archs.includes(board.archId)) throw new UserError(`board ${board.id} is ${board.archId}; ${displayPath(layout.dir)} is ${layout.kind}, which builds ${layout.archs.join(", ")}`, ExitCode.Usage);
+  if (!layout.archs.includes(board.archId))
+    throw new UserError(
+      `board ${board.id} is ${board.archId}; ${displayPath(layout.dir)} is ${layout.kind}, which builds ${layout.archs.join(", ")}`,
+      ExitCode.Usage,
+    );
 }
 
 export async function buildFirmware(o: FirmwareOptions): Promise<FirmwareResult> {
   const board = readBoard(o.board);
-  if (!o.firmwareDir === !o.image) throw new UserError("give --firmware-dir DIR (build a firmware) or --image FILE (bundle with a firmware you have)", ExitCode.Usage);
+  if (!o.firmwareDir === !o.image)
+    throw new UserError("give --firmware-dir DIR (build a firmware) or --image FILE (bundle with a firmware you have)", ExitCode.Usage);
   const program = resolve(o.program);
   if (!existsSync(program)) throw new UserError(`--program ${o.program}: no such file`);
   const mc = await modelC(o.model);
   try {
-    const result: FirmwareResult = { board: board.id, arch: board.archId, model: mc.model.file.name, modelId: mc.model.id, program: displayPath(program), inputs: o.inputs, dryRun: !!o.dryRun };
+    const result: FirmwareResult = {
+      board: board.id,
+      arch: board.archId,
+      model: mc.model.file.name,
+      modelId: mc.model.id,
+      program: displayPath(program),
+      inputs: o.inputs,
+      dryRun: !!o.dryRun,
+    };
     const ext = imageType(board.archId);
-    const outPath = o.patchOnly ? undefined : o.out ?? `bnn-${board.id}-${mc.model.file.name}${ext}`;
+    const outPath = o.patchOnly ? undefined : (o.out ?? `bnn-${board.id}-${mc.model.file.name}${ext}`);
     if (outPath && !outPath.endsWith(ext)) throw new UserError(`--out ${outPath}: a ${board.archId} image is a ${ext} file`, ExitCode.Usage);
     const out = outPath ? outputFile(outPath, "--out", { force: o.force, mayReplace: ownOutput }) : undefined;
     let image = o.image ? resolve(o.image) : undefined;
@@ -116,8 +131,19 @@ export async function buildFirmware(o: FirmwareOptions): Promise<FirmwareResult>
       const layout = detectLayout(resolve(o.firmwareDir ?? ""));
       checkLayoutFits(layout, board);
       const missing = o.patchOnly ? [] : await missingForBuild(layout);
-      const changes: Change[] = planChanges(layout, firmwareSources(mc.dir, o.inputs), { model: mc.model.file.name, modelId: mc.model.id, inputs: o.inputs, force: o.force });
-      result.firmware = { kind: layout.kind, dir: displayPath(layout.dir), commit: await commitOf(layout.dir), changes: changes.map(({ path, action, why }) => ({ path, action, why })), missing: missing.map((m) => m.what) };
+      const changes: Change[] = planChanges(layout, firmwareSources(mc.dir, o.inputs), {
+        model: mc.model.file.name,
+        modelId: mc.model.id,
+        inputs: o.inputs,
+        force: o.force,
+      });
+      result.firmware = {
+        kind: layout.kind,
+        dir: displayPath(layout.dir),
+        commit: await commitOf(layout.dir),
+        changes: changes.map(({ path, action, why }) => ({ path, action, why })),
+        missing: missing.map((m) => m.what),
+      };
       if (o.dryRun) return result;
       if (missing.length) throw new UserError(missingLine(missing));
       applyChanges(layout.dir, changes);

@@ -46,10 +46,16 @@ export function detectLayout(dir: string): FirmwareLayout {
     const main = read(join(dir, s.app, "main.c"));
     const cmake = read(join(dir, s.app, "CMakeLists.txt"));
     if (main === undefined || cmake === undefined) continue;
-    if (!/\bvoid\s+app_init_services\s*\(\s*void\s*\)\s*\{/.test(main)) throw new UserError(`${displayPath(join(dir, s.app, "main.c"))} has no app_init_services(void): not a ${s.kind} layout bnn firmware knows`);
-    if (!INIT_ANCHOR.test(main)) throw new UserError(`${displayPath(join(dir, s.app, "main.c"))}: app_init_services() does not call devs_service_full_init(); on a line of its own, where the classifier's init goes`);
+    if (!/\bvoid\s+app_init_services\s*\(\s*void\s*\)\s*\{/.test(main))
+      throw new UserError(`${displayPath(join(dir, s.app, "main.c"))} has no app_init_services(void): not a ${s.kind} layout bnn firmware knows`);
+    if (!INIT_ANCHOR.test(main))
+      throw new UserError(
+        `${displayPath(join(dir, s.app, "main.c"))}: app_init_services() does not call devs_service_full_init(); on a line of its own, where the classifier's init goes`,
+      );
     if (!s.cmake.test(cmake)) throw new UserError(`${displayPath(join(dir, s.app, "CMakeLists.txt"))} does not have the ${s.kind} build (${s.cmake.source})`);
     return { kind: s.kind, dir, app: s.app, archs: s.archs };
   }
-  throw new UserError(`${displayPath(dir)} is not a devicescript-pico or devicescript-esp32 checkout (no src/main.c + src/CMakeLists.txt, no main/main.c + main/CMakeLists.txt)`);
+  throw new UserError(
+    `${displayPath(dir)} is not a devicescript-pico or devicescript-esp32 checkout (no src/main.c + src/CMakeLists.txt, no main/main.c + main/CMakeLists.txt)`,
+  );
 }

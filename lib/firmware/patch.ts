@@ -48,7 +48,8 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
 function readManifest(path: string): Manifest | undefined {
   if (!existsSync(path)) return undefined;
   const m = parseJson(readFileSync(path, "utf8"), path) as Partial<Manifest>;
-  if (m.generatedBy !== "bnn firmware" || typeof m.files !== "object" || m.files === null) throw new UserError(`${path} is not a manifest bnn firmware wrote: move it away`);
+  if (m.generatedBy !== "bnn firmware" || typeof m.files !== "object" || m.files === null)
+    throw new UserError(`${path} is not a manifest bnn firmware wrote: move it away`);
   return m as Manifest;
 }
 
@@ -119,7 +120,11 @@ export function planChanges(layout: FirmwareLayout, sources: FirmwareSource[], o
     if (!ours && !opts.force) conflicts.push(p);
     changes.push({ path: p, action: "update", text: s.text, why: ours ? `was ${old?.model ?? "another model"}'s` : "replaces a file of yours (--force)" });
   }
-  if (conflicts.length) throw new UserError(`${conflicts.join(", ")} ${conflicts.length === 1 ? "exists and is" : "exist and are"} not what bnn firmware wrote there: pass --force to replace, or move ${conflicts.length === 1 ? "it" : "them"} away`, ExitCode.WouldOverwrite);
+  if (conflicts.length)
+    throw new UserError(
+      `${conflicts.join(", ")} ${conflicts.length === 1 ? "exists and is" : "exist and are"} not what bnn firmware wrote there: pass --force to replace, or move ${conflicts.length === 1 ? "it" : "them"} away`,
+      ExitCode.WouldOverwrite,
+    );
   const names = new Set(sources.map((s) => s.name));
   for (const [name, hash] of Object.entries(old?.files ?? {})) {
     const p = rel("bnn", name);
@@ -127,11 +132,27 @@ export function planChanges(layout: FirmwareLayout, sources: FirmwareSource[], o
     // ours and unchanged since: removed; edited by the user since: left where it is
     if (sha256(readFileSync(abs(p), "utf8")) === hash) changes.push({ path: p, action: "delete", why: "no longer part of the service" });
   }
-  const manifest: Manifest = { generatedBy: "bnn firmware", model: opts.model, modelId: opts.modelId, inputs: opts.inputs, files: Object.fromEntries(sources.map((s) => [s.name, sha256(s.text)])) };
+  const manifest: Manifest = {
+    generatedBy: "bnn firmware",
+    model: opts.model,
+    modelId: opts.modelId,
+    inputs: opts.inputs,
+    files: Object.fromEntries(sources.map((s) => [s.name, sha256(s.text)])),
+  };
   const manifestText = `${JSON.stringify(manifest, null, 2)}\n`;
-  if (!existsSync(abs(manifestPath)) || readFileSync(abs(manifestPath), "utf8") !== manifestText) changes.push({ path: manifestPath, action: existsSync(abs(manifestPath)) ? "update" : "create", text: manifestText, why: `model ${opts.model} (${opts.modelId})` });
+  if (!existsSync(abs(manifestPath)) || readFileSync(abs(manifestPath), "utf8") !== manifestText)
+    changes.push({
+      path: manifestPath,
+      action: existsSync(abs(manifestPath)) ? "update" : "create",
+      text: manifestText,
+      why: `model ${opts.model} (${opts.modelId})`,
+    });
   for (const [file, patch, why] of [
-    ["CMakeLists.txt", (t: string) => patchCmake(t, layout, opts.inputs), `adds bnn/*.c and bnn/ to the build${opts.inputs === "both" ? "" : `, ${opts.inputs} input only`}`],
+    [
+      "CMakeLists.txt",
+      (t: string) => patchCmake(t, layout, opts.inputs),
+      `adds bnn/*.c and bnn/ to the build${opts.inputs === "both" ? "" : `, ${opts.inputs} input only`}`,
+    ],
     ["main.c", patchMain, "calls bnn_classifier_init() in app_init_services()"],
   ] as const) {
     const p = rel(file);

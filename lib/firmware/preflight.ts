@@ -23,7 +23,12 @@ const SUBMODULES = "git submodule update --init (and --recursive in devicescript
  * the DeviceScript runtime's own (jacdac-c and its spec, tiny-AES-c, sha-2) and, for the pico,
  * the SDK with TinyUSB (not its Pico W drivers).
  */
-const RUNTIME_FILES = ["devicescript/runtime/devicescript/CMakeLists.txt", "devicescript/runtime/jacdac-c/jacdac/README.md", "devicescript/runtime/devicescript/network/tiny-AES-c/aes.c", "devicescript/runtime/devicescript/sha-2/sha-256.c"];
+const RUNTIME_FILES = [
+  "devicescript/runtime/devicescript/CMakeLists.txt",
+  "devicescript/runtime/jacdac-c/jacdac/README.md",
+  "devicescript/runtime/devicescript/network/tiny-AES-c/aes.c",
+  "devicescript/runtime/devicescript/sha-2/sha-256.c",
+];
 const SUBMODULE_FILES: Record<FirmwareLayout["kind"], string[]> = {
   "devicescript-pico": ["pico-sdk/pico_sdk_init.cmake", "pico-sdk/lib/tinyusb/src/tusb.h", ...RUNTIME_FILES],
   "devicescript-esp32": RUNTIME_FILES,
@@ -45,9 +50,11 @@ export async function missingForBuild(layout: FirmwareLayout): Promise<Missing[]
     tool("make", "apt install make");
     tool("arm-none-eabi-gcc", "apt install gcc-arm-none-eabi");
     tool("arm-none-eabi-g++", "apt install gcc-arm-none-eabi");
-    if (which("arm-none-eabi-g++") && !(await armCxxHeaders())) missing.push({ what: "the ARM C++ library headers", fix: "apt install libstdc++-arm-none-eabi-newlib" });
+    if (which("arm-none-eabi-g++") && !(await armCxxHeaders()))
+      missing.push({ what: "the ARM C++ library headers", fix: "apt install libstdc++-arm-none-eabi-newlib" });
   } else {
-    if (!process.env.IDF_TOOLS_EXPORT_CMD || !which("idf.py")) missing.push({ what: "ESP-IDF (idf.py)", fix: "install ESP-IDF and run `. $IDF_PATH/export.sh`" });
+    if (!process.env.IDF_TOOLS_EXPORT_CMD || !which("idf.py"))
+      missing.push({ what: "ESP-IDF (idf.py)", fix: "install ESP-IDF and run `. $IDF_PATH/export.sh`" });
     tool("esptool.py", "comes with ESP-IDF's export.sh");
   }
   for (const f of SUBMODULE_FILES[layout.kind]) {

@@ -28,11 +28,16 @@ export function readUf2(bytes: Uint8Array): Uf2Block[] {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const blocks: Uf2Block[] = [];
   for (let off = 0; off < bytes.length; off += 512) {
-    if (v.getUint32(off, true) !== MAGIC_START0 || v.getUint32(off + 4, true) !== MAGIC_START1 || v.getUint32(off + 508, true) !== MAGIC_END) throw new Error(`UF2 block ${off / 512} is damaged`);
+    if (v.getUint32(off, true) !== MAGIC_START0 || v.getUint32(off + 4, true) !== MAGIC_START1 || v.getUint32(off + 508, true) !== MAGIC_END)
+      throw new Error(`UF2 block ${off / 512} is damaged`);
     const flags = v.getUint32(off + 8, true);
     const size = v.getUint32(off + 16, true);
     if (size > 476) throw new Error(`UF2 block ${off / 512} claims ${size} bytes`);
-    blocks.push({ address: v.getUint32(off + 12, true), data: bytes.slice(off + 32, off + 32 + size), family: flags & FLAG_FAMILY ? v.getUint32(off + 28, true) : undefined });
+    blocks.push({
+      address: v.getUint32(off + 12, true),
+      data: bytes.slice(off + 32, off + 32 + size),
+      family: flags & FLAG_FAMILY ? v.getUint32(off + 28, true) : undefined,
+    });
   }
   return blocks;
 }

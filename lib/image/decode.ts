@@ -52,7 +52,8 @@ function overWhite(v: number, a: number): number {
 
 function checkSize(name: string, width: number, height: number): void {
   if (width < 1 || height < 1) throw new UserError(`${name}: the image is ${width}x${height} pixels; it needs at least one`);
-  if (width * height > MAX_IMAGE_PIXELS) throw new UserError(`${name}: the image is ${width}x${height} pixels, more than ${MAX_IMAGE_PIXELS} (scale it down first)`);
+  if (width * height > MAX_IMAGE_PIXELS)
+    throw new UserError(`${name}: the image is ${width}x${height} pixels, more than ${MAX_IMAGE_PIXELS} (scale it down first)`);
 }
 
 const PNG_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
@@ -79,7 +80,8 @@ function decodePng(bytes: Uint8Array, name: string): GrayImage {
     const data = bytes.subarray(at + 8, at + 8 + length);
     // bit 5 of a chunk type's first letter clear: critical, a reader must understand it
     const critical = (bytes[at + 4] & 0x20) === 0;
-    if (crc32(bytes, at + 4, at + 8 + length) !== view.getUint32(at + 8 + length)) fail(`the PNG is damaged (chunk ${JSON.stringify(type)} at byte ${at} fails its CRC)`);
+    if (crc32(bytes, at + 4, at + 8 + length) !== view.getUint32(at + 8 + length))
+      fail(`the PNG is damaged (chunk ${JSON.stringify(type)} at byte ${at} fails its CRC)`);
     at += 12 + length;
     if (type === "IHDR") {
       if (length !== 13) fail("the PNG's IHDR chunk is not 13 bytes");
@@ -89,7 +91,8 @@ function decodePng(bytes: Uint8Array, name: string): GrayImage {
       const depth = data[8];
       colorType = data[9];
       if (!(colorType in PNG_CHANNELS)) fail(`the PNG has colour type ${colorType}, which PNG does not define`);
-      if (depth !== 8) fail(`the PNG has ${depth}-bit ${PNG_KINDS[colorType]} pixels; classify reads 8-bit PNGs (grayscale, grayscale + alpha, RGB, RGBA, palette)`);
+      if (depth !== 8)
+        fail(`the PNG has ${depth}-bit ${PNG_KINDS[colorType]} pixels; classify reads 8-bit PNGs (grayscale, grayscale + alpha, RGB, RGBA, palette)`);
       if (data[10] !== 0 || data[11] !== 0) fail("the PNG uses an unknown compression or filter method");
       if (data[12] !== 0) fail("the PNG is interlaced (Adam7); save it without interlacing");
       checkSize(name, width, height);
@@ -177,17 +180,22 @@ function decodePgm(bytes: Uint8Array, name: string): GrayImage {
     while (at < bytes.length && bytes[at] >= 0x30 && bytes[at] <= 0x39) at++;
     if (at === start) throw new UserError(`${name}: the PGM header is malformed (width, height and maxval are decimal numbers)`);
     const field = ["width", "height", "maxval"][fields.length];
-    if (at - start > 9) throw new UserError(`${name}: the PGM's ${field} has ${at - start} digits; ${field === "maxval" ? "a maxval is 1..65535" : `images are at most ${MAX_IMAGE_PIXELS} pixels`}`);
+    if (at - start > 9)
+      throw new UserError(
+        `${name}: the PGM's ${field} has ${at - start} digits; ${field === "maxval" ? "a maxval is 1..65535" : `images are at most ${MAX_IMAGE_PIXELS} pixels`}`,
+      );
     fields.push(Number(String.fromCharCode(...bytes.subarray(start, at))));
   }
   const [width, height, maxval] = fields;
-  if (at >= bytes.length || !(bytes[at] === 0x20 || (bytes[at] >= 0x09 && bytes[at] <= 0x0d))) throw new UserError(`${name}: the PGM header does not end in a whitespace byte`);
+  if (at >= bytes.length || !(bytes[at] === 0x20 || (bytes[at] >= 0x09 && bytes[at] <= 0x0d)))
+    throw new UserError(`${name}: the PGM header does not end in a whitespace byte`);
   at++;
   checkSize(name, width, height);
   if (maxval < 1 || maxval > 65535) throw new UserError(`${name}: the PGM's maxval is ${maxval}; it must be 1..65535`);
   const size = maxval > 255 ? 2 : 1;
   const n = width * height;
-  if (bytes.length - at < n * size) throw new UserError(`${name}: the PGM is cut short: ${bytes.length - at} bytes of pixels for ${width}x${height}${size === 2 ? " at 2 bytes each" : ""}`);
+  if (bytes.length - at < n * size)
+    throw new UserError(`${name}: the PGM is cut short: ${bytes.length - at} bytes of pixels for ${width}x${height}${size === 2 ? " at 2 bytes each" : ""}`);
   const pixels = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const v = size === 2 ? (bytes[at + 2 * i] << 8) | bytes[at + 2 * i + 1] : bytes[at + i];
@@ -201,6 +209,7 @@ function decodePgm(bytes: Uint8Array, name: string): GrayImage {
 export function decodeImage(bytes: Uint8Array, name: string): GrayImage {
   if (bytes.length >= 8 && PNG_SIGNATURE.every((b, i) => bytes[i] === b)) return decodePng(bytes, name);
   if (bytes.length >= 2 && bytes[0] === 0x50 && bytes[1] === 0x35) return decodePgm(bytes, name);
-  if (bytes.length >= 2 && bytes[0] === 0x50 && bytes[1] === 0x32) throw new UserError(`${name}: a plain (ASCII, P2) PGM; classify reads binary PGM (P5): e.g. pnmtopnm or ImageMagick's convert to .pgm write one`);
+  if (bytes.length >= 2 && bytes[0] === 0x50 && bytes[1] === 0x32)
+    throw new UserError(`${name}: a plain (ASCII, P2) PGM; classify reads binary PGM (P5): e.g. pnmtopnm or ImageMagick's convert to .pgm write one`);
   throw new UserError(`${name}: not a PNG or a binary PGM (P5) image`);
 }

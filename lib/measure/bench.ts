@@ -23,7 +23,10 @@ export interface Variant {
 const POP = { HW: 1, LIBGCC: 2, SWAR: 3, TABLE: 4, CSA: 5, NIBBLE: 6 } as const;
 
 const rows = (m: keyof typeof POP): Variant => ({ name: `rows + ${m.toLowerCase()} popcount`, defines: [`-DBNN_POPCOUNT=${POP[m]}`, "-DBNN_HIDDEN_METHOD=1"] });
-const columns = (m: keyof typeof POP): Variant => ({ name: `columns (bit-sliced counters) + ${m.toLowerCase()}`, defines: [`-DBNN_POPCOUNT=${POP[m]}`, "-DBNN_HIDDEN_METHOD=2"] });
+const columns = (m: keyof typeof POP): Variant => ({
+  name: `columns (bit-sliced counters) + ${m.toLowerCase()}`,
+  defines: [`-DBNN_POPCOUNT=${POP[m]}`, "-DBNN_HIDDEN_METHOD=2"],
+});
 
 export const SOFTWARE_VARIANTS: Variant[] = [rows("LIBGCC"), rows("SWAR"), rows("TABLE"), rows("CSA"), rows("NIBBLE"), columns("NIBBLE")];
 export const HARDWARE_VARIANTS: Variant[] = [rows("HW"), columns("HW")];
@@ -36,7 +39,13 @@ export interface CountRow {
   images: number;
 }
 
-export async function popcountMatrix(modelDir: string, records: Buffer, recordBytes: number, opts: string[] = ["-O2"], onRow?: (r: CountRow) => void): Promise<CountRow[]> {
+export async function popcountMatrix(
+  modelDir: string,
+  records: Buffer,
+  recordBytes: number,
+  opts: string[] = ["-O2"],
+  onRow?: (r: CountRow) => void,
+): Promise<CountRow[]> {
   const buildDir = mkdtempSync(join(tmpdir(), "bnn-bench-"));
   const rowsOut: CountRow[] = [];
   const plan: [CountTarget, Variant[]][] = [
@@ -63,7 +72,6 @@ export async function popcountMatrix(modelDir: string, records: Buffer, recordBy
 }
 
 // ---- XNOR/popcount C against the baselines ----
-
 
 export interface Contender {
   name: string;
@@ -92,14 +100,31 @@ export interface HostTiming {
 }
 
 /** Wall-clock ns per inference on this machine (gcc -O2, all records, `rounds` passes). */
-export async function hostTimings(cs: Contender[], modelDir: string, records: Buffer, rounds: number, flags: string[] = ["-O2"], onContender?: (name: string) => void): Promise<HostTiming[]> {
+export async function hostTimings(
+  cs: Contender[],
+  modelDir: string,
+  records: Buffer,
+  rounds: number,
+  flags: string[] = ["-O2"],
+  onContender?: (name: string) => void,
+): Promise<HostTiming[]> {
   const buildDir = mkdtempSync(join(tmpdir(), "bnn-host-bench-"));
   try {
     const timings: HostTiming[] = [];
     for (const c of cs) {
       onContender?.(c.name);
       const exe = join(buildDir, `${c.name}.bin`);
-      await run("gcc", ["-std=c99", ...flags, ...c.defines, `-I${C_DIR}`, `-I${modelDir}`, ...c.sources(buildDir), join(C_DIR, "harness", "bench_host_main.c"), "-o", exe]);
+      await run("gcc", [
+        "-std=c99",
+        ...flags,
+        ...c.defines,
+        `-I${C_DIR}`,
+        `-I${modelDir}`,
+        ...c.sources(buildDir),
+        join(C_DIR, "harness", "bench_host_main.c"),
+        "-o",
+        exe,
+      ]);
       const out = JSON.parse((await run(exe, [String(rounds)], { input: records })).stdout.toString("utf8"));
       timings.push({ name: c.name, inferenceNs: out.inferenceNs, checksum: out.checksum });
     }
@@ -110,7 +135,13 @@ export async function hostTimings(cs: Contender[], modelDir: string, records: Bu
 }
 
 /** Executed ARMv6-M instructions per inference of each contender (big-memory M0 machine). */
-export async function m0Counts(cs: Contender[], modelDir: string, records: Buffer, recordBytes: number, onContender?: (name: string) => void): Promise<{ name: string; instructions: number; images: number }[]> {
+export async function m0Counts(
+  cs: Contender[],
+  modelDir: string,
+  records: Buffer,
+  recordBytes: number,
+  onContender?: (name: string) => void,
+): Promise<{ name: string; instructions: number; images: number }[]> {
   const buildDir = mkdtempSync(join(tmpdir(), "bnn-m0-bench-"));
   try {
     const out = [];

@@ -20,7 +20,14 @@ export async function disassemble(objdump: string, elf: string): Promise<Map<num
   const sizes = new Map<number, number>();
   for (const line of raw.split("\n")) {
     const m = /^\s*([0-9a-f]+):\s+((?:[0-9a-f]{2,8}\s)+)/.exec(line);
-    if (m) sizes.set(parseInt(m[1], 16), m[2].trim().split(/\s+/).reduce((s, h) => s + h.length / 2, 0));
+    if (m)
+      sizes.set(
+        parseInt(m[1], 16),
+        m[2]
+          .trim()
+          .split(/\s+/)
+          .reduce((s, h) => s + h.length / 2, 0),
+      );
   }
   const map = new Map<number, Insn>();
   for (const line of text.split("\n")) {
@@ -85,9 +92,34 @@ export interface TraceCost {
 }
 
 /** Runs QEMU on `elf` (one instruction per block, exec log) and sums instructions and cycles. */
-export function traceCost(qemu: string, qemuArgs: string[], elf: string, cwd: string, insns: Map<number, Insn>, cost: (i: Insn, taken: boolean) => number): Promise<TraceCost> {
+export function traceCost(
+  qemu: string,
+  qemuArgs: string[],
+  elf: string,
+  cwd: string,
+  insns: Map<number, Insn>,
+  cost: (i: Insn, taken: boolean) => number,
+): Promise<TraceCost> {
   return new Promise((resolve, reject) => {
-    const child = spawn(qemu, [...qemuArgs, "-nographic", "-monitor", "none", "-serial", "none", "-semihosting-config", "enable=on,target=native", "-singlestep", "-d", "exec,nochain", "-kernel", elf], { cwd, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(
+      qemu,
+      [
+        ...qemuArgs,
+        "-nographic",
+        "-monitor",
+        "none",
+        "-serial",
+        "none",
+        "-semihosting-config",
+        "enable=on,target=native",
+        "-singlestep",
+        "-d",
+        "exec,nochain",
+        "-kernel",
+        elf,
+      ],
+      { cwd, stdio: ["ignore", "ignore", "pipe"] },
+    );
     let instructions = 0;
     let cycles = 0;
     let prev: { pc: number; insn: Insn | undefined } | undefined;

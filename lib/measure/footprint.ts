@@ -54,7 +54,24 @@ export interface Report {
 /** Flash and RAM of bnn_model.c compiled for Cortex-M0+ (gcc -O2), from nm and -fstack-usage. */
 async function m0Footprint(modelDir: string, buildDir: string): Promise<{ weights: number; constants: number; code: number; ram: number; stack: number }> {
   const obj = join(buildDir, "bnn_model.o");
-  await run("arm-none-eabi-gcc", ["-std=c99", "-O2", "-mcpu=cortex-m0plus", "-mthumb", "-ffreestanding", "-fstack-usage", `-I${C_DIR}`, `-I${modelDir}`, "-c", join(modelDir, "bnn_model.c"), "-o", obj], { cwd: buildDir });
+  await run(
+    "arm-none-eabi-gcc",
+    [
+      "-std=c99",
+      "-O2",
+      "-mcpu=cortex-m0plus",
+      "-mthumb",
+      "-ffreestanding",
+      "-fstack-usage",
+      `-I${C_DIR}`,
+      `-I${modelDir}`,
+      "-c",
+      join(modelDir, "bnn_model.c"),
+      "-o",
+      obj,
+    ],
+    { cwd: buildDir },
+  );
   const nm = (await run("arm-none-eabi-nm", ["-S", "--size-sort", obj])).stdout.toString("utf8");
   let weights = 0;
   let constants = 0;
@@ -80,7 +97,14 @@ async function m0Footprint(modelDir: string, buildDir: string): Promise<{ weight
  * costliest image for the columns method (the most +1 inputs), test image `worst`. `onStep`
  * hears what is being measured (the runs take seconds each).
  */
-export async function buildReport(m: CModel, modelDir: string, records: Buffer, worstRecord: Buffer, worst: number, onStep?: (what: string) => void): Promise<Report> {
+export async function buildReport(
+  m: CModel,
+  modelDir: string,
+  records: Buffer,
+  worstRecord: Buffer,
+  worst: number,
+  onStep?: (what: string) => void,
+): Promise<Report> {
   const buildDir = mkdtempSync(join(tmpdir(), "bnn-report-"));
   try {
     onStep?.("flash and RAM (arm-none-eabi-gcc, nm, -fstack-usage)");
@@ -121,16 +145,55 @@ export async function buildReport(m: CModel, modelDir: string, records: Buffer, 
     const weightBits = shapes.reduce((s, l) => s + 8 * l.bitBytes, 0);
     const images = records.length / recordBytes;
     onStep?.(`Cortex-M0 instructions under QEMU: ${images} images and the worst one`);
-    const m0 = await qemuSpeed("Cortex-M0 code, RP2040 (Cortex-M0+) timings", "Cortex-M0+ TRM timings over the QEMU trace (estimate)", M0_COUNT, "arm-none-eabi-objdump", m0plusCycles, 125, modelDir, records, recordBytes, worstRecord, worst, buildDir);
+    const m0 = await qemuSpeed(
+      "Cortex-M0 code, RP2040 (Cortex-M0+) timings",
+      "Cortex-M0+ TRM timings over the QEMU trace (estimate)",
+      M0_COUNT,
+      "arm-none-eabi-objdump",
+      m0plusCycles,
+      125,
+      modelDir,
+      records,
+      recordBytes,
+      worstRecord,
+      worst,
+      buildDir,
+    );
     onStep?.(`Cortex-M0 instructions per layer: ${shapes.length - 1} builds that stop after a layer, ${images} images each`);
     const perLayer = await m0LayerCosts(shapes.length - 1, modelDir, records, recordBytes, buildDir);
     const layers: LayerFootprint[] = shapes.map((l, k) => ({ ...l, m0Instructions: perLayer[k].instructions, m0Cycles: perLayer[k].cycles }));
     onStep?.(`RP2040 on rp2040js: ${images} images and the worst one`);
     const rp = await rp2040Speed(modelDir, records, recordBytes, worstRecord, worst, buildDir);
     onStep?.(`rv32imc instructions under QEMU: ${images} images and the worst one`);
-    const rv = await qemuSpeed("rv32imc, ESP32-C3-like estimate", "in-order rule over the QEMU trace (estimate)", RV32_COUNT, "riscv64-unknown-elf-objdump", rv32Cycles, 160, modelDir, records, recordBytes, worstRecord, worst, buildDir);
+    const rv = await qemuSpeed(
+      "rv32imc, ESP32-C3-like estimate",
+      "in-order rule over the QEMU trace (estimate)",
+      RV32_COUNT,
+      "riscv64-unknown-elf-objdump",
+      rv32Cycles,
+      160,
+      modelDir,
+      records,
+      recordBytes,
+      worstRecord,
+      worst,
+      buildDir,
+    );
     onStep?.(`Xtensa LX106 instructions under QEMU: ${images} images and the worst one`);
-    const xt = await qemuSpeed("Xtensa LX106 (ESP8266 configuration), estimate", "5-stage in-order rule over the QEMU trace (estimate)", XTENSA_COUNT, "xtensa-lx106-elf-objdump", xtensaCycles, 160, modelDir, records, recordBytes, worstRecord, worst, buildDir);
+    const xt = await qemuSpeed(
+      "Xtensa LX106 (ESP8266 configuration), estimate",
+      "5-stage in-order rule over the QEMU trace (estimate)",
+      XTENSA_COUNT,
+      "xtensa-lx106-elf-objdump",
+      xtensaCycles,
+      160,
+      modelDir,
+      records,
+      recordBytes,
+      worstRecord,
+      worst,
+      buildDir,
+    );
     return {
       model: m.name,
       id: m.id,
@@ -162,7 +225,10 @@ export function reportMarkdown(r: Report): string {
     "",
     "| layer | kind | inputs | outputs | XNOR bit ops | 32-bit word ops | weight bytes | constant bytes | Cortex-M0 instructions (mean) | est. RP2040 cycles |",
     "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ...r.layers.map((l) => `| ${l.layer} | ${l.conv ? `conv ${l.conv.kernel}x${l.conv.kernel}x${l.conv.channels}${l.conv.pool > 1 ? `, pool ${l.conv.pool}` : ""} -> ${l.conv.outHeight}x${l.conv.outWidth}x${l.outputs}` : l.layer === r.layers.length ? "output" : "dense"} | ${l.inputs} | ${l.outputs} | ${n(l.binaryOps)} | ${n(l.wordOps)} | ${n(l.weightBytes)} | ${n(l.constantBytes)} | ${n(l.m0Instructions)} | ${n(l.m0Cycles)} |`),
+    ...r.layers.map(
+      (l) =>
+        `| ${l.layer} | ${l.conv ? `conv ${l.conv.kernel}x${l.conv.kernel}x${l.conv.channels}${l.conv.pool > 1 ? `, pool ${l.conv.pool}` : ""} -> ${l.conv.outHeight}x${l.conv.outWidth}x${l.outputs}` : l.layer === r.layers.length ? "output" : "dense"} | ${l.inputs} | ${l.outputs} | ${n(l.binaryOps)} | ${n(l.wordOps)} | ${n(l.weightBytes)} | ${n(l.constantBytes)} | ${n(l.m0Instructions)} | ${n(l.m0Cycles)} |`,
+    ),
     "",
     "Convolutions: inputs is the patch (kernel x kernel x channels), the bit and word operations count every position the patch is evaluated at. Per-layer instructions: builds that stop after each layer (-DBNN_STOP_AFTER), the difference of successive stops (the same code in every build: the layer to stop after is a volatile variable); they add up to the mean below plus a few instructions of the probe.",
     "",
@@ -174,11 +240,17 @@ export function reportMarkdown(r: Report): string {
     "",
     "| core | images | instructions / inference (mean) | est. cycles (mean) | µs at clock (mean) | worst image: instructions | cycles | µs |",
     "|---|---:|---:|---:|---:|---:|---:|---:|",
-    ...r.speed.map((s) => `| ${s.core} | ${s.images} | ${n(s.meanInstructions)} | ${n(s.meanCycles)}${s.cyclesEstimated ? "" : " (counted)"} | ${s.meanUs.toFixed(0)} µs at ${s.clockMHz} MHz | ${n(s.worstInstructions)} | ${n(s.worstCycles)} | ${s.worstUs.toFixed(0)} µs |`),
+    ...r.speed.map(
+      (s) =>
+        `| ${s.core} | ${s.images} | ${n(s.meanInstructions)} | ${n(s.meanCycles)}${s.cyclesEstimated ? "" : " (counted)"} | ${s.meanUs.toFixed(0)} µs at ${s.clockMHz} MHz | ${n(s.worstInstructions)} | ${n(s.worstCycles)} | ${s.worstUs.toFixed(0)} µs |`,
+    ),
     "",
     ...r.speed
       .filter((s) => s.trmMeanCycles !== null && s.trmWorstCycles !== null)
-      .map((s) => `${s.core}: its ${s.cycleModel} over the TRM pricing of the same run: ${(s.meanCycles / s.trmMeanCycles!).toFixed(3)} mean (${n(s.meanCycles)} / ${n(s.trmMeanCycles!)}), ${(s.worstCycles / s.trmWorstCycles!).toFixed(3)} worst (${n(s.worstCycles)} / ${n(s.trmWorstCycles!)}).`),
+      .map(
+        (s) =>
+          `${s.core}: its ${s.cycleModel} over the TRM pricing of the same run: ${(s.meanCycles / s.trmMeanCycles!).toFixed(3)} mean (${n(s.meanCycles)} / ${n(s.trmMeanCycles!)}), ${(s.worstCycles / s.trmWorstCycles!).toFixed(3)} worst (${n(s.worstCycles)} / ${n(s.trmWorstCycles!)}).`,
+      ),
     "",
     ...r.notes.map((t) => `- ${t}`),
     "",

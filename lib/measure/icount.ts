@@ -55,7 +55,12 @@ export const RV32_COUNT: CountTarget = {
   qemuArgs: ["-M", "virt", "-bios", "none", "-cpu", "rv32,zbb=false"],
 };
 
-export const RV32_ZBB_COUNT: CountTarget = { ...RV32_COUNT, name: "rv32imc-zbb", cflags: ["-march=rv32imc_zbb", "-mabi=ilp32", "-mno-relax"], qemuArgs: ["-M", "virt", "-bios", "none", "-cpu", "rv32,zbb=true"] };
+export const RV32_ZBB_COUNT: CountTarget = {
+  ...RV32_COUNT,
+  name: "rv32imc-zbb",
+  cflags: ["-march=rv32imc_zbb", "-mabi=ilp32", "-mno-relax"],
+  qemuArgs: ["-M", "virt", "-bios", "none", "-cpu", "rv32,zbb=true"],
+};
 
 /**
  * Xtensa LX106 code (call0 ABI, no register windows, no loop/MAC16/MIN/MAX/SEXT options) on
@@ -72,15 +77,57 @@ export const XTENSA_COUNT: CountTarget = {
 };
 
 /** Builds the bench program from C sources (the model's, or a baseline's) with optimization `opt`. */
-export async function buildBench(t: Pick<CountTarget, "name" | "cc" | "cflags" | "link">, sources: string[], includeDirs: string[], buildDir: string, opt: string[], tag: string): Promise<string> {
+export async function buildBench(
+  t: Pick<CountTarget, "name" | "cc" | "cflags" | "link">,
+  sources: string[],
+  includeDirs: string[],
+  buildDir: string,
+  opt: string[],
+  tag: string,
+): Promise<string> {
   const out = join(buildDir, `bench-${t.name.replace(/\W+/g, "-")}-${tag}.elf`);
-  await run(t.cc, ["-std=c99", ...opt, ...t.cflags, "-ffreestanding", "-nostdlib", ...includeDirs.map((d) => `-I${d}`), `-I${C_DIR}`, `-I${HARNESS}`, ...sources, join(HARNESS, "bench_main.c"), join(HARNESS, "runtime.c"), join(HARNESS, "libc_min.c"), ...t.link, "-lgcc", "-o", out]);
+  await run(t.cc, [
+    "-std=c99",
+    ...opt,
+    ...t.cflags,
+    "-ffreestanding",
+    "-nostdlib",
+    ...includeDirs.map((d) => `-I${d}`),
+    `-I${C_DIR}`,
+    `-I${HARNESS}`,
+    ...sources,
+    join(HARNESS, "bench_main.c"),
+    join(HARNESS, "runtime.c"),
+    join(HARNESS, "libc_min.c"),
+    ...t.link,
+    "-lgcc",
+    "-o",
+    out,
+  ]);
   return out;
 }
 
 function countRun(t: CountTarget, elf: string, cwd: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(t.qemu, [...t.qemuArgs, "-nographic", "-monitor", "none", "-serial", "none", "-semihosting-config", "enable=on,target=native", "-singlestep", "-d", "exec,nochain", "-kernel", elf], { cwd, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(
+      t.qemu,
+      [
+        ...t.qemuArgs,
+        "-nographic",
+        "-monitor",
+        "none",
+        "-serial",
+        "none",
+        "-semihosting-config",
+        "enable=on,target=native",
+        "-singlestep",
+        "-d",
+        "exec,nochain",
+        "-kernel",
+        elf,
+      ],
+      { cwd, stdio: ["ignore", "ignore", "pipe"] },
+    );
     let count = 0;
     let tail = "";
     child.stderr.setEncoding("latin1");
@@ -101,7 +148,13 @@ function countRun(t: CountTarget, elf: string, cwd: string): Promise<number> {
 }
 
 /** Mean executed instructions per inference over the input records (and the program's fixed cost). */
-export async function instructionsPerInference(t: CountTarget, elf: string, records: Buffer, recordBytes: number, buildDir: string): Promise<{ perInference: number; images: number; total: number }> {
+export async function instructionsPerInference(
+  t: CountTarget,
+  elf: string,
+  records: Buffer,
+  recordBytes: number,
+  buildDir: string,
+): Promise<{ perInference: number; images: number; total: number }> {
   writeFileSync(join(buildDir, "bnn_in.bin"), Buffer.alloc(0));
   const base = await countRun(t, elf, buildDir);
   writeFileSync(join(buildDir, "bnn_in.bin"), records);

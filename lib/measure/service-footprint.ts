@@ -142,7 +142,8 @@ const sum = (parts: ServicePart[], key: "flash" | "ram") => parts.reduce((a, p) 
 /** Links the model in `modelDir` with the service in every configuration and measures each link (work in `buildDir`). */
 export async function serviceFootprint(modelDir: string, buildDir: string): Promise<ServiceFootprint> {
   const includes = [`-I${C_DIR}`, `-I${join(C_DIR, "service")}`, `-I${modelDir}`];
-  const compile = (src: string, dir: string, defines: string[]) => run("arm-none-eabi-gcc", [...CFLAGS, ...defines, ...includes, "-c", src, "-o", join(dir, basename(src).replace(/\.c$/, ".o"))]);
+  const compile = (src: string, dir: string, defines: string[]) =>
+    run("arm-none-eabi-gcc", [...CFLAGS, ...defines, ...includes, "-c", src, "-o", join(dir, basename(src).replace(/\.c$/, ".o"))]);
   const configurations = await Promise.all(
     SERVICE_CONFIGS.map(async (c): Promise<ConfigFootprint> => {
       const dir = join(buildDir, `service-${c.name}`);
@@ -152,7 +153,18 @@ export async function serviceFootprint(modelDir: string, buildDir: string): Prom
       const elf = join(dir, "service.elf");
       const map = join(dir, "service.map");
       const objects = sources.map((src) => join(dir, basename(src).replace(/\.c$/, ".o")));
-      await run("arm-none-eabi-gcc", ["-mcpu=cortex-m0plus", "-mthumb", "-nostdlib", "-Wl,--gc-sections", "-Wl,-e,bnn_size_entry", `-Wl,-Map,${map}`, ...objects, "-lgcc", "-o", elf]);
+      await run("arm-none-eabi-gcc", [
+        "-mcpu=cortex-m0plus",
+        "-mthumb",
+        "-nostdlib",
+        "-Wl,--gc-sections",
+        "-Wl,-e,bnn_size_entry",
+        `-Wl,-Map,${map}`,
+        ...objects,
+        "-lgcc",
+        "-o",
+        elf,
+      ]);
       const parts = mapParts(readFileSync(map, "utf8"));
       const image = await imageBytes(elf);
       const model = parts.find((p) => p.part === "model") ?? bytes(0, 0, 0, 0);
@@ -184,6 +196,9 @@ export function serviceFootprintMarkdown(s: ServiceFootprint): string[] {
     "",
     "| configuration | commands | upload buffer | model | service (all it adds) | service core | rasterizer | camera preprocessing | libgcc | image |",
     "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ...s.configurations.map((c) => `| ${c.name} (${c.defines.join(" ") || "no defines"}) | ${c.commands} | ${n(c.uploadBytes)} | ${n(c.model.flash)} / ${n(c.model.ram)} | ${n(c.service.flash)} / ${n(c.service.ram)} | ${part(c, "service core")} | ${part(c, "rasterizer")} | ${part(c, "camera preprocessing")} | ${part(c, "libgcc")} | ${n(c.image.flash)} / ${n(c.image.ram)} |`),
+    ...s.configurations.map(
+      (c) =>
+        `| ${c.name} (${c.defines.join(" ") || "no defines"}) | ${c.commands} | ${n(c.uploadBytes)} | ${n(c.model.flash)} / ${n(c.model.ram)} | ${n(c.service.flash)} / ${n(c.service.ram)} | ${part(c, "service core")} | ${part(c, "rasterizer")} | ${part(c, "camera preprocessing")} | ${part(c, "libgcc")} | ${n(c.image.flash)} / ${n(c.image.ram)} |`,
+    ),
   ];
 }

@@ -37,7 +37,13 @@ export interface SpeedFigure {
  * last hidden layer's stop). The probe's compare per layer is included: the per-layer figures
  * add up to a few instructions more than the plain build's mean.
  */
-export async function m0LayerCosts(hiddenLayers: number, modelDir: string, records: Buffer, recordBytes: number, buildDir: string): Promise<{ instructions: number; cycles: number }[]> {
+export async function m0LayerCosts(
+  hiddenLayers: number,
+  modelDir: string,
+  records: Buffer,
+  recordBytes: number,
+  buildDir: string,
+): Promise<{ instructions: number; cycles: number }[]> {
   const images = records.length / recordBytes;
   const upTo: { instructions: number; cycles: number }[] = [{ instructions: 0, cycles: 0 }];
   // stop after layer 1, 2, ..., then 0: the whole inference in the same code
@@ -54,7 +60,20 @@ export async function m0LayerCosts(hiddenLayers: number, modelDir: string, recor
 }
 
 /** One core's figure: the bench build for `t` traced under QEMU over all records, then the worst one alone, each instruction priced by `cost`. */
-export async function qemuSpeed(core: string, cycleModel: string, t: CountTarget, objdump: string, cost: typeof m0plusCycles, clockMHz: number, modelDir: string, records: Buffer, recordBytes: number, worstRecord: Buffer, worst: number, buildDir: string): Promise<SpeedFigure> {
+export async function qemuSpeed(
+  core: string,
+  cycleModel: string,
+  t: CountTarget,
+  objdump: string,
+  cost: typeof m0plusCycles,
+  clockMHz: number,
+  modelDir: string,
+  records: Buffer,
+  recordBytes: number,
+  worstRecord: Buffer,
+  worst: number,
+  buildDir: string,
+): Promise<SpeedFigure> {
   const elf = await buildBench(t, [join(modelDir, "bnn_model.c")], [modelDir], buildDir, ["-O2"], "report");
   const insns = await disassemble(objdump, elf);
   const runOn = async (data: Buffer) => {
@@ -69,7 +88,22 @@ export async function qemuSpeed(core: string, cycleModel: string, t: CountTarget
   const meanCycles = (all.cycles - base.cycles) / images;
   const worstInstructions = one.instructions - base.instructions;
   const worstCycles = one.cycles - base.cycles;
-  return { core, images, meanInstructions, meanCycles, worstImage: worst, worstInstructions, worstCycles, clockMHz, meanUs: meanCycles / clockMHz, worstUs: worstCycles / clockMHz, cycleModel, cyclesEstimated: true, trmMeanCycles: null, trmWorstCycles: null };
+  return {
+    core,
+    images,
+    meanInstructions,
+    meanCycles,
+    worstImage: worst,
+    worstInstructions,
+    worstCycles,
+    clockMHz,
+    meanUs: meanCycles / clockMHz,
+    worstUs: worstCycles / clockMHz,
+    cycleModel,
+    cyclesEstimated: true,
+    trmMeanCycles: null,
+    trmWorstCycles: null,
+  };
 }
 
 /**
@@ -78,24 +112,46 @@ export async function qemuSpeed(core: string, cycleModel: string, t: CountTarget
  * image's cost is the difference between two reads (the loop's few instructions included, as
  * in the QEMU counts). The same run's trace is also priced with the TRM table.
  */
-export async function rp2040Speed(modelDir: string, records: Buffer, recordBytes: number, worstRecord: Buffer, worst: number, buildDir: string): Promise<SpeedFigure> {
-  const elf = await buildBench({ name: "rp2040", cc: "arm-none-eabi-gcc", cflags: RP2040_CFLAGS.filter((f) => !f.startsWith("-O")), link: RP2040_LINK }, [join(modelDir, "bnn_model.c")], [modelDir], buildDir, ["-O2"], "report");
+export async function rp2040Speed(
+  modelDir: string,
+  records: Buffer,
+  recordBytes: number,
+  worstRecord: Buffer,
+  worst: number,
+  buildDir: string,
+): Promise<SpeedFigure> {
+  const elf = await buildBench(
+    { name: "rp2040", cc: "arm-none-eabi-gcc", cflags: RP2040_CFLAGS.filter((f) => !f.startsWith("-O")), link: RP2040_LINK },
+    [join(modelDir, "bnn_model.c")],
+    [modelDir],
+    buildDir,
+    ["-O2"],
+    "report",
+  );
   const insns = await disassemble("arm-none-eabi-objdump", elf);
   let trm = 0;
   let prev: { pc: number; insn: Insn | undefined } | undefined;
   const trmAtRead: number[] = [];
-  const r = runRp2040(readFileSync(elf), { "bnn_in.bin": Buffer.concat([records, worstRecord]) }, {
-    onInstruction(pc) {
-      if (prev) trm += prev.insn ? m0plusCycles(prev.insn, pc !== prev.pc + prev.insn.size) : 1;
-      prev = { pc, insn: insns.get(pc) };
+  const r = runRp2040(
+    readFileSync(elf),
+    { "bnn_in.bin": Buffer.concat([records, worstRecord]) },
+    {
+      onInstruction(pc) {
+        if (prev) trm += prev.insn ? m0plusCycles(prev.insn, pc !== prev.pc + prev.insn.size) : 1;
+        prev = { pc, insn: insns.get(pc) };
+      },
+      onRead: () => trmAtRead.push(trm),
     },
-    onRead: () => trmAtRead.push(trm),
-  });
+  );
   if (!r.exitOk) throw new Error("rp2040js: the bench program stopped with an error");
   const images = records.length / recordBytes;
   // the averaged images, then the worst one
   if (r.reads.length !== images + 2) throw new Error(`rp2040js: ${r.reads.length} record reads for ${images + 1} images`);
-  const per = (k: number) => ({ instructions: r.reads[k + 1].instructions - r.reads[k].instructions, cycles: r.reads[k + 1].cycles - r.reads[k].cycles, trm: trmAtRead[k + 1] - trmAtRead[k] });
+  const per = (k: number) => ({
+    instructions: r.reads[k + 1].instructions - r.reads[k].instructions,
+    cycles: r.reads[k + 1].cycles - r.reads[k].cycles,
+    trm: trmAtRead[k + 1] - trmAtRead[k],
+  });
   const w = per(images);
   const meanCycles = (r.reads[images].cycles - r.reads[0].cycles) / images;
   const clockMHz = 125;

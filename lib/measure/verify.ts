@@ -11,7 +11,21 @@ import type { Model } from "../model/format.ts";
 import { classify, type Trace } from "../model/infer.ts";
 import { packPixels } from "../model/input.ts";
 import { yielder } from "../event-loop.ts";
-import { CORTEX_M0, DEVICESCRIPT_VM, HOST_CLANG, HOST_GCC, missingTool, RP2040_JS, RV32IMC, RV32IMC_ZBB, variant, XTENSA_LX106, WASM_COMMITTED, WASM_SYSTEM_CLANG, type Target } from "../targets/targets.ts";
+import {
+  CORTEX_M0,
+  DEVICESCRIPT_VM,
+  HOST_CLANG,
+  HOST_GCC,
+  missingTool,
+  RP2040_JS,
+  RV32IMC,
+  RV32IMC_ZBB,
+  variant,
+  XTENSA_LX106,
+  WASM_COMMITTED,
+  WASM_SYSTEM_CLANG,
+  type Target,
+} from "../targets/targets.ts";
 import { instantiateWasm, runWasm } from "../targets/wasm-abi.ts";
 
 const ROWS = ["-DBNN_HIDDEN_METHOD=1"];
@@ -33,7 +47,10 @@ export const BACKENDS: Target[] = [
     ...variant(RP2040_JS, "rp2040js-rows", "as rp2040js, hidden layers as rows of XOR + software popcount", ROWS),
     sample: (convolutional: boolean) =>
       convolutional
-        ? { images: 1000, why: "the rows method's convolutions cost about 3.7 M instructions an image on the Cortex-M0+ (about 0.1 s each on rp2040js): the first 1,000 images; QEMU's cortex-m0-rows runs the same code on all 10,000" }
+        ? {
+            images: 1000,
+            why: "the rows method's convolutions cost about 3.7 M instructions an image on the Cortex-M0+ (about 0.1 s each on rp2040js): the first 1,000 images; QEMU's cortex-m0-rows runs the same code on all 10,000",
+          }
         : undefined,
   },
   XTENSA_LX106,
@@ -54,7 +71,13 @@ export interface Layout {
 export function layoutOf(model: Model): Layout {
   const convShapes = model.conv.map((c): [number, number, number] => [c.outHeight, c.outWidth, c.outputs]);
   const hiddenWords = [...convShapes.map(([h, w, c]) => (h * w * c + 31) >>> 5), ...model.hidden.map((h) => (h.outputs + 31) >>> 5)];
-  return { inputWords: (model.input.width * model.input.height + 31) >>> 5, outputs: model.output.outputs, hiddenWords, convShapes, recordWords: model.output.outputs + hiddenWords.reduce((a, b) => a + b, 0) };
+  return {
+    inputWords: (model.input.width * model.input.height + 31) >>> 5,
+    outputs: model.output.outputs,
+    hiddenWords,
+    convShapes,
+    recordWords: model.output.outputs + hiddenWords.reduce((a, b) => a + b, 0),
+  };
 }
 
 /** Packed input records of the first `count` images. */
@@ -110,7 +133,9 @@ export function compareRecords(model: Model, expected: Buffer, actual: Buffer): 
   const L = layoutOf(model);
   const total = expected.length / (4 * L.recordWords);
   const e = new Int32Array(expected.buffer.slice(expected.byteOffset, expected.byteOffset + expected.length));
-  const a = new Int32Array(actual.buffer.slice(actual.byteOffset, actual.byteOffset + Math.min(actual.length, expected.length) - (Math.min(actual.length, expected.length) % 4)));
+  const a = new Int32Array(
+    actual.buffer.slice(actual.byteOffset, actual.byteOffset + Math.min(actual.length, expected.length) - (Math.min(actual.length, expected.length) % 4)),
+  );
   let agree = 0;
   let first: Difference | undefined;
   for (let i = 0; i < total; i++) {
@@ -137,13 +162,16 @@ function locate(L: Layout, e: Int32Array, a: Int32Array, image: number): Differe
         const bit = 31 - Math.clz32(x & -x);
         const neuron = 32 * w + bit;
         const shape = L.convShapes[layer];
-        const at = shape ? { row: Math.floor(neuron / shape[2] / shape[1]), column: Math.floor(neuron / shape[2]) % shape[1], channel: neuron % shape[2] } : undefined;
+        const at = shape
+          ? { row: Math.floor(neuron / shape[2] / shape[1]), column: Math.floor(neuron / shape[2]) % shape[1], channel: neuron % shape[2] }
+          : undefined;
         return { image, layer: layer + 1, neuron, ...(at ? { at } : {}), expected: (e[o + w] >>> bit) & 1, actual: (a[o + w] >>> bit) & 1 };
       }
     }
     o += L.hiddenWords[layer];
   }
-  for (let j = 0; j < L.outputs; j++) if (e[base + j] !== a[base + j]) return { image, layer: L.hiddenWords.length + 1, neuron: j, expected: e[base + j], actual: a[base + j] };
+  for (let j = 0; j < L.outputs; j++)
+    if (e[base + j] !== a[base + j]) return { image, layer: L.hiddenWords.length + 1, neuron: j, expected: e[base + j], actual: a[base + j] };
   return { image, layer: 0, neuron: -1, expected: 0, actual: 0 };
 }
 
@@ -172,7 +200,14 @@ export function describeDifference(d: Difference): string {
  * in worker threads); the results come back in the order of `backends`, `onResult` is called as
  * each finishes.
  */
-export async function verifyBackends(model: Model, modelDir: string, input: Buffer, backends: Target[], onResult?: (r: BackendResult) => void, opts: { shipped?: boolean; onProgress?: (backend: string, done: number, total: number) => void } = {}): Promise<BackendResult[]> {
+export async function verifyBackends(
+  model: Model,
+  modelDir: string,
+  input: Buffer,
+  backends: Target[],
+  onResult?: (r: BackendResult) => void,
+  opts: { shipped?: boolean; onProgress?: (backend: string, done: number, total: number) => void } = {},
+): Promise<BackendResult[]> {
   const expected = await referenceRecords(model, input);
   const L = layoutOf(model);
   const total = expected.length / (4 * L.recordWords);
@@ -184,7 +219,14 @@ export async function verifyBackends(model: Model, modelDir: string, input: Buff
     mkdirSync(dir);
     const sample = t.sample?.(model.conv.length > 0);
     const images = sample ? Math.min(total, sample.images) : total;
-    const base = { name: t.name, description: t.description, agree: 0, total: images, seconds: 0, ...(sample && images < total ? { sampled: sample.why } : {}) };
+    const base = {
+      name: t.name,
+      description: t.description,
+      agree: 0,
+      total: images,
+      seconds: 0,
+      ...(sample && images < total ? { sampled: sample.why } : {}),
+    };
     const recordIn = input.subarray(0, images * 4 * L.inputWords);
     const recordOut = expected.subarray(0, images * 4 * L.recordWords);
     const missing = missingTool(t);
@@ -198,7 +240,9 @@ export async function verifyBackends(model: Model, modelDir: string, input: Buff
       const t0 = performance.now();
       try {
         const built = await t.build(modelDir, dir);
-        const actual = t.wasm ? runWasm(await instantiateWasm(readFileSync(built)), recordIn, L.inputWords, L.outputs, L.hiddenWords.length) : await t.execute(built, recordIn, dir, { recordBytes: 4 * L.inputWords, onProgress: (done) => opts.onProgress?.(t.name, done, images) });
+        const actual = t.wasm
+          ? runWasm(await instantiateWasm(readFileSync(built)), recordIn, L.inputWords, L.outputs, L.hiddenWords.length)
+          : await t.execute(built, recordIn, dir, { recordBytes: 4 * L.inputWords, onProgress: (done) => opts.onProgress?.(t.name, done, images) });
         const c = compareRecords(model, recordOut, actual);
         result = { ...base, ...c, seconds: (performance.now() - t0) / 1000, status: c.agree === c.total ? "ok" : "differs" };
       } catch (e) {

@@ -19,8 +19,14 @@ export const MNIST_CLASSES = 10;
 /** Throws a one-line error unless `model` takes 28x28 images and scores 10 classes. */
 export function requireMnistShape(model: Model, what = "this command"): void {
   const { width, height } = model.input;
-  if (width !== IMAGE_SIDE || height !== IMAGE_SIDE) throw new UserError(`model ${model.file.name} takes ${width}x${height} images; ${what} runs it on the MNIST test set, whose images are ${IMAGE_SIDE}x${IMAGE_SIDE}`);
-  if (model.output.outputs !== MNIST_CLASSES) throw new UserError(`model ${model.file.name} scores ${model.output.outputs} classes; ${what} runs it on the MNIST test set, which has ${MNIST_CLASSES} digits`);
+  if (width !== IMAGE_SIDE || height !== IMAGE_SIDE)
+    throw new UserError(
+      `model ${model.file.name} takes ${width}x${height} images; ${what} runs it on the MNIST test set, whose images are ${IMAGE_SIDE}x${IMAGE_SIDE}`,
+    );
+  if (model.output.outputs !== MNIST_CLASSES)
+    throw new UserError(
+      `model ${model.file.name} scores ${model.output.outputs} classes; ${what} runs it on the MNIST test set, which has ${MNIST_CLASSES} digits`,
+    );
 }
 
 export function evaluate(model: Model, set: MnistSet, onImage?: (index: number, scores: Int32Array, digit: number) => void): Evaluation {

@@ -15,7 +15,18 @@
 import { setBit, wordsFor } from "../binary.ts";
 import { UserError } from "../errors.ts";
 import { BN_EPSILON, batchNorm } from "./batchnorm.ts";
-import { encodeRow, MODEL_FORMAT, modelId, SCORE_LIMIT, versionFor, type ConvLayer, type FloatLayer, type InputSpec, type ModelFile, type ModelLayer } from "./format.ts";
+import {
+  encodeRow,
+  MODEL_FORMAT,
+  modelId,
+  SCORE_LIMIT,
+  versionFor,
+  type ConvLayer,
+  type FloatLayer,
+  type InputSpec,
+  type ModelFile,
+  type ModelLayer,
+} from "./format.ts";
 import type { TrainedConvLayer, TrainedLayer } from "./trained.ts";
 
 const MAX_SHIFT = 24;
@@ -25,7 +36,7 @@ function packRow(layer: TrainedLayer, j: number, negate: boolean): Uint32Array {
   const words = new Uint32Array(wordsFor(layer.nIn));
   for (let i = 0; i < layer.nIn; i++) {
     const w = layer.weights[i * layer.nOut + j];
-    if ((w > 0) !== negate) setBit(words, i);
+    if (w > 0 !== negate) setBit(words, i);
   }
   return words;
 }
@@ -39,10 +50,18 @@ export function foldSignLayer(layer: TrainedLayer): { weights: string[]; thresho
     let t: number;
     if (g > 0) {
       t = n + 1;
-      for (let s = -n; s <= n; s += 2) if (batchNorm(layer, j, s) >= 0) { t = s; break; }
+      for (let s = -n; s <= n; s += 2)
+        if (batchNorm(layer, j, s) >= 0) {
+          t = s;
+          break;
+        }
     } else if (g < 0) {
       let u = -n - 1;
-      for (let s = n; s >= -n; s -= 2) if (batchNorm(layer, j, s) >= 0) { u = s; break; }
+      for (let s = n; s >= -n; s -= 2)
+        if (batchNorm(layer, j, s) >= 0) {
+          u = s;
+          break;
+        }
       t = -u;
     } else {
       t = layer.beta[j] >= 0 ? -n : n + 1;
@@ -83,12 +102,26 @@ export function foldScoreLayer(layer: TrainedLayer): { weights: string[]; scale:
  */
 export function foldConvLayer(l: TrainedConvLayer): ConvLayer {
   const n = l.kernel * l.kernel * l.channels;
-  const { weights, thresholds } = foldSignLayer({ nIn: n, nOut: l.outputs, weights: l.weights, gamma: l.gamma, beta: l.beta, mean: l.mean, variance: l.variance });
+  const { weights, thresholds } = foldSignLayer({
+    nIn: n,
+    nOut: l.outputs,
+    weights: l.weights,
+    gamma: l.gamma,
+    beta: l.beta,
+    mean: l.mean,
+    variance: l.variance,
+  });
   const poolAnd = l.pool > 1 ? [...l.gamma.keys()].filter((c) => l.gamma[c] < 0) : [];
   return { kind: "conv", input: [l.height, l.width, l.channels], kernel: l.kernel, outputs: l.outputs, pool: l.pool, weights, thresholds, poolAnd };
 }
 
-export function foldModel(name: string, input: InputSpec, layers: TrainedLayer[], training?: Record<string, unknown>, conv: TrainedConvLayer[] = []): ModelFile {
+export function foldModel(
+  name: string,
+  input: InputSpec,
+  layers: TrainedLayer[],
+  training?: Record<string, unknown>,
+  conv: TrainedConvLayer[] = [],
+): ModelFile {
   const out: ModelLayer[] = [
     ...conv.map(foldConvLayer),
     ...layers.map((l, k): ModelLayer => {

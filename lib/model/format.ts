@@ -145,7 +145,17 @@ export function modelId(input: InputSpec, layers: ModelLayer[]): string {
 }
 
 function canonicalLayer(l: ModelLayer): unknown {
-  if (l.kind === "conv") return { kind: l.kind, input: l.input, kernel: l.kernel, outputs: l.outputs, pool: l.pool, weights: l.weights, thresholds: l.thresholds, poolAnd: l.poolAnd };
+  if (l.kind === "conv")
+    return {
+      kind: l.kind,
+      input: l.input,
+      kernel: l.kernel,
+      outputs: l.outputs,
+      pool: l.pool,
+      weights: l.weights,
+      thresholds: l.thresholds,
+      poolAnd: l.poolAnd,
+    };
   return l.kind === "sign"
     ? { kind: l.kind, inputs: l.inputs, outputs: l.outputs, weights: l.weights, thresholds: l.thresholds }
     : { kind: l.kind, inputs: l.inputs, outputs: l.outputs, weights: l.weights, scale: l.scale, offset: l.offset, shift: l.shift };
@@ -191,9 +201,13 @@ export function validateModel(json: unknown, where = "model"): Model {
   };
   if (!isObject(json)) return fail("not a model object");
   if (json.format !== MODEL_FORMAT) fail(`format is ${JSON.stringify(json.format)}, expected "${MODEL_FORMAT}"`);
-  if (!VERSIONS.includes(json.version as number)) fail(`unknown model format version ${JSON.stringify(json.version)} (this bnn reads versions ${VERSIONS.join(" and ")})`);
+  if (!VERSIONS.includes(json.version as number))
+    fail(`unknown model format version ${JSON.stringify(json.version)} (this bnn reads versions ${VERSIONS.join(" and ")})`);
   if (typeof json.name !== "string") fail("name is missing");
-  if (!MODEL_NAME.test(json.name as string)) fail(`name ${JSON.stringify((json.name as string).slice(0, 50))}${(json.name as string).length > 50 ? "..." : ""} is not a model name (lowercase letters, digits and dashes, at most 40)`);
+  if (!MODEL_NAME.test(json.name as string))
+    fail(
+      `name ${JSON.stringify((json.name as string).slice(0, 50))}${(json.name as string).length > 50 ? "..." : ""} is not a model name (lowercase letters, digits and dashes, at most 40)`,
+    );
   if (typeof json.id !== "string") fail("id is missing");
   const input = json.input;
   if (!isObject(input)) return fail("input is missing");
@@ -223,7 +237,8 @@ export function validateModel(json: unknown, where = "model"): Model {
       return;
     }
     tensor = undefined;
-    if (kind !== (last ? "score" : "sign")) fail(`${at}: kind ${JSON.stringify(kind)}, expected "${last ? "score" : json.version === MODEL_VERSION_CONV ? `conv" or "sign` : "sign"}"`);
+    if (kind !== (last ? "score" : "sign"))
+      fail(`${at}: kind ${JSON.stringify(kind)}, expected "${last ? "score" : json.version === MODEL_VERSION_CONV ? `conv" or "sign` : "sign"}"`);
     const inputs = int(raw.inputs, `${at}.inputs`, 1, 1 << 20, fail);
     const outputs = int(raw.outputs, `${at}.outputs`, 1, 1 << 20, fail);
     if (inputs !== expectIn) fail(`${at}: inputs ${inputs}, but the ${li === 0 ? "input image" : "previous layer"} gives ${expectIn}`);
@@ -262,7 +277,8 @@ function validateConv(raw: Record<string, unknown>, tensor: [number, number, num
   if (unknown !== undefined) fail(`${at}: unknown field ${JSON.stringify(unknown.slice(0, 40))} in a "conv" layer (version 2 has stride 1 and no padding)`);
   if (!Array.isArray(raw.input) || raw.input.length !== 3) return fail(`${at}.input must be [height, width, channels]`);
   const shape = raw.input.map((v, k) => int(v, `${at}.input[${k}]`, 1, 4096, fail));
-  if (shape[0] !== height || shape[1] !== width || shape[2] !== channels) fail(`${at}: input ${shape.join("x")}, but the ${channels === 1 && conv0(at) ? "input image" : "previous layer"} gives ${height}x${width}x${channels}`);
+  if (shape[0] !== height || shape[1] !== width || shape[2] !== channels)
+    fail(`${at}: input ${shape.join("x")}, but the ${channels === 1 && conv0(at) ? "input image" : "previous layer"} gives ${height}x${width}x${channels}`);
   const kernel = int(raw.kernel, `${at}.kernel`, 1, CONV_LIMITS.kernel, fail);
   if (kernel > height || kernel > width) fail(`${at}: kernel ${kernel} is larger than its ${height}x${width} input`);
   const outputs = int(raw.outputs, `${at}.outputs`, 1, CONV_LIMITS.outputs, fail);
@@ -285,7 +301,23 @@ function validateConv(raw: Record<string, unknown>, tensor: [number, number, num
     poolAnd[c >>> 5] |= 1 << (c & 31);
   });
   if (pool === 1 && raw.poolAnd.length) fail(`${at}.poolAnd lists channels, but the layer does not pool`);
-  return { height, width, channels, kernel, outputs, pool, convHeight, convWidth, outHeight: convHeight / pool, outWidth: convWidth / pool, inputs, words: wordsFor(inputs), weights, thresholds, poolAnd };
+  return {
+    height,
+    width,
+    channels,
+    kernel,
+    outputs,
+    pool,
+    convHeight,
+    convWidth,
+    outHeight: convHeight / pool,
+    outWidth: convWidth / pool,
+    inputs,
+    words: wordsFor(inputs),
+    weights,
+    thresholds,
+    poolAnd,
+  };
 }
 
 function conv0(at: string): boolean {

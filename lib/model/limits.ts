@@ -35,9 +35,15 @@ export interface LayerShape {
 /** Everything about a network's shape that the C cannot hold; empty when it fits. */
 export function cLimitProblems(inputBits: number, hidden: LayerShape[], output: LayerShape): string[] {
   const out: string[] = [];
-  if (inputBits > C_LIMITS.inputBits) out.push(`the input has ${inputBits} bits; the classifier service carries at most ${C_LIMITS.inputBits} (${wordsFor(C_LIMITS.inputBits)} words in one Jacdac packet)`);
+  if (inputBits > C_LIMITS.inputBits)
+    out.push(
+      `the input has ${inputBits} bits; the classifier service carries at most ${C_LIMITS.inputBits} (${wordsFor(C_LIMITS.inputBits)} words in one Jacdac packet)`,
+    );
   hidden.forEach((h, k) => {
-    if (h.outputs > C_LIMITS.hiddenWidth) out.push(`hidden layer ${k + 1} has ${h.outputs} neurons; the C holds at most ${C_LIMITS.hiddenWidth} per hidden layer (BNN_MAX_OUT_WORDS = ${C_LIMITS.hiddenWidth / 32} words)`);
+    if (h.outputs > C_LIMITS.hiddenWidth)
+      out.push(
+        `hidden layer ${k + 1} has ${h.outputs} neurons; the C holds at most ${C_LIMITS.hiddenWidth} per hidden layer (BNN_MAX_OUT_WORDS = ${C_LIMITS.hiddenWidth / 32} words)`,
+      );
   });
   [...hidden, output].forEach((l, k) => {
     if (l.inputs > C_LIMITS.layerInputs) out.push(`layer ${k + 1} has ${l.inputs} inputs; the C's int16 thresholds allow at most ${C_LIMITS.layerInputs}`);

@@ -137,7 +137,8 @@ function runnersUpField(text: string, digit: number): number[] {
  */
 function checkTimes(r: StreamResult): void {
   if (r.backend === "bytecode" && r.inferenceUs % 1000 !== 0) refuse(`bytecode inference ${r.inferenceUs} µs is not whole ms (the VM clock's steps)`);
-  if (Math.floor(r.inferenceUs / 1000) > r.totalMs) refuse(`inference ${r.inferenceUs} µs is longer than the input-to-line total ${r.totalMs} ms it is part of`);
+  if (Math.floor(r.inferenceUs / 1000) > r.totalMs)
+    refuse(`inference ${r.inferenceUs} µs is longer than the input-to-line total ${r.totalMs} ms it is part of`);
   if (r.digit < 0 && r.inferenceUs !== 0) {
     if (r.backend === "native") refuse(`inference ${r.inferenceUs} µs on a native no-digit line: the service's no-digit answer carries none`);
     if (REJECTED_BEFORE_CLASSIFYING.includes(r.noDigit)) refuse(`inference ${r.inferenceUs} µs for '${r.noDigit}', which is found before any classifier runs`);
@@ -161,7 +162,8 @@ function v2(body: string): ParsedResult {
   let top: number[] = [];
   if (noDigit) {
     if (!NO_DIGIT_REASONS.includes(f[9])) refuse(`no digit with '${f[9]}', which is no known reason`);
-    if (!SOURCE_RULES[source].reasons.includes(f[9])) refuse(`no-digit reason '${f[9]}' on a ${source} line, which gives ${SOURCE_RULES[source].reasons.join(", ") || "none"}`);
+    if (!SOURCE_RULES[source].reasons.includes(f[9]))
+      refuse(`no-digit reason '${f[9]}' on a ${source} line, which gives ${SOURCE_RULES[source].reasons.join(", ") || "none"}`);
     reason = f[9];
     if (scoresCrc !== 0) refuse("a scores CRC on a no-digit line (no scores: the program writes 0000)");
   } else top = runnersUpField(f[9], digit);

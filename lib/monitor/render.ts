@@ -28,7 +28,8 @@ export function runnersUpText(r: StreamResult): string {
 }
 
 export function header(format: Format): string | undefined {
-  if (format === "table") return `${"seq".padStart(7)} ${"digit".padStart(5)} ${"label".padStart(5)} ok ${"runners-up".padEnd(18)} ${"infer ms".padStart(8)} ${"line ms".padStart(7)} ${"backend".padEnd(8)} ${"source".padEnd(7)} model`;
+  if (format === "table")
+    return `${"seq".padStart(7)} ${"digit".padStart(5)} ${"label".padStart(5)} ok ${"runners-up".padEnd(18)} ${"infer ms".padStart(8)} ${"line ms".padStart(7)} ${"backend".padEnd(8)} ${"source".padEnd(7)} model`;
   if (format === "csv") return "seq,source,digit,label,correct,inference_ms,line_ms,backend,model,runners_up,no_digit";
   return undefined;
 }
@@ -37,7 +38,20 @@ export function row(format: Format, r: StreamResult): string {
   const ok = correctness(r);
   if (format === "jsonl") return JSON.stringify({ ...r, correct: ok });
   const digit = r.digit < 0 ? "-" : String(r.digit);
-  if (format === "csv") return [r.seq, r.source, digit, r.label, ok === null ? "" : String(ok), ms(r.inferenceUs), r.totalMs, r.backend, r.model, `"${r.runnersUp.join(",")}"`, r.noDigit].join(",");
+  if (format === "csv")
+    return [
+      r.seq,
+      r.source,
+      digit,
+      r.label,
+      ok === null ? "" : String(ok),
+      ms(r.inferenceUs),
+      r.totalMs,
+      r.backend,
+      r.model,
+      `"${r.runnersUp.join(",")}"`,
+      r.noDigit,
+    ].join(",");
   const mark = ok === null ? " " : ok ? "✓" : "✗";
   return `${String(r.seq).padStart(7)} ${digit.padStart(5)} ${(r.label < 0 ? "-" : String(r.label)).padStart(5)}  ${mark} ${runnersUpText(r).padEnd(18)} ${ms(r.inferenceUs).padStart(8)} ${String(r.totalMs).padStart(7)} ${r.backend.padEnd(8)} ${r.source.padEnd(7)} ${r.model}`;
 }
@@ -50,21 +64,35 @@ export function summaryText(s: Summary): string {
   const lines = [
     `summary: ${plural(s.results, "result")}, ${acc}; ended: ${s.ended}`,
     `  skipped: ${plural(s.invalidLines, "invalid line")}, ${plural(s.overlongLines, "overlong line")}; ${plural(s.reconnects, "reconnect")}`,
-    ...(s.cutLines ? [`  ${plural(s.cutLines, "result")} cut short before the checksum (a firmware's log buffer cuts lines at about 150 characters: update the firmware or the program)`] : []),
-    ...(Object.keys(s.noDigit).length ? [`  no digit: ${Object.entries(s.noDigit).map(([k, v]) => `${v} ${k}`).join(", ")}`] : []),
+    ...(s.cutLines
+      ? [
+          `  ${plural(s.cutLines, "result")} cut short before the checksum (a firmware's log buffer cuts lines at about 150 characters: update the firmware or the program)`,
+        ]
+      : []),
+    ...(Object.keys(s.noDigit).length
+      ? [
+          `  no digit: ${Object.entries(s.noDigit)
+            .map(([k, v]) => `${v} ${k}`)
+            .join(", ")}`,
+        ]
+      : []),
     `  seq: ${s.seq.missing} missing, ${plural(s.seq.repeats, "repeat")}, ${plural(s.seq.restarts, "restart")}`,
   ];
   for (const [backend, l] of Object.entries(s.latency)) {
     // at the resolution it was measured with: the service's µs, the VM clock's whole ms (a mean: one decimal)
     const at = (v: number, mean = false) => (backend === "bytecode" ? v.toFixed(mean ? 1 : 0) : v.toFixed(3));
-    lines.push(`  inference ${backend}: p50 ${at(l.p50Ms)} ms, p99 ${at(l.p99Ms)} ms, mean ${at(l.meanMs, true)} ms (${plural(l.results, "result")}); input to line p50 ${l.toLineP50Ms} ms, p99 ${l.toLineP99Ms} ms`);
+    lines.push(
+      `  inference ${backend}: p50 ${at(l.p50Ms)} ms, p99 ${at(l.p99Ms)} ms, mean ${at(l.meanMs, true)} ms (${plural(l.results, "result")}); input to line p50 ${l.toLineP50Ms} ms, p99 ${l.toLineP99Ms} ms`,
+    );
   }
   if (s.throughput) {
     // both over results 2..n, both with one decimal; the interval is how they arrived here, the
     // inference what the board measured (arrivals bunch up in pipes and USB, so the two clocks
     // can disagree by a little: the figures are not subtracted)
     const inference = Object.entries(s.throughput.inferenceMeanMs).map(([backend, v]) => `${backend} ${v.toFixed(1)} ms`);
-    lines.push(`  throughput: ${s.throughput.resultsPerSecond.toFixed(1)} results/s, ${s.throughput.meanIntervalMs.toFixed(1)} ms between results as they arrived; mean inference of the same results (the board's clock): ${inference.join(", ")}`);
+    lines.push(
+      `  throughput: ${s.throughput.resultsPerSecond.toFixed(1)} results/s, ${s.throughput.meanIntervalMs.toFixed(1)} ms between results as they arrived; mean inference of the same results (the board's clock): ${inference.join(", ")}`,
+    );
   }
   return lines.join("\n");
 }

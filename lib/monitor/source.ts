@@ -100,8 +100,7 @@ export function serialSource(path: string, baudRate: number, opts: { waitForPort
         if (what) {
           const hint = what === "a file" ? `; to read a saved stream: bnn monitor --stdin < ${path}` : "";
           events.fail(new UserError(`cannot open port ${path}: ${what}, not a serial device (${problem})${hint}`));
-        }
-        else if (!everOpened && !opts.waitForPort) events.fail(new UserError(`cannot open port ${path}: ${problem} (pass --timeout S to wait for it)`));
+        } else if (!everOpened && !opts.waitForPort) events.fail(new UserError(`cannot open port ${path}: ${problem} (pass --timeout S to wait for it)`));
         else later();
         return;
       }

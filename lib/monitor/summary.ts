@@ -127,7 +127,8 @@ export class Tally {
       };
     }
     const spanMs = this.results > 1 ? this.lastArrivalMs! - this.firstArrivalMs! : 0;
-    const throughput = spanMs > 0 ? { resultsPerSecond: (1000 * (this.results - 1)) / spanMs, meanIntervalMs: spanMs / (this.results - 1), inferenceMeanMs } : null;
+    const throughput =
+      spanMs > 0 ? { resultsPerSecond: (1000 * (this.results - 1)) / spanMs, meanIntervalMs: spanMs / (this.results - 1), inferenceMeanMs } : null;
     return {
       results: this.results,
       labeled: this.labeled,

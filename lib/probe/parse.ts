@@ -138,7 +138,9 @@ export class ProbeReader {
     const key = `${l.stage} ${l.source} ${l.case}`;
     if (this.seen.has(key)) throw new ProbeFormatError(`stage ${key} twice`);
     if (isNativeStage(l.stage) && (l.ms !== null) !== this.start.native) {
-      throw new ProbeFormatError(`stage ${key} is ${l.ms === null ? "n/a although the probe started native" : "timed although the probe started bytecode-only"}`);
+      throw new ProbeFormatError(
+        `stage ${key} is ${l.ms === null ? "n/a although the probe started native" : "timed although the probe started bytecode-only"}`,
+      );
     }
     this.seen.add(key);
     const { kind: _, ...figure } = l;

@@ -63,7 +63,10 @@ export async function runProbe(o: ProbeRunOptions): Promise<ProbeRun> {
     progress(`Jacdac hub ${hub.url}`);
     if (o.native) {
       const model = o.classifierModel ?? "default";
-      const classifier = start(process.execPath, ["--import", "tsx", join(ROOT, "devices", "classifier.ts"), "--url", hub.url, "--model", model], { cwd: ROOT, name: "the simulated classifier" });
+      const classifier = start(process.execPath, ["--import", "tsx", join(ROOT, "devices", "classifier.ts"), "--url", hub.url, "--model", model], {
+        cwd: ROOT,
+        name: "the simulated classifier",
+      });
       processes.push(classifier);
       progress(`the simulated classifier (model ${model}, WebAssembly), pid ${classifier.pid}`);
       try {
@@ -92,7 +95,12 @@ export async function runProbe(o: ProbeRunOptions): Promise<ProbeRun> {
   if (outcome) throw outcome;
   const run = reader.result();
   if (run.native !== o.native) {
-    throw new UserError(o.native ? `${program} did not find the simulated classifier with its model (it printed @probe start bytecode-only)` : `${program} found a classifier although none was started`, ExitCode.Mismatch);
+    throw new UserError(
+      o.native
+        ? `${program} did not find the simulated classifier with its model (it printed @probe start bytecode-only)`
+        : `${program} found a classifier although none was started`,
+      ExitCode.Mismatch,
+    );
   }
   return run;
 }

@@ -155,7 +155,11 @@ export function learningCurvesSvg(history: CurvePoint[], opts: { title?: string;
   };
 
   const extra = (key: "validationStrokeAccuracy" | "validationFontAccuracy" | "validationPenAccuracy") => history.every((r) => r[key] !== undefined);
-  const acc = history.flatMap((r) => [r.trainAccuracy * 100, r.validationAccuracy * 100, ...[r.validationStrokeAccuracy, r.validationFontAccuracy, r.validationPenAccuracy].filter((v): v is number => v !== undefined).map((v) => v * 100)]);
+  const acc = history.flatMap((r) => [
+    r.trainAccuracy * 100,
+    r.validationAccuracy * 100,
+    ...[r.validationStrokeAccuracy, r.validationFontAccuracy, r.validationPenAccuracy].filter((v): v is number => v !== undefined).map((v) => v * 100),
+  ]);
   if (opts.testAccuracy !== undefined) acc.push(opts.testAccuracy * 100);
   const [alo, ahi] = pad(Math.min(...acc), Math.max(...acc));
   const accScale = niceScale(Math.max(0, alo), Math.min(100, ahi));
@@ -178,9 +182,15 @@ export function learningCurvesSvg(history: CurvePoint[], opts: { title?: string;
       series: [
         { name: "train", color: "#1f77b4", points: history.map((r) => [r.epoch, r.trainAccuracy * 100]) },
         { name: "validation", color: "#ff7f0e", points: history.map((r) => [r.epoch, r.validationAccuracy * 100]) },
-        ...(extra("validationStrokeAccuracy") ? [{ name: "validation as strokes", color: "#9467bd", points: history.map((r): [number, number] => [r.epoch, r.validationStrokeAccuracy! * 100]) }] : []),
-        ...(extra("validationFontAccuracy") ? [{ name: "held-out fonts", color: "#8c564b", points: history.map((r): [number, number] => [r.epoch, r.validationFontAccuracy! * 100]) }] : []),
-        ...(extra("validationPenAccuracy") ? [{ name: "held-out pen writers", color: "#e377c2", points: history.map((r): [number, number] => [r.epoch, r.validationPenAccuracy! * 100]) }] : []),
+        ...(extra("validationStrokeAccuracy")
+          ? [{ name: "validation as strokes", color: "#9467bd", points: history.map((r): [number, number] => [r.epoch, r.validationStrokeAccuracy! * 100]) }]
+          : []),
+        ...(extra("validationFontAccuracy")
+          ? [{ name: "held-out fonts", color: "#8c564b", points: history.map((r): [number, number] => [r.epoch, r.validationFontAccuracy! * 100]) }]
+          : []),
+        ...(extra("validationPenAccuracy")
+          ? [{ name: "held-out pen writers", color: "#e377c2", points: history.map((r): [number, number] => [r.epoch, r.validationPenAccuracy! * 100]) }]
+          : []),
       ],
       hLine:
         opts.testAccuracy === undefined
@@ -232,13 +242,21 @@ export function confusionMatrixSvg(matrix: number[][], opts: { title?: string; l
   const H = top + gridH + 20;
   const overall = total > 0 ? `accuracy ${((100 * correct) / total).toFixed(2)}% (${correct}/${total})` : "no samples";
   const body: string[] = [
-    text(W / 2, 20, opts.title ?? "confusion matrix", `text-anchor="middle" font-size="${Math.min(15, Math.floor((1.8 * (W - 16)) / Math.max(1, (opts.title ?? "confusion matrix").length)))}" font-weight="bold"`),
+    text(
+      W / 2,
+      20,
+      opts.title ?? "confusion matrix",
+      `text-anchor="middle" font-size="${Math.min(15, Math.floor((1.8 * (W - 16)) / Math.max(1, (opts.title ?? "confusion matrix").length)))}" font-weight="bold"`,
+    ),
     text(W / 2, 40, overall, `text-anchor="middle" font-size="13"`),
     text(left + gridW / 2, 62, "predicted", `text-anchor="middle" fill="${AXIS}"`),
     text(18, top + gridH / 2, "true", `text-anchor="middle" fill="${AXIS}" transform="rotate(-90 18 ${f(top + gridH / 2)})"`),
     text(left + gridW + 36, top - 8, "acc", `text-anchor="middle" fill="${AXIS}"`),
   ];
-  for (let j = 0; j < m; j++) body.push(text(left + (j + 0.5) * cell, top - 8, columnLabel(j), `text-anchor="middle" font-weight="bold"${columnLabel(j).length > 3 ? ` font-size="9"` : ""}`));
+  for (let j = 0; j < m; j++)
+    body.push(
+      text(left + (j + 0.5) * cell, top - 8, columnLabel(j), `text-anchor="middle" font-weight="bold"${columnLabel(j).length > 3 ? ` font-size="9"` : ""}`),
+    );
   for (let i = 0; i < n; i++) {
     const cy = top + i * cell;
     body.push(text(left - 8, cy + cell / 2 + 4, label(i), `text-anchor="end" font-weight="bold"`));

@@ -23,7 +23,13 @@ export interface Drawing {
  * Serves the page on `httpPort` (0: a free one); `toPanel` hands a digit's JSON line to the
  * simulated panel (false while it is not running). Each save is said and reported.
  */
-export async function startDrawing(model: Model, httpPort: number, saveFile: string, toPanel: (line: string) => boolean, out: Pick<SimReporter, "say" | "event">): Promise<Drawing> {
+export async function startDrawing(
+  model: Model,
+  httpPort: number,
+  saveFile: string,
+  toPanel: (line: string) => boolean,
+  out: Pick<SimReporter, "say" | "event">,
+): Promise<Drawing> {
   // biome-ignore lint/style/useConst: the session is made before the server; its broadcast skips while this is undefined
   let server: DrawServer | undefined;
   const session = new DrawSession({

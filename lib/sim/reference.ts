@@ -50,7 +50,8 @@ export function inputReference(model: Model, source: SimSource, first: number, r
       return { digit: r.digit, noDigit: null, scores: Array.from(r.scores) };
     }
     // the simulated panel draws strokesFromImage (devices/touch.ts), the camera synthesizeFrame (devices/camera.ts)
-    if (source === "touch") return classifyStrokes(model, { strokes: strokesFromImage(test.images, image), width: DEFAULT_PANEL_SIZE, height: DEFAULT_PANEL_SIZE });
+    if (source === "touch")
+      return classifyStrokes(model, { strokes: strokesFromImage(test.images, image), width: DEFAULT_PANEL_SIZE, height: DEFAULT_PANEL_SIZE });
     return classifyFrame(model, synthesizeFrame(test.images, image * IMAGE_PIXELS, image), FRAME_WIDTH, FRAME_HEIGHT);
   };
   return async (seq) => ({ label: test.labels[first + seq], verdict: await verdict(first + seq) });

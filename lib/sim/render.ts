@@ -27,17 +27,26 @@ export function summaryLines(s: SimSummary, source: string, backend: string): st
   lines.push(`${s.results} digits${labels}, ${s.agreeWithReference}/${s.results} identical to the TypeScript reference`);
   for (const [b, l] of Object.entries(s.latency)) {
     const ms = (v: number) => (b === "bytecode" ? `${Math.round(v)} ms` : `${v.toFixed(3)} ms`);
-    lines.push(`inference time ${b}: p50 ${ms(l.p50Ms)}, p99 ${ms(l.p99Ms)} (${b === "native" ? "measured by the service, 1 µs resolution" : "VM clock, 1 ms resolution"})`);
+    lines.push(
+      `inference time ${b}: p50 ${ms(l.p50Ms)}, p99 ${ms(l.p99Ms)} (${b === "native" ? "measured by the service, 1 µs resolution" : "VM clock, 1 ms resolution"})`,
+    );
   }
   if (s.nativeSpeedup) lines.push(`native is ${s.nativeSpeedup.toFixed(0)}x faster than the bytecode fallback (p50)`);
   if (s.throughput && source !== "draw") {
     // the inference mean is over the results the interval spans (the 2nd to the last), each
     // with one decimal, so the two figures are of the same results and comparable
-    const where = source === "touch" ? "mostly the drawing itself (strokes at pen speed, then the pen-up before a digit counts as done)" : source === "camera" ? "mostly the frame transfer in Jacdac chunks" : `the VM${backend === "native" ? " and the Jacdac round trip through the hub" : " running the bytecode inference"}`;
+    const where =
+      source === "touch"
+        ? "mostly the drawing itself (strokes at pen speed, then the pen-up before a digit counts as done)"
+        : source === "camera"
+          ? "mostly the frame transfer in Jacdac chunks"
+          : `the VM${backend === "native" ? " and the Jacdac round trip through the hub" : " running the bytecode inference"}`;
     const inference = Object.entries(s.throughput.inferenceMeanMs)
       .map(([b, ms]) => `${b} inference ${ms.toFixed(b === "bytecode" ? 1 : 3)} ms mean`)
       .join(", ");
-    lines.push(`throughput ${s.throughput.resultsPerSecond.toFixed(1)} digits/s: ${s.throughput.meanIntervalMs.toFixed(1)} ms between results (${inference}); the time goes to ${where}`);
+    lines.push(
+      `throughput ${s.throughput.resultsPerSecond.toFixed(1)} digits/s: ${s.throughput.meanIntervalMs.toFixed(1)} ms between results (${inference}); the time goes to ${where}`,
+    );
   }
   return lines;
 }

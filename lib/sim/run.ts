@@ -78,7 +78,8 @@ export async function runSimulation(o: SimOptions, reporter: SimReporter): Promi
   const summary = run.summary(outcome);
   reporter.summary(summary);
   if (outcome) throw outcome;
-  if (summary.agreeWithReference !== summary.results) throw new UserError(`${summary.results - summary.agreeWithReference} result(s) differ from the reference`, ExitCode.Mismatch);
+  if (summary.agreeWithReference !== summary.results)
+    throw new UserError(`${summary.results - summary.agreeWithReference} result(s) differ from the reference`, ExitCode.Mismatch);
   return summary;
 }
 
@@ -174,7 +175,14 @@ class SimRun {
 
   /** Starts devices/<file> on this run's hub, by path; `input`: with a stdin to write to. */
   private device(name: string, file: string, args: string[], input = false): Managed {
-    return this.launch(name, start(process.execPath, ["--import", "tsx", join(ROOT, "devices", file), "--url", this.hub.url, ...args], { cwd: ROOT, name: `the simulated ${name}`, input }));
+    return this.launch(
+      name,
+      start(process.execPath, ["--import", "tsx", join(ROOT, "devices", file), "--url", this.hub.url, ...args], {
+        cwd: ROOT,
+        name: `the simulated ${name}`,
+        input,
+      }),
+    );
   }
 
   /** Waits for what `f` starts; when Ctrl-C stopped it meanwhile, that is the error. */
@@ -188,7 +196,10 @@ class SimRun {
 
   private async startClassifier(): Promise<void> {
     const name = this.o.classifierModel ?? this.o.model.file.name;
-    this.startup.begin(`starting the simulated classifier device (firmware C service + model '${name}', WebAssembly) ...`, "starting the simulated classifier device");
+    this.startup.begin(
+      `starting the simulated classifier device (firmware C service + model '${name}', WebAssembly) ...`,
+      "starting the simulated classifier device",
+    );
     this.classifier = this.device("classifier", "classifier.ts", ["--model", name]);
     await this.classifier.waitFor(/^classifier ready/, READY_MS);
   }
@@ -198,7 +209,10 @@ class SimRun {
     if (o.backend === "native") await this.step(() => this.startClassifier());
     const range = ["--first", String(o.first), "--count", String(o.count)];
     if (o.source === "camera") {
-      this.startup.begin(`starting the simulated camera (MNIST test images ${o.first}..${o.first + o.count - 1} as ${FRAME_WIDTH}x${FRAME_HEIGHT} frames) ...`, "starting the simulated camera");
+      this.startup.begin(
+        `starting the simulated camera (MNIST test images ${o.first}..${o.first + o.count - 1} as ${FRAME_WIDTH}x${FRAME_HEIGHT} frames) ...`,
+        "starting the simulated camera",
+      );
       await this.step(() => this.device("camera", "camera.ts", range).waitFor(/^camera ready/, READY_MS));
     }
     if (o.replay) {
@@ -246,11 +260,24 @@ class SimRun {
         resolve(error);
       };
       this.finish = end;
-      if (!o.draw) timer = setTimeout(() => end(new UserError(`only ${this.tally.results} of ${o.count} results arrived within ${o.timeoutS} s (hub ${this.hub.url}; VM said: ${vm.recent().slice(-2).join(" | ") || "nothing"})`, ExitCode.Mismatch)), o.timeoutS * 1000);
+      if (!o.draw)
+        timer = setTimeout(
+          () =>
+            end(
+              new UserError(
+                `only ${this.tally.results} of ${o.count} results arrived within ${o.timeoutS} s (hub ${this.hub.url}; VM said: ${vm.recent().slice(-2).join(" | ") || "nothing"})`,
+                ExitCode.Mismatch,
+              ),
+            ),
+          o.timeoutS * 1000,
+        );
       vm.onLine((line) => this.vmLine(line, () => end()));
       void vm.exited.then((code) => {
         clearTimeout(timer);
-        if (this.tally.results < o.count) end(new UserError(`the DeviceScript VM exited (code ${code}) after ${this.tally.results}${o.draw ? "" : ` of ${o.count}`} results`, ExitCode.Mismatch));
+        if (this.tally.results < o.count)
+          end(
+            new UserError(`the DeviceScript VM exited (code ${code}) after ${this.tally.results}${o.draw ? "" : ` of ${o.count}`} results`, ExitCode.Mismatch),
+          );
       });
     });
   }

@@ -55,7 +55,7 @@ function segment(pen: Pen, rng: SeededRng, out: number[], x0: number, y0: number
   const ny = len > 0 ? (x1 - x0) / len : 0;
   for (let k = first ? 0 : 1; k <= n; k++) {
     const t = k / n;
-    const j = (k === 0 || k === n ? 0 : rng.uniform(-jitter, jitter));
+    const j = k === 0 || k === n ? 0 : rng.uniform(-jitter, jitter);
     pen.push(out, x0 + (x1 - x0) * t + nx * j, y0 + (y1 - y0) * t + ny * j);
   }
 }
@@ -229,7 +229,14 @@ export function manyTaps(count: number, seed: number, options: DegenerateOptions
 export function degenerateSet(kind: DegenerateKind, count: number, seed: number, options: DegenerateOptions = {}): DegenerateSample[] {
   const pen = new Pen(options.panelWidth ?? 240, options.panelHeight ?? 240);
   const rng = new SeededRng(seed);
-  const make = { empty: () => empty(rng), dot: () => dot(pen, rng), small: () => small(pen, rng), line: () => line(pen, rng), scribble: () => scribble(pen, rng), taps: () => taps(pen, rng) }[kind];
+  const make = {
+    empty: () => empty(rng),
+    dot: () => dot(pen, rng),
+    small: () => small(pen, rng),
+    line: () => line(pen, rng),
+    scribble: () => scribble(pen, rng),
+    taps: () => taps(pen, rng),
+  }[kind];
   return Array.from({ length: count }, () => ({ kind, strokes: make() }));
 }
 

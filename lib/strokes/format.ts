@@ -71,7 +71,8 @@ function sampleOf(v: unknown, lines: Lines, fallbackLine: number, fail: (line: n
   const side = (k: "width" | "height"): number => {
     if (!(k in v)) fail(line, `the sample has no "${k}" (the panel's size)`);
     const n = v[k];
-    if (typeof n !== "number" || !Number.isInteger(n) || n < 1 || n > MAX_PANEL_SIDE) fail(keyLine(k), `${k} ${show(n)} is not an integer 1..${MAX_PANEL_SIDE}`);
+    if (typeof n !== "number" || !Number.isInteger(n) || n < 1 || n > MAX_PANEL_SIDE)
+      fail(keyLine(k), `${k} ${show(n)} is not an integer 1..${MAX_PANEL_SIDE}`);
     return n as number;
   };
   const width = side("width");
@@ -93,7 +94,10 @@ function sampleOf(v: unknown, lines: Lines, fallbackLine: number, fail: (line: n
       if (!Array.isArray(p) || p.length !== 2) fail(pLine, `${where} is a point [x, y]; this is ${show(p)}`);
       const [x, y] = p as unknown[];
       const xyLines = lines.items.get(p as unknown[]) ?? [];
-      for (const [k, name, c] of [[0, "x", x], [1, "y", y]] as const) {
+      for (const [k, name, c] of [
+        [0, "x", x],
+        [1, "y", y],
+      ] as const) {
         if (typeof c !== "number" || !Number.isInteger(c)) fail(xyLines[k] ?? pLine, `${where}: ${name} ${show(c)} is not an integer`);
       }
       if ((x as number) < 0 || (x as number) >= width || (y as number) < 0 || (y as number) >= height) {
@@ -115,7 +119,8 @@ function sampleOf(v: unknown, lines: Lines, fallbackLine: number, fail: (line: n
   }
   if ("writer" in v) {
     const w = v.writer;
-    if (typeof w !== "string" || w.length === 0 || w.length > MAX_WRITER_LENGTH) fail(keyLine("writer"), `writer ${show(w)} is not a string of 1..${MAX_WRITER_LENGTH} characters`);
+    if (typeof w !== "string" || w.length === 0 || w.length > MAX_WRITER_LENGTH)
+      fail(keyLine("writer"), `writer ${show(w)} is not a string of 1..${MAX_WRITER_LENGTH} characters`);
     out.writer = w as string;
   }
   return out;
@@ -154,8 +159,7 @@ export function parseStrokeText(text: string, name: string, kind: StrokeFileKind
     if (Array.isArray(v)) {
       const at = lines.items.get(v) ?? [];
       v.forEach((s, k) => samples.push(sampleOf(s, lines, at[k] ?? 1, fail)));
-    }
-    else samples.push(sampleOf(v, lines, 1, fail));
+    } else samples.push(sampleOf(v, lines, 1, fail));
   }
   if (samples.length === 0) fail(1, "the file holds no sample");
   return samples;
@@ -185,5 +189,12 @@ export function toFlat(points: number[][][]): number[][] {
 
 /** One sample as a line of a .jsonl file (keys in the documented order; label, id and writer when given). */
 export function sampleLine(s: Omit<StrokeSample, "line"> & { label?: number | null }): string {
-  return JSON.stringify({ width: s.width, height: s.height, strokes: toPoints(s.strokes), ...(s.label !== undefined ? { label: s.label } : {}), ...(s.id !== undefined ? { id: s.id } : {}), ...(s.writer !== undefined ? { writer: s.writer } : {}) });
+  return JSON.stringify({
+    width: s.width,
+    height: s.height,
+    strokes: toPoints(s.strokes),
+    ...(s.label !== undefined ? { label: s.label } : {}),
+    ...(s.id !== undefined ? { id: s.id } : {}),
+    ...(s.writer !== undefined ? { writer: s.writer } : {}),
+  });
 }

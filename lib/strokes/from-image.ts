@@ -52,7 +52,16 @@ export function thin(img: Uint8Array): Uint8Array {
         for (let x = 0; x < N; x++) {
           if (!img[y * N + x]) continue;
           // P2..P9 clockwise from north
-          const p = [at(img, x, y - 1), at(img, x + 1, y - 1), at(img, x + 1, y), at(img, x + 1, y + 1), at(img, x, y + 1), at(img, x - 1, y + 1), at(img, x - 1, y), at(img, x - 1, y - 1)];
+          const p = [
+            at(img, x, y - 1),
+            at(img, x + 1, y - 1),
+            at(img, x + 1, y),
+            at(img, x + 1, y + 1),
+            at(img, x, y + 1),
+            at(img, x - 1, y + 1),
+            at(img, x - 1, y),
+            at(img, x - 1, y - 1),
+          ];
           let b = 0;
           let a = 0;
           for (let k = 0; k < 8; k++) {

@@ -131,7 +131,9 @@ export function singleLine(strokes: Point[][]): Point[][] {
   const kept: number[] = [];
   for (const i of order) {
     const probe = resample(strokes[i], () => 0.01 * height);
-    const near = probe.filter((p) => kept.some((k) => strokes[k].some((_, j) => j > 0 && distanceToSegment(p, strokes[k][j - 1], strokes[k][j]) <= NEAR * height)));
+    const near = probe.filter((p) =>
+      kept.some((k) => strokes[k].some((_, j) => j > 0 && distanceToSegment(p, strokes[k][j - 1], strokes[k][j]) <= NEAR * height)),
+    );
     if (kept.length === 0 || near.length < NEAR_SHARE * probe.length) kept.push(i);
   }
   return kept.sort((a, b) => a - b).map((i) => strokes[i]);
@@ -281,7 +283,9 @@ export function sampleSheet(samples: StrokeSample[], columns = 12): string {
   const height = 24 + 10 * (cell + label);
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif">`);
   out.push(`<rect width="${width}" height="${height}" fill="#fff"/>`);
-  out.push(`<text x="${left}" y="15" font-size="11">${HERSHEY_SET_PATH}: ${samples.length} stroke-drawn digits from Hershey and EMS single-line fonts (not MNIST); the first ${columns} of each digit</text>`);
+  out.push(
+    `<text x="${left}" y="15" font-size="11">${HERSHEY_SET_PATH}: ${samples.length} stroke-drawn digits from Hershey and EMS single-line fonts (not MNIST); the first ${columns} of each digit</text>`,
+  );
   for (let d = 0; d < 10; d++) {
     const y0 = 24 + d * (cell + label);
     out.push(`<text x="4" y="${y0 + cell / 2 + 5}" font-size="14" font-weight="bold">${d}</text>`);
@@ -294,7 +298,10 @@ export function sampleSheet(samples: StrokeSample[], columns = 12): string {
         out.push(`<rect width="${PANEL_SIZE}" height="${PANEL_SIZE}" fill="#f4f4f4" stroke="#bbb" stroke-width="3"/>`);
         for (const st of s.strokes) {
           if (st.length === 1) out.push(`<circle cx="${st[0][0]}" cy="${st[0][1]}" r="4"/>`);
-          else out.push(`<polyline points="${st.map((p) => p.join(",")).join(" ")}" fill="none" stroke="#000" stroke-width="6" stroke-linecap="round" stroke-linejoin="round"/>`);
+          else
+            out.push(
+              `<polyline points="${st.map((p) => p.join(",")).join(" ")}" fill="none" stroke="#000" stroke-width="6" stroke-linecap="round" stroke-linejoin="round"/>`,
+            );
         }
         out.push("</g>");
         const font = s.id.replace(/^hershey-/, "").replace(/-\d-\d+$/, "");

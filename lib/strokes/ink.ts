@@ -22,13 +22,18 @@ export function inkPicture(sample: Pick<StrokeSample, "width" | "height" | "stro
   const px = new Uint8Array(width * height).fill(PAPER);
   const half = pen / 2;
   const segment = (ax: number, ay: number, bx: number, by: number) => {
-    const x0 = Math.max(0, Math.floor(Math.min(ax, bx) - half - 1)), x1 = Math.min(width - 1, Math.ceil(Math.max(ax, bx) + half + 1));
-    const y0 = Math.max(0, Math.floor(Math.min(ay, by) - half - 1)), y1 = Math.min(height - 1, Math.ceil(Math.max(ay, by) + half + 1));
-    const dx = bx - ax, dy = by - ay, len2 = dx * dx + dy * dy;
+    const x0 = Math.max(0, Math.floor(Math.min(ax, bx) - half - 1)),
+      x1 = Math.min(width - 1, Math.ceil(Math.max(ax, bx) + half + 1));
+    const y0 = Math.max(0, Math.floor(Math.min(ay, by) - half - 1)),
+      y1 = Math.min(height - 1, Math.ceil(Math.max(ay, by) + half + 1));
+    const dx = bx - ax,
+      dy = by - ay,
+      len2 = dx * dx + dy * dy;
     for (let y = y0; y <= y1; y++) {
       for (let x = x0; x <= x1; x++) {
         // distance from the pixel centre to the segment
-        const cx = x + 0.5, cy = y + 0.5;
+        const cx = x + 0.5,
+          cy = y + 0.5;
         const t = len2 ? Math.max(0, Math.min(1, ((cx - ax) * dx + (cy - ay) * dy) / len2)) : 0;
         const d = Math.hypot(cx - ax - t * dx, cy - ay - t * dy);
         const cover = Math.max(0, Math.min(1, half + 0.5 - d));

@@ -99,7 +99,8 @@ export function parseUnipen(text: string, name: string, o: UnipenOptions): Strok
       const x = Number(f[0]);
       const y = Number(f[1]);
       const { w: bw, h: bh } = box();
-      if (x < 0 || x > bw || y < 0 || y > bh) fail(n, `point (${f[0]}, ${f[1]}) is outside the ${bw}x${bh} tablet box${boxW || boxH ? " the file declares (.X_DIM/.Y_DIM)" : " (--box)"}`);
+      if (x < 0 || x > bw || y < 0 || y > bh)
+        fail(n, `point (${f[0]}, ${f[1]}) is outside the ${bw}x${bh} tablet box${boxW || boxH ? " the file declares (.X_DIM/.Y_DIM)" : " (--box)"}`);
       pen.points.push(x, y);
       continue;
     }
@@ -165,6 +166,10 @@ export function readMaybeGzip(path: string): string {
 
 /** The samples of UNIPEN file `path` (plain or gzip). */
 export function readUnipenFile(path: string, o: Omit<UnipenOptions, "idPrefix"> & { idPrefix?: string }): StrokeSample[] {
-  const stem = path.replace(/^.*[\\/]/, "").replace(/\.gz$/i, "").replace(/\.[^.]*$/, "") || "unipen";
+  const stem =
+    path
+      .replace(/^.*[\\/]/, "")
+      .replace(/\.gz$/i, "")
+      .replace(/\.[^.]*$/, "") || "unipen";
   return parseUnipen(readMaybeGzip(path), displayPath(path), { ...o, idPrefix: o.idPrefix ?? stem });
 }

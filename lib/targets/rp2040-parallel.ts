@@ -32,7 +32,13 @@ interface PartProgress {
   reads: number;
 }
 
-function runPart(elf: Buffer, input: Buffer, files: { inputName: string; outputName: string }, maxInstructions: number, onReads: (reads: number) => void): Promise<PartResult> {
+function runPart(
+  elf: Buffer,
+  input: Buffer,
+  files: { inputName: string; outputName: string },
+  maxInstructions: number,
+  onReads: (reads: number) => void,
+): Promise<PartResult> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(WORKER, { workerData: { elf, input, maxInstructions, ...files } });
     let result: PartResult | undefined;
@@ -50,7 +56,14 @@ function runPart(elf: Buffer, input: Buffer, files: { inputName: string; outputN
  * to one worker per core; a part stops with an error after 1e8 + `instructionsPerByte` per byte of
  * its input (a program that never exits).
  */
-export async function runRp2040Parallel(elf: Buffer, input: Buffer, recordBytes: number, files: { inputName: string; outputName: string }, instructionsPerByte: number, onProgress?: (records: number) => void): Promise<ParallelRun> {
+export async function runRp2040Parallel(
+  elf: Buffer,
+  input: Buffer,
+  recordBytes: number,
+  files: { inputName: string; outputName: string },
+  instructionsPerByte: number,
+  onProgress?: (records: number) => void,
+): Promise<ParallelRun> {
   const records = recordBytes > 0 ? Math.floor(input.length / recordBytes) : 0;
   const parts = Math.max(1, Math.min(availableParallelism(), Math.floor(records / MIN_RECORDS_PER_WORKER)));
   const per = Math.ceil(records / parts);

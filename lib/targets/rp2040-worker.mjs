@@ -15,7 +15,11 @@ try {
   };
   // workerData arrives as Uint8Arrays (a structured clone): Buffer views of them, no copy
   const asBuffer = (a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-  const r = runRp2040(asBuffer(workerData.elf), { [workerData.inputName]: asBuffer(workerData.input) }, { maxInstructions: workerData.maxInstructions, onRead });
+  const r = runRp2040(
+    asBuffer(workerData.elf),
+    { [workerData.inputName]: asBuffer(workerData.input) },
+    { maxInstructions: workerData.maxInstructions, onRead },
+  );
   parentPort.postMessage({ exitOk: r.exitOk, output: r.written.get(workerData.outputName) });
 } catch (e) {
   parentPort.postMessage({ error: e instanceof Error ? e.message : String(e) });

@@ -120,7 +120,8 @@ function loadElf(mcu: RP2040, elf: Buffer): void {
 /** The emulator's bytes at address .. address + length - 1 when they lie in flash or in SRAM (a view), else undefined. */
 function region(mcu: RP2040, address: number, length: number): Uint8Array | undefined {
   if (address >= SRAM_BASE && address + length <= SRAM_BASE + mcu.sram.length) return mcu.sram.subarray(address - SRAM_BASE, address - SRAM_BASE + length);
-  if (address >= FLASH_BASE && address + length <= FLASH_BASE + mcu.flash.length) return mcu.flash.subarray(address - FLASH_BASE, address - FLASH_BASE + length);
+  if (address >= FLASH_BASE && address + length <= FLASH_BASE + mcu.flash.length)
+    return mcu.flash.subarray(address - FLASH_BASE, address - FLASH_BASE + length);
   return undefined;
 }
 
@@ -218,7 +219,12 @@ export function runRp2040(elf: Buffer, files: Record<string, Buffer>, opts: Rp20
     breakCode = code;
     running = false;
   };
-  mcu.logger = { debug() {}, info() {}, warn: (c, m) => (problems.push(`${c}: ${m}`), (running = false)), error: (c, m) => (problems.push(`${c}: ${m}`), (running = false)) };
+  mcu.logger = {
+    debug() {},
+    info() {},
+    warn: (c, m) => (problems.push(`${c}: ${m}`), (running = false)),
+    error: (c, m) => (problems.push(`${c}: ${m}`), (running = false)),
+  };
 
   const max = opts.maxInstructions ?? 2e10;
   const trace = opts.onInstruction;

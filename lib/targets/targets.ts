@@ -35,7 +35,12 @@ export interface ServiceConfig {
 /** The configurations `bnn report` measures and the service's test runs: touch, camera, both. */
 export const SERVICE_CONFIGS: readonly ServiceConfig[] = [
   { name: "touch-only", commands: "classify, load, classify_strokes", defines: ["-DBNN_SERVICE_FRAMES=0"], sources: [SERVICE_CORE, ...RASTER_SOURCES] },
-  { name: "camera-only", commands: "classify, load, classify_frame, watch_frame", defines: ["-DBNN_SERVICE_STROKES=0"], sources: [SERVICE_CORE, ...PREPROCESS_SOURCES] },
+  {
+    name: "camera-only",
+    commands: "classify, load, classify_frame, watch_frame",
+    defines: ["-DBNN_SERVICE_STROKES=0"],
+    sources: [SERVICE_CORE, ...PREPROCESS_SOURCES],
+  },
   { name: "both", commands: "all (the default)", defines: [], sources: SERVICE_SOURCES },
 ];
 
@@ -101,9 +106,31 @@ function hostTarget(name: string, cc: string, description: string, flags: string
 }
 
 /** The harness (semihost_main.c) and the model's C as one bare-metal ELF. */
-async function bareMetalBuild(t: { name: string; cc: string; cflags: string[]; link: string[] }, modelDir: string, buildDir: string, extra: string[], program = [join(HARNESS, "harness.c")]): Promise<string> {
+async function bareMetalBuild(
+  t: { name: string; cc: string; cflags: string[]; link: string[] },
+  modelDir: string,
+  buildDir: string,
+  extra: string[],
+  program = [join(HARNESS, "harness.c")],
+): Promise<string> {
   const out = join(buildDir, `${t.name}.elf`);
-  await run(t.cc, [...STRICT, ...t.cflags, ...extra, "-ffreestanding", "-nostdlib", ...includes(modelDir), join(modelDir, "bnn_model.c"), ...program, join(HARNESS, "semihost_main.c"), join(HARNESS, "runtime.c"), join(HARNESS, "libc_min.c"), ...t.link, "-lgcc", "-o", out]);
+  await run(t.cc, [
+    ...STRICT,
+    ...t.cflags,
+    ...extra,
+    "-ffreestanding",
+    "-nostdlib",
+    ...includes(modelDir),
+    join(modelDir, "bnn_model.c"),
+    ...program,
+    join(HARNESS, "semihost_main.c"),
+    join(HARNESS, "runtime.c"),
+    join(HARNESS, "libc_min.c"),
+    ...t.link,
+    "-lgcc",
+    "-o",
+    out,
+  ]);
   return out;
 }
 
@@ -130,14 +157,27 @@ export function runQemuHarness(t: { name: string; qemu: string; qemuArgs: string
   return runSemihosted(t.name, input, async (files) => {
     for (const [file, data] of Object.entries(files)) writeFileSync(join(dir, file), data);
     writeFileSync(join(dir, HARNESS_OUT), Buffer.alloc(0));
-    const r = await run(t.qemu, [...t.qemuArgs, "-nographic", "-monitor", "none", "-serial", "none", "-semihosting-config", "enable=on,target=native", "-kernel", elf], { cwd: dir, allowFail: true });
+    const r = await run(
+      t.qemu,
+      [...t.qemuArgs, "-nographic", "-monitor", "none", "-serial", "none", "-semihosting-config", "enable=on,target=native", "-kernel", elf],
+      { cwd: dir, allowFail: true },
+    );
     if (r.code !== 0) return { failure: `the emulated program stopped with an error (exit ${r.code}) ${r.stderr.trim()}` };
     return { output: readFileSync(join(dir, HARNESS_OUT)) };
   });
 }
 
 /** A bare-metal core under QEMU with semihosting: files bnn_in.bin / bnn_out.bin in the run folder. */
-function emulatedTarget(t: { name: string; description: string; cc: string; qemu: string; packages: string[]; cflags: string[]; link: string[]; qemuArgs: string[] }): Target {
+function emulatedTarget(t: {
+  name: string;
+  description: string;
+  cc: string;
+  qemu: string;
+  packages: string[];
+  cflags: string[];
+  link: string[];
+  qemuArgs: string[];
+}): Target {
   return {
     name: t.name,
     description: t.description,
@@ -216,17 +256,30 @@ export const RP2040_JS: Target = {
   tools: ["arm-none-eabi-gcc"],
   packages: ["gcc-arm-none-eabi"],
   unavailable: rp2040jsMissing,
-  build: (modelDir, buildDir, extra = []) => bareMetalBuild({ name: "rp2040js", cc: "arm-none-eabi-gcc", cflags: RP2040_CFLAGS, link: RP2040_LINK }, modelDir, buildDir, extra),
+  build: (modelDir, buildDir, extra = []) =>
+    bareMetalBuild({ name: "rp2040js", cc: "arm-none-eabi-gcc", cflags: RP2040_CFLAGS, link: RP2040_LINK }, modelDir, buildDir, extra),
   execute: (built, input, _buildDir, opts = {}) =>
     runSemihosted("rp2040js", input, async (files) => {
       // a guard against a program that never exits, scaled to the work: 5 M instructions per
       // image (25 input words, 100 bytes) is above the costliest shipped model's rows variant
-      const r = await runRp2040Parallel(readFileSync(built), files[HARNESS_IN], opts.recordBytes ?? 0, { inputName: HARNESS_IN, outputName: HARNESS_OUT }, 5e4, opts.onProgress);
+      const r = await runRp2040Parallel(
+        readFileSync(built),
+        files[HARNESS_IN],
+        opts.recordBytes ?? 0,
+        { inputName: HARNESS_IN, outputName: HARNESS_OUT },
+        5e4,
+        opts.onProgress,
+      );
       return r.exitOk ? { output: r.output } : { failure: "the program stopped with an error (main returned non-zero)" };
     }),
 };
 
-export const HOST_GCC = hostTarget("host-gcc", "gcc", "gcc -O2 -mpopcnt -fsanitize=address,undefined (x86-64 POPCNT)", ["-O2", "-mpopcnt", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"]);
+export const HOST_GCC = hostTarget("host-gcc", "gcc", "gcc -O2 -mpopcnt -fsanitize=address,undefined (x86-64 POPCNT)", [
+  "-O2",
+  "-mpopcnt",
+  "-fsanitize=address,undefined",
+  "-fno-sanitize-recover=all",
+]);
 export const HOST_CLANG = hostTarget("host-clang", "clang", "clang -O2, software popcount (no -mpopcnt)", ["-O2"]);
 
 /** The same target built with extra compiler flags (e.g. the other hidden-layer method). */
@@ -251,7 +304,19 @@ export const WASM_SYSTEM_CLANG: Target = {
   packages: ["clang", "lld"],
   async build(modelDir, buildDir, extra = []) {
     const out = join(buildDir, "bnn.wasm");
-    await run("clang", [...STRICT, ...wasmFlags(), ...extra, ...includes(modelDir), `-I${join(C_DIR, "service")}`, join(modelDir, "bnn_model.c"), ...SERVICE_SOURCES, join(HARNESS, "wasm_glue.c"), join(HARNESS, "libc_min.c"), "-o", out]);
+    await run("clang", [
+      ...STRICT,
+      ...wasmFlags(),
+      ...extra,
+      ...includes(modelDir),
+      `-I${join(C_DIR, "service")}`,
+      join(modelDir, "bnn_model.c"),
+      ...SERVICE_SOURCES,
+      join(HARNESS, "wasm_glue.c"),
+      join(HARNESS, "libc_min.c"),
+      "-o",
+      out,
+    ]);
     return out;
   },
   execute() {
@@ -297,5 +362,10 @@ export const DEVICESCRIPT_VM: Target = {
     return runBytecode(built, input, { progress: opts.onProgress });
   },
   sample: (convolutional) =>
-    convolutional ? { images: 200, why: "a CNN takes the bytecode about 0.1 s of compute and 0.2 s of yields a digit in the simulator's VM (docs/cnn.md): a sample of the first 200 images" } : undefined,
+    convolutional
+      ? {
+          images: 200,
+          why: "a CNN takes the bytecode about 0.1 s of compute and 0.2 s of yields a digit in the simulator's VM (docs/cnn.md): a sample of the first 200 images",
+        }
+      : undefined,
 };

@@ -16,7 +16,20 @@ export const CONV_KERNELS_BUILD = join(DIR, "conv-kernels.wasm");
 export const CONV_KERNELS_HASH = join(DIR, "conv-kernels.wasm.sha256");
 
 /** clang flags: wasm32, SIMD and bulk memory (memset/memcpy as instructions), no libc, imported memory. */
-export const CONV_KERNELS_FLAGS = ["--target=wasm32", "-O3", "-msimd128", "-mbulk-memory", "-nostdlib", "-ffp-contract=off", "-Wall", "-Wextra", "-Werror", "-Wl,--no-entry", "-Wl,--export-all", "-Wl,--import-memory"];
+export const CONV_KERNELS_FLAGS = [
+  "--target=wasm32",
+  "-O3",
+  "-msimd128",
+  "-mbulk-memory",
+  "-nostdlib",
+  "-ffp-contract=off",
+  "-Wall",
+  "-Wextra",
+  "-Werror",
+  "-Wl,--no-entry",
+  "-Wl,--export-all",
+  "-Wl,--import-memory",
+];
 
 export function convKernelsHash(): string {
   return createHash("sha256").update(JSON.stringify(CONV_KERNELS_FLAGS)).update(readFileSync(CONV_KERNELS_SOURCE)).digest("hex");

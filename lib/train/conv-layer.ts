@@ -148,7 +148,18 @@ export class ConvLayer {
   /** Training forward: sums, batch-statistics BatchNorm, sign() into out. */
   forwardTrain(x: Float32Array, count: number): void {
     this.sums(x, count);
-    this.k.bn_train(this.ps.byteOffset, count * this.Hp * this.Wp, this.Cout, this.gamma.byteOffset, this.beta.byteOffset, this.invstd.byteOffset, this.xhat.byteOffset, this.a.byteOffset, this.hidden ? this.out.byteOffset : 0, BN_EPSILON);
+    this.k.bn_train(
+      this.ps.byteOffset,
+      count * this.Hp * this.Wp,
+      this.Cout,
+      this.gamma.byteOffset,
+      this.beta.byteOffset,
+      this.invstd.byteOffset,
+      this.xhat.byteOffset,
+      this.a.byteOffset,
+      this.hidden ? this.out.byteOffset : 0,
+      BN_EPSILON,
+    );
   }
 
   /** Inference forward (float64 BatchNorm, the expression the folding uses): a, and out for hidden layers. */
@@ -168,12 +179,34 @@ export class ConvLayer {
   backward(x: Float32Array, count: number, prev: ConvLayer | undefined): void {
     const { k } = this;
     const rows = count * this.Hp * this.Wp;
-    k.bn_backward(this.gA.byteOffset, this.xhat.byteOffset, this.gamma.byteOffset, this.invstd.byteOffset, rows, this.Cout, this.gPS.byteOffset, this.gGamma.byteOffset, this.gBeta.byteOffset);
+    k.bn_backward(
+      this.gA.byteOffset,
+      this.xhat.byteOffset,
+      this.gamma.byteOffset,
+      this.invstd.byteOffset,
+      rows,
+      this.Cout,
+      this.gPS.byteOffset,
+      this.gGamma.byteOffset,
+      this.gBeta.byteOffset,
+    );
     if (this.P > 1) k.unpool(this.gPS.byteOffset, this.arg.byteOffset, count * this.outSize, this.gS.byteOffset, count * this.sumSize);
     this.gWT.fill(0);
     const gX = prev ? this.gX! : undefined;
     gX?.fill(0, 0, count * this.inSize);
-    k.conv_backward(x.byteOffset, this.WbT.byteOffset, this.gS.byteOffset, this.gWT.byteOffset, gX ? gX.byteOffset : 0, count, this.H, this.W, this.Cin, this.K, this.Cout);
+    k.conv_backward(
+      x.byteOffset,
+      this.WbT.byteOffset,
+      this.gS.byteOffset,
+      this.gWT.byteOffset,
+      gX ? gX.byteOffset : 0,
+      count,
+      this.H,
+      this.W,
+      this.Cin,
+      this.K,
+      this.Cout,
+    );
     if (prev && gX) k.ste(gX.byteOffset, prev.a.byteOffset, prev.gA.byteOffset, count * this.inSize);
   }
 

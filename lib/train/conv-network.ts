@@ -54,7 +54,8 @@ export function convShapes(side: number, specs: ConvSpec[]): { H: number; W: num
     if (K < 1 || K > H || K > W) throw new UserError(`layer ${i + 1}: kernel ${K} does not fit a ${H}x${W} input`, ExitCode.Usage);
     const Ho = H - K + 1;
     const Wo = W - K + 1;
-    if (sp.pool < 1 || Ho % sp.pool !== 0 || Wo % sp.pool !== 0) throw new UserError(`layer ${i + 1}: pooling ${sp.pool} does not divide its ${Ho}x${Wo} output`, ExitCode.Usage);
+    if (sp.pool < 1 || Ho % sp.pool !== 0 || Wo % sp.pool !== 0)
+      throw new UserError(`layer ${i + 1}: pooling ${sp.pool} does not divide its ${Ho}x${Wo} output`, ExitCode.Usage);
     const shape = { H, W, Cin: C, K, Cout: sp.outputs, P: sp.pool };
     H = Ho / sp.pool;
     W = Wo / sp.pool;

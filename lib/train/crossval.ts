@@ -38,7 +38,12 @@ export async function writerCrossValidation(
   data: MnistSet,
   recipe: TrainOptions,
   k: number,
-  hooks: { onFoldStart?: (fold: number, writers: string[]) => void; onProgress?: (p: Progress) => void; onEpoch?: (r: EpochRecord) => void; onFold?: (f: FoldResult) => void } = {},
+  hooks: {
+    onFoldStart?: (fold: number, writers: string[]) => void;
+    onProgress?: (p: Progress) => void;
+    onEpoch?: (r: EpochRecord) => void;
+    onFold?: (f: FoldResult) => void;
+  } = {},
 ): Promise<CrossValidation> {
   const folds = writerFolds(writersOf(penDigits()), k, recipe.seed);
   const results: FoldResult[] = [];
@@ -47,11 +52,20 @@ export async function writerCrossValidation(
   let shared: Awaited<ReturnType<typeof train>> | undefined;
   for (const [f, writers] of folds.entries()) {
     hooks.onFoldStart?.(f + 1, writers);
-    const r = (recipe.pen ?? 0) > 0 ? await train(data, { ...recipe, penExcludeWriters: writers }, hooks.onProgress, hooks.onEpoch) : (shared ??= await train(data, recipe, hooks.onProgress, hooks.onEpoch));
+    const r =
+      (recipe.pen ?? 0) > 0
+        ? await train(data, { ...recipe, penExcludeWriters: writers }, hooks.onProgress, hooks.onEpoch)
+        : (shared ??= await train(data, recipe, hooks.onProgress, hooks.onEpoch));
     const file = foldModel(`fold-${f + 1}`, { width: 28, height: 28, threshold: recipe.threshold }, r.layers, undefined, r.conv);
     const model = validateModel(JSON.parse(serializeModel(file)), "folded model");
     const at = r.history[r.bestEpoch - 1];
-    const result = { fold: f + 1, bestEpoch: r.bestEpoch, validationAccuracy: at.validationAccuracy, validationPenAccuracy: at.validationPenAccuracy ?? null, ...penWriterFigures(model, writers, pooled) };
+    const result = {
+      fold: f + 1,
+      bestEpoch: r.bestEpoch,
+      validationAccuracy: at.validationAccuracy,
+      validationPenAccuracy: at.validationPenAccuracy ?? null,
+      ...penWriterFigures(model, writers, pooled),
+    };
     results.push(result);
     hooks.onFold?.(result);
   }

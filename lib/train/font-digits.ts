@@ -24,19 +24,50 @@ import { strokesByLabel } from "./stroke-render.ts";
 /** The @fontsource families read; each gives its 400-weight upright face and, if it has one, its italic. */
 export const FONT_FAMILIES = [
   // handwriting and marker
-  "caveat", "indie-flower", "patrick-hand", "kalam", "shadows-into-light", "gloria-hallelujah",
-  "architects-daughter", "coming-soon", "reenie-beanie", "just-another-hand", "handlee",
-  "schoolbell", "neucha", "covered-by-your-grace", "nanum-pen-script", "permanent-marker",
+  "caveat",
+  "indie-flower",
+  "patrick-hand",
+  "kalam",
+  "shadows-into-light",
+  "gloria-hallelujah",
+  "architects-daughter",
+  "coming-soon",
+  "reenie-beanie",
+  "just-another-hand",
+  "handlee",
+  "schoolbell",
+  "neucha",
+  "covered-by-your-grace",
+  "nanum-pen-script",
+  "permanent-marker",
   // script
-  "dancing-script", "pacifico",
+  "dancing-script",
+  "pacifico",
   // sans
-  "roboto", "open-sans", "lato", "montserrat", "oswald", "raleway", "ubuntu", "fira-sans",
-  "comic-neue", "josefin-sans", "nunito",
+  "roboto",
+  "open-sans",
+  "lato",
+  "montserrat",
+  "oswald",
+  "raleway",
+  "ubuntu",
+  "fira-sans",
+  "comic-neue",
+  "josefin-sans",
+  "nunito",
   // serif
-  "merriweather", "lora", "playfair-display", "pt-serif", "crimson-text", "libre-baskerville",
-  "eb-garamond", "noto-serif",
+  "merriweather",
+  "lora",
+  "playfair-display",
+  "pt-serif",
+  "crimson-text",
+  "libre-baskerville",
+  "eb-garamond",
+  "noto-serif",
   // mono
-  "courier-prime", "space-mono", "source-code-pro",
+  "courier-prime",
+  "space-mono",
+  "source-code-pro",
 ] as const;
 
 /**
@@ -65,7 +96,10 @@ interface Edge {
 /** The outline's closed polygons as edges (y down). */
 function outlineEdges(commands: PathCommand[]): Edge[] {
   const edges: Edge[] = [];
-  let sx = 0, sy = 0, cx = 0, cy = 0;
+  let sx = 0,
+    sy = 0,
+    cx = 0,
+    cy = 0;
   const line = (x: number, y: number) => {
     if (x !== cx || y !== cy) edges.push({ x0: cx, y0: cy, x1: x, y1: y });
     cx = x;
@@ -81,13 +115,15 @@ function outlineEdges(commands: PathCommand[]): Edge[] {
     } else if (c.type === "Q") {
       const [x0, y0] = [cx, cy];
       for (let k = 1; k <= CURVE_STEPS; k++) {
-        const t = k / CURVE_STEPS, u = 1 - t;
+        const t = k / CURVE_STEPS,
+          u = 1 - t;
         line(u * u * x0 + 2 * u * t * c.x1! + t * t * c.x!, u * u * y0 + 2 * u * t * c.y1! + t * t * c.y!);
       }
     } else if (c.type === "C") {
       const [x0, y0] = [cx, cy];
       for (let k = 1; k <= CURVE_STEPS; k++) {
-        const t = k / CURVE_STEPS, u = 1 - t;
+        const t = k / CURVE_STEPS,
+          u = 1 - t;
         line(
           u * u * u * x0 + 3 * u * u * t * c.x1! + 3 * u * t * t * c.x2! + t * t * t * c.x!,
           u * u * u * y0 + 3 * u * u * t * c.y1! + 3 * u * t * t * c.y2! + t * t * t * c.y!,
@@ -109,10 +145,15 @@ export function fillGlyph(commands: PathCommand[]): Uint8Array {
   const edges = outlineEdges(commands);
   const img = new Uint8Array(IMAGE_PIXELS);
   if (edges.length === 0) return img;
-  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  let x0 = Infinity,
+    y0 = Infinity,
+    x1 = -Infinity,
+    y1 = -Infinity;
   for (const e of edges) {
-    x0 = Math.min(x0, e.x0, e.x1); x1 = Math.max(x1, e.x0, e.x1);
-    y0 = Math.min(y0, e.y0, e.y1); y1 = Math.max(y1, e.y0, e.y1);
+    x0 = Math.min(x0, e.x0, e.x1);
+    x1 = Math.max(x1, e.x0, e.x1);
+    y0 = Math.min(y0, e.y0, e.y1);
+    y1 = Math.max(y1, e.y0, e.y1);
   }
   const scale = BOX / Math.max(x1 - x0, y1 - y0);
   const ox = IMAGE_SIDE / 2 - ((x0 + x1) / 2) * scale;
@@ -124,9 +165,11 @@ export function fillGlyph(commands: PathCommand[]): Uint8Array {
     const y = (j + 0.5) / SUPER;
     hits.length = 0;
     for (const e of edges) {
-      const ya = e.y0 * scale + oy, yb = e.y1 * scale + oy;
-      if ((ya <= y) === (yb <= y)) continue;
-      const xa = e.x0 * scale + ox, xb = e.x1 * scale + ox;
+      const ya = e.y0 * scale + oy,
+        yb = e.y1 * scale + oy;
+      if (ya <= y === yb <= y) continue;
+      const xa = e.x0 * scale + ox,
+        xb = e.x1 * scale + ox;
       hits.push({ x: xa + ((y - ya) / (yb - ya)) * (xb - xa), w: yb > ya ? 1 : -1 });
     }
     hits.sort((a, b) => a.x - b.x);
@@ -180,7 +223,9 @@ export function faceDigits(file: string): FontDigit[] {
   const out: FontDigit[] = [];
   const buf = readFileSync(file);
   const font = opentype.parse(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-  const face = basename(file, ".woff").replace(/-latin-400-normal$/, "").replace(/-latin-400-italic$/, "-italic");
+  const face = basename(file, ".woff")
+    .replace(/-latin-400-normal$/, "")
+    .replace(/-latin-400-italic$/, "-italic");
   for (let d = 0; d < 10; d++) {
     const glyph = font.charToGlyph(String(d));
     const img = fillGlyph(glyph.getPath(0, 0, 100).commands);

@@ -14,14 +14,12 @@ import { BN_EPSILON, batchNorm } from "../model/batchnorm.ts";
 import type { SeededRng } from "../rng.ts";
 import type { Arena, Kernels } from "./kernels.ts";
 
-
 /** A batch of ±1 vectors: the +1 positions of sample b are on[start[b] .. start[b+1]). */
 export interface SparseBatch {
   on: Int32Array;
   start: Int32Array;
   count: number;
 }
-
 
 export class DenseLayer {
   readonly W: Float32Array; // latent weights, [i * nOut + j]
@@ -256,7 +254,12 @@ export type Loss = "ce" | "hinge";
  * ce: softmax cross-entropy. hinge: squared hinge with ±1 one-vs-all targets (Courbariaux et al.).
  * Returns the summed loss and the number of correct argmax predictions.
  */
-export function lossAndGradient(out: { nOut: number; a: Float32Array; gA: Float32Array }, labels: ArrayLike<number>, count: number, loss: Loss): { loss: number; correct: number } {
+export function lossAndGradient(
+  out: { nOut: number; a: Float32Array; gA: Float32Array },
+  labels: ArrayLike<number>,
+  count: number,
+  loss: Loss,
+): { loss: number; correct: number } {
   const n = out.nOut;
   const { a, gA } = out;
   let total = 0;

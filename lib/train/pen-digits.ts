@@ -19,7 +19,11 @@ let cache: StrokeSample[] | undefined;
 
 /** The 7,494 pen digits of the 30 writers, on the simulated panel (read once, then shared). */
 export function penDigits(): StrokeSample[] {
-  cache ??= readUnipenFile(join(ROOT, PEN_DIGITS_PATH), { panel: { width: DEFAULT_PANEL_SIZE, height: DEFAULT_PANEL_SIZE }, box: DEFAULT_TABLET_BOX, idPrefix: "pendigits" });
+  cache ??= readUnipenFile(join(ROOT, PEN_DIGITS_PATH), {
+    panel: { width: DEFAULT_PANEL_SIZE, height: DEFAULT_PANEL_SIZE },
+    box: DEFAULT_TABLET_BOX,
+    idPrefix: "pendigits",
+  });
   return cache;
 }
 

@@ -8,7 +8,10 @@ import { ClassifyTally, classifyStrokes, type ClassifySummary } from "../classif
 import type { Model } from "../model/format.ts";
 import { penDigits } from "./pen-digits.ts";
 
-export type PenFigures = { writers: string[] } & Pick<ClassifySummary, "samples" | "correct" | "accuracy" | "perClass" | "confusion" | "noDigit" | "perWriter" | "worstWriter">;
+export type PenFigures = { writers: string[] } & Pick<
+  ClassifySummary,
+  "samples" | "correct" | "accuracy" | "perClass" | "confusion" | "noDigit" | "perWriter" | "worstWriter"
+>;
 
 /** The figures of `writers`' pen digits; each verdict also goes to `pooled` when given (cross-validation's all-folds figures). */
 export function penWriterFigures(model: Model, writers: readonly string[], pooled?: ClassifyTally): PenFigures {

@@ -73,7 +73,18 @@ export const PRESETS = {
     augment: LIGHT_AUGMENT,
   },
   /** A CNN in seconds, for tests: both kinds of convolution input (the image, 32 channels), OR/AND pooling, a hidden dense layer. */
-  "cnn-tiny": { ...base, conv: [{ kernel: 5, outputs: 32, pool: 2 }, { kernel: 3, outputs: 32, pool: 2 }], hidden: [32], epochs: 2, limit: 2000, validation: 500, calibration: 500 },
+  "cnn-tiny": {
+    ...base,
+    conv: [
+      { kernel: 5, outputs: 32, pool: 2 },
+      { kernel: 3, outputs: 32, pool: 2 },
+    ],
+    hidden: [32],
+    epochs: 2,
+    limit: 2000,
+    validation: 500,
+    calibration: 500,
+  },
 } satisfies Record<string, TrainOptions>;
 
 export type PresetName = keyof typeof PRESETS;

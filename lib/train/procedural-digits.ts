@@ -25,11 +25,7 @@ export const TEMPLATES: Template[][] = [
   // 0: an oval, started at the top, either way round
   [[[P(0.5, 0, 0.15, 0.2, 0.1, 0.6, 0.35, 1, 0.7, 0.95, 0.9, 0.55, 0.8, 0.15, 0.5, 0)]]],
   // 1: a stem; with a flag; with a flag and a base
-  [
-    [[P(0.5, 0, 0.5, 1)]],
-    [[P(0.2, 0.25, 0.5, 0), P(0.5, 0, 0.5, 1)]],
-    [[P(0.2, 0.25, 0.5, 0), P(0.5, 0, 0.5, 1)], [P(0.2, 1, 0.8, 1)]],
-  ],
+  [[[P(0.5, 0, 0.5, 1)]], [[P(0.2, 0.25, 0.5, 0), P(0.5, 0, 0.5, 1)]], [[P(0.2, 0.25, 0.5, 0), P(0.5, 0, 0.5, 1)], [P(0.2, 1, 0.8, 1)]]],
   // 2: a hook, a diagonal and a base; with a round turn into the base
   [
     [[P(0.1, 0.25, 0.35, 0.02, 0.7, 0.05, 0.85, 0.3, 0.6, 0.6, 0.1, 1), P(0.1, 1, 0.9, 1)]],
@@ -84,11 +80,17 @@ function smooth(pts: Pt[], step: number): Pt[] {
   }
   const out: Pt[] = [pts[0]];
   for (let i = 0; i < pts.length - 1; i++) {
-    const p0 = pts[Math.max(0, i - 1)], p1 = pts[i], p2 = pts[i + 1], p3 = pts[Math.min(pts.length - 1, i + 2)];
+    const p0 = pts[Math.max(0, i - 1)],
+      p1 = pts[i],
+      p2 = pts[i + 1],
+      p3 = pts[Math.min(pts.length - 1, i + 2)];
     const n = Math.max(1, Math.ceil(Math.hypot(p2[0] - p1[0], p2[1] - p1[1]) / step));
     for (let k = 1; k <= n; k++) {
-      const t = k / n, t2 = t * t, t3 = t2 * t;
-      const c = (a: number, b: number, c2: number, d: number) => 0.5 * (2 * b + (-a + c2) * t + (2 * a - 5 * b + 4 * c2 - d) * t2 + (-a + 3 * b - 3 * c2 + d) * t3);
+      const t = k / n,
+        t2 = t * t,
+        t3 = t2 * t;
+      const c = (a: number, b: number, c2: number, d: number) =>
+        0.5 * (2 * b + (-a + c2) * t + (2 * a - 5 * b + 4 * c2 - d) * t2 + (-a + 3 * b - 3 * c2 + d) * t3);
       out.push([c(p0[0], p1[0], p2[0], p3[0]), c(p0[1], p1[1], p2[1], p3[1])]);
     }
   }

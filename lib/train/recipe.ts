@@ -72,7 +72,11 @@ export interface TrainOptions {
 /** Layer sizes of the MLP of a recipe, checked against what the generated C holds. */
 export function denseSizes(o: TrainOptions): number[] {
   const sizes = [IMAGE_PIXELS, ...o.hidden, 10];
-  const problems = cLimitProblems(IMAGE_PIXELS, o.hidden.map((h, k) => ({ inputs: sizes[k], outputs: h })), { inputs: sizes[sizes.length - 2], outputs: 10 });
+  const problems = cLimitProblems(
+    IMAGE_PIXELS,
+    o.hidden.map((h, k) => ({ inputs: sizes[k], outputs: h })),
+    { inputs: sizes[sizes.length - 2], outputs: 10 },
+  );
   if (problems.length) throw new UserError(`this network would not fit the generated C: ${problems.join("; ")}`, ExitCode.Usage);
   return sizes;
 }
@@ -80,7 +84,9 @@ export function denseSizes(o: TrainOptions): number[] {
 /** The layers of a CNN recipe on 28x28 images: its conv layers, its hidden dense layers, 10 outputs. */
 export function convSpecs(o: TrainOptions): ConvSpec[] {
   const conv = o.conv ?? [];
-  for (const [k, c] of conv.entries()) if (c.kernel === "full" || c.outputs % 32 !== 0) throw new UserError(`conv layer ${k + 1}: a convolution needs a kernel size and a multiple of 32 channels`, ExitCode.Usage);
+  for (const [k, c] of conv.entries())
+    if (c.kernel === "full" || c.outputs % 32 !== 0)
+      throw new UserError(`conv layer ${k + 1}: a convolution needs a kernel size and a multiple of 32 channels`, ExitCode.Usage);
   return [...conv, ...o.hidden.map((h) => ({ kernel: "full" as const, outputs: h, pool: 1 })), { kernel: "full", outputs: 10, pool: 1 }];
 }
 

@@ -149,11 +149,22 @@ export async function trainingData(data: MnistSet, o: TrainOptions, trainIdx: In
   await yieldToEventLoop();
   const bits = new Uint8Array(100);
   const { penWriters, penBank, penValidation } = penSources(o);
-  const pen = penValidation.length ? { inputs: rasterBatch(penValidation.map((s) => s.strokes), bits), labels: Uint8Array.from(penValidation, (s) => s.label!) } : undefined;
+  const pen = penValidation.length
+    ? {
+        inputs: rasterBatch(
+          penValidation.map((s) => s.strokes),
+          bits,
+        ),
+        labels: Uint8Array.from(penValidation, (s) => s.label!),
+      }
+    : undefined;
   await yieldToEventLoop();
   // calibration: images, or with strokes half images, half strokes
   let calibration = drawing
-    ? concatBatches(sparseInputs(data.images, calibIdx.slice(0, calibIdx.length >> 1), o.threshold), rasterBatch(trainStrokes.slice(calibIdx.length >> 1, calibIdx.length), bits))
+    ? concatBatches(
+        sparseInputs(data.images, calibIdx.slice(0, calibIdx.length >> 1), o.threshold),
+        rasterBatch(trainStrokes.slice(calibIdx.length >> 1, calibIdx.length), bits),
+      )
     : sparseInputs(data.images, calibIdx, o.threshold);
   await yieldToEventLoop();
   if (penBank) {
@@ -172,8 +183,18 @@ export async function trainingData(data: MnistSet, o: TrainOptions, trainIdx: In
   const valFonts = fontBank ? fontDigits("validation") : [];
   await yieldToEventLoop();
   const poseRng = new SeededRng(o.seed ^ 0x0f0e7);
-  const valFontPoses = valFonts.flatMap((g) => Array.from({ length: FONT_VALIDATION_POSES }, () => ({ digit: g.digit, strokes: reshapeStrokes(g.strokes, HAND_STROKES, poseRng) })));
-  const fonts = fontBank ? { inputs: rasterBatch(valFontPoses.map((g) => g.strokes), bits), labels: Uint8Array.from(valFontPoses, (g) => g.digit) } : undefined;
+  const valFontPoses = valFonts.flatMap((g) =>
+    Array.from({ length: FONT_VALIDATION_POSES }, () => ({ digit: g.digit, strokes: reshapeStrokes(g.strokes, HAND_STROKES, poseRng) })),
+  );
+  const fonts = fontBank
+    ? {
+        inputs: rasterBatch(
+          valFontPoses.map((g) => g.strokes),
+          bits,
+        ),
+        labels: Uint8Array.from(valFontPoses, (g) => g.digit),
+      }
+    : undefined;
   const sources: SampleSources = {
     data,
     o,

@@ -40,11 +40,16 @@ export function strokesOf(images: Uint8Array, indices: ArrayLike<number>): numbe
 
 /** The bounding box of flat strokes' points, or undefined when they have none. */
 export function strokeBounds(strokes: number[][]): { x0: number; y0: number; x1: number; y1: number } | undefined {
-  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  let x0 = Infinity,
+    y0 = Infinity,
+    x1 = -Infinity,
+    y1 = -Infinity;
   for (const s of strokes) {
     for (let i = 0; i < s.length; i += 2) {
-      x0 = Math.min(x0, s[i]); x1 = Math.max(x1, s[i]);
-      y0 = Math.min(y0, s[i + 1]); y1 = Math.max(y1, s[i + 1]);
+      x0 = Math.min(x0, s[i]);
+      x1 = Math.max(x1, s[i]);
+      y0 = Math.min(y0, s[i + 1]);
+      y1 = Math.max(y1, s[i + 1]);
     }
   }
   return Number.isFinite(x0) ? { x0, y0, x1, y1 } : undefined;

@@ -74,7 +74,19 @@ export async function train(data: MnistSet, o: TrainOptions, onProgress?: (p: Pr
   const stochastic = o.stochastic ? new SeededRng(o.seed ^ 0x57c4a57c) : undefined;
 
   const n = trainIdx.length;
-  const run: EpochRun = { net, sources, o, rng, stochastic, order: Int32Array.from({ length: n }, (_, i) => i), labels: new Uint8Array(o.batch), step: 0, started: performance.now(), breathe, onProgress };
+  const run: EpochRun = {
+    net,
+    sources,
+    o,
+    rng,
+    stochastic,
+    order: Int32Array.from({ length: n }, (_, i) => i),
+    labels: new Uint8Array(o.batch),
+    step: 0,
+    started: performance.now(),
+    breathe,
+    onProgress,
+  };
   const history: EpochRecord[] = [];
   let best: { acc: number; epoch: number; layers: TrainedNetwork } | undefined;
   const decay = o.epochs > 1 ? (o.lrEnd / o.lr) ** (1 / (o.epochs - 1)) : 1;
@@ -107,7 +119,15 @@ export async function train(data: MnistSet, o: TrainOptions, onProgress?: (p: Pr
   }
   if (!best) throw new Error("no epoch was trained");
   const { penWriters } = sources;
-  return { conv: best.layers.conv, layers: best.layers.layers, history, bestEpoch: best.epoch, trainSamples: n, validationSamples: split.validation.length, ...(penWriters ? { penWriters } : {}) };
+  return {
+    conv: best.layers.conv,
+    layers: best.layers.layers,
+    history,
+    bestEpoch: best.epoch,
+    trainSamples: n,
+    validationSamples: split.validation.length,
+    ...(penWriters ? { penWriters } : {}),
+  };
 }
 
 /** What one epoch of training works with and carries over to the next (the Adam step count). */

@@ -17,53 +17,53 @@
 
 /** Byte storage both runtimes index: a DeviceScript Buffer, a Node Uint8Array or Buffer. */
 export interface ByteArray {
-    [index: number]: number
-    readonly length: number
+  [index: number]: number;
+  readonly length: number;
 }
 
 /** Numbers both runtimes index: an array, a typed array. */
 export interface NumberArray {
-    readonly [index: number]: number
-    readonly length: number
+  readonly [index: number]: number;
+  readonly length: number;
 }
 
 /** Eq. 1.3: deterministic binarization, sign(0) = +1. */
 export function sign(x: number): number {
-    return x >= 0 ? 1 : -1
+  return x >= 0 ? 1 : -1;
 }
 
 /** Number of 32-bit words that hold n packed elements. */
 export function wordsFor(n: number): number {
-    return (n + 31) >>> 5
+  return (n + 31) >>> 5;
 }
 
 /** Bytes of n packed elements: whole 32-bit words. */
 export function packedBytes(n: number): number {
-    return 4 * wordsFor(n)
+  return 4 * wordsFor(n);
 }
 
 /** Mask of the real (non-padding) bits of the last word of an n-element vector. */
 export function lastWordMask(n: number): number {
-    const r = n & 31
-    return r === 0 ? 0xffffffff : ((1 << r) - 1) >>> 0
+  const r = n & 31;
+  return r === 0 ? 0xffffffff : ((1 << r) - 1) >>> 0;
 }
 
 /** Population count of a 32-bit word (SWAR; the same method as the C fallback). */
 export function popcount32(x: number): number {
-    x = x - ((x >>> 1) & 0x55555555)
-    x = (x & 0x33333333) + ((x >>> 2) & 0x33333333)
-    x = (x + (x >>> 4)) & 0x0f0f0f0f
-    return Math.imul(x, 0x01010101) >>> 24
+  x = x - ((x >>> 1) & 0x55555555);
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  x = (x + (x >>> 4)) & 0x0f0f0f0f;
+  return Math.imul(x, 0x01010101) >>> 24;
 }
 
 /** The ±1 dot product of two n-element vectors whose XOR has `differing` set bits. */
 export function dotFromDifferences(n: number, differing: number): number {
-    return n - 2 * differing
+  return n - 2 * differing;
 }
 
 /** Input binarization: pixel p is +1 (bit 1) when p >= threshold. */
 export function pixelIsOn(pixel: number, threshold: number): boolean {
-    return pixel >= threshold
+  return pixel >= threshold;
 }
 
 /**
@@ -72,16 +72,16 @@ export function pixelIsOn(pixel: number, threshold: number): boolean {
  * bytes; it is cleared first (so the padding bits are 0).
  */
 export function packPixelBytes(pixels: ByteArray, offset: number, n: number, threshold: number, out: ByteArray): void {
-    const bytes = packedBytes(n)
-    for (let b = 0; b < bytes; b++) out[b] = 0
-    for (let e = 0; e < n; e++) {
-        if (pixels[offset + e] >= threshold) out[e >> 3] |= 1 << (e & 7)
-    }
+  const bytes = packedBytes(n);
+  for (let b = 0; b < bytes; b++) out[b] = 0;
+  for (let e = 0; e < n; e++) {
+    if (pixels[offset + e] >= threshold) out[e >> 3] |= 1 << (e & 7);
+  }
 }
 
 /** Lowest index of the largest value: the argmax rule of every backend. */
 export function argmax(scores: NumberArray): number {
-    let best = 0
-    for (let i = 1; i < scores.length; i++) if (scores[i] > scores[best]) best = i
-    return best
+  let best = 0;
+  for (let i = 1; i < scores.length; i++) if (scores[i] > scores[best]) best = i;
+  return best;
 }

@@ -4,39 +4,39 @@
 // its pixel loops. The C twins: the constants in firmware-codegen/c/bnn_preprocess.h, prep_t in
 // firmware-codegen/c/bnn_preprocess_state.h.
 
-import type { ByteArray } from "./bits.js"
+import type { ByteArray } from "./bits.js";
 
-export const OUT_SIDE = 28
-export const OUT_PIXELS = 784
-export const BOX_SIDE = 20
+export const OUT_SIDE = 28;
+export const OUT_PIXELS = 784;
+export const BOX_SIDE = 20;
 /** Centre of mass target, pixel index (MNIST). */
-export const CENTRE = 14
+export const CENTRE = 14;
 /** Minimum paper - ink difference (grey levels) for a frame to count as showing a digit. */
-export const MIN_CONTRAST = 40
+export const MIN_CONTRAST = 40;
 /** A row or column belongs to the ink bounding box when it holds at least this many ink pixels. */
-export const MIN_LINE_INK = 2
+export const MIN_LINE_INK = 2;
 /** Deskew: the shear's limit either way, in 1/SHEAR_ONE (deskew.ts): 0.5 px of x per px of y. */
-export const SHEAR_MAX = 128
+export const SHEAR_MAX = 128;
 /** The moment sums are halved together until covariance and variance are within this (exact doubles, as the C's int64). */
-export const MOMENT_LIMIT = 2 ** 40
+export const MOMENT_LIMIT = 2 ** 40;
 /** Largest reduced box coordinate in the moment sums. */
-export const MOMENT_RANGE = 127
+export const MOMENT_RANGE = 127;
 
 export function zeros(n: number): number[] {
-    const a: number[] = []
-    for (let i = 0; i < n; i++) a.push(0)
-    return a
+  const a: number[] = [];
+  for (let i = 0; i < n; i++) a.push(0);
+  return a;
 }
 
 /** Waits for the scheduler: DeviceScript passes src/yield.ts's yieldToFirmware; Node passes nothing. */
-export type Pause = () => Promise<void>
+export type Pause = () => Promise<void>;
 
 /**
  * Pixel steps between two pauses. The DeviceScript VM throws InfiniteLoop when a fiber runs
  * 128k opcodes without yielding (DEVS_MAX_STEPS); a histogram pixel costs ~40-60 of them (3072
  * pixels between pauses failed, 2048 passed), so 512 leaves a margin of 4 or more.
  */
-export const STEPS_PER_PAUSE = 512
+export const STEPS_PER_PAUSE = 512;
 
 /**
  * What the steps of preprocess hand on besides the ink table, the row shifts and the patch,
@@ -44,33 +44,33 @@ export const STEPS_PER_PAUSE = 512
  * into locals: in DeviceScript a field read is a lookup, a local is not.)
  */
 export interface Prep {
-    frame: ByteArray
-    width: number
-    height: number
-    pause: Pause | undefined
-    /** Pixel steps left before the next pause. */
-    budget: number
-    /** 1. histogramLevels: the threshold, ink when p <= t. */
-    t: number
-    /** 2. inkBox: the box, frame coordinates, inclusive. */
-    x0: number
-    x1: number
-    y0: number
-    y1: number
-    /** 4. deskewShear: the moment sums' weight sw and q * syw (mean y = syw / sw, box rows), the shear. */
-    sw: number
-    syw: number
-    shear: number
-    /** 5. shearedBox: the sheared box's first column (source x = left0 + the row's shift) and width. */
-    left0: number
-    bw: number
-    /** 6. resampleBox: the patch's size, its mass and moments, the ink pixels of the sheared box. */
-    tw: number
-    th: number
-    mass: number
-    mx: number
-    my: number
-    inkCount: number
+  frame: ByteArray;
+  width: number;
+  height: number;
+  pause: Pause | undefined;
+  /** Pixel steps left before the next pause. */
+  budget: number;
+  /** 1. histogramLevels: the threshold, ink when p <= t. */
+  t: number;
+  /** 2. inkBox: the box, frame coordinates, inclusive. */
+  x0: number;
+  x1: number;
+  y0: number;
+  y1: number;
+  /** 4. deskewShear: the moment sums' weight sw and q * syw (mean y = syw / sw, box rows), the shear. */
+  sw: number;
+  syw: number;
+  shear: number;
+  /** 5. shearedBox: the sheared box's first column (source x = left0 + the row's shift) and width. */
+  left0: number;
+  bw: number;
+  /** 6. resampleBox: the patch's size, its mass and moments, the ink pixels of the sheared box. */
+  tw: number;
+  th: number;
+  mass: number;
+  mx: number;
+  my: number;
+  inkCount: number;
 }
 
 /**
@@ -79,6 +79,6 @@ export interface Prep {
  * row or pixel.
  */
 export async function pauseSpent(p: Prep): Promise<void> {
-    p.budget = STEPS_PER_PAUSE
-    if (p.pause) await p.pause()
+  p.budget = STEPS_PER_PAUSE;
+  if (p.pause) await p.pause();
 }

@@ -34,23 +34,23 @@
 // Not handled: frames whose border is darker than the paper (vignetting, the table around the
 // sheet), more than one mark on the paper, rotation. The frame should show the digit on plain paper.
 
-import type { ByteArray } from "./bits.js"
-import { deskewShear, placeCentre, resampleBox, shearedBox } from "./camera-preprocess-geometry.js"
-import { histogramLevels, inkBox, inkTable } from "./camera-preprocess-ink.js"
-import { MIN_CONTRAST, OUT_PIXELS, STEPS_PER_PAUSE, type Pause, type Prep } from "./camera-preprocess-state.js"
+import type { ByteArray } from "./bits.js";
+import { deskewShear, placeCentre, resampleBox, shearedBox } from "./camera-preprocess-geometry.js";
+import { histogramLevels, inkBox, inkTable } from "./camera-preprocess-ink.js";
+import { MIN_CONTRAST, OUT_PIXELS, STEPS_PER_PAUSE, type Pause, type Prep } from "./camera-preprocess-state.js";
 
 /** The output's size, for the callers (the constants are in camera-preprocess-state.ts). */
-export { OUT_PIXELS, OUT_SIDE } from "./camera-preprocess-state.js"
+export { OUT_PIXELS, OUT_SIDE } from "./camera-preprocess-state.js";
 
 /**
  * The Prep of the last call, free again. Creating an object of this many fields costs the
  * simulator's DeviceScript VM about 2 ms, a sixth of a frame, so calls that do not overlap share
  * this one; a call that overlaps another (preprocess awaits) makes its own.
  */
-let sparePrep: Prep | undefined = undefined
+let sparePrep: Prep | undefined = undefined;
 
 /** What a spare Prep holds instead of the last frame. */
-const NO_FRAME: number[] = []
+const NO_FRAME: number[] = [];
 
 /**
  * Turns the `width` x `height` frame into a 28x28 MNIST-style digit in `out[0..783]`.
@@ -58,58 +58,58 @@ const NO_FRAME: number[] = []
  * all 0). Calls `pause` every STEPS_PER_PAUSE pixel steps (the result does not depend on it).
  */
 export async function preprocess(frame: ByteArray, width: number, height: number, out: ByteArray, pause?: Pause): Promise<number> {
-    for (let i = 0; i < OUT_PIXELS; i++) out[i] = 0
-    let p = sparePrep
-    sparePrep = undefined
-    if (p === undefined) {
-        p = {
-            frame,
-            width,
-            height,
-            pause,
-            budget: STEPS_PER_PAUSE,
-            t: 0,
-            x0: 0,
-            x1: 0,
-            y0: 0,
-            y1: 0,
-            sw: 0,
-            syw: 0,
-            shear: 0,
-            left0: 0,
-            bw: 0,
-            tw: 0,
-            th: 0,
-            mass: 0,
-            mx: 0,
-            my: 0,
-            inkCount: 0,
-        }
-    }
-    p.frame = frame
-    p.width = width
-    p.height = height
-    p.pause = pause
-    p.budget = STEPS_PER_PAUSE
-    const ink = await preprocessSteps(p, out)
-    p.frame = NO_FRAME
-    p.pause = undefined
-    sparePrep = p
-    return ink
+  for (let i = 0; i < OUT_PIXELS; i++) out[i] = 0;
+  let p = sparePrep;
+  sparePrep = undefined;
+  if (p === undefined) {
+    p = {
+      frame,
+      width,
+      height,
+      pause,
+      budget: STEPS_PER_PAUSE,
+      t: 0,
+      x0: 0,
+      x1: 0,
+      y0: 0,
+      y1: 0,
+      sw: 0,
+      syw: 0,
+      shear: 0,
+      left0: 0,
+      bw: 0,
+      tw: 0,
+      th: 0,
+      mass: 0,
+      mx: 0,
+      my: 0,
+      inkCount: 0,
+    };
+  }
+  p.frame = frame;
+  p.width = width;
+  p.height = height;
+  p.pause = pause;
+  p.budget = STEPS_PER_PAUSE;
+  const ink = await preprocessSteps(p, out);
+  p.frame = NO_FRAME;
+  p.pause = undefined;
+  sparePrep = p;
+  return ink;
 }
 
 /** The steps, in this order in the C (bnn_preprocess.c) too; returns preprocess's result. */
 async function preprocessSteps(p: Prep, out: ByteArray): Promise<number> {
-    const lv = await histogramLevels(p)
-    if (lv.threshold < 0 || lv.paper - lv.ink < MIN_CONTRAST) return 0
-    p.t = lv.threshold
-    if (!(await inkBox(p))) return 0
-    const inkOf = inkTable(lv)
-    await deskewShear(p, inkOf)
-    const shift: number[] = []
-    if (!(await shearedBox(p, shift))) return 0
-    const patch = await resampleBox(p, inkOf, shift)
-    if (p.mass === 0) return 0
-    placeCentre(p, patch, out)
-    return p.inkCount
+  const lv = await histogramLevels(p);
+  if (lv.threshold < 0 || lv.paper - lv.ink < MIN_CONTRAST) return 0;
+  p.t = lv.threshold;
+  if (!(await inkBox(p))) return 0;
+  const inkOf = inkTable(lv);
+  await deskewShear(p, inkOf);
+  const shift: number[] = [];
+  if (!(await shearedBox(p, shift))) return 0;
+  const patch = await resampleBox(p, inkOf, shift);
+  if (p.mass === 0) return 0;
+  placeCentre(p, patch, out);
+  return p.inkCount;
 }

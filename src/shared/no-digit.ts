@@ -45,98 +45,98 @@
 // half the DeviceScript VM's steps without a yield (src/touch/no-digit.test.ts).
 
 /** Every reason a result line gives for "no digit": the stroke reasons below and the camera's. */
-export const NO_DIGIT_REASONS = ["empty", "dot", "small", "line", "scribble", "taps", "faint"]
+export const NO_DIGIT_REASONS = ["empty", "dot", "small", "line", "scribble", "taps", "faint"];
 
 /** dot: the points' bounding box is at most 1 / DOT_DIV of the panel's shorter side. */
-export const DOT_DIV = 40
+export const DOT_DIV = 40;
 /** small: the bounding box's longer side is under this percentage of the panel's shorter side. */
-export const SMALL_PERCENT = 6
+export const SMALL_PERCENT = 6;
 /** scribble: the strokes are longer than SCRIBBLE_HALVES / 2 times the mean side (W + H) / 2 of the box. */
-export const SCRIBBLE_HALVES = 13
+export const SCRIBBLE_HALVES = 13;
 /** taps: a stroke with at most 1 / TAP_DIV of the panel's shorter side of ink is a tap (the dot's size, DOT_DIV). */
-export const TAP_DIV = 40
+export const TAP_DIV = 40;
 /** line: the farthest point is at most 1 / STRAIGHT_DIV of the chord away from it. */
-export const STRAIGHT_DIV = 8
+export const STRAIGHT_DIV = 8;
 /** line: a straight stroke whose longer side is under 1 / LINE_SHORT_DIV of the panel, at any angle. */
-export const LINE_SHORT_DIV = 8
+export const LINE_SHORT_DIV = 8;
 
 /**
  * Why `strokes` drawn on a `panelWidth` x `panelHeight` panel are no digit: "empty", "dot",
  * "small", "taps", "scribble" or "line"; "" for a plausible digit.
  */
 export function strokeNoDigit(strokes: number[][], panelWidth: number, panelHeight: number): string {
-    const panel = panelWidth < panelHeight ? panelWidth : panelHeight
-    const count = strokes.length
-    // the first stroke with a point starts the box (and is the one stroke when there is one)
-    let first = 0
-    while (first < count && strokes[first].length < 2) first++
-    if (first === count) return "empty"
-    let minX = strokes[first][0]
-    let minY = strokes[first][1]
-    let maxX = minX
-    let maxY = minY
-    let length = 0
-    let inked = 0
-    let taps = 0
-    for (let s = first; s < count; s++) {
-        const st = strokes[s]
-        const n = st.length
-        if (n < 2) continue
-        inked++
-        let px = st[0]
-        let py = st[1]
-        if (px < minX) minX = px
-        else if (px > maxX) maxX = px
-        if (py < minY) minY = py
-        else if (py > maxY) maxY = py
-        // a one-point stroke is a tap (and the cheapest: the program may hold 1,000 of them)
-        if (n === 2) {
-            taps++
-            continue
-        }
-        const before = length
-        for (let i = 2; i + 1 < n; i += 2) {
-            const x = st[i]
-            const y = st[i + 1]
-            if (x < minX) minX = x
-            else if (x > maxX) maxX = x
-            if (y < minY) minY = y
-            else if (y > maxY) maxY = y
-            let dx = x - px
-            let dy = y - py
-            if (dx < 0) dx = -dx
-            if (dy < 0) dy = -dy
-            length += dx > dy ? dx + (dy >> 1) : dy + (dx >> 1)
-            px = x
-            py = y
-        }
-        if ((length - before) * TAP_DIV <= panel) taps++
+  const panel = panelWidth < panelHeight ? panelWidth : panelHeight;
+  const count = strokes.length;
+  // the first stroke with a point starts the box (and is the one stroke when there is one)
+  let first = 0;
+  while (first < count && strokes[first].length < 2) first++;
+  if (first === count) return "empty";
+  let minX = strokes[first][0];
+  let minY = strokes[first][1];
+  let maxX = minX;
+  let maxY = minY;
+  let length = 0;
+  let inked = 0;
+  let taps = 0;
+  for (let s = first; s < count; s++) {
+    const st = strokes[s];
+    const n = st.length;
+    if (n < 2) continue;
+    inked++;
+    let px = st[0];
+    let py = st[1];
+    if (px < minX) minX = px;
+    else if (px > maxX) maxX = px;
+    if (py < minY) minY = py;
+    else if (py > maxY) maxY = py;
+    // a one-point stroke is a tap (and the cheapest: the program may hold 1,000 of them)
+    if (n === 2) {
+      taps++;
+      continue;
     }
-    const w = maxX - minX
-    const h = maxY - minY
-    const side = w > h ? w : h
-    if (side * DOT_DIV <= panel) return "dot"
-    if (side * 100 < panel * SMALL_PERCENT) return "small"
-    if (2 * taps > inked && length * TAP_DIV <= inked * panel) return "taps"
-    if (4 * length > SCRIBBLE_HALVES * (w + h)) return "scribble"
-    if (inked !== 1) return ""
-    // one stroke: is it straight (every point near its chord)?
-    const st = strokes[first]
-    const n = st.length
-    const x0 = st[0]
-    const y0 = st[1]
-    const cx = st[n - 2] - x0
-    const cy = st[n - 1] - y0
-    const chord2 = cx * cx + cy * cy
-    if (chord2 === 0) return ""
-    // |cross| = distance from the chord times the chord's length
-    for (let i = 2; i + 3 < n; i += 2) {
-        let c = cx * (st[i + 1] - y0) - cy * (st[i] - x0)
-        if (c < 0) c = -c
-        if (c * STRAIGHT_DIV > chord2) return ""
+    const before = length;
+    for (let i = 2; i + 1 < n; i += 2) {
+      const x = st[i];
+      const y = st[i + 1];
+      if (x < minX) minX = x;
+      else if (x > maxX) maxX = x;
+      if (y < minY) minY = y;
+      else if (y > maxY) maxY = y;
+      let dx = x - px;
+      let dy = y - py;
+      if (dx < 0) dx = -dx;
+      if (dy < 0) dy = -dy;
+      length += dx > dy ? dx + (dy >> 1) : dy + (dx >> 1);
+      px = x;
+      py = y;
     }
-    const ax = cx < 0 ? -cx : cx
-    const ay = cy < 0 ? -cy : cy
-    if (4 * ay < 3 * ax || side * LINE_SHORT_DIV < panel) return "line"
-    return ""
+    if ((length - before) * TAP_DIV <= panel) taps++;
+  }
+  const w = maxX - minX;
+  const h = maxY - minY;
+  const side = w > h ? w : h;
+  if (side * DOT_DIV <= panel) return "dot";
+  if (side * 100 < panel * SMALL_PERCENT) return "small";
+  if (2 * taps > inked && length * TAP_DIV <= inked * panel) return "taps";
+  if (4 * length > SCRIBBLE_HALVES * (w + h)) return "scribble";
+  if (inked !== 1) return "";
+  // one stroke: is it straight (every point near its chord)?
+  const st = strokes[first];
+  const n = st.length;
+  const x0 = st[0];
+  const y0 = st[1];
+  const cx = st[n - 2] - x0;
+  const cy = st[n - 1] - y0;
+  const chord2 = cx * cx + cy * cy;
+  if (chord2 === 0) return "";
+  // |cross| = distance from the chord times the chord's length
+  for (let i = 2; i + 3 < n; i += 2) {
+    let c = cx * (st[i + 1] - y0) - cy * (st[i] - x0);
+    if (c < 0) c = -c;
+    if (c * STRAIGHT_DIV > chord2) return "";
+  }
+  const ax = cx < 0 ? -cx : cx;
+  const ay = cy < 0 ? -cy : cy;
+  if (4 * ay < 3 * ax || side * LINE_SHORT_DIV < panel) return "line";
+  return "";
 }

@@ -17,74 +17,74 @@
 // A line is at most 120 characters for every model (tests/stream.test.ts); the firmware's log
 // buffer cuts longer ones at about 150.
 
-import { argmax } from "./bits.js"
+import { argmax } from "./bits.js";
 
-export const STREAM_VERSION = 2
+export const STREAM_VERSION = 2;
 /** The longest line the format allows, worst case. */
-export const MAX_LINE_LENGTH = 120
+export const MAX_LINE_LENGTH = 120;
 /** Deficits are capped so the field keeps its width. */
-export const MAX_DEFICIT = 9999
+export const MAX_DEFICIT = 9999;
 
 export interface StreamResult {
-    seq: number
-    source: string
-    /** The digit, or -1 for no digit (noDigit says why). */
-    digit: number
-    label: number
-    inferenceUs: number
-    /** From the input being complete (pen up, frame received) to the result line. */
-    totalMs: number
-    backend: string
-    model: string
-    /** Second and third digit and their deficits: [d2, deficit2, d3, deficit3] (tenths of a score unit). */
-    runnersUp: number[]
-    /** Why there is no digit ("" when there is one). */
-    noDigit: string
-    /** CRC-16 of the ten int32 scores, little-endian. */
-    scoresCrc: number
+  seq: number;
+  source: string;
+  /** The digit, or -1 for no digit (noDigit says why). */
+  digit: number;
+  label: number;
+  inferenceUs: number;
+  /** From the input being complete (pen up, frame received) to the result line. */
+  totalMs: number;
+  backend: string;
+  model: string;
+  /** Second and third digit and their deficits: [d2, deficit2, d3, deficit3] (tenths of a score unit). */
+  runnersUp: number[];
+  /** Why there is no digit ("" when there is one). */
+  noDigit: string;
+  /** CRC-16 of the ten int32 scores, little-endian. */
+  scoresCrc: number;
 }
 
-const HEX = "0123456789abcdef"
+const HEX = "0123456789abcdef";
 
 function crcTable(): number[] {
-    const t: number[] = []
-    for (let i = 0; i < 256; i++) {
-        let c = i << 8
-        for (let k = 0; k < 8; k++) c = c & 0x8000 ? ((c << 1) ^ 0x1021) & 0xffff : (c << 1) & 0xffff
-        t.push(c)
-    }
-    return t
+  const t: number[] = [];
+  for (let i = 0; i < 256; i++) {
+    let c = i << 8;
+    for (let k = 0; k < 8; k++) c = c & 0x8000 ? ((c << 1) ^ 0x1021) & 0xffff : (c << 1) & 0xffff;
+    t.push(c);
+  }
+  return t;
 }
 
-const CRC = crcTable()
+const CRC = crcTable();
 
 /** CRC-16/CCITT-FALSE of the character codes (0..255) of `text`. */
 export function crc16Text(text: string): number {
-    let c = 0xffff
-    for (let i = 0; i < text.length; i++) c = ((c << 8) & 0xffff) ^ CRC[((c >> 8) ^ text.charCodeAt(i)) & 0xff]
-    return c
+  let c = 0xffff;
+  for (let i = 0; i < text.length; i++) c = ((c << 8) & 0xffff) ^ CRC[((c >> 8) ^ text.charCodeAt(i)) & 0xff];
+  return c;
 }
 
 /** CRC-16/CCITT-FALSE of the scores as int32 little-endian bytes. */
 export function scoresCrc16(scores: number[]): number {
-    let c = 0xffff
-    for (let j = 0; j < scores.length; j++) {
-        const v = scores[j]
-        for (let b = 0; b < 4; b++) c = ((c << 8) & 0xffff) ^ CRC[((c >> 8) ^ ((v >> (8 * b)) & 0xff)) & 0xff]
-    }
-    return c
+  let c = 0xffff;
+  for (let j = 0; j < scores.length; j++) {
+    const v = scores[j];
+    for (let b = 0; b < 4; b++) c = ((c << 8) & 0xffff) ^ CRC[((c >> 8) ^ ((v >> (8 * b)) & 0xff)) & 0xff];
+  }
+  return c;
 }
 
 /** An unsigned number as `digits` lowercase hex digits. */
 export function hexDigits(n: number, digits: number): string {
-    let s = ""
-    for (let shift = 4 * (digits - 1); shift >= 0; shift -= 4) s = s + HEX[(n >>> shift) & 15]
-    return s
+  let s = "";
+  for (let shift = 4 * (digits - 1); shift >= 0; shift -= 4) s = s + HEX[(n >>> shift) & 15];
+  return s;
 }
 
 /** An unsigned 32-bit number as 8 lowercase hex digits. */
 export function hex8(n: number): string {
-    return hexDigits(n, 8)
+  return hexDigits(n, 8);
 }
 
 /**
@@ -92,42 +92,62 @@ export function hex8(n: number): string {
  * tenths of a score unit (scores are units times 2^scoreShift), capped at MAX_DEFICIT.
  */
 export function runnersUp(scores: number[], winner: number, scoreShift: number): number[] {
-    let second = -1
-    let third = -1
-    for (let j = 0; j < scores.length; j++) {
-        if (j === winner) continue
-        if (second < 0 || scores[j] > scores[second]) {
-            third = second
-            second = j
-        } else if (third < 0 || scores[j] > scores[third]) third = j
-    }
-    const unit = 2 ** scoreShift
-    const out: number[] = []
-    for (const d of [second, third]) {
-        if (d < 0) continue
-        let deficit = Math.floor(((scores[winner] - scores[d]) * 10) / unit)
-        if (deficit > MAX_DEFICIT) deficit = MAX_DEFICIT
-        out.push(d)
-        out.push(deficit)
-    }
-    return out
+  let second = -1;
+  let third = -1;
+  for (let j = 0; j < scores.length; j++) {
+    if (j === winner) continue;
+    if (second < 0 || scores[j] > scores[second]) {
+      third = second;
+      second = j;
+    } else if (third < 0 || scores[j] > scores[third]) third = j;
+  }
+  const unit = 2 ** scoreShift;
+  const out: number[] = [];
+  for (const d of [second, third]) {
+    if (d < 0) continue;
+    let deficit = Math.floor(((scores[winner] - scores[d]) * 10) / unit);
+    if (deficit > MAX_DEFICIT) deficit = MAX_DEFICIT;
+    out.push(d);
+    out.push(deficit);
+  }
+  return out;
 }
 
 /** What a result line says about a set of scores: the digit, the runners-up, the scores' CRC. */
 export function scoreFields(scores: number[], scoreShift: number): { digit: number; runnersUp: number[]; scoresCrc: number } {
-    const digit = argmax(scores)
-    return { digit, runnersUp: runnersUp(scores, digit, scoreShift), scoresCrc: scoresCrc16(scores) }
+  const digit = argmax(scores);
+  return { digit, runnersUp: runnersUp(scores, digit, scoreShift), scoresCrc: scoresCrc16(scores) };
 }
 
 export function formatResult(r: StreamResult): string {
-    let top = r.noDigit
-    if (r.digit >= 0) {
-        top = ""
-        for (let k = 0; k + 1 < r.runnersUp.length; k += 2) top = top + (k > 0 ? "," : "") + r.runnersUp[k] + ":" + r.runnersUp[k + 1]
-    }
-    // concatenation: DeviceScript's compiler takes only a few substitutions per template
-    const body =
-        "bnn" + STREAM_VERSION + " " + r.seq + " " + r.source + " " + (r.digit < 0 ? "-" : "" + r.digit) + " " + r.label + " " +
-        Math.round(r.inferenceUs) + " " + Math.round(r.totalMs) + " " + r.backend + " " + r.model + " " + top + " " + hexDigits(r.scoresCrc, 4)
-    return "@" + body + "*" + hexDigits(crc16Text(body), 4)
+  let top = r.noDigit;
+  if (r.digit >= 0) {
+    top = "";
+    for (let k = 0; k + 1 < r.runnersUp.length; k += 2) top = top + (k > 0 ? "," : "") + r.runnersUp[k] + ":" + r.runnersUp[k + 1];
+  }
+  // concatenation: DeviceScript's compiler takes only a few substitutions per template
+  const body =
+    "bnn" +
+    STREAM_VERSION +
+    " " +
+    r.seq +
+    " " +
+    r.source +
+    " " +
+    (r.digit < 0 ? "-" : "" + r.digit) +
+    " " +
+    r.label +
+    " " +
+    Math.round(r.inferenceUs) +
+    " " +
+    Math.round(r.totalMs) +
+    " " +
+    r.backend +
+    " " +
+    r.model +
+    " " +
+    top +
+    " " +
+    hexDigits(r.scoresCrc, 4);
+  return "@" + body + "*" + hexDigits(crc16Text(body), 4);
 }

@@ -26,22 +26,22 @@
 // where lowX is the smallest sheared X and side the longer side of the sheared points' box, in
 // the same units; the pixel of column c covers [16c, 16c + 16), its centre is 16c + 8.
 
-import { deskewShear, discCentres, drawDiscs, packRows, placeCentre, pointBox, shearedBox } from "./stroke-raster-steps.js"
-import type { Bits, Raster } from "./stroke-raster-state.js"
+import { deskewShear, discCentres, drawDiscs, packRows, placeCentre, pointBox, shearedBox } from "./stroke-raster-steps.js";
+import type { Bits, Raster } from "./stroke-raster-state.js";
 
 /** The output's size, for the callers (the constants are in stroke-raster-state.ts). */
-export { RASTER_BITS, RASTER_SIDE } from "./stroke-raster-state.js"
+export { RASTER_BITS, RASTER_SIDE } from "./stroke-raster-state.js";
 
 export interface RasterInfo {
-    /** Points read (clamped to the panel). */
-    points: number
-    /** Bounding box of the deskewed points, panel units (width and height 0 for a dot; -1 with no points). */
-    boxWidth: number
-    boxHeight: number
-    /** Discs drawn. */
-    discs: number
-    /** Ink pixels set. */
-    ink: number
+  /** Points read (clamped to the panel). */
+  points: number;
+  /** Bounding box of the deskewed points, panel units (width and height 0 for a dot; -1 with no points). */
+  boxWidth: number;
+  boxHeight: number;
+  /** Discs drawn. */
+  discs: number;
+  /** Ink pixels set. */
+  ink: number;
 }
 
 /**
@@ -50,25 +50,25 @@ export interface RasterInfo {
  * yielding, so two calls never share it. It holds numbers only (nothing stays alive through it).
  */
 const STATE: Raster = {
-    maxX: 0,
-    maxY: 0,
-    minX: 0,
-    minY: 0,
-    boxX: 0,
-    boxY: 0,
-    points: 0,
-    shear: 0,
-    lowX: 0,
-    wideX: 0,
-    tallY: 0,
-    side: 0,
-    boxWidth: 0,
-    discs: 0,
-    sumX: 0,
-    sumY: 0,
-    offX: 0,
-    offY: 0,
-}
+  maxX: 0,
+  maxY: 0,
+  minX: 0,
+  minY: 0,
+  boxX: 0,
+  boxY: 0,
+  points: 0,
+  shear: 0,
+  lowX: 0,
+  wideX: 0,
+  tallY: 0,
+  side: 0,
+  boxWidth: 0,
+  discs: 0,
+  sumX: 0,
+  sumY: 0,
+  offX: 0,
+  offY: 0,
+};
 
 /**
  * Rasterizes `strokes` drawn on a `panelWidth` x `panelHeight` panel into the packed input bits
@@ -79,35 +79,35 @@ const STATE: Raster = {
  * 3. shearedBox, 4. discCentres, 5. placeCentre, 6. drawDiscs, 7. packRows.
  */
 export function rasterizeBits(strokes: number[][], panelWidth: number, panelHeight: number, out: Bits): RasterInfo {
-    for (let i = 0; i < 100; i++) out[i] = 0
-    const r = STATE
-    r.maxX = panelWidth - 1
-    r.maxY = panelHeight - 1
-    pointBox(r, strokes)
-    if (r.points === 0) return { points: 0, boxWidth: -1, boxHeight: -1, discs: 0, ink: 0 }
-    deskewShear(r, strokes)
-    shearedBox(r, strokes)
-    // the disc centres, fine units before the move
-    const xs: number[] = []
-    const ys: number[] = []
-    discCentres(r, strokes, xs, ys)
-    placeCentre(r)
-    const ink = packRows(drawDiscs(r, xs, ys), out)
-    return { points: r.points, boxWidth: r.boxWidth, boxHeight: r.boxY - r.minY, discs: r.discs, ink }
+  for (let i = 0; i < 100; i++) out[i] = 0;
+  const r = STATE;
+  r.maxX = panelWidth - 1;
+  r.maxY = panelHeight - 1;
+  pointBox(r, strokes);
+  if (r.points === 0) return { points: 0, boxWidth: -1, boxHeight: -1, discs: 0, ink: 0 };
+  deskewShear(r, strokes);
+  shearedBox(r, strokes);
+  // the disc centres, fine units before the move
+  const xs: number[] = [];
+  const ys: number[] = [];
+  discCentres(r, strokes, xs, ys);
+  placeCentre(r);
+  const ink = packRows(drawDiscs(r, xs, ys), out);
+  return { points: r.points, boxWidth: r.boxWidth, boxHeight: r.boxY - r.minY, discs: r.discs, ink };
 }
 
 /** The pair that ends a stroke in the upload form of strokes. */
-export const PEN_UP = 0xffff
+export const PEN_UP = 0xffff;
 
 /** Pairs (points and stroke ends) of the upload form of `strokes`. */
 export function strokePairCount(strokes: number[][]): number {
-    let n = 0
-    for (let s = 0; s < strokes.length; s++) n += (strokes[s].length >> 1) + 1
-    return n
+  let n = 0;
+  for (let s = 0; s < strokes.length; s++) n += (strokes[s].length >> 1) + 1;
+  return n;
 }
 
 function clampInt(v: number, lo: number, hi: number): number {
-    return v < lo ? lo : v > hi ? hi : v
+  return v < lo ? lo : v > hi ? hi : v;
 }
 
 /**
@@ -116,23 +116,23 @@ function clampInt(v: number, lo: number, hi: number): number {
  * clamped to 0..65534 (65535 is the marker). `out` holds 4 * strokePairCount(strokes) bytes.
  */
 export function encodeStrokes(strokes: number[][], out: Bits): number {
-    let o = 0
-    for (let s = 0; s < strokes.length; s++) {
-        const st = strokes[s]
-        for (let i = 0; i + 1 < st.length; i += 2) {
-            const x = clampInt(st[i], 0, PEN_UP - 1)
-            const y = clampInt(st[i + 1], 0, PEN_UP - 1)
-            out[o] = x & 0xff
-            out[o + 1] = x >> 8
-            out[o + 2] = y & 0xff
-            out[o + 3] = y >> 8
-            o += 4
-        }
-        out[o] = 0xff
-        out[o + 1] = 0xff
-        out[o + 2] = 0xff
-        out[o + 3] = 0xff
-        o += 4
+  let o = 0;
+  for (let s = 0; s < strokes.length; s++) {
+    const st = strokes[s];
+    for (let i = 0; i + 1 < st.length; i += 2) {
+      const x = clampInt(st[i], 0, PEN_UP - 1);
+      const y = clampInt(st[i + 1], 0, PEN_UP - 1);
+      out[o] = x & 0xff;
+      out[o + 1] = x >> 8;
+      out[o + 2] = y & 0xff;
+      out[o + 3] = y >> 8;
+      o += 4;
     }
-    return o >> 2
+    out[o] = 0xff;
+    out[o + 1] = 0xff;
+    out[o + 2] = 0xff;
+    out[o + 3] = 0xff;
+    o += 4;
+  }
+  return o >> 2;
 }

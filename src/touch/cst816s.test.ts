@@ -3,24 +3,24 @@
 // The register dumps are those of tests/fixtures/cst816s-dumps.json (one case per line, checked
 // against the JSON by tests/touch.test.ts); then a replayed touch sequence goes through the
 // Digit Touch server to a client and back into strokes.
-import * as ds from "@devicescript/core"
-import { describe, expect, test } from "@devicescript/test"
-import { createPanel, decodeTouchRegisters, startPanel, type TouchController } from "./cst816s"
-import { addSamplesPayload, newStrokeSet, takeDigit } from "../shared/touch-samples"
+import * as ds from "@devicescript/core";
+import { describe, expect, test } from "@devicescript/test";
+import { createPanel, decodeTouchRegisters, startPanel, type TouchController } from "./cst816s";
+import { addSamplesPayload, newStrokeSet, takeDigit } from "../shared/touch-samples";
 
 interface DumpCase {
-    name: string
-    regs: Buffer
-    width: number
-    height: number
-    valid: boolean
-    gesture: number
-    fingers: number
-    event: number
-    x: number
-    y: number
-    pressed: boolean
-    controller?: TouchController
+  name: string;
+  regs: Buffer;
+  width: number;
+  height: number;
+  valid: boolean;
+  gesture: number;
+  fingers: number;
+  event: number;
+  x: number;
+  y: number;
+  pressed: boolean;
+  controller?: TouchController;
 }
 
 // width/height 0: decoded without a panel size
@@ -49,82 +49,87 @@ const CASES: DumpCase[] = [
 ];
 
 describe("cst816s decodeTouchRegisters", () => {
-    test("decodes every register dump as expected", () => {
-        let failures = 0
-        for (const c of CASES) {
-            const d = c.width ? decodeTouchRegisters(c.regs, c.width, c.height, c.controller) : decodeTouchRegisters(c.regs)
-            const ok =
-                d.valid === c.valid && d.gesture === c.gesture && d.fingers === c.fingers && d.event === c.event &&
-                d.x === c.x && d.y === c.y && d.pressed === c.pressed
-            if (!ok) {
-                failures++
-                const got = [d.valid, d.gesture, d.fingers, d.event, d.x, d.y, d.pressed].join(" ")
-                console.log("FAIL " + c.name + ": valid gesture fingers event x y pressed = " + got)
-            }
-        }
-        console.log("cst816s dumps: " + (CASES.length - failures) + "/" + CASES.length + " decoded as expected")
-        expect(failures).toBe(0)
-    })
-    test("no input is invalid", () => {
-        expect(decodeTouchRegisters(undefined).valid).toBe(false)
-    })
-})
+  test("decodes every register dump as expected", () => {
+    let failures = 0;
+    for (const c of CASES) {
+      const d = c.width ? decodeTouchRegisters(c.regs, c.width, c.height, c.controller) : decodeTouchRegisters(c.regs);
+      const ok =
+        d.valid === c.valid &&
+        d.gesture === c.gesture &&
+        d.fingers === c.fingers &&
+        d.event === c.event &&
+        d.x === c.x &&
+        d.y === c.y &&
+        d.pressed === c.pressed;
+      if (!ok) {
+        failures++;
+        const got = [d.valid, d.gesture, d.fingers, d.event, d.x, d.y, d.pressed].join(" ");
+        console.log("FAIL " + c.name + ": valid gesture fingers event x y pressed = " + got);
+      }
+    }
+    console.log("cst816s dumps: " + (CASES.length - failures) + "/" + CASES.length + " decoded as expected");
+    expect(failures).toBe(0);
+  });
+  test("no input is invalid", () => {
+    expect(decodeTouchRegisters(undefined).valid).toBe(false);
+  });
+});
 
 // a stroke (100,50) -> (110,60) -> (120,70), a garbage read, a failed read while pressed (pen up),
 // then a second stroke with a lift whose coordinates are junk
 const REPLAY: Buffer[] = [
-    hex`00 01 00 64 00 32`,
-    hex`00 01 80 6e 00 3c`,
-    hex`ff ff ff ff ff ff`,
-    hex`00 01 80 78 00 46`,
-    undefined,
-    hex`00 00 00 00 00 00`,
-    hex`00 01 00 0a 00 14`,
-    hex`00 01 80 0b 00 15`,
-    hex`00 00 4f ff 0f ff`,
-]
+  hex`00 01 00 64 00 32`,
+  hex`00 01 80 6e 00 3c`,
+  hex`ff ff ff ff ff ff`,
+  hex`00 01 80 78 00 46`,
+  undefined,
+  hex`00 00 00 00 00 00`,
+  hex`00 01 00 0a 00 14`,
+  hex`00 01 80 0b 00 15`,
+  hex`00 00 4f ff 0f ff`,
+];
 
 describe("cst816s Digit Touch server", () => {
-    test("replayed register reads arrive as samples and strokes", async () => {
-        let next = 0
-        let replaying = false
-        const panel = createPanel({
-            width: 240,
-            height: 240,
-            samplePeriod: 5,
-            source: async () => {
-                const i = next
-                if (!replaying || i >= REPLAY.length) return hex`00 00 00 00 00 00`
-                next = i + 1
-                const b = REPLAY[i]
-                if (!b) throw new Error("simulated I2C NACK")
-                return b
-            },
-        })
-        const client = new ds.DigitTouch(startPanel(panel, "touchtest"))
-        const strokes = newStrokeSet()
-        let reports = 0
-        client.report().subscribe(pkt => {
-            if (pkt.spec.code !== ds.DigitTouchCodes.ReportSamples) return
-            reports++
-            addSamplesPayload(strokes, pkt.payload, ds.millis())
-        })
-        for (let t = 0; t < 200 && !client.isBound; t++) await ds.sleep(20)
-        expect(client.isBound).toBe(true)
-        replaying = true
-        for (let t = 0; t < 100 && (next < REPLAY.length || reports < 7); t++) await ds.sleep(20)
-        console.log("replay: " + reports + " reports, lost " + strokes.lostSamples)
-        expect(reports).toBe(7)
-        expect(strokes.lostSamples).toBe(0)
-        expect(panel.invalidReads).toBe(1)
-        expect(panel.readErrors).toBe(1)
-        const digit = takeDigit(strokes)
-        expect(digit.length).toBe(2)
-        expect(digit[0].join(",")).toBe("100,50,110,60,120,70")
-        expect(digit[1].join(",")).toBe("10,20,11,21")
-        expect(await client.width.read()).toBe(240)
-        expect(await client.samplePeriod.read()).toBe(5)
-        await client.samplePeriod.write(20)
-        expect(await client.samplePeriod.read()).toBe(20)
-    })
-})
+  test("replayed register reads arrive as samples and strokes", async () => {
+    let next = 0;
+    let replaying = false;
+    const panel = createPanel({
+      width: 240,
+      height: 240,
+      samplePeriod: 5,
+      source: async () => {
+        const i = next;
+        if (!replaying || i >= REPLAY.length) return hex`00 00 00 00 00 00`;
+        next = i + 1;
+        const b = REPLAY[i];
+        if (!b) throw new Error("simulated I2C NACK");
+        return b;
+      },
+    });
+    const client = new ds.DigitTouch(startPanel(panel, "touchtest"));
+    const strokes = newStrokeSet();
+    let reports = 0;
+    client.report().subscribe((pkt) => {
+      if (pkt.spec.code !== ds.DigitTouchCodes.ReportSamples) return;
+      reports++;
+      addSamplesPayload(strokes, pkt.payload, ds.millis());
+    });
+    for (let t = 0; t < 200 && !client.isBound; t++) await ds.sleep(20);
+    expect(client.isBound).toBe(true);
+    replaying = true;
+    for (let t = 0; t < 100 && (next < REPLAY.length || reports < 7); t++) await ds.sleep(20);
+    console.log("replay: " + reports + " reports, lost " + strokes.lostSamples);
+    expect(reports).toBe(7);
+    expect(strokes.lostSamples).toBe(0);
+    expect(panel.invalidReads).toBe(1);
+    expect(panel.readErrors).toBe(1);
+    const digit = takeDigit(strokes);
+    expect(digit.length).toBe(2);
+    expect(digit[0].join(",")).toBe("100,50,110,60,120,70");
+    expect(digit[1].join(",")).toBe("10,20,11,21");
+    expect(await client.width.read()).toBe(240);
+    expect(await client.samplePeriod.read()).toBe(5);
+    await client.samplePeriod.write(20);
+    expect(await client.samplePeriod.read()).toBe(20);
+  });
+});

@@ -15,7 +15,10 @@ import { LIFELINE } from "../../lib/processes.ts";
 
 /** Runs `node --import tsx <module> <args>`; resolves with its stdout when it exits with 0 (default limit: 2 minutes without progress). */
 export async function runChildWork(module: URL, args: string[], opts: { idleMs?: number } = {}): Promise<string> {
-  const r = await run(process.execPath, ["--require", LIFELINE, "--import", "tsx", fileURLToPath(module), ...args], { idleMs: opts.idleMs ?? 120_000, timeoutMs: 0 });
+  const r = await run(process.execPath, ["--require", LIFELINE, "--import", "tsx", fileURLToPath(module), ...args], {
+    idleMs: opts.idleMs ?? 120_000,
+    timeoutMs: 0,
+  });
   return r.stdout.toString("utf8");
 }
 

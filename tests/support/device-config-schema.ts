@@ -24,7 +24,12 @@ export interface Schema {
 const comment: Schema = { type: "string" }; // "All fields starting with '#' are ignored"
 const pin: Schema = { type: "integer", minimum: 0, maximum: 63 };
 const hexInt: Schema = { type: ["string", "integer"] };
-const service: Schema = { type: "object", required: ["service", "name"], properties: { "#": comment, service: { type: "string" }, name: { type: "string" }, variant: { type: "integer" } }, additionalProperties: true };
+const service: Schema = {
+  type: "object",
+  required: ["service", "name"],
+  properties: { "#": comment, service: { type: "string" }, name: { type: "string" }, variant: { type: "integer" } },
+  additionalProperties: true,
+};
 export const DEVICE_CONFIG_SCHEMA: Schema = {
   type: "object",
   required: ["devName", "productId"],
@@ -43,12 +48,24 @@ export const DEVICE_CONFIG_SCHEMA: Schema = {
     services: { type: "array", items: service },
     sPin: { type: "object", additionalProperties: { enum: [0, 1] }, properties: { "#": comment } },
     pins: { type: "object", additionalProperties: pin, properties: { "#": comment } },
-    jacdac: { type: "object", required: ["pin"], additionalProperties: false, properties: { "#": comment, $connector: { type: "string", enum: ["Header", "Jacdac"] }, pin } },
+    jacdac: {
+      type: "object",
+      required: ["pin"],
+      additionalProperties: false,
+      properties: { "#": comment, $connector: { type: "string", enum: ["Header", "Jacdac"] }, pin },
+    },
     i2c: {
       type: "object",
       required: ["pinSCL", "pinSDA"],
       additionalProperties: false,
-      properties: { "#": comment, $connector: { type: "string", enum: ["Grove", "Header", "Qwiic"] }, inst: { type: "integer" }, kHz: { type: "integer" }, pinSCL: pin, pinSDA: pin },
+      properties: {
+        "#": comment,
+        $connector: { type: "string", enum: ["Grove", "Header", "Qwiic"] },
+        inst: { type: "integer" },
+        kHz: { type: "integer" },
+        pinSCL: pin,
+        pinSDA: pin,
+      },
     },
     log: { type: "object", required: ["pinTX"], additionalProperties: false, properties: { "#": comment, baud: { type: "integer" }, pinTX: pin } },
     led: {
@@ -61,7 +78,17 @@ export const DEVICE_CONFIG_SCHEMA: Schema = {
         pin,
         pinCLK: pin,
         type: { type: "integer" },
-        rgb: { type: "array", minItems: 3, maxItems: 3, items: { type: "object", required: ["pin"], additionalProperties: false, properties: { "#": comment, pin, mult: { type: "integer", minimum: 0, maximum: 255 } } } },
+        rgb: {
+          type: "array",
+          minItems: 3,
+          maxItems: 3,
+          items: {
+            type: "object",
+            required: ["pin"],
+            additionalProperties: false,
+            properties: { "#": comment, pin, mult: { type: "integer", minimum: 0, maximum: 255 } },
+          },
+        },
       },
     },
   },

@@ -41,7 +41,12 @@ function missingPackages() {
   // one query for all: a line "<package> <status>" for each package dpkg knows
   const names = SYSTEM_PACKAGES.map(([p]) => p);
   const r = spawnSync("dpkg-query", ["-W", "-f=${Package} ${Status}\\n", ...names], { encoding: "utf8" });
-  const installed = new Set(r.stdout.split("\n").filter((l) => / installed$/.test(l)).map((l) => l.split(" ")[0]));
+  const installed = new Set(
+    r.stdout
+      .split("\n")
+      .filter((l) => / installed$/.test(l))
+      .map((l) => l.split(" ")[0]),
+  );
   return names.filter((p) => !installed.has(p));
 }
 

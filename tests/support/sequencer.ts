@@ -26,6 +26,9 @@ export default class LongFirstSequencer extends BaseSequencer {
       return k < 0 ? LONG_FIRST.length : k;
     };
     // a stable sort: files of the same rank keep vitest's order
-    return sorted.map((f, i) => ({ f, i })).sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i).map(({ f }) => f);
+    return sorted
+      .map((f, i) => ({ f, i }))
+      .sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i)
+      .map(({ f }) => f);
   }
 }

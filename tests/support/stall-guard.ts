@@ -27,7 +27,10 @@ const monitor = new StallMonitor().start();
 function cpuSeconds(): { own: number; children: number } | undefined {
   try {
     const stat = readFileSync("/proc/self/stat", "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ").map(Number);
+    const f = stat
+      .slice(stat.lastIndexOf(")") + 2)
+      .split(" ")
+      .map(Number);
     // fields 14-17 of the file are 12-15 after the name; clock ticks of 1/100 s on Linux
     return { own: (f[11] + f[12]) / 100, children: (f[13] + f[14]) / 100 };
   } catch {
@@ -65,7 +68,15 @@ afterAll(() => {
   const worst = monitor.stop();
   const file = relative(process.cwd(), expect.getState().testPath ?? "?");
   if (process.env.BNN_STALL_REPORT) {
-    const line = { file, blockedMs: Math.round(worst.blockedMs), wallMs: Math.round(worst.wallMs), cpuMs: Math.round(worst.cpuMs), during: worst.during, ownTime: StallMonitor.chargesOnlyOwnTime, cpuSeconds: cpuSeconds() };
+    const line = {
+      file,
+      blockedMs: Math.round(worst.blockedMs),
+      wallMs: Math.round(worst.wallMs),
+      cpuMs: Math.round(worst.cpuMs),
+      during: worst.during,
+      ownTime: StallMonitor.chargesOnlyOwnTime,
+      cpuSeconds: cpuSeconds(),
+    };
     appendFileSync(process.env.BNN_STALL_REPORT, JSON.stringify(line) + "\n");
   }
   if (worst.blockedMs > STALL_LIMIT_MS) {
