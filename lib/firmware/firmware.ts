@@ -21,6 +21,7 @@ import { applyChanges, planChanges, type Change } from "./patch.ts";
 import { missingForBuild, missingLine } from "./preflight.ts";
 import { elfSize, type ElfSize } from "./size.ts";
 import { firmwareSources, type ServiceInputs } from "./sources.ts";
+import { isUf2 } from "./uf2.ts";
 
 export const BOARDS_DIR = join(ROOT, "boards");
 
@@ -126,6 +127,8 @@ export async function buildFirmware(o: FirmwareOptions): Promise<FirmwareResult>
     if (image) {
       if (!existsSync(image)) throw new UserError(`--image ${o.image}: no such file`);
       if (!image.endsWith(ext)) throw new UserError(`--image ${o.image}: a ${board.archId} firmware image is a ${ext} file`, ExitCode.Usage);
+      if (ext === ".uf2" && !isUf2(readFileSync(image)))
+        throw new UserError(`--image ${o.image} is not a UF2 file (512-byte blocks with the UF2 magic numbers)`);
       if (o.patchOnly) throw new UserError("--patch-only needs --firmware-dir", ExitCode.Usage);
     } else {
       const layout = detectLayout(resolve(o.firmwareDir ?? ""));
