@@ -3,7 +3,8 @@
  * bnn_raster_steps.c) against the TypeScript
  * reference (src/shared/stroke-raster.ts): the same 25 input words and the same counts, on the
  * fixtures, on the first 1,000 MNIST test digits drawn as strokes and on random strokes (random
- * panels, points off the panel, dots, empty strokes, scribbles past the disc cap), on the host
+ * panels, points off the panel, dots, empty strokes, scribbles past the disc cap, panels up to
+ * 65535 wide), on the host
  * under ASan/UBSan and on the emulated Cortex-M0.
  */
 import fc from "fast-check";
@@ -77,6 +78,17 @@ function randomCases(seed: number, runs: number): Case[] {
     }),
   );
   const cases = fc.sample(arb, { numRuns: runs, seed });
+  // panels up to the largest: drawings too big for the C's 32-bit division of the fine coordinates (bnn_raster_fine)
+  const big = fc.record({ width: fc.integer({ min: 30000, max: 65535 }), height: fc.integer({ min: 1, max: 65535 }) }).chain(({ width, height }) =>
+    fc.record({
+      width: fc.constant(width),
+      height: fc.constant(height),
+      strokes: fc
+        .array(fc.array(fc.tuple(fc.integer({ min: 0, max: width }), fc.integer({ min: 0, max: height })), { minLength: 1, maxLength: 12 }), { maxLength: 3 })
+        .map((ss) => ss.map((s) => s.flat())),
+    }),
+  );
+  cases.push(...fc.sample(big, { numRuns: Math.ceil(runs / 10), seed: seed + 1 }));
   // scribbles: far more discs than the cap
   for (let k = 0; k < 5; k++)
     cases.push({ width: 240, height: 240, strokes: [Array.from({ length: 800 }, (_, i) => (i % 2 ? (i * 37) % 240 : (i * 53) % 240))] });
@@ -84,14 +96,14 @@ function randomCases(seed: number, runs: number): Case[] {
 }
 
 describe("C rasterizer = TypeScript rasterizer", () => {
-  it("host gcc (ASan/UBSan): fixtures, 1,000 MNIST digits as strokes, 400 random stroke sets", async () => {
+  it("host gcc (ASan/UBSan): fixtures, 1,000 MNIST digits as strokes, 400 random stroke sets and 40 on panels up to 65535", async () => {
     const cases = [...fixtures, ...digits, ...randomCases(5, 400)];
     const r = await runCases(HOST_GCC, cases);
     expect(r.first).toBeUndefined();
     expect(r.same).toBe(cases.length);
   });
 
-  it("Cortex-M0 (QEMU): fixtures, 200 MNIST digits, 100 random stroke sets", async () => {
+  it("Cortex-M0 (QEMU): fixtures, 200 MNIST digits, 100 random stroke sets and 10 on panels up to 65535", async () => {
     const cases = [...fixtures, ...digits.slice(0, 200), ...randomCases(6, 100)];
     const r = await runCases(CORTEX_M0, cases);
     expect(r.first).toBeUndefined();

@@ -11,7 +11,9 @@
  * x, y, little-endian, in panel coordinates; the pair 0xffff, 0xffff ends a stroke.
  * Output: 25 words (element 28 r + c is bit e & 31 of word e >> 5), as bnn_classify takes them.
  * Deskew (step 2, deskew_shear) sums in int64_t, so any point count is exact.
- * No malloc; static scratch of 4 * BNN_RASTER_MAX_DISCS bytes; not reentrant.
+ * No malloc. Static RAM: only the pen's table, 2 * (BNN_RASTER_PEN_RADIUS + 1) bytes and a flag,
+ * made on the first call (not reentrant then); the disc centres (at most BNN_RASTER_MAX_DISCS)
+ * are walked twice from the pairs, not kept (bnn_raster_steps.c, bnn_raster_walk_t).
  */
 #ifndef BNN_RASTER_H
 #define BNN_RASTER_H

@@ -12,9 +12,9 @@
 
 /*
  * What the steps hand on, each filling its part: stroke-raster-state.ts's Raster, with the
- * strokes (the TypeScript passes them as an argument); the disc centres of step 4 are bnn_xs,
- * bnn_ys of bnn_raster_steps.c. Points are clamped to 0..max_x, 0..max_y; sheared coordinates
- * are in 1/SHEAR_ONE panel units.
+ * strokes (the TypeScript passes them as an argument). The disc centres are in no state: steps 4
+ * and 6 each walk them from the pairs (bnn_raster_walk_t of bnn_raster_steps.c). Points are
+ * clamped to 0..max_x, 0..max_y; sheared coordinates are in 1/SHEAR_ONE panel units.
  */
 typedef struct {
     const uint8_t *pairs;

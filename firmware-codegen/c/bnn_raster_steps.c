@@ -51,9 +51,6 @@ static void bnn_raster_spans(void) {
     bnn_spans_ready = 1;
 }
 
-static int16_t bnn_xs[BNN_RASTER_MAX_DISCS];
-static int16_t bnn_ys[BNN_RASTER_MAX_DISCS];
-
 /* Pair i as a point clamped to the panel; 0 for the pair that ends a stroke. */
 static inline int bnn_raster_point(const bnn_raster_state_t *r, size_t i, int32_t *x, int32_t *y) {
     const uint32_t ux = bnn_raster_u16(r->pairs + 4 * i), uy = bnn_raster_u16(r->pairs + 4 * i + 2);
@@ -119,44 +116,104 @@ void bnn_raster_sheared_box(bnn_raster_state_t *r) {
     r->box_width = bnn_floor_div(2 * wide_x + BNN_RASTER_SHEAR_ONE, 2 * BNN_RASTER_SHEAR_ONE);
 }
 
-/* 4. The disc centres, fine units before the move (points and points interpolated between them), and their sums. */
-void bnn_raster_disc_centres(bnn_raster_state_t *r) {
-    const int64_t span = BNN_RASTER_SPAN, side2 = 2 * (int64_t)r->side;
-    int32_t n = 0, sum_x = 0, sum_y = 0, px = -1, py = -1, x, y;
-    for (size_t i = 0; i < r->n_pairs && n < BNN_RASTER_MAX_DISCS; i++) {
-        if (!bnn_raster_point(r, i, &x, &y)) {
-            px = -1; /* a new stroke */
-            py = -1;
+/*
+ * The walk over the disc centres, fine units before the move: each point at
+ * round((X - low_x) * SPAN / side), round(Y * SPAN / side), and between two points of a stroke the
+ * centres at most STEP apart; at most MAX_DISCS. Step 4 sums them and step 6 draws them, each
+ * walking them from the pairs with bnn_raster_next_centre: walking twice costs less RAM than
+ * keeping them (2 x 1,200 bytes for 600 centres, on a touch-only service whose RAM is otherwise
+ * some 1.7 KB). stroke-raster-steps.ts walks them the same way, written out in both steps (a
+ * call per centre costs its VM more than the walk). The walk copies the state's fields it reads
+ * into a local: a store to rows[] in step 6 cannot change them for all gcc knows.
+ */
+typedef struct {
+    const uint8_t *pairs;
+    size_t n_pairs, i;        /* the pairs and the next one to read */
+    int32_t max_x, max_y, min_x, min_y, shear, low_x, side;
+    int32_t n;                /* centres given */
+    int32_t px, py;           /* the last point's centre; px < 0: a stroke starts */
+    int32_t fx, fy, dx, dy;   /* the point read, and its distance from the last */
+    int32_t t, k;             /* centres t..k of the way to it come next: k - 1 in between, then the point */
+} bnn_raster_walk_t;
+
+/*
+ * round(v * SPAN / side) for 0 <= v <= side (the fine coordinate of a sheared coordinate v after
+ * the box's corner), floor((2 SPAN v + side) / (2 side)): in 32 bits when (2 SPAN + 1) side fits
+ * (a drawing up to some 30,000 panel units wide or tall), which ARMv6-M divides several times
+ * faster than libgcc's 64-bit division; in 64 bits above that. The same value as the
+ * TypeScript's division of doubles (exact below 2^53) either way.
+ */
+static inline int32_t bnn_raster_fine(int64_t v, int32_t side) {
+    if (side <= (int32_t)(UINT32_MAX / (2 * BNN_RASTER_SPAN + 1)))
+        return (int32_t)((2u * BNN_RASTER_SPAN * (uint32_t)v + (uint32_t)side) / (2u * (uint32_t)side));
+    return (int32_t)bnn_floor_div64(2 * v * BNN_RASTER_SPAN + side, 2 * (int64_t)side);
+}
+
+static inline void bnn_raster_walk_start(bnn_raster_walk_t *w, const bnn_raster_state_t *r) {
+    w->pairs = r->pairs;
+    w->n_pairs = r->n_pairs;
+    w->i = 0;
+    w->max_x = r->max_x;
+    w->max_y = r->max_y;
+    w->min_x = r->min_x;
+    w->min_y = r->min_y;
+    w->shear = r->shear;
+    w->low_x = r->low_x;
+    w->side = r->side;
+    w->n = 0;
+    w->px = w->py = -1;
+    w->fx = w->fy = w->dx = w->dy = 0;
+    w->t = 1;
+    w->k = 0;
+}
+
+/* The next disc centre into *cx, *cy: 1, or 0 when there are no more (MAX_DISCS given, or the pairs read). */
+static inline int bnn_raster_next_centre(bnn_raster_walk_t *w, int32_t *cx, int32_t *cy) {
+    if (w->n >= BNN_RASTER_MAX_DISCS) return 0;
+    while (w->t > w->k) {
+        if (w->i >= w->n_pairs) return 0;
+        const uint8_t *p = w->pairs + 4 * w->i++;
+        const uint32_t ux = bnn_raster_u16(p), uy = bnn_raster_u16(p + 2);
+        if (ux == BNN_RASTER_PEN_UP && uy == BNN_RASTER_PEN_UP) {
+            w->px = w->py = -1; /* a new stroke */
             continue;
         }
-        const int64_t sx = (int64_t)BNN_RASTER_SHEAR_ONE * (x - r->min_x) - (int64_t)r->shear * (y - r->min_y) - r->low_x;
-        const int32_t fx = (int32_t)bnn_floor_div64(2 * sx * span + r->side, side2);
-        const int32_t fy = (int32_t)bnn_floor_div64(2 * (int64_t)BNN_RASTER_SHEAR_ONE * (y - r->min_y) * span + r->side, side2);
-        if (px >= 0) {
-            const int32_t dx = fx - px, dy = fy - py;
-            const int32_t adx = dx < 0 ? -dx : dx, ady = dy < 0 ? -dy : dy;
-            const int32_t k = bnn_floor_div((adx > ady ? adx : ady) + BNN_RASTER_STEP - 1, BNN_RASTER_STEP);
-            for (int32_t t = 1; t < k && n < BNN_RASTER_MAX_DISCS; t++) {
-                const int32_t ix = px + bnn_floor_div(2 * dx * t + k, 2 * k);
-                const int32_t iy = py + bnn_floor_div(2 * dy * t + k, 2 * k);
-                bnn_xs[n] = (int16_t)ix;
-                bnn_ys[n] = (int16_t)iy;
-                sum_x += ix;
-                sum_y += iy;
-                n++;
-            }
+        const int32_t x = bnn_clamp((int32_t)ux, 0, w->max_x), y = bnn_clamp((int32_t)uy, 0, w->max_y);
+        w->fx = bnn_raster_fine((int64_t)BNN_RASTER_SHEAR_ONE * (x - w->min_x) - (int64_t)w->shear * (y - w->min_y) - w->low_x, w->side);
+        w->fy = bnn_raster_fine((int64_t)BNN_RASTER_SHEAR_ONE * (y - w->min_y), w->side);
+        w->t = 1;
+        w->k = 1; /* a stroke's first point: itself alone */
+        if (w->px >= 0) {
+            /* from the last point (given) to this one: k - 1 centres in between, then this one (none if it did not move) */
+            w->dx = w->fx - w->px;
+            w->dy = w->fy - w->py;
+            const int32_t adx = w->dx < 0 ? -w->dx : w->dx, ady = w->dy < 0 ? -w->dy : w->dy;
+            w->k = bnn_floor_div((adx > ady ? adx : ady) + BNN_RASTER_STEP - 1, BNN_RASTER_STEP);
         }
-        if (n < BNN_RASTER_MAX_DISCS && (fx != px || fy != py)) {
-            bnn_xs[n] = (int16_t)fx;
-            bnn_ys[n] = (int16_t)fy;
-            sum_x += fx;
-            sum_y += fy;
-            n++;
-        }
-        px = fx;
-        py = fy;
     }
-    r->discs = n;
+    const int32_t t = w->t++;
+    if (t < w->k) {
+        /* round(p + d * t / k), d may be negative */
+        *cx = w->px + bnn_floor_div(2 * w->dx * t + w->k, 2 * w->k);
+        *cy = w->py + bnn_floor_div(2 * w->dy * t + w->k, 2 * w->k);
+    } else {
+        *cx = w->px = w->fx;
+        *cy = w->py = w->fy;
+    }
+    w->n++;
+    return 1;
+}
+
+/* 4. The disc centres (the walk above), their number and their sums. */
+void bnn_raster_disc_centres(bnn_raster_state_t *r) {
+    bnn_raster_walk_t w;
+    int32_t sum_x = 0, sum_y = 0, x, y;
+    bnn_raster_walk_start(&w, r);
+    while (bnn_raster_next_centre(&w, &x, &y)) {
+        sum_x += x;
+        sum_y += y;
+    }
+    r->discs = w.n;
     r->sum_x = sum_x;
     r->sum_y = sum_y;
 }
@@ -174,14 +231,17 @@ void bnn_raster_place_centre(bnn_raster_state_t *r) {
     r->off_y = bnn_clamp(off_y, BNN_RASTER_PEN_RADIUS, last_fine - BNN_RASTER_PEN_RADIUS - extent_y);
 }
 
-/* 6. Draws the discs: per disc and pen row, one span of columns ORed into the row's bits. */
+/* 6. Draws the discs, walking their centres again (see bnn_raster_walk_t): per disc and pen row, one span of columns ORed into the row's bits. */
 void bnn_raster_draw_discs(const bnn_raster_state_t *r, uint32_t rows[BNN_RASTER_SIDE]) {
     /* locals, as in the TypeScript: a store to rows[] might change *r for all gcc knows */
-    const int32_t n = r->discs, off_x = r->off_x, off_y = r->off_y;
+    const int32_t off_x = r->off_x, off_y = r->off_y;
+    bnn_raster_walk_t w;
+    int32_t x, y;
     if (!bnn_spans_ready) bnn_raster_spans(); /* made on the first use */
     for (int32_t row = 0; row < BNN_RASTER_SIDE; row++) rows[row] = 0;
-    for (int32_t d = 0; d < n; d++) {
-        const int32_t cx = bnn_xs[d] + off_x, cy = bnn_ys[d] + off_y;
+    bnn_raster_walk_start(&w, r);
+    while (bnn_raster_next_centre(&w, &x, &y)) {
+        const int32_t cx = x + off_x, cy = y + off_y;
         int32_t r0 = bnn_floor_div(cy - BNN_RASTER_PEN_RADIUS - 8 + BNN_RASTER_FINE - 1, BNN_RASTER_FINE);
         int32_t r1 = bnn_floor_div(cy + BNN_RASTER_PEN_RADIUS - 8, BNN_RASTER_FINE);
         if (r0 < 0) r0 = 0;

@@ -35,8 +35,9 @@ export interface Bits {
 export const SPAN = BOX_PIXELS * FINE - 2 * PEN_RADIUS;
 
 /**
- * What the steps of rasterizeBits hand on besides the strokes and the disc centres, each step
- * filling its part (the C's bnn_raster_state_t). Points are clamped to 0..maxX, 0..maxY;
+ * What the steps of rasterizeBits hand on besides the strokes, each step filling its part (the
+ * C's bnn_raster_state_t). The disc centres are in no state: discCentres and drawDiscs each walk
+ * them from the strokes (stroke-raster-steps.ts). Points are clamped to 0..maxX, 0..maxY;
  * sheared coordinates are in 1/SHEAR_ONE panel units. (A step copies the fields its loops read
  * into locals: in DeviceScript a field read is a lookup, a local is not.)
  */

@@ -142,11 +142,14 @@ export function shearedBox(r: Raster, strokes: number[][]): void {
 }
 
 /**
- * 4. The disc centres into xs, ys, fine units before the move: each point at
- * round((X - lowX) * SPAN / side), round(Y * SPAN / side), and points interpolated between two
- * of a stroke at most STEP apart; at most MAX_DISCS. Their sums give the centre of mass.
+ * 4. The disc centres, fine units before the move: each point at
+ * round((X - lowX) * SPAN / side), round(Y * SPAN / side), and between two points of a stroke
+ * the centres at most STEP apart; at most MAX_DISCS. Their number and sums (the centre of mass).
+ * No step keeps them: drawDiscs walks them again, in the same loops (the walk is written out in
+ * both: a call per centre costs the VM more than the walk). The C walks them with one function,
+ * bnn_raster_next_centre, in both steps: 600 kept centres would be 2,400 bytes of its static RAM.
  */
-export function discCentres(r: Raster, strokes: number[][], xs: number[], ys: number[]): void {
+export function discCentres(r: Raster, strokes: number[][]): void {
   const maxX = r.maxX;
   const maxY = r.maxY;
   const minX = r.minX;
@@ -170,30 +173,23 @@ export function discCentres(r: Raster, strokes: number[][], xs: number[], ys: nu
       y = y < 0 ? 0 : y > maxY ? maxY : y;
       const fx = Math.floor(((SHEAR_ONE * (x - minX) - shear * (y - minY) - lowX) * span2 + side) / side2);
       const fy = Math.floor((SHEAR_ONE * (y - minY) * span2 + side) / side2);
+      // from the last point to this one: k - 1 centres in between, then this one (none if it did
+      // not move); a stroke's first point alone
+      let k = 1;
+      let dx = 0;
+      let dy = 0;
       if (px >= 0) {
-        // from the previous point (drawn) towards this one: k - 1 points in between
-        const dx = fx - px;
-        const dy = fy - py;
+        dx = fx - px;
+        dy = fy - py;
         const adx = dx < 0 ? -dx : dx;
         const ady = dy < 0 ? -dy : dy;
-        const k = Math.floor(((adx > ady ? adx : ady) + STEP - 1) / STEP);
-        const k2 = 2 * k;
-        for (let t = 1; t < k && n < MAX_DISCS; t++) {
-          // round(p + d * t / k), d may be negative: floor of (2 d t + k) / (2 k)
-          const ix = px + Math.floor((2 * dx * t + k) / k2);
-          const iy = py + Math.floor((2 * dy * t + k) / k2);
-          xs.push(ix);
-          ys.push(iy);
-          sumX += ix;
-          sumY += iy;
-          n++;
-        }
+        k = Math.floor(((adx > ady ? adx : ady) + STEP - 1) / STEP);
       }
-      if (n < MAX_DISCS && (fx !== px || fy !== py)) {
-        xs.push(fx);
-        ys.push(fy);
-        sumX += fx;
-        sumY += fy;
+      const k2 = 2 * k;
+      for (let t = 1; t <= k && n < MAX_DISCS; t++) {
+        // round(p + d * t / k), d may be negative: floor of (2 d t + k) / (2 k)
+        sumX += t < k ? px + Math.floor((2 * dx * t + k) / k2) : fx;
+        sumY += t < k ? py + Math.floor((2 * dy * t + k) / k2) : fy;
         n++;
       }
       px = fx;
@@ -221,31 +217,68 @@ export function placeCentre(r: Raster): void {
 }
 
 /**
- * 6. Draws the discs: per disc and pen row, one span of columns ORed into the row's bits
- * (bit c: column c). cx, cy >= PEN_RADIUS and the half-width h <= PEN_RADIUS, so the
- * numerators of the >> 4 below are >= 0. Returns the RASTER_SIDE rows.
+ * 6. Draws the discs, walking their centres as discCentres does (the same loops): per disc and
+ * pen row, one span of columns ORed into the row's bits (bit c: column c). cx, cy >= PEN_RADIUS
+ * and the half-width h <= PEN_RADIUS, so the numerators of the >> 4 below are >= 0. Returns the
+ * RASTER_SIDE rows.
  */
-export function drawDiscs(r: Raster, xs: number[], ys: number[]): number[] {
-  const n = r.discs;
+export function drawDiscs(r: Raster, strokes: number[][]): number[] {
+  const maxX = r.maxX;
+  const maxY = r.maxY;
+  const minX = r.minX;
+  const minY = r.minY;
+  const shear = r.shear;
+  const lowX = r.lowX;
+  const side = r.side;
+  const span2 = 2 * SPAN;
+  const side2 = 2 * side;
   const offX = r.offX;
   const offY = r.offY;
   const rows: number[] = [];
   for (let row = 0; row < RASTER_SIDE; row++) rows.push(0);
-  for (let d = 0; d < n; d++) {
-    const cx = xs[d] + offX;
-    const cy = ys[d] + offY;
-    // rows whose centre 16 r + 8 is within PEN_RADIUS of cy
-    const r0 = (cy - PEN_RADIUS - 8 + FINE - 1) >> 4;
-    let r1 = (cy + PEN_RADIUS - 8) >> 4;
-    if (r1 > RASTER_SIDE - 1) r1 = RASTER_SIDE - 1;
-    for (let row = r0; row <= r1; row++) {
-      const dyc = row * FINE + 8 - cy;
-      const h = SPANS[dyc < 0 ? -dyc : dyc];
-      // columns whose centre 16 c + 8 is in [cx - h, cx + h]
-      const c0 = (cx - h - 8 + FINE - 1) >> 4;
-      let c1 = (cx + h - 8) >> 4;
-      if (c1 > RASTER_SIDE - 1) c1 = RASTER_SIDE - 1;
-      if (c0 <= c1) rows[row] = rows[row] | (((1 << (c1 + 1)) - 1) ^ ((1 << c0) - 1));
+  let n = 0;
+  for (let s = 0; s < strokes.length && n < MAX_DISCS; s++) {
+    const st = strokes[s];
+    let px = -1;
+    let py = -1;
+    for (let i = 0; i + 1 < st.length && n < MAX_DISCS; i += 2) {
+      let x = st[i];
+      let y = st[i + 1];
+      x = x < 0 ? 0 : x > maxX ? maxX : x;
+      y = y < 0 ? 0 : y > maxY ? maxY : y;
+      const fx = Math.floor(((SHEAR_ONE * (x - minX) - shear * (y - minY) - lowX) * span2 + side) / side2);
+      const fy = Math.floor((SHEAR_ONE * (y - minY) * span2 + side) / side2);
+      let k = 1;
+      let dx = 0;
+      let dy = 0;
+      if (px >= 0) {
+        dx = fx - px;
+        dy = fy - py;
+        const adx = dx < 0 ? -dx : dx;
+        const ady = dy < 0 ? -dy : dy;
+        k = Math.floor(((adx > ady ? adx : ady) + STEP - 1) / STEP);
+      }
+      const k2 = 2 * k;
+      for (let t = 1; t <= k && n < MAX_DISCS; t++) {
+        const cx = (t < k ? px + Math.floor((2 * dx * t + k) / k2) : fx) + offX;
+        const cy = (t < k ? py + Math.floor((2 * dy * t + k) / k2) : fy) + offY;
+        n++;
+        // rows whose centre 16 r + 8 is within PEN_RADIUS of cy
+        const r0 = (cy - PEN_RADIUS - 8 + FINE - 1) >> 4;
+        let r1 = (cy + PEN_RADIUS - 8) >> 4;
+        if (r1 > RASTER_SIDE - 1) r1 = RASTER_SIDE - 1;
+        for (let row = r0; row <= r1; row++) {
+          const dyc = row * FINE + 8 - cy;
+          const h = SPANS[dyc < 0 ? -dyc : dyc];
+          // columns whose centre 16 c + 8 is in [cx - h, cx + h]
+          const c0 = (cx - h - 8 + FINE - 1) >> 4;
+          let c1 = (cx + h - 8) >> 4;
+          if (c1 > RASTER_SIDE - 1) c1 = RASTER_SIDE - 1;
+          if (c0 <= c1) rows[row] = rows[row] | (((1 << (c1 + 1)) - 1) ^ ((1 << c0) - 1));
+        }
+      }
+      px = fx;
+      py = fy;
     }
   }
   return rows;

@@ -87,12 +87,9 @@ export function rasterizeBits(strokes: number[][], panelWidth: number, panelHeig
   if (r.points === 0) return { points: 0, boxWidth: -1, boxHeight: -1, discs: 0, ink: 0 };
   deskewShear(r, strokes);
   shearedBox(r, strokes);
-  // the disc centres, fine units before the move
-  const xs: number[] = [];
-  const ys: number[] = [];
-  discCentres(r, strokes, xs, ys);
+  discCentres(r, strokes);
   placeCentre(r);
-  const ink = packRows(drawDiscs(r, xs, ys), out);
+  const ink = packRows(drawDiscs(r, strokes), out);
   return { points: r.points, boxWidth: r.boxWidth, boxHeight: r.boxY - r.minY, discs: r.discs, ink };
 }
 
