@@ -90,6 +90,22 @@ beforeAll(() => {
 type Row = [label: string, args: string[], code: number, message: RegExp];
 
 // biome-ignore format: a table, one bad input per row
+const firmwareRows = (): Row[] => [
+  ["firmware: neither a firmware checkout nor an image", ["firmware"], 2, /give --firmware-dir DIR .* or --image FILE/],
+  ["firmware: both", ["firmware", "--firmware-dir", p("a-folder"), "--image", p("image.uf2")], 2, /give --firmware-dir DIR .* or --image FILE/],
+  ["firmware: an unknown board", ["firmware", "--image", p("image.uf2"), "--board", "pico9"], 2, /no board 'pico9' in boards\//],
+  ["firmware: an unknown input", ["firmware", "--image", p("image.uf2"), "--inputs", "pen"], 2, /--inputs pen: give touch, camera or both/],
+  ["firmware: a folder that is not a firmware checkout", ["firmware", "--firmware-dir", p("a-folder"), "--patch-only"], 3, /is not a devicescript-pico or devicescript-esp32 checkout/],
+  ["firmware: a firmware folder that does not exist", ["firmware", "--firmware-dir", p("no-such-folder")], 3, /no-such-folder: no such folder/],
+  ["firmware: a missing image", ["firmware", "--image", p("no-such.uf2")], 3, /--image .*no-such\.uf2: no such file/],
+  ["firmware: an image of the other chip's kind", ["firmware", "--image", p("image.bin")], 2, /a rp2040 firmware image is a \.uf2 file/],
+  ["firmware: a model of one's own without its program", ["firmware", "--image", p("image.uf2"), "--model", p("ok.json")], 2, /is not a shipped model: give --program/],
+  ["firmware: an image that is not a UF2 file", ["firmware", "--image", p("image.uf2")], 3, /image\.uf2 is not a UF2 file/],
+  ["firmware: --out over a file of the user's", ["firmware", "--image", p("image.uf2"), "--out", p("plain-file.uf2")], 4, /plain-file\.uf2 exists; pass --force/],
+  ["firmware: --out into the generated tables", ["firmware", "--image", p("image.uf2"), "--out", join(ROOT, "src", "generated", "x.uf2")], 4, /src\/generated holds generated files only bnn regen writes/],
+];
+
+// biome-ignore format: a table, one bad input per row
 const rows = (): Row[] => [
   // sim
   ["sim: an option that does not apply (--restart-classifier-at with bytecode)", ["sim", "--backend", "bytecode", "--restart-classifier-at", "3"], 2, /--restart-classifier-at needs --backend native/],
@@ -142,19 +158,7 @@ const rows = (): Row[] => [
   ["export: --out in a folder that is a file (issue 21: said it does not exist)", ["export", "--model", p("ok.json"), "--out", p("plain-file/t.ts")], 3, /plain-file is a file, not a folder/],
   ["export: onto a full disk", ["export", "--model", p("ok.json"), "--out", "/dev/full"], 3, /cannot write \/dev\/full: no space left on the device/],
   // codegen
-  // firmware
-  ["firmware: neither a firmware checkout nor an image", ["firmware"], 2, /give --firmware-dir DIR .* or --image FILE/],
-  ["firmware: both", ["firmware", "--firmware-dir", p("a-folder"), "--image", p("image.uf2")], 2, /give --firmware-dir DIR .* or --image FILE/],
-  ["firmware: an unknown board", ["firmware", "--image", p("image.uf2"), "--board", "pico9"], 2, /no board 'pico9' in boards\//],
-  ["firmware: an unknown input", ["firmware", "--image", p("image.uf2"), "--inputs", "pen"], 2, /--inputs pen: give touch, camera or both/],
-  ["firmware: a folder that is not a firmware checkout", ["firmware", "--firmware-dir", p("a-folder"), "--patch-only"], 3, /is not a devicescript-pico or devicescript-esp32 checkout/],
-  ["firmware: a firmware folder that does not exist", ["firmware", "--firmware-dir", p("no-such-folder")], 3, /no-such-folder: no such folder/],
-  ["firmware: a missing image", ["firmware", "--image", p("no-such.uf2")], 3, /--image .*no-such\.uf2: no such file/],
-  ["firmware: an image of the other chip's kind", ["firmware", "--image", p("image.bin")], 2, /a rp2040 firmware image is a \.uf2 file/],
-  ["firmware: a model of one's own without its program", ["firmware", "--image", p("image.uf2"), "--model", p("ok.json")], 2, /is not a shipped model: give --program/],
-  ["firmware: an image that is not a UF2 file", ["firmware", "--image", p("image.uf2")], 3, /image\.uf2 is not a UF2 file/],
-  ["firmware: --out over a file of the user's", ["firmware", "--image", p("image.uf2"), "--out", p("plain-file.uf2")], 4, /plain-file\.uf2 exists; pass --force/],
-  ["firmware: --out into the generated tables", ["firmware", "--image", p("image.uf2"), "--out", join(ROOT, "src", "generated", "x.uf2")], 4, /src\/generated holds generated files only bnn regen writes/],
+  ...firmwareRows(),
   ["codegen: damaged tables", ["codegen", "--tables", p("tables.ts"), "--out", p("c-out")], 3, /tables.ts: MODEL_NAME is missing or not a string/],
   ["codegen: tables whose counter starts were edited", ["codegen", "--tables", p("edited-starts.ts"), "--out", p("c-out")], 3, /L1_K_EVEN\/ODD_DEC disagree with L1_COLUMNS and L1_THRESHOLDS/],
   ["codegen: tables with a wrong plane count", ["codegen", "--tables", p("wrong-planes.ts"), "--out", p("c-out")], 3, /L2_PLANES is 31, the columns and thresholds need \d+/],
