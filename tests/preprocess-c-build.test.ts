@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { disassemble, m0plusCycles, traceCost } from "../lib/measure/cycles.ts";
 import { M0_BIG_COUNT, M0_COUNT, type CountTarget } from "../lib/measure/icount.ts";
 import { C_DIR } from "../lib/paths.ts";
-import { PREPROCESS_SOURCES, STRICT } from "../lib/targets/targets.ts";
+import { linkBareMetal, PREPROCESS_SOURCES, STRICT } from "../lib/targets/targets.ts";
 import { run } from "../lib/run.ts";
 import { FRAME_HEIGHT, FRAME_WIDTH } from "../lib/image/photo.ts";
 import { MAX_FRAME_BYTES } from "../src/shared/camera-chunks.ts";
@@ -70,24 +70,12 @@ describe("C camera preprocessing (bnn_preprocess.c): cost", () => {
     const dir = scratchDir("preprocess-count");
     const count = async (t: CountTarget, cases: Case[], frameBytes: number, tag: string) => {
       const elf = join(dir, `bench-${tag}.elf`);
-      await run(t.cc, [
-        "-std=c99",
-        "-O2",
-        ...t.cflags,
-        "-ffreestanding",
-        "-nostdlib",
-        `-DBNN_HARNESS_FRAME_BYTES=${frameBytes}`,
-        `-I${C_DIR}`,
-        `-I${HARNESS}`,
-        ...PREPROCESS_SOURCES,
-        join(HARNESS, "preprocess_bench_main.c"),
-        join(HARNESS, "runtime.c"),
-        join(HARNESS, "libc_min.c"),
-        ...t.link,
-        "-lgcc",
-        "-o",
+      const main = join(HARNESS, "preprocess_bench_main.c");
+      await linkBareMetal(
+        t,
+        ["-std=c99", "-O2", ...t.cflags, `-DBNN_HARNESS_FRAME_BYTES=${frameBytes}`, `-I${C_DIR}`, `-I${HARNESS}`, ...PREPROCESS_SOURCES, main],
         elf,
-      ]);
+      );
       // the same trace as icount.ts's instructionsPerInference, also priced in Cortex-M0+ cycles
       const insns = await disassemble("arm-none-eabi-objdump", elf);
       writeFileSync(join(dir, "bnn_in.bin"), Buffer.alloc(0));

@@ -16,7 +16,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { M0_COUNT, RV32_COUNT, type CountTarget } from "../lib/measure/icount.ts";
 import { C_DIR } from "../lib/paths.ts";
-import { PREPROCESS_SOURCES, runQemuHarness, STRICT } from "../lib/targets/targets.ts";
+import { linkBareMetal, PREPROCESS_SOURCES, runQemuHarness, STRICT } from "../lib/targets/targets.ts";
 import { run } from "../lib/run.ts";
 import { MAX_FRAME_BYTES } from "../src/shared/camera-chunks.ts";
 import { OUT_PIXELS, OUT_SIDE, preprocess } from "../src/shared/camera-preprocess.ts";
@@ -152,25 +152,21 @@ async function buildHost(): Promise<string> {
 /** The harness on an emulated core (semihosting), with -O2 like the classifier's builds. */
 async function buildEmulated(t: CountTarget): Promise<string> {
   const elf = join(build, `preprocess-${t.name}.elf`);
-  await run(t.cc, [
-    ...STRICT,
-    "-O2",
-    ...t.cflags,
-    "-ffreestanding",
-    "-nostdlib",
-    `-DBNN_HARNESS_FRAME_BYTES=${M0_FRAME_BYTES}`,
-    `-I${C_DIR}`,
-    `-I${HARNESS}`,
-    ...PREPROCESS_SOURCES,
-    HARNESS_C,
-    join(HARNESS, "semihost_main.c"),
-    join(HARNESS, "runtime.c"),
-    join(HARNESS, "libc_min.c"),
-    ...t.link,
-    "-lgcc",
-    "-o",
+  await linkBareMetal(
+    t,
+    [
+      ...STRICT,
+      "-O2",
+      ...t.cflags,
+      `-DBNN_HARNESS_FRAME_BYTES=${M0_FRAME_BYTES}`,
+      `-I${C_DIR}`,
+      `-I${HARNESS}`,
+      ...PREPROCESS_SOURCES,
+      HARNESS_C,
+      join(HARNESS, "semihost_main.c"),
+    ],
     elf,
-  ]);
+  );
   return elf;
 }
 

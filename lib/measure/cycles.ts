@@ -86,6 +86,29 @@ export function xtensaCycles(i: Insn, taken: boolean): number {
   return 1;
 }
 
+/**
+ * QEMU's arguments for a trace of `elf`: one instruction per translation block (-singlestep), the
+ * address of each executed block on stderr (-d exec,nochain), semihosting for the harness's I/O,
+ * no display, monitor or serial port. traceCost here and icount.ts's counts read that log.
+ */
+export function traceArgs(qemuArgs: string[], elf: string): string[] {
+  return [
+    ...qemuArgs,
+    "-nographic",
+    "-monitor",
+    "none",
+    "-serial",
+    "none",
+    "-semihosting-config",
+    "enable=on,target=native",
+    "-singlestep",
+    "-d",
+    "exec,nochain",
+    "-kernel",
+    elf,
+  ];
+}
+
 export interface TraceCost {
   instructions: number;
   cycles: number;
@@ -101,25 +124,7 @@ export function traceCost(
   cost: (i: Insn, taken: boolean) => number,
 ): Promise<TraceCost> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      qemu,
-      [
-        ...qemuArgs,
-        "-nographic",
-        "-monitor",
-        "none",
-        "-serial",
-        "none",
-        "-semihosting-config",
-        "enable=on,target=native",
-        "-singlestep",
-        "-d",
-        "exec,nochain",
-        "-kernel",
-        elf,
-      ],
-      { cwd, stdio: ["ignore", "ignore", "pipe"] },
-    );
+    const child = spawn(qemu, traceArgs(qemuArgs, elf), { cwd, stdio: ["ignore", "ignore", "pipe"] });
     let instructions = 0;
     let cycles = 0;
     let prev: { pc: number; insn: Insn | undefined } | undefined;

@@ -8,8 +8,8 @@ import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { C_DIR } from "../paths.ts";
-import { XTENSA_CFLAGS, XTENSA_LINK } from "../targets/targets.ts";
-import { run } from "../run.ts";
+import { linkBareMetal, XTENSA_CFLAGS, XTENSA_LINK } from "../targets/targets.ts";
+import { traceArgs } from "./cycles.ts";
 
 const HARNESS = join(C_DIR, "harness");
 
@@ -77,7 +77,7 @@ export const XTENSA_COUNT: CountTarget = {
 };
 
 /** Builds the bench program from C sources (the model's, or a baseline's) with optimization `opt`. */
-export async function buildBench(
+export function buildBench(
   t: Pick<CountTarget, "name" | "cc" | "cflags" | "link">,
   sources: string[],
   includeDirs: string[],
@@ -86,48 +86,13 @@ export async function buildBench(
   tag: string,
 ): Promise<string> {
   const out = join(buildDir, `bench-${t.name.replace(/\W+/g, "-")}-${tag}.elf`);
-  await run(t.cc, [
-    "-std=c99",
-    ...opt,
-    ...t.cflags,
-    "-ffreestanding",
-    "-nostdlib",
-    ...includeDirs.map((d) => `-I${d}`),
-    `-I${C_DIR}`,
-    `-I${HARNESS}`,
-    ...sources,
-    join(HARNESS, "bench_main.c"),
-    join(HARNESS, "runtime.c"),
-    join(HARNESS, "libc_min.c"),
-    ...t.link,
-    "-lgcc",
-    "-o",
-    out,
-  ]);
-  return out;
+  const args = ["-std=c99", ...opt, ...t.cflags, ...includeDirs.map((d) => `-I${d}`), `-I${C_DIR}`, `-I${HARNESS}`, ...sources, join(HARNESS, "bench_main.c")];
+  return linkBareMetal(t, args, out);
 }
 
 function countRun(t: CountTarget, elf: string, cwd: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      t.qemu,
-      [
-        ...t.qemuArgs,
-        "-nographic",
-        "-monitor",
-        "none",
-        "-serial",
-        "none",
-        "-semihosting-config",
-        "enable=on,target=native",
-        "-singlestep",
-        "-d",
-        "exec,nochain",
-        "-kernel",
-        elf,
-      ],
-      { cwd, stdio: ["ignore", "ignore", "pipe"] },
-    );
+    const child = spawn(t.qemu, traceArgs(t.qemuArgs, elf), { cwd, stdio: ["ignore", "ignore", "pipe"] });
     let count = 0;
     let tail = "";
     child.stderr.setEncoding("latin1");

@@ -105,33 +105,27 @@ function hostTarget(name: string, cc: string, description: string, flags: string
   };
 }
 
+/**
+ * A bare-metal ELF for an emulated core: the compiler's `args` (flags, sources, the harness's
+ * main) with what every such program links, the start-up and semihosting runtime, the bit of libc
+ * the C uses, the core's link script and libgcc. The classifier's harness, the benchmarks
+ * (icount.ts) and the preprocessing's tests all build through it.
+ */
+export async function linkBareMetal(t: { cc: string; link: string[] }, args: string[], out: string): Promise<string> {
+  await run(t.cc, ["-ffreestanding", "-nostdlib", ...args, join(HARNESS, "runtime.c"), join(HARNESS, "libc_min.c"), ...t.link, "-lgcc", "-o", out]);
+  return out;
+}
+
 /** The harness (semihost_main.c) and the model's C as one bare-metal ELF. */
-async function bareMetalBuild(
+function bareMetalBuild(
   t: { name: string; cc: string; cflags: string[]; link: string[] },
   modelDir: string,
   buildDir: string,
   extra: string[],
   program = [join(HARNESS, "harness.c")],
 ): Promise<string> {
-  const out = join(buildDir, `${t.name}.elf`);
-  await run(t.cc, [
-    ...STRICT,
-    ...t.cflags,
-    ...extra,
-    "-ffreestanding",
-    "-nostdlib",
-    ...includes(modelDir),
-    join(modelDir, "bnn_model.c"),
-    ...program,
-    join(HARNESS, "semihost_main.c"),
-    join(HARNESS, "runtime.c"),
-    join(HARNESS, "libc_min.c"),
-    ...t.link,
-    "-lgcc",
-    "-o",
-    out,
-  ]);
-  return out;
+  const args = [...STRICT, ...t.cflags, ...extra, ...includes(modelDir), join(modelDir, "bnn_model.c"), ...program, join(HARNESS, "semihost_main.c")];
+  return linkBareMetal(t, args, join(buildDir, `${t.name}.elf`));
 }
 
 /** The files of the semihosting harness (semihost_main.c): input records in, output records out. */
