@@ -5,9 +5,10 @@
  * the service and its jacdac-c adapter (c/service/, without its tests and fuzzer, which have
  * their own main), and the model's generated C.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { C_DIR } from "../paths.ts";
+import { runtimeCFiles } from "../targets/targets.ts";
 
 export interface FirmwareSource {
   /** The file's name in the firmware's bnn/ folder. */
@@ -33,9 +34,9 @@ export const SERVICE_FILES = ["bnn_service.h", "bnn_service.c", "jd_bnn_classifi
 /** The sources for the model whose generated C is in `modelDir` and a service taking `inputs`, sorted by name. */
 export function firmwareSources(modelDir: string, inputs: ServiceInputs = "both"): FirmwareSource[] {
   const leftOut = (name: string) => (inputs === "camera" && INPUT_FILES.touch.test(name)) || (inputs === "touch" && INPUT_FILES.camera.test(name));
-  const runtime = readdirSync(C_DIR, { withFileTypes: true })
-    .filter((d) => d.isFile() && /\.[ch]$/.test(d.name) && !leftOut(d.name))
-    .map((d) => join(C_DIR, d.name));
+  const runtime = runtimeCFiles()
+    .filter((name) => !leftOut(name))
+    .map((name) => join(C_DIR, name));
   const paths = [...runtime, ...SERVICE_FILES.map((f) => join(C_DIR, "service", f)), join(modelDir, "bnn_model.h"), join(modelDir, "bnn_model.c")];
   return paths.map((p) => ({ name: p.slice(p.lastIndexOf("/") + 1), text: readFileSync(p, "utf8") })).sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -3,7 +3,7 @@
  * Every target runs the same harness (c/harness/): input records in, scores and hidden-layer
  * outputs out, so results compare byte for byte with the TypeScript reference.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { C_DIR } from "../paths.ts";
 import { rp2040jsMissing } from "./rp2040.ts";
@@ -16,6 +16,19 @@ import { runBytecode, shippedTables } from "../devs/bytecode-run.ts";
 const HARNESS = join(C_DIR, "harness");
 export const STRICT = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"];
 const SERVICE_CORE = join(C_DIR, "service", "bnn_service.c");
+/**
+ * The hand-written C directly in firmware-codegen/c/ (layers, convolution, popcount, the
+ * rasterizer and the camera preprocessing, with their headers), by name, sorted: what the model,
+ * the service and the harnesses build with; the wasm build's hash and a firmware's copy
+ * (lib/firmware/sources.ts) take them all, so a new file is never left out of either.
+ */
+export function runtimeCFiles(): string[] {
+  return readdirSync(C_DIR, { withFileTypes: true })
+    .filter((d) => d.isFile() && /\.[ch]$/.test(d.name))
+    .map((d) => d.name)
+    .sort();
+}
+
 /** The stroke rasterizer (bnn_raster.h): its pipeline and its steps. */
 export const RASTER_SOURCES = ["bnn_raster.c", "bnn_raster_steps.c"].map((f) => join(C_DIR, f));
 /** The camera preprocessing (bnn_preprocess.h): its pipeline and its steps. */

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { C_DIR } from "../paths.ts";
-import { missingTool, WASM_SYSTEM_CLANG, wasmFlags } from "./targets.ts";
+import { missingTool, runtimeCFiles, WASM_SYSTEM_CLANG, wasmFlags } from "./targets.ts";
 import { WASM_FILE } from "./wasm-abi.ts";
 
 export { WASM_FILE };
@@ -23,26 +23,8 @@ export function wasmInputsHash(c: { "bnn_model.c": string; "bnn_model.h": string
   h.update(JSON.stringify(wasmFlags()));
   h.update(c["bnn_model.c"]);
   h.update(c["bnn_model.h"]);
-  for (const f of [
-    "bnn_status.h",
-    "bnn_popcount.h",
-    "bnn_layers.h",
-    "bnn_conv.h",
-    "bnn_raster.h",
-    "bnn_raster_state.h",
-    "bnn_raster.c",
-    "bnn_raster_steps.c",
-    "bnn_preprocess.h",
-    "bnn_preprocess_state.h",
-    "bnn_preprocess.c",
-    "bnn_preprocess_ink.c",
-    "bnn_preprocess_geometry.c",
-    join("harness", "wasm_glue.c"),
-    join("harness", "libc_min.c"),
-    join("service", "bnn_service.c"),
-    join("service", "bnn_service.h"),
-  ])
-    h.update(readFileSync(join(C_DIR, f)));
+  const glue = [join("harness", "wasm_glue.c"), join("harness", "libc_min.c"), join("service", "bnn_service.c"), join("service", "bnn_service.h")];
+  for (const f of [...runtimeCFiles(), ...glue]) h.update(readFileSync(join(C_DIR, f)));
   return h.digest("hex");
 }
 
