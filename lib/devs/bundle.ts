@@ -14,6 +14,11 @@ import { ROOT } from "../paths.ts";
 import { devs } from "./cli.ts";
 
 const PRELOAD = fileURLToPath(new URL("./bundle-preload.cjs", import.meta.url));
+/**
+ * `devs bundle` takes 5 s on an idle machine and over a minute on a busy one: it is stopped only
+ * when it prints nothing for this long (it logs each stage: compile, deploy, patching, writing).
+ */
+const IDLE_MS = 120_000;
 
 export interface BundleOptions {
   /** The firmware image: .uf2 or .bin. */
@@ -30,7 +35,7 @@ export async function bundleProgram(o: BundleOptions): Promise<Uint8Array> {
   try {
     const out = join(scratch, `bundle${o.image.slice(o.image.lastIndexOf("."))}`);
     const env = { BNN_FW_IMAGE: o.image, BNN_FW_SCRATCH: scratch };
-    const r = await devs(["bundle", "--board", o.board, "--flash-file", out, o.program], { cwd: ROOT, preload: [PRELOAD], env, timeoutMs: 180_000 });
+    const r = await devs(["bundle", "--board", o.board, "--flash-file", out, o.program], { cwd: ROOT, preload: [PRELOAD], env, timeoutMs: 0, idleMs: IDLE_MS });
     if (r.code !== 0) {
       const why =
         r.output

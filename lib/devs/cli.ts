@@ -34,16 +34,18 @@ const plain = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "");
 /**
  * `devs <args>` in the project or in `cwd`, without blocking the caller (a test worker must keep
  * answering its runner, a CLI its Ctrl-C); `preload` modules are loaded first (`node --require`).
- * Stopped after `timeoutMs` (default 5 minutes).
+ * Stopped after `timeoutMs` (default 5 minutes; 0: never), or when it has printed nothing for
+ * `idleMs` (default: no such limit), the limit of a run whose length follows the machine's load.
  */
 export async function devs(
   args: string[],
-  opts: { cwd?: string; timeoutMs?: number; preload?: string[]; env?: Record<string, string> } = {},
+  opts: { cwd?: string; timeoutMs?: number; idleMs?: number; preload?: string[]; env?: Record<string, string> } = {},
 ): Promise<DevsResult> {
   const r = await run(process.execPath, [...(opts.preload ?? []).flatMap((p) => ["--require", p]), DEVS_CLI, ...args], {
     cwd: opts.cwd ?? ROOT,
     env: { ...process.env, ...opts.env, ...NO_COLOR },
     timeoutMs: opts.timeoutMs ?? 300_000,
+    idleMs: opts.idleMs,
     allowFail: true,
   });
   return { code: r.code, output: plain(r.stdout.toString("utf8") + r.stderr) };
