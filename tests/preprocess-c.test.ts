@@ -16,7 +16,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { M0_COUNT, RV32_COUNT, type CountTarget } from "../lib/measure/icount.ts";
 import { C_DIR } from "../lib/paths.ts";
-import { linkBareMetal, PREPROCESS_SOURCES, runQemuHarness, STRICT } from "../lib/targets/targets.ts";
+import { linkBareMetal, PREPROCESS_SOURCES, runQemuHarness, SANITIZE, STRICT } from "../lib/targets/targets.ts";
 import { run } from "../lib/run.ts";
 import { MAX_FRAME_BYTES } from "../src/shared/camera-chunks.ts";
 import { OUT_PIXELS, OUT_SIDE, preprocess } from "../src/shared/camera-preprocess.ts";
@@ -136,8 +136,7 @@ async function buildHost(): Promise<string> {
     ...STRICT,
     "-O1",
     "-g",
-    "-fsanitize=address,undefined",
-    "-fno-sanitize-recover=all",
+    ...SANITIZE,
     `-I${C_DIR}`,
     `-I${HARNESS}`,
     ...PREPROCESS_SOURCES,

@@ -10,7 +10,7 @@ import { converters } from "jacdac-ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { SERVICE_CONFIGS, SERVICE_SOURCES, type ServiceConfig } from "../lib/targets/targets.ts";
+import { SANITIZE, SERVICE_CONFIGS, SERVICE_SOURCES, STRICT, type ServiceConfig } from "../lib/targets/targets.ts";
 import { run } from "../lib/run.ts";
 import { C_DIR, GENERATED_C_DIR, ROOT } from "../lib/paths.ts";
 import { customServiceSpecs } from "../lib/services.ts";
@@ -53,24 +53,7 @@ describe("classifier service core", () => {
         .map((s) => converters().c(s))
         .join("\n"),
     );
-    await run("gcc", [
-      "-std=c99",
-      "-Wall",
-      "-Wextra",
-      "-Werror",
-      "-pedantic",
-      "-O1",
-      "-g",
-      "-fsanitize=address,undefined",
-      "-fno-sanitize-recover=all",
-      "-DBNN_CHECK_DEVS_CONSTANTS",
-      `-I${build}`,
-      ...includes,
-      ...core,
-      ...TESTS,
-      "-o",
-      exe,
-    ]);
+    await run("gcc", [...STRICT, "-O1", "-g", ...SANITIZE, "-DBNN_CHECK_DEVS_CONSTANTS", `-I${build}`, ...includes, ...core, ...TESTS, "-o", exe]);
     const r = await run(exe, [join(ROOT, "services", "bnnclassifier.md")], { allowFail: true });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
@@ -82,15 +65,10 @@ describe("classifier service core", () => {
       const exe = join(build, `test_service_${c.name.replace(/\W+/g, "_")}`);
       // only the configuration's sources: a left-out command's C must not be referenced (the link fails)
       await run("gcc", [
-        "-std=c99",
-        "-Wall",
-        "-Wextra",
-        "-Werror",
-        "-pedantic",
+        ...STRICT,
         "-O1",
         "-g",
-        "-fsanitize=address,undefined",
-        "-fno-sanitize-recover=all",
+        ...SANITIZE,
         ...c.defines,
         `-DTEST_UPLOAD_CAPACITY=${capacity}`,
         ...includes,

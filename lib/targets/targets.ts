@@ -15,6 +15,8 @@ import { runBytecode, shippedTables } from "../devs/bytecode-run.ts";
 
 const HARNESS = join(C_DIR, "harness");
 export const STRICT = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"];
+/** AddressSanitizer and UndefinedBehaviorSanitizer, stopping at the first finding: the host builds that check the C. */
+export const SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all"];
 const SERVICE_CORE = join(C_DIR, "service", "bnn_service.c");
 /**
  * The hand-written C directly in firmware-codegen/c/ (layers, convolution, popcount, the
@@ -281,12 +283,7 @@ export const RP2040_JS: Target = {
     }),
 };
 
-export const HOST_GCC = hostTarget("host-gcc", "gcc", "gcc -O2 -mpopcnt -fsanitize=address,undefined (x86-64 POPCNT)", [
-  "-O2",
-  "-mpopcnt",
-  "-fsanitize=address,undefined",
-  "-fno-sanitize-recover=all",
-]);
+export const HOST_GCC = hostTarget("host-gcc", "gcc", "gcc -O2 -mpopcnt -fsanitize=address,undefined (x86-64 POPCNT)", ["-O2", "-mpopcnt", ...SANITIZE]);
 export const HOST_CLANG = hostTarget("host-clang", "clang", "clang -O2, software popcount (no -mpopcnt)", ["-O2"]);
 
 /** The same target built with extra compiler flags (e.g. the other hidden-layer method). */
