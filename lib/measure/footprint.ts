@@ -13,9 +13,35 @@ import { C_DIR } from "../paths.ts";
 import { m0plusCycles, rv32Cycles, xtensaCycles } from "./cycles.ts";
 import type { CModel } from "../codegen/c-model.ts";
 import { M0_COUNT, RV32_COUNT, XTENSA_COUNT } from "./icount.ts";
-import { m0LayerCosts, qemuSpeed, rp2040Speed, type SpeedFigure } from "./speed.ts";
+import { m0LayerCosts, qemuSpeed, rp2040Speed, type QemuCore, type SpeedFigure, type SpeedRun } from "./speed.ts";
 import { run } from "../run.ts";
 import { serviceFootprint, serviceFootprintMarkdown, type ServiceFootprint } from "./service-footprint.ts";
+
+/** The cores QEMU traces for the report, and how each prices its instructions. */
+const M0_CORE: QemuCore = {
+  core: "Cortex-M0 code, RP2040 (Cortex-M0+) timings",
+  cycleModel: "Cortex-M0+ TRM timings over the QEMU trace (estimate)",
+  t: M0_COUNT,
+  objdump: "arm-none-eabi-objdump",
+  cost: m0plusCycles,
+  clockMHz: 125,
+};
+const RV32_CORE: QemuCore = {
+  core: "rv32imc, ESP32-C3-like estimate",
+  cycleModel: "in-order rule over the QEMU trace (estimate)",
+  t: RV32_COUNT,
+  objdump: "riscv64-unknown-elf-objdump",
+  cost: rv32Cycles,
+  clockMHz: 160,
+};
+const XTENSA_CORE: QemuCore = {
+  core: "Xtensa LX106 (ESP8266 configuration), estimate",
+  cycleModel: "5-stage in-order rule over the QEMU trace (estimate)",
+  t: XTENSA_COUNT,
+  objdump: "xtensa-lx106-elf-objdump",
+  cost: xtensaCycles,
+  clockMHz: 160,
+};
 
 export interface LayerFootprint {
   layer: number;
@@ -144,56 +170,18 @@ export async function buildReport(
     const shapes = [...convLayers, ...denseLayers];
     const weightBits = shapes.reduce((s, l) => s + 8 * l.bitBytes, 0);
     const images = records.length / recordBytes;
+    const run: SpeedRun = { modelDir, records, recordBytes, worstRecord, worst, buildDir };
     onStep?.(`Cortex-M0 instructions under QEMU: ${images} images and the worst one`);
-    const m0 = await qemuSpeed(
-      "Cortex-M0 code, RP2040 (Cortex-M0+) timings",
-      "Cortex-M0+ TRM timings over the QEMU trace (estimate)",
-      M0_COUNT,
-      "arm-none-eabi-objdump",
-      m0plusCycles,
-      125,
-      modelDir,
-      records,
-      recordBytes,
-      worstRecord,
-      worst,
-      buildDir,
-    );
+    const m0 = await qemuSpeed(M0_CORE, run);
     onStep?.(`Cortex-M0 instructions per layer: ${shapes.length - 1} builds that stop after a layer, ${images} images each`);
-    const perLayer = await m0LayerCosts(shapes.length - 1, modelDir, records, recordBytes, buildDir);
+    const perLayer = await m0LayerCosts(shapes.length - 1, run);
     const layers: LayerFootprint[] = shapes.map((l, k) => ({ ...l, m0Instructions: perLayer[k].instructions, m0Cycles: perLayer[k].cycles }));
     onStep?.(`RP2040 on rp2040js: ${images} images and the worst one`);
-    const rp = await rp2040Speed(modelDir, records, recordBytes, worstRecord, worst, buildDir);
+    const rp = await rp2040Speed(run);
     onStep?.(`rv32imc instructions under QEMU: ${images} images and the worst one`);
-    const rv = await qemuSpeed(
-      "rv32imc, ESP32-C3-like estimate",
-      "in-order rule over the QEMU trace (estimate)",
-      RV32_COUNT,
-      "riscv64-unknown-elf-objdump",
-      rv32Cycles,
-      160,
-      modelDir,
-      records,
-      recordBytes,
-      worstRecord,
-      worst,
-      buildDir,
-    );
+    const rv = await qemuSpeed(RV32_CORE, run);
     onStep?.(`Xtensa LX106 instructions under QEMU: ${images} images and the worst one`);
-    const xt = await qemuSpeed(
-      "Xtensa LX106 (ESP8266 configuration), estimate",
-      "5-stage in-order rule over the QEMU trace (estimate)",
-      XTENSA_COUNT,
-      "xtensa-lx106-elf-objdump",
-      xtensaCycles,
-      160,
-      modelDir,
-      records,
-      recordBytes,
-      worstRecord,
-      worst,
-      buildDir,
-    );
+    const xt = await qemuSpeed(XTENSA_CORE, run);
     return {
       model: m.name,
       id: m.id,

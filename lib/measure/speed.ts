@@ -30,6 +30,30 @@ export interface SpeedFigure {
   trmWorstCycles: number | null;
 }
 
+/** What every speed figure of a report runs: the model's C, the records of the averaged images, the worst image's alone. */
+export interface SpeedRun {
+  modelDir: string;
+  records: Buffer;
+  recordBytes: number;
+  worstRecord: Buffer;
+  /** The worst image's index in the test set. */
+  worst: number;
+  buildDir: string;
+}
+
+/**
+ * The bench program of the model built for `t` with `flags`, disassembled once: a function that
+ * traces it under QEMU with `data` as its input records and prices each instruction by `cost`.
+ */
+async function tracer(t: CountTarget, objdump: string, cost: typeof m0plusCycles, run: SpeedRun, flags: string[], tag: string) {
+  const elf = await buildBench(t, [join(run.modelDir, "bnn_model.c")], [run.modelDir], run.buildDir, flags, tag);
+  const insns = await disassemble(objdump, elf);
+  return (data: Buffer) => {
+    writeFileSync(join(run.buildDir, "bnn_in.bin"), data);
+    return traceCost(t.qemu, t.qemuArgs, elf, run.buildDir, insns, cost);
+  };
+}
+
 /**
  * Each layer's mean cost on the Cortex-M0: builds that stop after layer 1, 2, ... (the
  * generator's BNN_STOP_AFTER), run on the same records; a layer costs the difference between
@@ -37,49 +61,33 @@ export interface SpeedFigure {
  * last hidden layer's stop). The probe's compare per layer is included: the per-layer figures
  * add up to a few instructions more than the plain build's mean.
  */
-export async function m0LayerCosts(
-  hiddenLayers: number,
-  modelDir: string,
-  records: Buffer,
-  recordBytes: number,
-  buildDir: string,
-): Promise<{ instructions: number; cycles: number }[]> {
-  const images = records.length / recordBytes;
+export async function m0LayerCosts(hiddenLayers: number, run: SpeedRun): Promise<{ instructions: number; cycles: number }[]> {
+  const images = run.records.length / run.recordBytes;
   const upTo: { instructions: number; cycles: number }[] = [{ instructions: 0, cycles: 0 }];
   // stop after layer 1, 2, ..., then 0: the whole inference in the same code
   for (const k of [...Array.from({ length: hiddenLayers }, (_, i) => i + 1), 0]) {
-    const elf = await buildBench(M0_COUNT, [join(modelDir, "bnn_model.c")], [modelDir], buildDir, ["-O2", `-DBNN_STOP_AFTER=${k}`], `stop${k}`);
-    const insns = await disassemble("arm-none-eabi-objdump", elf);
-    writeFileSync(join(buildDir, "bnn_in.bin"), Buffer.alloc(0));
-    const base = await traceCost(M0_COUNT.qemu, M0_COUNT.qemuArgs, elf, buildDir, insns, m0plusCycles);
-    writeFileSync(join(buildDir, "bnn_in.bin"), records);
-    const all = await traceCost(M0_COUNT.qemu, M0_COUNT.qemuArgs, elf, buildDir, insns, m0plusCycles);
+    const traced = await tracer(M0_COUNT, "arm-none-eabi-objdump", m0plusCycles, run, ["-O2", `-DBNN_STOP_AFTER=${k}`], `stop${k}`);
+    const base = await traced(Buffer.alloc(0));
+    const all = await traced(run.records);
     upTo.push({ instructions: (all.instructions - base.instructions) / images, cycles: (all.cycles - base.cycles) / images });
   }
   return upTo.slice(1).map((c, k) => ({ instructions: c.instructions - upTo[k].instructions, cycles: c.cycles - upTo[k].cycles }));
 }
 
+/** A core QEMU runs, how its cycles are priced, and the clock its microseconds are at. */
+export interface QemuCore {
+  core: string;
+  cycleModel: string;
+  t: CountTarget;
+  objdump: string;
+  cost: typeof m0plusCycles;
+  clockMHz: number;
+}
+
 /** One core's figure: the bench build for `t` traced under QEMU over all records, then the worst one alone, each instruction priced by `cost`. */
-export async function qemuSpeed(
-  core: string,
-  cycleModel: string,
-  t: CountTarget,
-  objdump: string,
-  cost: typeof m0plusCycles,
-  clockMHz: number,
-  modelDir: string,
-  records: Buffer,
-  recordBytes: number,
-  worstRecord: Buffer,
-  worst: number,
-  buildDir: string,
-): Promise<SpeedFigure> {
-  const elf = await buildBench(t, [join(modelDir, "bnn_model.c")], [modelDir], buildDir, ["-O2"], "report");
-  const insns = await disassemble(objdump, elf);
-  const runOn = async (data: Buffer) => {
-    writeFileSync(join(buildDir, "bnn_in.bin"), data);
-    return traceCost(t.qemu, t.qemuArgs, elf, buildDir, insns, cost);
-  };
+export async function qemuSpeed({ core, cycleModel, t, objdump, cost, clockMHz }: QemuCore, run: SpeedRun): Promise<SpeedFigure> {
+  const { records, recordBytes, worstRecord, worst } = run;
+  const runOn = await tracer(t, objdump, cost, run, ["-O2"], "report");
   const base = await runOn(Buffer.alloc(0));
   const all = await runOn(records);
   const one = await runOn(worstRecord);
@@ -112,14 +120,7 @@ export async function qemuSpeed(
  * image's cost is the difference between two reads (the loop's few instructions included, as
  * in the QEMU counts). The same run's trace is also priced with the TRM table.
  */
-export async function rp2040Speed(
-  modelDir: string,
-  records: Buffer,
-  recordBytes: number,
-  worstRecord: Buffer,
-  worst: number,
-  buildDir: string,
-): Promise<SpeedFigure> {
+export async function rp2040Speed({ modelDir, records, recordBytes, worstRecord, worst, buildDir }: SpeedRun): Promise<SpeedFigure> {
   const elf = await buildBench(
     { name: "rp2040", cc: "arm-none-eabi-gcc", cflags: RP2040_CFLAGS.filter((f) => !f.startsWith("-O")), link: RP2040_LINK },
     [join(modelDir, "bnn_model.c")],
